@@ -1,0 +1,40 @@
+# Rits — the two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+DEMO_FAMILIES ?= 500
+BENCH_FAMILIES ?= 100000
+
+.PHONY: demo test lint install serve bench-web schema messages
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml requirements/constraints.txt
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	RITS_ENVIRONMENT=demo $(PY) manage.py migrate --no-input
+	RITS_ENVIRONMENT=demo $(PY) manage.py build_demo --families $(DEMO_FAMILIES)
+	RITS_ENVIRONMENT=demo $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+schema: install
+	$(PY) manage.py spectacular --file src/rits/api/openapi.yaml --validate
+
+bench-web: install
+	$(PY) bench/web.py --families $(BENCH_FAMILIES)

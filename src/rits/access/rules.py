@@ -1,0 +1,146 @@
+"""The single place that decides who may see which family, and which parts of it.
+
+Every page, API endpoint, search, export and background job that reads family data
+starts here: ``visible_families`` for lists and searches, ``grant_for`` for one family.
+A professional who is not involved gets ``FamilyNotFound`` (a 404), never a 403, so
+that the existence of a family is not revealed."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rits.access.models import EmergencyAccess
+from rits.families.domains import ALL_DOMAINS
+from rits.families.models import Family, Involvement
+from rits.organisations.models import Professional, ProfessionalRole
+
+
+class FamilyNotFound(Http404):
+    pass
+
+
+class Ground:
+    """On what ground someone sees a family; recorded in every audit event."""
+
+    COORDINATOR = "coordinator"
+    INVOLVEMENT = "involvement"
+    TEAM = "team"
+    EMERGENCY = "emergency"
+    PRIVACY_OFFICER = "privacy_officer"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one professional may see of one family, and why."""
+
+    family: Family
+    professional: Professional
+    ground: str
+    domains: frozenset[str]
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.ground == Ground.COORDINATOR
+
+    def sees_domain(self, domain: str) -> bool:
+        return not domain or domain in self.domains
+
+    def sees_any(self, domains) -> bool:
+        return not domains or bool(self.domains.intersection(domains))
+
+
+def professional_for(user) -> Professional:
+    """The professional behind a login; anyone else is refused."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(_("Log in first."))
+    try:
+        return user.professional
+    except Professional.DoesNotExist:
+        raise PermissionDenied(_("Only professionals can see families.")) from None
+
+
+def _active_involvements(professional: Professional, today: date) -> QuerySet[Involvement]:
+    mine = Q(professional=professional)
+    if professional.team_id and professional.organisation.team_shares_caseload:
+        mine |= Q(professional__team_id=professional.team_id, organisation_id=professional.organisation_id)
+    return Involvement.objects.filter(mine, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+
+
+def _active_emergencies(professional: Professional) -> QuerySet[EmergencyAccess]:
+    return EmergencyAccess.objects.filter(professional=professional, expires_at__gt=timezone.now())
+
+
+def visible_families(user) -> QuerySet[Family]:
+    """All families the user may see right now (involvement, coordinator, team, emergency)."""
+    professional = professional_for(user)
+    today = timezone.localdate()
+    involved = _active_involvements(professional, today).values("family_id")
+    emergency = _active_emergencies(professional).values("family_id")
+    return Family.objects.filter(Q(id__in=involved) | Q(id__in=emergency))
+
+
+def grant_for(user, family_id: int | str) -> Grant:
+    """What ``user`` may see of family ``family_id``; ``FamilyNotFound`` when nothing."""
+    professional = professional_for(user)
+    try:
+        family_id = int(family_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    today = timezone.localdate()
+    involvements = list(
+        _active_involvements(professional, today)
+        .filter(family_id=family_id)
+        .select_related("family")
+        .only("family", "domains", "is_coordinator", "professional_id")
+    )
+    if involvements:
+        family = involvements[0].family
+        if any(i.is_coordinator and i.professional_id == professional.pk for i in involvements):
+            return Grant(family, professional, Ground.COORDINATOR, ALL_DOMAINS)
+        domains = frozenset(d for i in involvements for d in i.domains)
+        own = any(i.professional_id == professional.pk for i in involvements)
+        return Grant(family, professional, Ground.INVOLVEMENT if own else Ground.TEAM, domains)
+    emergency = _active_emergencies(professional).filter(family_id=family_id).select_related("family").first()
+    if emergency is not None:
+        return Grant(emergency.family, professional, Ground.EMERGENCY, ALL_DOMAINS)
+    raise FamilyNotFound
+
+
+def access_log_grant(user, family_id: int | str) -> Grant:
+    """Who may read a family's access log: its coordinator, and a privacy officer.
+
+    A privacy officer sees the log (who looked, when, why), not the family's file."""
+    professional = professional_for(user)
+    if professional.role == ProfessionalRole.PRIVACY_OFFICER:
+        family = Family.objects.filter(pk=family_id).only("id", "name").first() if str(family_id).isdigit() else None
+        if family is None:
+            raise FamilyNotFound
+        return Grant(family, professional, Ground.PRIVACY_OFFICER, frozenset())
+    grant = grant_for(user, family_id)
+    if not grant.is_coordinator:
+        raise FamilyNotFound
+    return grant
+
+
+def require_role(user, *roles: str) -> Professional:
+    professional = professional_for(user)
+    if professional.role not in roles and not user.is_superuser:
+        raise PermissionDenied(_("Your role does not allow this."))
+    return professional
+
+
+def find_family_for_emergency(*, bsn_pseudonym: str | None = None, reference: str | None = None) -> Family | None:
+    """Look up a family for break-the-glass. Only called after a reason has been given;
+    the attempt is audited and reviewed, whether or not a family is found."""
+    if bsn_pseudonym:
+        return Family.objects.filter(memberships__person__bsn_pseudonym=bsn_pseudonym).first()
+    if reference:
+        return Family.objects.filter(reference=reference).first()
+    return None

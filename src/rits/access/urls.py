@@ -1,0 +1,11 @@
+from django.urls import path
+
+from rits.access import views
+
+app_name = "access"
+
+urlpatterns = [
+    path("emergency-access/", views.emergency_access, name="emergency-access"),
+    path("privacy/emergency-access/", views.emergency_review_list, name="review-list"),
+    path("privacy/emergency-access/<int:pk>/review/", views.emergency_review, name="review"),
+]

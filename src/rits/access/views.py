@@ -1,0 +1,50 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rits.access import selectors, services
+from rits.access.forms import EmergencyAccessForm, ReviewForm
+
+
+@login_required
+def emergency_access(request):
+    form = EmergencyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        granted = services.request_emergency_access(
+            user=request.user, reason=d["reason"], bsn=d["bsn"], reference=d["reference"]
+        )
+        if granted is not None:
+            messages.warning(
+                request,
+                _("Emergency access until %(time)s. This access is logged and will be reviewed.")
+                % {"time": granted.expires_at.strftime("%H:%M")},
+            )
+            return redirect("families:overview", family_id=granted.family_id)
+        form.add_error(None, _("No family was found with these details. Your attempt has been logged."))
+    return render(request, "access/emergency_access.html", {"form": form})
+
+
+@login_required
+def emergency_review_list(request):
+    pending = selectors.emergency_accesses_for_review(user=request.user)
+    done = selectors.emergency_accesses_for_review(user=request.user, reviewed=True)[:50]
+    return render(request, "access/review_list.html", {"pending": pending, "done": done, "form": ReviewForm()})
+
+
+@login_required
+@require_POST
+def emergency_review(request, pk: int):
+    emergency = selectors.emergency_access_for_review(user=request.user, pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        services.review_emergency_access(
+            user=request.user, emergency=emergency,
+            justified=form.cleaned_data["justified"] == "yes", note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Review recorded."))
+    else:
+        messages.error(request, _("Choose whether the access was justified."))
+    return redirect("access:review-list")

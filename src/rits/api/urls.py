@@ -1,0 +1,12 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from rits.families import api as families_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("families", families_api.FamilyListView.as_view(), name="family-list"),
+    path("families/<int:family_id>", families_api.FamilyDetailView.as_view(), name="family-detail"),
+]

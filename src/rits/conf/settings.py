@@ -1,0 +1,261 @@
+"""Rits settings. All configuration comes from environment variables, documented in
+docs/configuration.md. ``RITS_ENVIRONMENT=production`` refuses to start unless the
+security settings a care system needs are in place (see ``_check_production``)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from rits.conf.environment import env_bool, env_int, env_list, env_str
+
+SRC_DIR = Path(__file__).resolve().parent.parent  # src/rits
+BASE_DIR = SRC_DIR.parent.parent  # repository root
+
+ENVIRONMENT = env_str("RITS_ENVIRONMENT", "development")
+if ENVIRONMENT not in {"development", "demo", "test", "production"}:
+    raise ImproperlyConfigured(
+        "RITS_ENVIRONMENT must be development, demo, test or production"
+    )
+IS_PRODUCTION = ENVIRONMENT == "production"
+
+# Demo logins work without the second factor; only allowed outside production and
+# shown as a banner on every page.
+DEMO_MODE = env_bool("RITS_DEMO", ENVIRONMENT == "demo")
+
+DEBUG = env_bool("RITS_DEBUG", ENVIRONMENT == "development")
+_DEV_SECRET = "insecure-development-key-never-use-in-production"
+SECRET_KEY = env_str("RITS_SECRET_KEY", "" if IS_PRODUCTION else _DEV_SECRET)
+ALLOWED_HOSTS = env_list("RITS_ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("RITS_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "rits.core",
+    "rits.organisations",
+    "rits.families",
+    "rits.access",
+    "rits.audit",
+    "rits.api",
+    "rits.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "rits.core.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "rits.conf.urls"
+WSGI_APPLICATION = "rits.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [SRC_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "rits.core.context_processors.rits",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------
+# SQLite file by default (the embedded default); PostgreSQL when DATABASE_URL is set.
+_default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'rits.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", _default_sqlite),
+        conn_max_age=env_int("RITS_DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and one writer work at once; a busy timeout instead of
+    # "database is locked" under concurrent requests.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- authentication -------------------------------------------------------------
+AUTH_USER_MODEL = "organisations.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "families:my-families"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Professionals must pass a TOTP second factor; only demo logins may skip it, in demo mode.
+REQUIRE_SECOND_FACTOR = env_bool("RITS_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = "Rits"
+
+AXES_FAILURE_LIMIT = env_int("RITS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("RITS_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rits.core.views.locked_out"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = env_int("RITS_SESSION_MINUTES", 480) * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("RITS_SECURE_COOKIES", IS_PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("RITS_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_SSL_REDIRECT = env_bool("RITS_SSL_REDIRECT", IS_PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RITS_BEHIND_PROXY", False) else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CSP_ENABLED = env_bool("RITS_CSP", True)
+CONTENT_SECURITY_POLICY = (
+    {
+        "DIRECTIVES": {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'"],
+            "img-src": ["'self'", "data:"],
+            "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+            "base-uri": ["'self'"],
+            "object-src": ["'none'"],
+        }
+    }
+    if CSP_ENABLED
+    else None
+)
+
+# --- personal data --------------------------------------------------------------
+# Fernet keys (comma-separated, newest first): the first encrypts, all decrypt, so a key
+# can be rotated with `manage.py rotate_bsn_key`. The pseudonym key makes the keyed
+# pseudonym through which BSNs are matched without decrypting them.
+_DEV_BSN_KEY = "cml0cy1kZXZlbG9wbWVudC1ic24ta2V5LTMyYnl0ZXM="
+BSN_ENCRYPTION_KEYS = env_list("RITS_BSN_KEYS", "" if IS_PRODUCTION else _DEV_BSN_KEY)
+BSN_PSEUDONYM_KEY = env_str("RITS_BSN_PSEUDONYM_KEY", "" if IS_PRODUCTION else "dev-pseudonym-key")
+
+# Number of independent audit hash chains; requests for different families append to
+# different chains, so they do not wait on one global lock.
+AUDIT_CHAINS = env_int("RITS_AUDIT_CHAINS", 16)
+
+# --- internationalisation -------------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Amsterdam"
+
+# --- static files ---------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- API ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rits.api.authentication.VerifiedSessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rits.api.permissions.IsProfessional"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "rits.api.errors.problem_details_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rits API",
+    "DESCRIPTION": "One family, one plan, one coordinator. Every endpoint that returns "
+    "family data applies the same access rules as the pages and writes an audit event.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("RITS_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+
+def _check_production() -> None:
+    """Refuse to start a production process without the safeguards a care system needs."""
+    problems = []
+    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET:
+        problems.append("RITS_SECRET_KEY must be set")
+    if DEMO_MODE:
+        problems.append("RITS_DEMO must be off")
+    if DEBUG:
+        problems.append("RITS_DEBUG must be off")
+    if not REQUIRE_SECOND_FACTOR:
+        problems.append("RITS_REQUIRE_2FA must be on")
+    if not (SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE):
+        problems.append("RITS_SECURE_COOKIES must be on")
+    if SECURE_HSTS_SECONDS < 31536000:
+        problems.append("RITS_HSTS_SECONDS must be at least one year (31536000)")
+    if not CSP_ENABLED:
+        problems.append("RITS_CSP must be on")
+    if not BSN_ENCRYPTION_KEYS or _DEV_BSN_KEY in BSN_ENCRYPTION_KEYS:
+        problems.append("RITS_BSN_KEYS must be set")
+    if not BSN_PSEUDONYM_KEY or BSN_PSEUDONYM_KEY == "dev-pseudonym-key":
+        problems.append("RITS_BSN_PSEUDONYM_KEY must be set")
+    if not ALLOWED_HOSTS:
+        problems.append("RITS_ALLOWED_HOSTS must be set")
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
+
+
+if IS_PRODUCTION:
+    _check_production()
+
+# How long break-the-glass access lasts.
+EMERGENCY_ACCESS_HOURS = env_int("RITS_EMERGENCY_ACCESS_HOURS", 4)

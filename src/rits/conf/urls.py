@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("rits.core.urls")),
+    path("", include("rits.families.urls")),
+    path("", include("rits.access.urls")),
+    path("", include("rits.audit.urls")),
+    path("api/v1/", include("rits.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,230 @@
+"""Families (households), the people in them, who is involved and the network around them.
+
+These models are family data: outside this app's services and selectors, only the
+``access`` module may query them (enforced by ``tests/test_access_chokepoint.py``)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rits.families.domains import LifeDomain
+from rits.organisations.models import Municipality, Organisation, Professional
+
+
+class Family(models.Model):
+    """A household: the unit around which one plan and one coordinator are organised."""
+
+    reference = models.CharField(
+        _("reference"),
+        max_length=64,
+        unique=True,
+        help_text=_("The region's own reference for this family, e.g. from its previous system."),
+    )
+    name = models.CharField(_("name"), max_length=200, help_text=_("How the family is called, e.g. 'Gezin Bakker'."))
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    house_number = models.PositiveIntegerField(_("house number"), null=True, blank=True)
+    house_number_suffix = models.CharField(_("house number suffix"), max_length=10, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True, db_index=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="families"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "families"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        number = f"{self.house_number or ''}{self.house_number_suffix}"
+        return ", ".join(p for p in [f"{self.street} {number}".strip(), f"{self.postcode} {self.city}".strip()] if p)
+
+
+class Gender(models.TextChoices):
+    FEMALE = "f", _("Female")
+    MALE = "m", _("Male")
+    OTHER = "x", _("Other")
+    UNKNOWN = "", _("Unknown")
+
+
+class Person(models.Model):
+    reference = models.CharField(
+        _("reference"), max_length=64, unique=True, null=True, blank=True,
+        help_text=_("The region's own reference for this person (used by imports)."),
+    )
+    surname = models.CharField(_("surname"), max_length=200)
+    prefix = models.CharField(_("prefix"), max_length=20, blank=True, help_text=_("e.g. 'van', 'de', 'van der'"))
+    given_names = models.CharField(_("given names"), max_length=200, blank=True)
+    birth_date = models.DateField(
+        _("date of birth"), null=True, blank=True,
+        help_text=_("For an unborn child: the expected date of birth."),
+    )
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    # Encrypted with rits.families.bsn; matched only through the keyed pseudonym.
+    bsn_encrypted = models.TextField(blank=True, editable=False)
+    bsn_pseudonym = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    languages = models.JSONField(
+        _("languages spoken"), default=list, blank=True,
+        help_text=_("ISO 639-1 codes, e.g. nl, ar, ti."),
+    )
+    interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+
+    class Meta:
+        ordering = ["surname", "given_names", "id"]
+        indexes = [models.Index(fields=["surname", "birth_date"], name="person_surname_dob")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in [self.given_names, self.prefix, self.surname] if p)
+
+    @property
+    def has_bsn(self) -> bool:
+        return bool(self.bsn_pseudonym)
+
+
+class MemberRole(models.TextChoices):
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    UNBORN = "unborn", _("Unborn child")
+    STEP_PARENT = "step_parent", _("Step-parent")
+    GUARDIAN = "guardian", _("Guardian")
+    OTHER = "other", _("Other household member")
+
+
+ADULT_ROLES = {MemberRole.PARENT, MemberRole.STEP_PARENT, MemberRole.GUARDIAN}
+
+
+class Membership(models.Model):
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "person"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()}"
+
+
+class LegalBasis(models.TextChoices):
+    CONSENT = "consent", _("Consent of the family")
+    JEUGDWET = "jeugdwet", _("Jeugdwet")
+    WMO = "wmo", _("Wmo")
+    PARTICIPATIEWET = "participatiewet", _("Participatiewet")
+    WGS = "wgs", _("Wgs (debt help, early warning)")
+    ZVW = "zvw", _("Zvw")
+    WLZ = "wlz", _("Wlz")
+    CHILD_PROTECTION = "child_protection", _("Child-protection order (e.g. OTS)")
+    VEILIG_THUIS = "veilig_thuis", _("Wmo 2015 Veilig Thuis task")
+    LEGAL_OBLIGATION = "legal_obligation", _("Other legal obligation")
+
+
+class Involvement(models.Model):
+    """Which organisation (and professional) is involved with a family, in which role,
+    on which legal basis and for which life domains. The involvement is what grants a
+    professional access, limited to its domains."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="involvements")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="involvements",
+        help_text=_("The family member this involvement is about; empty for the whole family."),
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="involvements")
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, null=True, blank=True, related_name="involvements"
+    )
+    role = models.CharField(_("role"), max_length=200, help_text=_("e.g. 'ambulant parenting support'"))
+    legal_basis = models.CharField(_("legal basis"), max_length=32, choices=LegalBasis.choices)
+    domains = models.JSONField(_("life domains"), default=list, help_text=_("The life domains this involvement needs to see."))
+    start_date = models.DateField(_("since"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    is_coordinator = models.BooleanField(_("coordinator"), default=False)
+    reference = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-is_coordinator", "start_date", "id"]
+        constraints = [
+            # One family, one coordinator.
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=models.Q(is_coordinator=True, end_date__isnull=True),
+                name="one_coordinator_per_family",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="involvement_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["professional", "end_date"], name="involvement_prof_active")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.role}"
+
+    def get_domains_display(self) -> list[str]:
+        return [LifeDomain(d).label for d in self.domains if d in LifeDomain.values]
+
+
+class NetworkRelation(models.TextChoices):
+    RELATIVE = "relative", _("Relative")
+    FRIEND = "friend", _("Friend")
+    NEIGHBOUR = "neighbour", _("Neighbour")
+    JIM_MENTOR = "jim_mentor", _("Mentor chosen by the young person (JIM)")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    COMMUNITY = "community", _("Community organisation")
+    OTHER = "other", _("Other")
+
+
+class NetworkMember(models.Model):
+    """Someone from the family's own network: first-class part of the help, not an afterthought."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="network")
+    name = models.CharField(_("name"), max_length=200)
+    relation = models.CharField(_("relation"), max_length=16, choices=NetworkRelation.choices)
+    relation_detail = models.CharField(_("relation detail"), max_length=200, blank=True, help_text=_("e.g. 'aunt of the mother'"))
+    for_person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="network_members"
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    availability = models.CharField(
+        _("how and when to reach"), max_length=300, blank=True,
+        help_text=_("e.g. 'evenings after 18:00, WhatsApp preferred'"),
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FamilyEvent(models.Model):
+    """The family's timeline: what happened, in words a colleague understands. Written
+    by services; an event tied to a life domain is only shown to who may see that domain."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=40)
+    description = models.CharField(max_length=500)
+    domain = models.CharField(max_length=32, choices=LifeDomain.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["family", "-occurred_at"], name="event_family_time")]
+
+    def __str__(self) -> str:
+        return self.description

@@ -1,0 +1,182 @@
+"""Reads of family data. Each one goes through ``rits.access`` and leaves an audit event."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rits.access.rules import Grant, grant_for, visible_families
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
+from rits.families.domains import ALL_DOMAINS
+from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.families.models import Family, FamilyEvent, Involvement, Membership, NetworkMember
+
+TIMELINE_LENGTH = 50
+
+
+def _members_prefetch() -> Prefetch:
+    return Prefetch("memberships", queryset=Membership.objects.select_related("person").order_by("id"))
+
+
+def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Family]:
+    """The families ``user`` may see, filtered by name, date of birth (dd-mm-jjjj or
+    jjjj-mm-dd), postcode or BSN; never reveals families outside their access."""
+    families: QuerySet[Family] = visible_families(user)
+    query = " ".join(query.split())[:100]
+    if query:
+        families = families.filter(_search_filter(query)).distinct()
+    result = list(
+        families.select_related("municipality").prefetch_related(_members_prefetch()).order_by("name", "id")[:limit]
+    )
+    log_event(
+        action=AuditAction.SEARCH if query else AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="family.list",
+        # Which families were shown, not the query text: a search may contain a name or BSN.
+        detail={"family_ids": [f.pk for f in result], "searched": bool(query)},
+    )
+    return result
+
+
+def _search_filter(query: str) -> Q:
+    compact = query.replace(" ", "").upper()
+    if len(compact) == 6 and compact[:4].isdigit() and compact[4:].isalpha():
+        return Q(postcode=compact)
+    birth_date = _parse_date(query)
+    if birth_date:
+        return Q(memberships__person__birth_date=birth_date)
+    digits = normalise_bsn(query)
+    if digits.isdigit() and is_valid_bsn(digits):
+        return Q(memberships__person__bsn_pseudonym=pseudonymise_bsn(digits))
+    q = Q()
+    for word in query.split():
+        q &= (
+            Q(name__icontains=word)
+            | Q(memberships__person__surname__icontains=word)
+            | Q(memberships__person__given_names__icontains=word)
+        )
+    return q
+
+
+def _parse_date(text: str) -> date | None:
+    for sep in ("-", "/", "."):
+        parts = text.strip().split(sep)
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                if len(parts[0]) == 4:
+                    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                return None
+    return None
+
+
+@dataclass
+class FamilyOverview:
+    family: Family
+    grant: Grant
+    members: list[Membership]
+    coordinator: Involvement | None
+    involvements: list[Involvement]
+    hidden_involvements: int
+    network: list[NetworkMember]
+    events: list[FamilyEvent]
+
+
+def family_overview(*, user, family_id: int | str) -> FamilyOverview:
+    """Who is around this family and what is going on, as far as ``user`` may see it.
+
+    A constant number of queries, however many members, involvements or events."""
+    grant = grant_for(user, family_id)
+    family = grant.family
+    members = list(Membership.objects.filter(family=family).select_related("person").order_by("id"))
+    all_involvements = list(
+        Involvement.objects.filter(family=family, end_date__isnull=True)
+        .select_related("organisation", "professional__user", "person")
+        .order_by("-is_coordinator", "start_date", "id")
+    )
+    coordinator = next((i for i in all_involvements if i.is_coordinator), None)
+    # Who else is involved says something about the family too (a mental-health provider
+    # reveals a mental-health problem), so involvements outside one's domains stay hidden.
+    involvements = [i for i in all_involvements if i.is_coordinator or grant.sees_any(i.domains)]
+    network = list(NetworkMember.objects.filter(family=family).select_related("for_person"))
+    events_qs = FamilyEvent.objects.filter(family=family).select_related("actor")
+    if grant.domains != ALL_DOMAINS:
+        events_qs = events_qs.filter(Q(domain="") | Q(domain__in=sorted(grant.domains)))
+    events = list(events_qs[:TIMELINE_LENGTH])
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="family.overview",
+        object_id=family.pk,
+        family_id=family.pk,
+        person_ids=[m.person_id for m in members],
+        ground=grant.ground,
+        detail={"domains": sorted(grant.domains)},
+    )
+    return FamilyOverview(
+        family=family,
+        grant=grant,
+        members=members,
+        coordinator=coordinator,
+        involvements=involvements,
+        hidden_involvements=len(all_involvements) - len(involvements),
+        network=network,
+        events=events,
+    )
+
+
+def family_export(*, user, family_id: int | str) -> dict:
+    """A portable copy of what ``user`` may see of one family (the same access as the overview)."""
+    overview = family_overview(user=user, family_id=family_id)
+    family = overview.family
+    log_event(
+        action=AuditAction.EXPORT,
+        actor=Actor.for_user(user),
+        object_type="family.export",
+        object_id=family.pk,
+        family_id=family.pk,
+        person_ids=[m.person_id for m in overview.members],
+        ground=overview.grant.ground,
+    )
+    return {
+        "reference": family.reference,
+        "name": family.name,
+        "address": family.address,
+        "members": [
+            {
+                "role": m.role,
+                "given_names": m.person.given_names,
+                "prefix": m.person.prefix,
+                "surname": m.person.surname,
+                "birth_date": m.person.birth_date.isoformat() if m.person.birth_date else None,
+                "languages": m.person.languages,
+                "interpreter_needed": m.person.interpreter_needed,
+                "has_bsn": m.person.has_bsn,
+            }
+            for m in overview.members
+        ],
+        "involvements": [
+            {
+                "organisation": i.organisation.name,
+                "professional": i.professional.name if i.professional else None,
+                "role": i.role,
+                "legal_basis": i.legal_basis,
+                "domains": i.domains,
+                "since": i.start_date.isoformat(),
+                "coordinator": i.is_coordinator,
+            }
+            for i in overview.involvements
+        ],
+        "network": [
+            {"name": n.name, "relation": n.relation, "phone": n.phone, "availability": n.availability}
+            for n in overview.network
+        ],
+        "timeline": [
+            {"at": e.occurred_at.isoformat(), "description": e.description} for e in overview.events
+        ],
+        "exported_by": str(user),
+        "note": _("Contains personal data. Handle according to the AVG."),
+    }

@@ -1,0 +1,90 @@
+"""Thin views: parse, call a selector or service, render."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from rits.access.rules import grant_for
+from rits.families import selectors, services
+from rits.families.forms import MemberForm, NetworkMemberForm, SearchForm
+
+
+@login_required
+@require_GET
+def my_families(request):
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    families = selectors.search_my_families(user=request.user, query=query)
+    context = {"form": form, "families": families, "query": query}
+    if request.htmx:
+        return render(request, "families/_family_list.html", context)
+    return render(request, "families/my_families.html", context)
+
+
+@login_required
+@require_GET
+def family_overview(request, family_id: int):
+    overview = selectors.family_overview(user=request.user, family_id=family_id)
+    return render(request, "families/overview.html", {"o": overview, "family": overview.family})
+
+
+@login_required
+@require_GET
+def family_export(request, family_id: int):
+    data = selectors.family_export(user=request.user, family_id=family_id)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="family-{int(family_id)}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def add_member(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.PersonData(
+            surname=d["surname"], given_names=d["given_names"], prefix=d["prefix"],
+            birth_date=d["birth_date"], gender=d["gender"], bsn=d["bsn"],
+            languages=d["languages"], interpreter_needed=d["interpreter_needed"],
+        )
+        try:
+            services.add_member(user=request.user, grant=grant, data=data, role=d["role"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The member has been added."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    return render(request, "families/member_form.html", {"form": form, "family": grant.family})
+
+
+@login_required
+def add_network_member(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    form = NetworkMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_network_member(user=request.user, grant=grant, member=form.save(commit=False))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The network member has been added."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    return render(request, "families/network_form.html", {"form": form, "family": grant.family})
