@@ -6,30 +6,12 @@ SQLite: the same with BEFORE UPDATE / BEFORE DELETE triggers."""
 
 from django.db import migrations
 
-PG_FORWARD = """
-CREATE OR REPLACE FUNCTION rits_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit events are append-only';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_event_append_only
-    BEFORE UPDATE OR DELETE ON audit_auditevent
-    FOR EACH ROW EXECUTE FUNCTION rits_audit_append_only();
-"""
-PG_BACKWARD = """
-DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;
-DROP FUNCTION IF EXISTS rits_audit_append_only();
-"""
-SQLITE_FORWARD = [
-    """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-    """CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-]
-SQLITE_BACKWARD = [
-    "DROP TRIGGER IF EXISTS audit_event_no_update;",
-    "DROP TRIGGER IF EXISTS audit_event_no_delete;",
-]
+from rits.audit.append_only_sql import (
+    PG_BACKWARD,
+    PG_FORWARD,
+    SQLITE_BACKWARD,
+    SQLITE_FORWARD,
+)
 
 
 def forward(apps, schema_editor):
