@@ -47,12 +47,18 @@ def verify(request):
         return redirect("core:login-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        throttled = False
         for device in TOTPDevice.objects.devices_for_user(request.user, confirmed=True):
-            verified, _reason = device.verify_is_allowed()
-            if verified and device.verify_token(form.cleaned_data["token"]):
+            allowed, _reason = device.verify_is_allowed()
+            throttled |= not allowed
+            # django-otp doubles the wait after each wrong code (throttling).
+            if allowed and device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
                 return redirect(_safe_next(request))
-        form.add_error("token", _("This code is not right or has expired. Try the newest code."))
+        if throttled:
+            form.add_error("token", _("Too many wrong codes. Wait a few seconds and try the newest code."))
+        else:
+            form.add_error("token", _("This code is not right or has expired. Try the newest code."))
     return render(request, "core/verify.html", {"form": form})
 
 
