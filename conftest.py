@@ -9,9 +9,9 @@ from tests import factories
 
 def login_verified(client, user) -> None:
     """Log in as a professional who has passed the second factor."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="test", confirmed=True
-    )
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
@@ -24,24 +24,35 @@ def family_setup(db):
     family = factories.FamilyFactory(name="Gezin Haile")
     mother = factories.MembershipFactory(
         family=family,
-        person=factories.PersonFactory(surname="Haile", given_names="Selam", bsn=factories.valid_bsn(1)),
+        person=factories.PersonFactory(
+            surname="Haile", given_names="Selam", bsn=factories.valid_bsn(1)
+        ),
     )
     child = factories.MembershipFactory(
         family=family,
         role="child",
-        person=factories.PersonFactory(surname="Haile", given_names="Yonas", birth_date="2022-03-01"),
+        person=factories.PersonFactory(
+            surname="Haile", given_names="Yonas", birth_date="2022-03-01"
+        ),
     )
     coordinator = factories.ProfessionalFactory(role="coordinator")
     factories.InvolvementFactory(
-        family=family, professional=coordinator, is_coordinator=True, role="Gezinsregisseur",
+        family=family,
+        professional=coordinator,
+        is_coordinator=True,
+        role="Gezinsregisseur",
         domains=[],
     )
     worker = factories.ProfessionalFactory()
     factories.InvolvementFactory(family=family, professional=worker, domains=["domestic_relations"])
     outsider = factories.ProfessionalFactory()
     return {
-        "family": family, "mother": mother.person, "child": child.person,
-        "coordinator": coordinator, "worker": worker, "outsider": outsider,
+        "family": family,
+        "mother": mother.person,
+        "child": child.person,
+        "coordinator": coordinator,
+        "worker": worker,
+        "outsider": outsider,
     }
 
 

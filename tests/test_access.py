@@ -41,7 +41,8 @@ def test_uninvolved_professional_cannot_post_changes(family_setup, as_user):
     family = family_setup["family"]
     client = as_user(family_setup["outsider"])
     response = client.post(
-        reverse("families:add-network-member", args=[family.pk]), {"name": "Iemand", "relation": "friend"}
+        reverse("families:add-network-member", args=[family.pk]),
+        {"name": "Iemand", "relation": "friend"},
     )
     assert response.status_code == 404
     assert not family.network.exists()
@@ -50,25 +51,42 @@ def test_uninvolved_professional_cannot_post_changes(family_setup, as_user):
 def test_search_does_not_reveal_other_families(family_setup, as_user):
     client = as_user(family_setup["outsider"])
     for q in ["Haile", "Selam", "01-03-2022", "3511AB", factories.valid_bsn(1)]:
-        page = client.get(reverse("families:my-families"), {"q": q})
+        page = client.post(reverse("families:my-families"), {"q": q})
         assert b"Gezin Haile" not in page.content, q
-        api = client.get("/api/v1/families", {"q": q})
+        api = client.post("/api/v1/families/search", {"q": q}, content_type="application/json")
         assert api.status_code == 200
         assert api.json() == [], q
+        if q != factories.valid_bsn(1):
+            assert client.get("/api/v1/families", {"q": q}).json() == [], q
 
 
-def test_involved_professional_finds_family_by_name_birth_date_postcode_and_bsn(family_setup, as_user):
+def test_involved_professional_finds_family_by_name_birth_date_postcode_and_bsn(
+    family_setup, as_user
+):
     client = as_user(family_setup["worker"])
     for q in ["Haile", "selam", "2022-03-01", "01-03-2022", "3511 ab", factories.valid_bsn(1)]:
-        page = client.get(reverse("families:my-families"), {"q": q})
+        page = client.post(reverse("families:my-families"), {"q": q})
         assert b"Gezin Haile" in page.content, q
-    assert b"Gezin Haile" not in client.get(reverse("families:my-families"), {"q": "Bakker"}).content
+        api = client.post("/api/v1/families/search", {"q": q}, content_type="application/json")
+        assert [f["name"] for f in api.json()] == ["Gezin Haile"], q
+    assert (
+        b"Gezin Haile" not in client.post(reverse("families:my-families"), {"q": "Bakker"}).content
+    )
+
+
+def test_a_bsn_never_travels_in_a_search_url(family_setup, as_user):
+    client = as_user(family_setup["worker"])
+    response = client.get("/api/v1/families", {"q": factories.valid_bsn(1)})
+    assert response.status_code == 400
+    assert response.json()["invalid_params"][0]["name"] == "q"
+    page = client.get(reverse("families:my-families"), {"q": factories.valid_bsn(1)})
+    assert page.status_code == 200  # ignored, not searched: the page says nothing about it
 
 
 def test_search_audit_event_does_not_contain_the_query(family_setup, as_user):
     client = as_user(family_setup["worker"])
     bsn = factories.valid_bsn(1)
-    client.get(reverse("families:my-families"), {"q": bsn})
+    client.post(reverse("families:my-families"), {"q": bsn})
     event = AuditEvent.objects.filter(object_type="family.list").latest("id")
     assert bsn not in str(event.detail)
     assert event.detail["family_ids"] == [family_setup["family"].pk]
@@ -78,17 +96,28 @@ def test_ended_involvement_no_longer_gives_access(family_setup, as_user):
     worker = family_setup["worker"]
     worker.involvements.update(end_date=timezone.localdate() - datetime.timedelta(days=1))
     client = as_user(worker)
-    assert client.get(reverse("families:overview", args=[family_setup["family"].pk])).status_code == 404
+    assert (
+        client.get(reverse("families:overview", args=[family_setup["family"].pk])).status_code
+        == 404
+    )
 
 
 def test_involvement_limits_visible_domains(family_setup, as_user):
     family = family_setup["family"]
     housing = factories.ProfessionalFactory()
-    factories.InvolvementFactory(family=family, professional=housing, domains=["housing", "finances"], role="Huurincasso")
+    factories.InvolvementFactory(
+        family=family, professional=housing, domains=["housing", "finances"], role="Huurincasso"
+    )
     ggz = factories.ProfessionalFactory()
-    factories.InvolvementFactory(family=family, professional=ggz, domains=["mental_health"], role="GGZ-behandeling")
-    factories.FamilyEventFactory(family=family, description="Depressie gediagnosticeerd", domain="mental_health")
-    factories.FamilyEventFactory(family=family, description="Huurachterstand besproken", domain="finances")
+    factories.InvolvementFactory(
+        family=family, professional=ggz, domains=["mental_health"], role="GGZ-behandeling"
+    )
+    factories.FamilyEventFactory(
+        family=family, description="Depressie gediagnosticeerd", domain="mental_health"
+    )
+    factories.FamilyEventFactory(
+        family=family, description="Huurachterstand besproken", domain="finances"
+    )
 
     page = as_user(housing).get(reverse("families:overview", args=[family.pk])).content.decode()
     assert "Huurachterstand besproken" in page
@@ -100,7 +129,9 @@ def test_involvement_limits_visible_domains(family_setup, as_user):
     assert "GGZ-behandeling" not in str(api)
     assert "Depressie" not in str(api)
 
-    coordinator_page = as_user(family_setup["coordinator"]).get(reverse("families:overview", args=[family.pk]))
+    coordinator_page = as_user(family_setup["coordinator"]).get(
+        reverse("families:overview", args=[family.pk])
+    )
     assert "Depressie gediagnosticeerd" in coordinator_page.content.decode()
 
 
@@ -117,19 +148,27 @@ def test_team_sees_caseload_only_when_organisation_shares_it(family_setup, as_us
     assert as_user(colleague).get(url).status_code == 200
 
 
-def test_emergency_access_requires_reason_expires_and_is_listed_for_review(family_setup, as_user, client):
+def test_emergency_access_requires_reason_expires_and_is_listed_for_review(
+    family_setup, as_user, client
+):
     family = family_setup["family"]
     outsider = family_setup["outsider"]
     as_user(outsider)
-    response = client.post(reverse("access:emergency-access"), {"reference": family.reference, "reason": "kort"})
+    response = client.post(
+        reverse("access:emergency-access"), {"reference": family.reference, "reason": "kort"}
+    )
     assert response.status_code == 200
     assert not EmergencyAccess.objects.exists()
 
     reason = "Politie meldt acuut onveilige situatie, kind mogelijk alleen thuis."
-    response = client.post(reverse("access:emergency-access"), {"reference": family.reference, "reason": reason})
+    response = client.post(
+        reverse("access:emergency-access"), {"reference": family.reference, "reason": reason}
+    )
     assert response.status_code == 302
     assert client.get(reverse("families:overview", args=[family.pk])).status_code == 200
-    view = AuditEvent.objects.filter(family_id=family.pk, object_type="family.overview").latest("id")
+    view = AuditEvent.objects.filter(family_id=family.pk, object_type="family.overview").latest(
+        "id"
+    )
     assert view.ground == "emergency"
 
     officer = factories.ProfessionalFactory(role="privacy_officer")
@@ -145,7 +184,10 @@ def test_emergency_access_for_unknown_family_is_logged(as_user, db):
     client = as_user(outsider)
     response = client.post(
         reverse("access:emergency-access"),
-        {"reference": "BESTAAT-NIET", "reason": "Ik zoek een gezin dat niet bestaat, voor de test."},
+        {
+            "reference": "BESTAAT-NIET",
+            "reason": "Ik zoek een gezin dat niet bestaat, voor de test.",
+        },
     )
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action="emergency_access", detail__found=False).exists()

@@ -38,7 +38,9 @@ def test_changes_are_audited(family_setup, as_user):
         reverse("families:add-network-member", args=[family.pk]),
         {"name": "Buurvrouw Els", "relation": "neighbour", "availability": "overdag"},
     )
-    assert AuditEvent.objects.filter(action="create", object_type="network_member", family_id=family.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="create", object_type="network_member", family_id=family.pk
+    ).exists()
 
 
 def test_chains_verify_and_tampering_is_detected(db):
@@ -65,7 +67,9 @@ def test_removing_an_event_is_detected(db):
         log_event(action="view", actor=actor, object_type="x", family_id=1)
     last = AuditEvent.objects.filter(family_id=1).order_by("-seq").first()
     middle = AuditEvent.objects.filter(family_id=1).order_by("seq")[2]
-    _without_append_only_guard("DELETE FROM audit_auditevent WHERE id IN (%s, %s)", [middle.pk, last.pk])
+    _without_append_only_guard(
+        "DELETE FROM audit_auditevent WHERE id IN (%s, %s)", [middle.pk, last.pk]
+    )
     reasons = {p.reason for p in verify_chains()[1]}
     assert "event missing" in reasons
     assert "latest events removed" in reasons
@@ -73,7 +77,10 @@ def test_removing_an_event_is_detected(db):
 
 def test_database_refuses_update_and_delete_of_audit_events(db):
     event = log_event(action="view", actor=Actor.system("test"), object_type="x", family_id=1)
-    for sql in ["UPDATE audit_auditevent SET action = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"]:
+    for sql in [
+        "UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ]:
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql, [event.pk])

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -38,12 +38,18 @@ def test_password_alone_does_not_open_family_pages(client, coordinator, family_s
 def test_totp_code_completes_login(client, coordinator, family_setup):
     device = TOTPDevice.objects.create(user=coordinator.user, name="app", confirmed=True)
     log_in(client, coordinator.user)
-    wrong = client.post(reverse("core:login-verify"), {"token": "000000" if current_code(device) != "000000" else "111111"})
-    assert "niet juist".encode() in wrong.content or b"not right" in wrong.content
+    wrong = client.post(
+        reverse("core:login-verify"),
+        {"token": "000000" if current_code(device) != "000000" else "111111"},
+    )
+    assert b"niet juist" in wrong.content or b"not right" in wrong.content
     with time_machine.travel(timezone.now() + timedelta(seconds=5), tick=False):
         response = client.post(reverse("core:login-verify"), {"token": current_code(device)})
     assert response.status_code == 302
-    assert client.get(reverse("families:overview", args=[family_setup["family"].pk])).status_code == 200
+    assert (
+        client.get(reverse("families:overview", args=[family_setup["family"].pk])).status_code
+        == 200
+    )
 
 
 def test_first_login_enrols_an_authenticator(client, coordinator):
@@ -59,7 +65,9 @@ def test_first_login_enrols_an_authenticator(client, coordinator):
     assert device.confirmed
 
 
-def test_demo_login_skips_second_factor_only_in_demo_mode(client, coordinator, family_setup, settings):
+def test_demo_login_skips_second_factor_only_in_demo_mode(
+    client, coordinator, family_setup, settings
+):
     user = coordinator.user
     user.is_demo = True
     user.save()

@@ -21,9 +21,15 @@ def start(**overrides: str) -> subprocess.CompletedProcess:
     env.update(SAFE)
     env.update(overrides)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.SECURE_HSTS_SECONDS)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.SECURE_HSTS_SECONDS)",
+        ],
         env={**env, "DJANGO_SETTINGS_MODULE": "rits.conf.settings", "PYTHONPATH": "src"},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -46,7 +52,9 @@ def test_production_refuses_unsafe_settings():
     for name, (value, expected) in cases.items():
         result = start(**{name: value})
         assert result.returncode != 0, name
-        assert "Refusing to start in production" in result.stderr and expected in result.stderr, name
+        assert "Refusing to start in production" in result.stderr and expected in result.stderr, (
+            name
+        )
 
 
 def test_every_environment_variable_is_documented():

@@ -3,12 +3,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class EmergencyAccessForm(forms.Form):
-    bsn = forms.CharField(label=_("BSN of a family member"), max_length=11, required=False,
-                          widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    bsn = forms.CharField(
+        label=_("BSN of a family member"),
+        max_length=11,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
     reference = forms.CharField(label=_("or the family's reference"), max_length=64, required=False)
     reason = forms.CharField(
-        label=_("Reason"), min_length=20, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Why you need to see this family now, without being involved. A privacy officer reviews every emergency access."),
+        label=_("Reason"),
+        min_length=20,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Why you need to see this family now, without being involved. A privacy officer reviews every emergency access."
+        ),
     )
 
     def clean(self):
@@ -24,4 +33,6 @@ class ReviewForm(forms.Form):
         choices=[("yes", _("Yes, justified")), ("no", _("No, not justified"))],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -9,7 +9,9 @@ class EmergencyAccess(models.Model):
     """'Break the glass': time-limited access to a family one is not involved with,
     with a written reason, listed for review by a privacy officer."""
 
-    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="emergency_accesses")
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="emergency_accesses")
     reason = models.TextField(_("reason"))
     started_at = models.DateTimeField()
@@ -23,7 +25,9 @@ class EmergencyAccess(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["professional", "expires_at"], name="emergency_prof_expiry")]
+        indexes = [
+            models.Index(fields=["professional", "expires_at"], name="emergency_prof_expiry")
+        ]
 
     def __str__(self) -> str:
         return f"{self.professional} → {self.family} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -67,7 +67,9 @@ def professional_for(user) -> Professional:
 def _active_involvements(professional: Professional, today: date) -> QuerySet[Involvement]:
     mine = Q(professional=professional)
     if professional.team_id and professional.organisation.team_shares_caseload:
-        mine |= Q(professional__team_id=professional.team_id, organisation_id=professional.organisation_id)
+        mine |= Q(
+            professional__team_id=professional.team_id, organisation_id=professional.organisation_id
+        )
     return Involvement.objects.filter(mine, start_date__lte=today).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
     )
@@ -107,7 +109,12 @@ def grant_for(user, family_id: int | str) -> Grant:
         domains = frozenset(d for i in involvements for d in i.domains)
         own = any(i.professional_id == professional.pk for i in involvements)
         return Grant(family, professional, Ground.INVOLVEMENT if own else Ground.TEAM, domains)
-    emergency = _active_emergencies(professional).filter(family_id=family_id).select_related("family").first()
+    emergency = (
+        _active_emergencies(professional)
+        .filter(family_id=family_id)
+        .select_related("family")
+        .first()
+    )
     if emergency is not None:
         return Grant(emergency.family, professional, Ground.EMERGENCY, ALL_DOMAINS)
     raise FamilyNotFound
@@ -119,7 +126,11 @@ def access_log_grant(user, family_id: int | str) -> Grant:
     A privacy officer sees the log (who looked, when, why), not the family's file."""
     professional = professional_for(user)
     if professional.role == ProfessionalRole.PRIVACY_OFFICER:
-        family = Family.objects.filter(pk=family_id).only("id", "name").first() if str(family_id).isdigit() else None
+        family = (
+            Family.objects.filter(pk=family_id).only("id", "name").first()
+            if str(family_id).isdigit()
+            else None
+        )
         if family is None:
             raise FamilyNotFound
         return Grant(family, professional, Ground.PRIVACY_OFFICER, frozenset())
@@ -136,7 +147,9 @@ def require_role(user, *roles: str) -> Professional:
     return professional
 
 
-def find_family_for_emergency(*, bsn_pseudonym: str | None = None, reference: str | None = None) -> Family | None:
+def find_family_for_emergency(
+    *, bsn_pseudonym: str | None = None, reference: str | None = None
+) -> Family | None:
     """Look up a family for break-the-glass. Only called after a reason has been given;
     the attempt is audited and reviewed, whether or not a family is found."""
     if bsn_pseudonym:

@@ -10,7 +10,9 @@ def emergency_accesses_for_review(*, user, reviewed: bool = False) -> QuerySet[E
     require_role(user, ProfessionalRole.PRIVACY_OFFICER)
     return (
         EmergencyAccess.objects.filter(reviewed_at__isnull=not reviewed)
-        .select_related("professional__user", "professional__organisation", "family", "reviewed_by__user")
+        .select_related(
+            "professional__user", "professional__organisation", "family", "reviewed_by__user"
+        )
         .order_by("-started_at")
     )
 

@@ -15,7 +15,9 @@ from rits.organisations.models import ProfessionalRole
 
 
 @transaction.atomic
-def request_emergency_access(*, user, reason: str, bsn: str = "", reference: str = "") -> EmergencyAccess | None:
+def request_emergency_access(
+    *, user, reason: str, bsn: str = "", reference: str = ""
+) -> EmergencyAccess | None:
     """Grant time-limited access to one family for a written reason. Every attempt is
     audited, found or not; a found family is listed for review."""
     professional = professional_for(user)
@@ -44,7 +46,9 @@ def request_emergency_access(*, user, reason: str, bsn: str = "", reference: str
 
 
 @transaction.atomic
-def review_emergency_access(*, user, emergency: EmergencyAccess, justified: bool, note: str) -> EmergencyAccess:
+def review_emergency_access(
+    *, user, emergency: EmergencyAccess, justified: bool, note: str
+) -> EmergencyAccess:
     reviewer = require_role(user, ProfessionalRole.PRIVACY_OFFICER)
     emergency.reviewed_by = reviewer
     emergency.reviewed_at = timezone.now()
@@ -52,8 +56,12 @@ def review_emergency_access(*, user, emergency: EmergencyAccess, justified: bool
     emergency.review_note = note
     emergency.save(update_fields=["reviewed_by", "reviewed_at", "review_justified", "review_note"])
     log_event(
-        action=AuditAction.UPDATE, actor=Actor.for_user(user), object_type="emergency_access",
-        object_id=emergency.pk, family_id=emergency.family_id, ground=Ground.PRIVACY_OFFICER,
+        action=AuditAction.UPDATE,
+        actor=Actor.for_user(user),
+        object_type="emergency_access",
+        object_id=emergency.pk,
+        family_id=emergency.family_id,
+        ground=Ground.PRIVACY_OFFICER,
         detail={"justified": justified},
     )
     return emergency

@@ -23,7 +23,9 @@ def emergency_access(request):
                 % {"time": granted.expires_at.strftime("%H:%M")},
             )
             return redirect("families:overview", family_id=granted.family_id)
-        form.add_error(None, _("No family was found with these details. Your attempt has been logged."))
+        form.add_error(
+            None, _("No family was found with these details. Your attempt has been logged.")
+        )
     return render(request, "access/emergency_access.html", {"form": form})
 
 
@@ -31,7 +33,9 @@ def emergency_access(request):
 def emergency_review_list(request):
     pending = selectors.emergency_accesses_for_review(user=request.user)
     done = selectors.emergency_accesses_for_review(user=request.user, reviewed=True)[:50]
-    return render(request, "access/review_list.html", {"pending": pending, "done": done, "form": ReviewForm()})
+    return render(
+        request, "access/review_list.html", {"pending": pending, "done": done, "form": ReviewForm()}
+    )
 
 
 @login_required
@@ -41,8 +45,10 @@ def emergency_review(request, pk: int):
     form = ReviewForm(request.POST)
     if form.is_valid():
         services.review_emergency_access(
-            user=request.user, emergency=emergency,
-            justified=form.cleaned_data["justified"] == "yes", note=form.cleaned_data["note"],
+            user=request.user,
+            emergency=emergency,
+            justified=form.cleaned_data["justified"] == "yes",
+            note=form.cleaned_data["note"],
         )
         messages.success(request, _("Review recorded."))
     else:

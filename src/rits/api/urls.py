@@ -8,5 +8,6 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("families", families_api.FamilyListView.as_view(), name="family-list"),
+    path("families/search", families_api.FamilySearchView.as_view(), name="family-search"),
     path("families/<int:family_id>", families_api.FamilyDetailView.as_view(), name="family-detail"),
 ]

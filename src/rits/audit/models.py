@@ -27,6 +27,9 @@ class AuditChain(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit chain {self.pk} at {self.last_seq}"
+
 
 class AuditEvent(models.Model):
     chain = models.PositiveIntegerField()
@@ -54,6 +57,9 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
         indexes = [models.Index(fields=["family_id", "-occurred_at"], name="audit_family_time")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user_display} {self.action} {self.object_type}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -12,9 +12,22 @@ from django.utils import timezone
 from rits.audit.models import AuditAction, AuditChain, AuditEvent
 
 HASHED_FIELDS = (
-    "chain", "seq", "occurred_at", "action", "object_type", "object_id", "family_id",
-    "person_ids", "user_id", "user_display", "organisation_id", "organisation_name",
-    "role", "ground", "detail", "prev_hash",
+    "chain",
+    "seq",
+    "occurred_at",
+    "action",
+    "object_type",
+    "object_id",
+    "family_id",
+    "person_ids",
+    "user_id",
+    "user_display",
+    "organisation_id",
+    "organisation_name",
+    "role",
+    "ground",
+    "detail",
+    "prev_hash",
 )
 
 
@@ -123,7 +136,9 @@ def verify_chains() -> tuple[int, list[ChainProblem]]:
     chain_ids = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
     for chain_id in sorted(chain_ids):
         prev_hash, expected_seq = "0" * 64, 1
-        events = AuditEvent.objects.filter(chain=chain_id).order_by("seq").values(*HASHED_FIELDS, "hash")
+        events = (
+            AuditEvent.objects.filter(chain=chain_id).order_by("seq").values(*HASHED_FIELDS, "hash")
+        )
         for row in events.iterator(chunk_size=2000):
             checked += 1
             if row["seq"] != expected_seq:
@@ -131,7 +146,9 @@ def verify_chains() -> tuple[int, list[ChainProblem]]:
             if row["prev_hash"] != prev_hash:
                 problems.append(ChainProblem(chain_id, row["seq"], "link to previous event broken"))
             if event_hash(row) != row["hash"]:
-                problems.append(ChainProblem(chain_id, row["seq"], "event changed after it was written"))
+                problems.append(
+                    ChainProblem(chain_id, row["seq"], "event changed after it was written")
+                )
             prev_hash, expected_seq = row["hash"], row["seq"] + 1
         head = heads.get(chain_id)
         if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):

@@ -9,4 +9,6 @@ from rits.audit.selectors import family_access_log
 @require_GET
 def access_log(request, family_id: int):
     grant, events = family_access_log(user=request.user, family_id=family_id)
-    return render(request, "audit/access_log.html", {"family": grant.family, "grant": grant, "events": events})
+    return render(
+        request, "audit/access_log.html", {"family": grant.family, "grant": grant, "events": events}
+    )

@@ -16,9 +16,7 @@ BASE_DIR = SRC_DIR.parent.parent  # repository root
 
 ENVIRONMENT = env_str("RITS_ENVIRONMENT", "development")
 if ENVIRONMENT not in {"development", "demo", "test", "production"}:
-    raise ImproperlyConfigured(
-        "RITS_ENVIRONMENT must be development, demo, test or production"
-    )
+    raise ImproperlyConfigured("RITS_ENVIRONMENT must be development, demo, test or production")
 IS_PRODUCTION = ENVIRONMENT == "production"
 
 # Demo logins work without the second factor; only allowed outside production and
@@ -28,7 +26,9 @@ DEMO_MODE = env_bool("RITS_DEMO", ENVIRONMENT == "demo")
 DEBUG = env_bool("RITS_DEBUG", ENVIRONMENT == "development")
 _DEV_SECRET = "insecure-development-key-never-use-in-production"
 SECRET_KEY = env_str("RITS_SECRET_KEY", "" if IS_PRODUCTION else _DEV_SECRET)
-ALLOWED_HOSTS = env_list("RITS_ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver")
+ALLOWED_HOSTS = env_list(
+    "RITS_ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver"
+)
 CSRF_TRUSTED_ORIGINS = env_list("RITS_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -121,7 +121,10 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "families:my-families"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -145,7 +148,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("RITS_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_SSL_REDIRECT = env_bool("RITS_SSL_REDIRECT", IS_PRODUCTION)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RITS_BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RITS_BEHIND_PROXY", False) else None
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -16,5 +16,7 @@ class TokenForm(forms.Form):
         regex=r"^\d{6}$",
         error_messages={"invalid": _("Enter the six digits from your authenticator app.")},
         help_text=_("Open your authenticator app and type the code shown for Rits."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )

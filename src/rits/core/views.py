@@ -56,9 +56,13 @@ def verify(request):
                 otp_login(request, device)
                 return redirect(_safe_next(request))
         if throttled:
-            form.add_error("token", _("Too many wrong codes. Wait a few seconds and try the newest code."))
+            form.add_error(
+                "token", _("Too many wrong codes. Wait a few seconds and try the newest code.")
+            )
         else:
-            form.add_error("token", _("This code is not right or has expired. Try the newest code."))
+            form.add_error(
+                "token", _("This code is not right or has expired. Try the newest code.")
+            )
     return render(request, "core/verify.html", {"form": form})
 
 
@@ -77,8 +81,12 @@ def setup(request):
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(settings.LOGIN_REDIRECT_URL)
-        form.add_error("token", _("This code is not right. Check the time on your phone and try again."))
-    qr_svg = segno.make(device.config_url, micro=False).svg_inline(scale=4, title=str(_("QR code for your authenticator app")))
+        form.add_error(
+            "token", _("This code is not right. Check the time on your phone and try again.")
+        )
+    qr_svg = segno.make(device.config_url, micro=False).svg_inline(
+        scale=4, title=str(_("QR code for your authenticator app"))
+    )
     import base64
 
     secret = base64.b32encode(device.bin_key).decode()

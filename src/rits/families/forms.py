@@ -19,27 +19,40 @@ class SearchForm(forms.Form):
 class MemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role in the family"), choices=MemberRole.choices)
     given_names = forms.CharField(label=_("Given names"), max_length=200, required=False)
-    prefix = forms.CharField(label=_("Prefix"), max_length=20, required=False, help_text=_("e.g. 'van', 'de', 'van der'"))
+    prefix = forms.CharField(
+        label=_("Prefix"), max_length=20, required=False, help_text=_("e.g. 'van', 'de', 'van der'")
+    )
     surname = forms.CharField(label=_("Surname"), max_length=200)
     birth_date = forms.DateField(
-        label=_("Date of birth"), required=False,
+        label=_("Date of birth"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("For an unborn child: the expected date of birth."),
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
     bsn = forms.CharField(
-        label=_("BSN"), max_length=11, required=False,
+        label=_("BSN"),
+        max_length=11,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         help_text=_("Optional. Stored encrypted; never shown again in full."),
     )
-    languages = forms.CharField(label=_("Languages spoken"), max_length=100, required=False, help_text=LANGUAGE_HELP)
+    languages = forms.CharField(
+        label=_("Languages spoken"), max_length=100, required=False, help_text=LANGUAGE_HELP
+    )
     interpreter_needed = forms.BooleanField(label=_("Interpreter needed"), required=False)
 
     def clean_languages(self) -> list[str]:
-        codes = [c.strip().lower() for c in self.cleaned_data["languages"].replace(";", ",").split(",") if c.strip()]
+        codes = [
+            c.strip().lower()
+            for c in self.cleaned_data["languages"].replace(";", ",").split(",")
+            if c.strip()
+        ]
         bad = [c for c in codes if not (2 <= len(c) <= 3 and c.isascii() and c.isalpha())]
         if bad:
-            raise forms.ValidationError(_("Use two- or three-letter language codes, e.g. 'nl, ar'."))
+            raise forms.ValidationError(
+                _("Use two- or three-letter language codes, e.g. 'nl, ar'.")
+            )
         return codes
 
 

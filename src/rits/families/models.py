@@ -20,7 +20,9 @@ class Family(models.Model):
         unique=True,
         help_text=_("The region's own reference for this family, e.g. from its previous system."),
     )
-    name = models.CharField(_("name"), max_length=200, help_text=_("How the family is called, e.g. 'Gezin Bakker'."))
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("How the family is called, e.g. 'Gezin Bakker'.")
+    )
     street = models.CharField(_("street"), max_length=200, blank=True)
     house_number = models.PositiveIntegerField(_("house number"), null=True, blank=True)
     house_number_suffix = models.CharField(_("house number suffix"), max_length=10, blank=True)
@@ -42,7 +44,11 @@ class Family(models.Model):
     @property
     def address(self) -> str:
         number = f"{self.house_number or ''}{self.house_number_suffix}"
-        return ", ".join(p for p in [f"{self.street} {number}".strip(), f"{self.postcode} {self.city}".strip()] if p)
+        return ", ".join(
+            p
+            for p in [f"{self.street} {number}".strip(), f"{self.postcode} {self.city}".strip()]
+            if p
+        )
 
 
 class Gender(models.TextChoices):
@@ -54,22 +60,34 @@ class Gender(models.TextChoices):
 
 class Person(models.Model):
     reference = models.CharField(
-        _("reference"), max_length=64, unique=True, null=True, blank=True,
+        _("reference"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
         help_text=_("The region's own reference for this person (used by imports)."),
     )
     surname = models.CharField(_("surname"), max_length=200)
-    prefix = models.CharField(_("prefix"), max_length=20, blank=True, help_text=_("e.g. 'van', 'de', 'van der'"))
+    prefix = models.CharField(
+        _("prefix"), max_length=20, blank=True, help_text=_("e.g. 'van', 'de', 'van der'")
+    )
     given_names = models.CharField(_("given names"), max_length=200, blank=True)
     birth_date = models.DateField(
-        _("date of birth"), null=True, blank=True,
+        _("date of birth"),
+        null=True,
+        blank=True,
         help_text=_("For an unborn child: the expected date of birth."),
     )
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     # Encrypted with rits.families.bsn; matched only through the keyed pseudonym.
     bsn_encrypted = models.TextField(blank=True, editable=False)
-    bsn_pseudonym = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    bsn_pseudonym = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     languages = models.JSONField(
-        _("languages spoken"), default=list, blank=True,
+        _("languages spoken"),
+        default=list,
+        blank=True,
         help_text=_("ISO 639-1 codes, e.g. nl, ar, ti."),
     )
     interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
@@ -137,16 +155,28 @@ class Involvement(models.Model):
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="involvements")
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="involvements",
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="involvements",
         help_text=_("The family member this involvement is about; empty for the whole family."),
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="involvements")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="involvements"
+    )
     professional = models.ForeignKey(
         Professional, on_delete=models.PROTECT, null=True, blank=True, related_name="involvements"
     )
-    role = models.CharField(_("role"), max_length=200, help_text=_("e.g. 'ambulant parenting support'"))
+    role = models.CharField(
+        _("role"), max_length=200, help_text=_("e.g. 'ambulant parenting support'")
+    )
     legal_basis = models.CharField(_("legal basis"), max_length=32, choices=LegalBasis.choices)
-    domains = models.JSONField(_("life domains"), default=list, help_text=_("The life domains this involvement needs to see."))
+    domains = models.JSONField(
+        _("life domains"),
+        default=list,
+        help_text=_("The life domains this involvement needs to see."),
+    )
     start_date = models.DateField(_("since"))
     end_date = models.DateField(_("until"), null=True, blank=True)
     is_coordinator = models.BooleanField(_("coordinator"), default=False)
@@ -162,11 +192,14 @@ class Involvement(models.Model):
                 name="one_coordinator_per_family",
             ),
             models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
                 name="involvement_ends_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["professional", "end_date"], name="involvement_prof_active")]
+        indexes = [
+            models.Index(fields=["professional", "end_date"], name="involvement_prof_active")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.role}"
@@ -191,14 +224,18 @@ class NetworkMember(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="network")
     name = models.CharField(_("name"), max_length=200)
     relation = models.CharField(_("relation"), max_length=16, choices=NetworkRelation.choices)
-    relation_detail = models.CharField(_("relation detail"), max_length=200, blank=True, help_text=_("e.g. 'aunt of the mother'"))
+    relation_detail = models.CharField(
+        _("relation detail"), max_length=200, blank=True, help_text=_("e.g. 'aunt of the mother'")
+    )
     for_person = models.ForeignKey(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="network_members"
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     availability = models.CharField(
-        _("how and when to reach"), max_length=300, blank=True,
+        _("how and when to reach"),
+        max_length=300,
+        blank=True,
         help_text=_("e.g. 'evenings after 18:00, WhatsApp preferred'"),
     )
 

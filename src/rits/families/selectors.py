@@ -9,15 +9,17 @@ from django.utils.translation import gettext as _
 from rits.access.rules import Grant, grant_for, visible_families
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
-from rits.families.domains import ALL_DOMAINS
 from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.families.domains import ALL_DOMAINS
 from rits.families.models import Family, FamilyEvent, Involvement, Membership, NetworkMember
 
 TIMELINE_LENGTH = 50
 
 
 def _members_prefetch() -> Prefetch:
-    return Prefetch("memberships", queryset=Membership.objects.select_related("person").order_by("id"))
+    return Prefetch(
+        "memberships", queryset=Membership.objects.select_related("person").order_by("id")
+    )
 
 
 def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Family]:
@@ -28,7 +30,9 @@ def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Famil
     if query:
         families = families.filter(_search_filter(query)).distinct()
     result = list(
-        families.select_related("municipality").prefetch_related(_members_prefetch()).order_by("name", "id")[:limit]
+        families.select_related("municipality")
+        .prefetch_related(_members_prefetch())
+        .order_by("name", "id")[:limit]
     )
     log_event(
         action=AuditAction.SEARCH if query else AuditAction.VIEW,
@@ -40,6 +44,12 @@ def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Famil
     return result
 
 
+def looks_like_bsn(query: str) -> bool:
+    """Whether a search text is a BSN: such a search must not travel in a URL."""
+    digits = normalise_bsn(query)
+    return digits.isdigit() and is_valid_bsn(digits)
+
+
 def _search_filter(query: str) -> Q:
     compact = query.replace(" ", "").upper()
     if len(compact) == 6 and compact[:4].isdigit() and compact[4:].isalpha():
@@ -47,9 +57,8 @@ def _search_filter(query: str) -> Q:
     birth_date = _parse_date(query)
     if birth_date:
         return Q(memberships__person__birth_date=birth_date)
-    digits = normalise_bsn(query)
-    if digits.isdigit() and is_valid_bsn(digits):
-        return Q(memberships__person__bsn_pseudonym=pseudonymise_bsn(digits))
+    if looks_like_bsn(query):
+        return Q(memberships__person__bsn_pseudonym=pseudonymise_bsn(normalise_bsn(query)))
     q = Q()
     for word in query.split():
         q &= (
@@ -171,7 +180,12 @@ def family_export(*, user, family_id: int | str) -> dict:
             for i in overview.involvements
         ],
         "network": [
-            {"name": n.name, "relation": n.relation, "phone": n.phone, "availability": n.availability}
+            {
+                "name": n.name,
+                "relation": n.relation,
+                "phone": n.phone,
+                "availability": n.availability,
+            }
             for n in overview.network
         ],
         "timeline": [

@@ -11,11 +11,24 @@ class MemberSerializer(serializers.ModelSerializer):
     birth_date = serializers.DateField(source="person.birth_date", allow_null=True)
     languages = serializers.ListField(source="person.languages", child=serializers.CharField())
     interpreter_needed = serializers.BooleanField(source="person.interpreter_needed")
-    has_bsn = serializers.BooleanField(source="person.has_bsn", help_text="Whether a BSN is known. The BSN itself is never returned.")
+    has_bsn = serializers.BooleanField(
+        source="person.has_bsn",
+        help_text="Whether a BSN is known. The BSN itself is never returned.",
+    )
 
     class Meta:
         model = Membership
-        fields = ["id", "role", "given_names", "prefix", "surname", "birth_date", "languages", "interpreter_needed", "has_bsn"]
+        fields = [
+            "id",
+            "role",
+            "given_names",
+            "prefix",
+            "surname",
+            "birth_date",
+            "languages",
+            "interpreter_needed",
+            "has_bsn",
+        ]
 
 
 class FamilySummarySerializer(serializers.ModelSerializer):
@@ -34,7 +47,19 @@ class InvolvementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Involvement
-        fields = ["id", "organisation", "professional", "professional_email", "phone", "role", "legal_basis", "domains", "start_date", "end_date", "is_coordinator"]
+        fields = [
+            "id",
+            "organisation",
+            "professional",
+            "professional_email",
+            "phone",
+            "role",
+            "legal_basis",
+            "domains",
+            "start_date",
+            "end_date",
+            "is_coordinator",
+        ]
 
     def get_professional(self, obj) -> str | None:
         return obj.professional.name if obj.professional else None
@@ -63,7 +88,10 @@ class FamilyOverviewSerializer(serializers.Serializer):
     reference = serializers.CharField(source="family.reference")
     name = serializers.CharField(source="family.name")
     address = serializers.CharField(source="family.address")
-    ground = serializers.CharField(source="grant.ground", help_text="Why you may see this family: coordinator, involvement, team or emergency.")
+    ground = serializers.CharField(
+        source="grant.ground",
+        help_text="Why you may see this family: coordinator, involvement, team or emergency.",
+    )
     visible_domains = serializers.SerializerMethodField()
     members = MemberSerializer(many=True)
     coordinator = InvolvementSerializer(allow_null=True)

@@ -20,8 +20,8 @@ from rits.families.models import (
     Gender,
     Involvement,
     LegalBasis,
-    Membership,
     MemberRole,
+    Membership,
     NetworkMember,
     Person,
 )
@@ -50,7 +50,9 @@ def clean_bsn(raw: str) -> str:
     return bsn
 
 
-def validate_person(data: PersonData, *, role: str, family: Family | None, today: date | None = None) -> None:
+def validate_person(
+    data: PersonData, *, role: str, family: Family | None, today: date | None = None
+) -> None:
     """Checks a person on their own and against the family: raises ValidationError per field."""
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
@@ -64,7 +66,9 @@ def validate_person(data: PersonData, *, role: str, family: Family | None, today
         errors.setdefault("gender", []).append(_("Choose f, m, x or leave empty."))
     if data.birth_date:
         if role != MemberRole.UNBORN and data.birth_date > today:
-            errors.setdefault("birth_date", []).append(_("A date of birth cannot be in the future."))
+            errors.setdefault("birth_date", []).append(
+                _("A date of birth cannot be in the future.")
+            )
         if role == MemberRole.UNBORN and data.birth_date < today:
             errors.setdefault("birth_date", []).append(
                 _("The expected date of birth of an unborn child lies in the future.")
@@ -93,20 +97,33 @@ def _family_conflicts(data: PersonData, *, role: str, family: Family) -> dict[st
             p.surname.casefold() == data.surname.strip().casefold()
             and p.given_names.casefold() == data.given_names.strip().casefold()
             and p.birth_date == data.birth_date
-            and p.reference != data.reference
+            # the same person re-imported under their own reference is not a duplicate
+            and not (data.reference and p.reference == data.reference)
         ):
-            errors.setdefault("surname", []).append(_("This person is already a member of this family."))
+            errors.setdefault("surname", []).append(
+                _("This person is already a member of this family.")
+            )
     if data.birth_date and role in {MemberRole.CHILD, MemberRole.UNBORN}:
         for m in members:
-            if m.role == MemberRole.PARENT and m.person.birth_date and m.person.birth_date >= data.birth_date:
+            if (
+                m.role == MemberRole.PARENT
+                and m.person.birth_date
+                and m.person.birth_date >= data.birth_date
+            ):
                 errors.setdefault("birth_date", []).append(
-                    _("A child cannot be born before their parent (%(name)s).") % {"name": m.person.full_name}
+                    _("A child cannot be born before their parent (%(name)s).")
+                    % {"name": m.person.full_name}
                 )
     if data.birth_date and role in ADULT_ROLES and role == MemberRole.PARENT:
         for m in members:
-            if m.role == MemberRole.CHILD and m.person.birth_date and m.person.birth_date <= data.birth_date:
+            if (
+                m.role == MemberRole.CHILD
+                and m.person.birth_date
+                and m.person.birth_date <= data.birth_date
+            ):
                 errors.setdefault("birth_date", []).append(
-                    _("A parent cannot be younger than their child (%(name)s).") % {"name": m.person.full_name}
+                    _("A parent cannot be younger than their child (%(name)s).")
+                    % {"name": m.person.full_name}
                 )
     return errors
 
@@ -128,10 +145,16 @@ def _apply_person(person: Person, data: PersonData) -> Person:
     return person
 
 
-def record_event(*, family: Family, kind: str, description: str, actor_user=None, domain: str = "") -> FamilyEvent:
+def record_event(
+    *, family: Family, kind: str, description: str, actor_user=None, domain: str = ""
+) -> FamilyEvent:
     return FamilyEvent.objects.create(
-        family=family, occurred_at=timezone.now(), kind=kind, description=description[:500],
-        domain=domain, actor=actor_user,
+        family=family,
+        occurred_at=timezone.now(),
+        kind=kind,
+        description=description[:500],
+        domain=domain,
+        actor=actor_user,
     )
 
 
@@ -145,19 +168,29 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     if data.bsn:
         existing = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
         if existing and Membership.objects.filter(family=family, person=existing).exists():
-            raise ValidationError({"bsn": _("A person with this BSN is already a member of this family.")})
+            raise ValidationError(
+                {"bsn": _("A person with this BSN is already a member of this family.")}
+            )
     person = existing or _apply_person(Person(), data)
     if existing is None:
         person.full_clean(exclude=["bsn_encrypted", "bsn_pseudonym"])
         person.save()
     membership = Membership.objects.create(family=family, person=person, role=role)
     record_event(
-        family=family, kind="member_added", actor_user=user,
-        description=_("%(name)s added as %(role)s") % {"name": person.full_name, "role": membership.get_role_display().lower()},
+        family=family,
+        kind="member_added",
+        actor_user=user,
+        description=_("%(name)s added as %(role)s")
+        % {"name": person.full_name, "role": membership.get_role_display().lower()},
     )
     log_event(
-        action=AuditAction.CREATE, actor=Actor.for_user(user), object_type="membership",
-        object_id=membership.pk, family_id=family.pk, person_ids=[person.pk], ground=grant.ground,
+        action=AuditAction.CREATE,
+        actor=Actor.for_user(user),
+        object_type="membership",
+        object_id=membership.pk,
+        family_id=family.pk,
+        person_ids=[person.pk],
+        ground=grant.ground,
     )
     return membership
 
@@ -168,12 +201,20 @@ def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkM
     member.full_clean()
     member.save()
     record_event(
-        family=grant.family, kind="network_added", actor_user=user, domain="social_network",
-        description=_("%(name)s added to the network (%(relation)s)") % {"name": member.name, "relation": member.get_relation_display().lower()},
+        family=grant.family,
+        kind="network_added",
+        actor_user=user,
+        domain="social_network",
+        description=_("%(name)s added to the network (%(relation)s)")
+        % {"name": member.name, "relation": member.get_relation_display().lower()},
     )
     log_event(
-        action=AuditAction.CREATE, actor=Actor.for_user(user), object_type="network_member",
-        object_id=member.pk, family_id=grant.family.pk, ground=grant.ground,
+        action=AuditAction.CREATE,
+        actor=Actor.for_user(user),
+        object_type="network_member",
+        object_id=member.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
     )
     return member
 
@@ -191,11 +232,18 @@ def add_involvement(*, user, grant: Grant, involvement: Involvement) -> Involvem
     involvement.full_clean()
     involvement.save()
     record_event(
-        family=grant.family, kind="involvement_started", actor_user=user,
-        description=_("%(org)s involved as %(role)s") % {"org": involvement.organisation.name, "role": involvement.role},
+        family=grant.family,
+        kind="involvement_started",
+        actor_user=user,
+        description=_("%(org)s involved as %(role)s")
+        % {"org": involvement.organisation.name, "role": involvement.role},
     )
     log_event(
-        action=AuditAction.CREATE, actor=Actor.for_user(user), object_type="involvement",
-        object_id=involvement.pk, family_id=grant.family.pk, ground=grant.ground,
+        action=AuditAction.CREATE,
+        actor=Actor.for_user(user),
+        object_type="involvement",
+        object_id=involvement.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
     )
     return involvement

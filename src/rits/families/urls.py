@@ -9,5 +9,7 @@ urlpatterns = [
     path("families/<int:family_id>/", views.family_overview, name="overview"),
     path("families/<int:family_id>/export/", views.family_export, name="export"),
     path("families/<int:family_id>/members/new/", views.add_member, name="add-member"),
-    path("families/<int:family_id>/network/new/", views.add_network_member, name="add-network-member"),
+    path(
+        "families/<int:family_id>/network/new/", views.add_network_member, name="add-network-member"
+    ),
 ]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rits.access.rules import grant_for
 from rits.families import selectors, services
@@ -16,12 +16,20 @@ from rits.families.forms import MemberForm, NetworkMemberForm, SearchForm
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def my_families(request):
-    form = SearchForm(request.GET or None)
+    # The search form posts, so that a BSN typed into it never ends up in a URL or an
+    # access log; a GET with ?q= still works for names, dates and postcodes.
+    form = SearchForm(request.POST or request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    if query and request.method == "GET" and selectors.looks_like_bsn(query):
+        query = ""
     families = selectors.search_my_families(user=request.user, query=query)
-    context = {"form": form, "families": families, "query": query}
+    shown_query = query
+    if query and selectors.looks_like_bsn(query):
+        form = SearchForm()  # do not echo the BSN back into the page
+        shown_query = _("a BSN")
+    context = {"form": form, "families": families, "query": shown_query}
     if request.htmx:
         return render(request, "families/_family_list.html", context)
     return render(request, "families/my_families.html", context)
@@ -39,7 +47,8 @@ def family_overview(request, family_id: int):
 def family_export(request, family_id: int):
     data = selectors.family_export(user=request.user, family_id=family_id)
     response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="family-{int(family_id)}.json"'
     response["Cache-Control"] = "no-store"
@@ -61,9 +70,14 @@ def add_member(request, family_id: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = services.PersonData(
-            surname=d["surname"], given_names=d["given_names"], prefix=d["prefix"],
-            birth_date=d["birth_date"], gender=d["gender"], bsn=d["bsn"],
-            languages=d["languages"], interpreter_needed=d["interpreter_needed"],
+            surname=d["surname"],
+            given_names=d["given_names"],
+            prefix=d["prefix"],
+            birth_date=d["birth_date"],
+            gender=d["gender"],
+            bsn=d["bsn"],
+            languages=d["languages"],
+            interpreter_needed=d["interpreter_needed"],
         )
         try:
             services.add_member(user=request.user, grant=grant, data=data, role=d["role"])
@@ -81,7 +95,9 @@ def add_network_member(request, family_id: int):
     form = NetworkMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_network_member(user=request.user, grant=grant, member=form.save(commit=False))
+            services.add_network_member(
+                user=request.user, grant=grant, member=form.save(commit=False)
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

@@ -142,7 +142,10 @@ class Professional(models.Model):
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     role = models.CharField(
-        _("role"), max_length=32, choices=ProfessionalRole.choices, default=ProfessionalRole.PROFESSIONAL
+        _("role"),
+        max_length=32,
+        choices=ProfessionalRole.choices,
+        default=ProfessionalRole.PROFESSIONAL,
     )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)

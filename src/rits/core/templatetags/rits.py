@@ -7,7 +7,12 @@ from django.utils import timezone, translation
 register = template.Library()
 
 # Languages families speak that Django's own list does not name.
-EXTRA_LANGUAGES = {"ti": "ትግርኛ (Tigrinya)", "so": "Soomaali (Somali)", "prs": "دری (Dari)", "ps": "پښتو (Pashto)"}
+EXTRA_LANGUAGES = {
+    "ti": "ትግርኛ (Tigrinya)",
+    "so": "Soomaali (Somali)",
+    "prs": "دری (Dari)",
+    "ps": "پښتو (Pashto)",
+}
 
 
 @register.filter
@@ -15,7 +20,11 @@ def age(birth_date: date | None) -> int | None:
     if not birth_date:
         return None
     today = timezone.localdate()
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 @register.filter
