@@ -217,7 +217,7 @@ def test_anonymous_and_non_professional_users_are_refused(family_setup, client):
     assert client.get(reverse("families:overview", args=[family.pk])).status_code == 302
     assert client.get(f"/api/v1/families/{family.pk}").status_code in (401, 403)
     plain_user = factories.UserFactory()
-    from conftest import login_verified
+    from tests.auth import login_verified
 
     login_verified(client, plain_user)
     assert client.get(reverse("families:overview", args=[family.pk])).status_code == 403

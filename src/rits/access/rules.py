@@ -58,10 +58,15 @@ def professional_for(user) -> Professional:
     """The professional behind a login; anyone else is refused."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Log in first."))
-    try:
-        return user.professional
-    except Professional.DoesNotExist:
-        raise PermissionDenied(_("Only professionals can see families.")) from None
+    # Loaded once per request with its organisation, which every audit event names.
+    cache = user._state.fields_cache
+    if "professional" not in cache:
+        cache["professional"] = (
+            Professional.objects.select_related("organisation").filter(user=user).first()
+        )
+    if cache["professional"] is None:
+        raise PermissionDenied(_("Only professionals can see families."))
+    return cache["professional"]
 
 
 def _active_involvements(professional: Professional, today: date) -> QuerySet[Involvement]:
@@ -99,7 +104,7 @@ def grant_for(user, family_id: int | str) -> Grant:
     involvements = list(
         _active_involvements(professional, today)
         .filter(family_id=family_id)
-        .select_related("family")
+        .select_related("family__municipality")
         .only("family", "domains", "is_coordinator", "professional_id")
     )
     if involvements:
@@ -112,7 +117,7 @@ def grant_for(user, family_id: int | str) -> Grant:
     emergency = (
         _active_emergencies(professional)
         .filter(family_id=family_id)
-        .select_related("family")
+        .select_related("family__municipality")
         .first()
     )
     if emergency is not None:
