@@ -222,3 +222,34 @@ def test_anonymous_and_non_professional_users_are_refused(family_setup, client):
     login_verified(client, plain_user)
     assert client.get(reverse("families:overview", args=[family.pk])).status_code == 403
     assert client.get("/api/v1/families").status_code == 403
+
+
+def test_privacy_officer_records_a_review(family_setup, as_user):
+    emergency = EmergencyAccess.objects.create(
+        professional=family_setup["outsider"],
+        family=family_setup["family"],
+        reason="Acute zorg om de veiligheid van het kind na melding politie.",
+        started_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=4),
+    )
+    officer = factories.ProfessionalFactory(role="privacy_officer")
+    client = as_user(officer)
+    response = client.post(
+        reverse("access:review", args=[emergency.pk]), {"justified": "yes", "note": "Terecht."}
+    )
+    assert response.status_code == 302
+    emergency.refresh_from_db()
+    assert emergency.review_justified is True and emergency.reviewed_by == officer
+    assert AuditEvent.objects.filter(object_type="emergency_access", action="update").exists()
+    # a coordinator cannot review
+    other = EmergencyAccess.objects.create(
+        professional=family_setup["outsider"],
+        family=family_setup["family"],
+        reason="x" * 30,
+        started_at=timezone.now(),
+        expires_at=timezone.now(),
+    )
+    denied = as_user(family_setup["coordinator"]).post(
+        reverse("access:review", args=[other.pk]), {"justified": "yes"}
+    )
+    assert denied.status_code == 403

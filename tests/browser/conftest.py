@@ -13,12 +13,8 @@ from django.conf import settings
 from django.test import Client
 from django_otp.oath import TOTP
 
-from tests.auth import login_verified
 from tests import factories
-
-# Playwright's sync API keeps an asyncio event loop in the main thread; Django would take
-# every ORM call made from that thread (test set-up, teardown) for one made in async code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.auth import login_verified
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -59,6 +55,11 @@ def chromium():
     except ImportError as exc:  # pragma: no cover - dev dependency missing
         _unavailable(f"Playwright is not installed: {exc}")
 
+    # Playwright's sync API keeps an asyncio event loop in the main thread; from now on
+    # Django would take every ORM call from that thread (test set-up, teardown) for one
+    # made in async code. Relaxed only while the browser runs: tests before it keep the check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
@@ -70,6 +71,10 @@ def chromium():
     yield browser
     browser.close()
     playwright.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

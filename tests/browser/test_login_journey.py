@@ -1,5 +1,6 @@
 """A professional logs in with password and authenticator code, finds a family and opens it."""
 
+import base64
 import re
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,7 +51,6 @@ def test_professional_logs_in_with_second_factor_finds_and_opens_a_family(
     expect(family_list.get_by_role("link", name="Gezin Bakker")).to_have_count(0)
     expect(family_list.get_by_role("link", name="Gezin Haile")).to_be_visible()
     assert page.evaluate("window.__notReloaded") is True
-    page.wait_for_url(re.compile(r"[?&]q=Haile"))  # the search is kept in the address bar
     assert_accessible(page, "My families after searching")
 
     family_list.get_by_role("link", name="Gezin Haile").click()
@@ -85,8 +85,6 @@ def test_first_login_links_an_authenticator_app(page, haile, assert_accessible):
     shown_key = page.locator("main code").inner_text().strip()
     assert re.fullmatch(r"[A-Z2-7]+=*", shown_key), shown_key
     device = TOTPDevice.objects.get(user=worker.user, confirmed=False)
-    import base64
-
     assert base64.b32decode(shown_key) == device.bin_key
     page.locator("#id_token").fill(totp_token(base64.b32decode(shown_key)))
     page.locator("main form button[type=submit]").click()

@@ -1,12 +1,14 @@
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from rits.access.models import EmergencyAccess
-from rits.access.rules import require_role
+from rits.access.rules import Ground, require_role
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
 from rits.organisations.models import ProfessionalRole
 
 
-def emergency_accesses_for_review(*, user, reviewed: bool = False) -> QuerySet[EmergencyAccess]:
-    """The review list for a privacy officer: who broke the glass, for which family, why."""
+def _for_review(*, user, reviewed: bool) -> QuerySet[EmergencyAccess]:
     require_role(user, ProfessionalRole.PRIVACY_OFFICER)
     return (
         EmergencyAccess.objects.filter(reviewed_at__isnull=not reviewed)
@@ -17,7 +19,20 @@ def emergency_accesses_for_review(*, user, reviewed: bool = False) -> QuerySet[E
     )
 
 
-def emergency_access_for_review(*, user, pk: int) -> EmergencyAccess:
-    from django.shortcuts import get_object_or_404
+def emergency_review_list(*, user, reviewed_limit: int = 50) -> tuple[list, list]:
+    """The review list for a privacy officer: who broke the glass, for which family and
+    why; pending first, then the most recent reviewed. Reading it is audited."""
+    pending = list(_for_review(user=user, reviewed=False))
+    done = list(_for_review(user=user, reviewed=True)[:reviewed_limit])
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="emergency_access.list",
+        ground=Ground.PRIVACY_OFFICER,
+        detail={"family_ids": sorted({e.family_id for e in pending + done})},
+    )
+    return pending, done
 
-    return get_object_or_404(emergency_accesses_for_review(user=user, reviewed=False), pk=pk)
+
+def emergency_access_for_review(*, user, pk: int) -> EmergencyAccess:
+    return get_object_or_404(_for_review(user=user, reviewed=False), pk=pk)

@@ -31,8 +31,7 @@ def emergency_access(request):
 
 @login_required
 def emergency_review_list(request):
-    pending = selectors.emergency_accesses_for_review(user=request.user)
-    done = selectors.emergency_accesses_for_review(user=request.user, reviewed=True)[:50]
+    pending, done = selectors.emergency_review_list(user=request.user)
     return render(
         request, "access/review_list.html", {"pending": pending, "done": done, "form": ReviewForm()}
     )

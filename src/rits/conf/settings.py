@@ -196,6 +196,8 @@ TIME_ZONE = "Europe/Amsterdam"
 # --- static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Our own CSS, JS and vendored NL Design System files live in src/rits/static (not in an app).
+STATICFILES_DIRS = [SRC_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

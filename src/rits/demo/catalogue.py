@@ -150,8 +150,12 @@ ORGANISATIONS: tuple[OrganisationSpec, ...] = (
     ),
     OrganisationSpec("foster", "Pleegzorg Midden-Utrecht", K.CARE_PROVIDER, agb_code="75154471"),
     OrganisationSpec("familyhome", "Gezinshuizen Het Nest", K.CARE_PROVIDER, agb_code="75155129"),
-    OrganisationSpec("motherchild", "Moeder-kindhuis De Haven", K.CARE_PROVIDER, agb_code="75156684"),
-    OrganisationSpec("secure", "JeugdzorgPlus De Sterrenberg", K.CARE_PROVIDER, agb_code="75157302"),
+    OrganisationSpec(
+        "motherchild", "Moeder-kindhuis De Haven", K.CARE_PROVIDER, agb_code="75156684"
+    ),
+    OrganisationSpec(
+        "secure", "JeugdzorgPlus De Sterrenberg", K.CARE_PROVIDER, agb_code="75157302"
+    ),
     OrganisationSpec("crisis", "Crisisdienst Jeugd Utrecht", K.CARE_PROVIDER, agb_code="75158846"),
     OrganisationSpec("carefarm", "Zorgboerderij De Hooiberg", K.CARE_PROVIDER, agb_code="75159915"),
     # Housing corporations, each for its own part of the region.
@@ -190,7 +194,9 @@ ORGANISATIONS: tuple[OrganisationSpec, ...] = (
     ),
     # Community organisations; several work in the language of the families they support.
     OrganisationSpec("community", "Thuisgenoten (gezinsmaatjes)", K.COMMUNITY, language="nl"),
-    OrganisationSpec("community", "Buurthuis De Brug", K.COMMUNITY, ("0344",), "0344", language="nl"),
+    OrganisationSpec(
+        "community", "Buurthuis De Brug", K.COMMUNITY, ("0344",), "0344", language="nl"
+    ),
     OrganisationSpec("community", "Stichting Hooyo", K.COMMUNITY, language="so"),
     OrganisationSpec(
         "community", "Eritrese Gemeenschap Midden-Nederland", K.COMMUNITY, language="ti"
@@ -200,7 +206,9 @@ ORGANISATIONS: tuple[OrganisationSpec, ...] = (
     OrganisationSpec("community", "Polski Punkt Utrecht", K.COMMUNITY, language="pl"),
     OrganisationSpec("community", "Oekraïens Huis Amersfoort", K.COMMUNITY, language="uk"),
     OrganisationSpec("police", "Politie Basisteam Domstad", K.POLICE, ("0344", "0356", "0321")),
-    OrganisationSpec("police", "Politie Basisteam Eem en Heuvelrug", K.POLICE, ("0307", "0355", "0310")),
+    OrganisationSpec(
+        "police", "Politie Basisteam Eem en Heuvelrug", K.POLICE, ("0307", "0355", "0310")
+    ),
 )
 
 

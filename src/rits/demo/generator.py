@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
-from django.db.models import Count, Q
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils.text import slugify
 from faker import Faker
 
 from rits.demo import catalogue
 from rits.demo.catalogue import HelpSpec, NamePool
+from rits.demo.region import EMAIL_DOMAIN, RegionState
 from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS, LifeDomain
 from rits.families.models import (
@@ -28,8 +30,8 @@ from rits.families.models import (
     Gender,
     Involvement,
     LegalBasis,
-    Membership,
     MemberRole,
+    Membership,
     NetworkMember,
     NetworkRelation,
     Person,
@@ -37,12 +39,42 @@ from rits.families.models import (
 from rits.organisations.models import Organisation, Professional, ProfessionalRole, Team, User
 
 GENERATED_PREFIX = "DEMO-G-"
-EMAIL_DOMAIN = "demo.rits.nl"
 
 
 def generated_reference(index: int) -> str:
     """The reference of generated family number ``index`` (1-based)."""
     return f"{GENERATED_PREFIX}{index:07d}"
+
+
+# --- primary keys ---------------------------------------------------------------------
+
+
+class Ids:
+    """Primary keys handed out before the insert.
+
+    With its id known in advance, every row names its parent by id: ``bulk_create``
+    needs no RETURNING round trip and no related-object bookkeeping, which is what made
+    100,000 families slow. Seeding assumes nobody else inserts into these tables
+    meanwhile; after each batch the database sequences are moved past the new ids."""
+
+    MODELS = (User, Professional, Family, Person, Membership, Involvement, NetworkMember)
+    MODELS += (FamilyEvent,)
+
+    def __init__(self) -> None:
+        self.next = {m: (m.objects.aggregate(top=Max("pk"))["top"] or 0) + 1 for m in self.MODELS}
+
+    def take(self, model) -> int:
+        value = self.next[model]
+        self.next[model] = value + 1
+        return value
+
+    def sync_sequences(self) -> None:
+        """PostgreSQL sequences do not see explicit ids; SQLite's AUTOINCREMENT does."""
+        statements = connection.ops.sequence_reset_sql(no_style(), self.MODELS)
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
 
 
 # --- BSN ------------------------------------------------------------------------------
@@ -174,13 +206,10 @@ class ProfessionalFactory:
     Generated professionals cannot log in (unusable password): only the demo logins
     can. They are marked ``is_demo`` like every user the demo creates."""
 
-    def __init__(self, names: NameBook, seed: int) -> None:
+    def __init__(self, names: NameBook, seed: int, ids: Ids) -> None:
         self.names = names
+        self.ids = ids
         self.rng = random.Random(f"{seed}:professionals")
-        last = User.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        # Emails carry a sequence number above every existing user id, so they stay unique
-        # across repeated and resumed builds.
-        self.sequence = last + 1
         self.password = make_password(None)
         self.users: list[User] = []
         self.professionals: list[Professional] = []
@@ -193,9 +222,11 @@ class ProfessionalFactory:
         prefix, surname = self.names.surname(rng, language)
         last_name = f"{prefix} {surname}".strip()
         domain = f"{slugify(organisation.name)}.{EMAIL_DOMAIN}"
-        email = f"{slugify(given)}.{slugify(last_name)}.{self.sequence}@{domain}"
-        self.sequence += 1
+        user_id = self.ids.take(User)
+        # The user id in the address keeps it unique, also across repeated builds.
+        email = f"{slugify(given)}.{slugify(last_name)}.{user_id}@{domain}"
         user = User(
+            id=user_id,
             email=email,
             username=email,
             first_name=given[:150],
@@ -204,7 +235,12 @@ class ProfessionalFactory:
             is_demo=True,
         )
         professional = Professional(
-            user=user, organisation=organisation, team=team, role=role, job_title=job_title
+            id=self.ids.take(Professional),
+            user=user,
+            organisation=organisation,
+            team=team,
+            role=role,
+            job_title=job_title,
         )
         self.users.append(user)
         self.professionals.append(professional)
@@ -360,14 +396,15 @@ SHAPE_WEIGHTS = {
 class FamilyGenerator:
     """Draws one synthetic family at a time and writes them in batches."""
 
-    def __init__(self, *, seed: int, region, today: date | None = None) -> None:
+    def __init__(self, *, seed: int, region: RegionState, today: date | None = None) -> None:
         self.seed = seed
         self.region = region
         self.today = today or datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.names = NameBook(seed)
         self.bsns = BsnSource()
-        self.factory = ProfessionalFactory(self.names, seed)
+        self.ids = Ids()
+        self.factory = ProfessionalFactory(self.names, seed, self.ids)
         self.pools: dict[tuple[int, str], CaseloadPool] = {}
         self._preloaded = self._load_seats()
         self._help = list(catalogue.HELP)
@@ -397,7 +434,9 @@ class FamilyGenerator:
         for professional in rows:
             capacity = self.region.capacities.get(professional.user.email, 0)
             seat = Seat(professional, professional.load, capacity)
-            seats.setdefault((professional.organisation_id, professional.job_title), []).append(seat)
+            seats.setdefault((professional.organisation_id, professional.job_title), []).append(
+                seat
+            )
         return seats
 
     def pool(
@@ -445,14 +484,14 @@ class FamilyGenerator:
         return written
 
     def write(self, drafts: Iterable[Draft]) -> None:
-        """Write one batch in one transaction, parents before children so that the
-        primary keys ``bulk_create`` returns fill the foreign keys of the next table."""
+        """Write one batch in one transaction, parents before children (the foreign keys
+        are checked at once on SQLite and PostgreSQL alike)."""
         drafts = list(drafts)
         with transaction.atomic():
             self.factory.save_pending()
             Family.objects.bulk_create([d.family for d in drafts])
-            Person.objects.bulk_create([p for d in drafts for p in d.persons], batch_size=5000)
             for model, attribute in (
+                (Person, "persons"),
                 (Membership, "memberships"),
                 (Involvement, "involvements"),
                 (NetworkMember, "network"),
@@ -460,6 +499,7 @@ class FamilyGenerator:
             ):
                 rows = [row for d in drafts for row in getattr(d, attribute)]
                 model.objects.bulk_create(rows, batch_size=5000)
+            self.ids.sync_sequences()
 
     # -- one family --------------------------------------------------------------------
 
@@ -475,6 +515,7 @@ class FamilyGenerator:
         name = display_surname(surname_holder.person.prefix, surname_holder.person.surname)
         letters = "ABCDEGHJKLMNPRSTVWXZ"
         family = Family(
+            id=self.ids.take(Family),
             reference=generated_reference(index),
             name=f"Gezin {name}",
             street=rng.choice(self.names.streets),
@@ -487,7 +528,14 @@ class FamilyGenerator:
         draft = Draft(family=family)
         for m in members:
             draft.persons.append(m.person)
-            draft.memberships.append(Membership(family=family, person=m.person, role=m.role))
+            draft.memberships.append(
+                Membership(
+                    id=self.ids.take(Membership),
+                    family_id=family.pk,
+                    person_id=m.person.pk,
+                    role=m.role,
+                )
+            )
         self._involvements(rng, draft, members, municipality.code, language)
         self._network(rng, draft, members, language, municipality.code)
         return draft
@@ -508,6 +556,7 @@ class FamilyGenerator:
     ) -> Person:
         if age < 0:  # unborn: an expected date, no name yet, no BSN yet
             return Person(
+                id=self.ids.take(Person),
                 surname=surname,
                 prefix=prefix,
                 birth_date=self.today + timedelta(days=rng.randint(20, 250)),
@@ -524,6 +573,7 @@ class FamilyGenerator:
         if age < 18 or rng.random() > 0.01:
             encrypted, pseudonym = self.bsns.issue(rng)
         return Person(
+            id=self.ids.take(Person),
             surname=self.names.for_gender(language, surname, gender),
             prefix=prefix,
             given_names=self.names.given(rng, language, gender),
@@ -660,12 +710,13 @@ class FamilyGenerator:
             )
             events.append(
                 FamilyEvent(
-                    family=family,
+                    id=self.ids.take(FamilyEvent),
+                    family_id=family.pk,
                     occurred_at=moment,
                     kind=kind,
                     description=text[:500],
                     domain=domain,
-                    actor=actor.user if actor is not None else None,
+                    actor_id=actor.user_id if actor is not None else None,
                 )
             )
 
@@ -680,9 +731,10 @@ class FamilyGenerator:
                 earlier = start - timedelta(days=rng.randint(100, 600))
                 draft.involvements.append(
                     Involvement(
-                        family=family,
-                        organisation=wijkteam,
-                        professional=previous,
+                        id=self.ids.take(Involvement),
+                        family_id=family.pk,
+                        organisation_id=wijkteam.pk,
+                        professional_id=previous.pk,
                         role=catalogue.COORDINATOR_ROLE,
                         legal_basis=LegalBasis.CONSENT,
                         domains=sorted(ALL_DOMAINS),
@@ -700,9 +752,10 @@ class FamilyGenerator:
                 )
         draft.involvements.append(
             Involvement(
-                family=family,
-                organisation=wijkteam,
-                professional=coordinator,
+                id=self.ids.take(Involvement),
+                family_id=family.pk,
+                organisation_id=wijkteam.pk,
+                professional_id=coordinator.pk,
                 role=catalogue.COORDINATOR_ROLE,
                 legal_basis=LegalBasis.CONSENT,
                 domains=sorted(ALL_DOMAINS),
@@ -740,10 +793,11 @@ class FamilyGenerator:
                 ended = end if end < today else None
             draft.involvements.append(
                 Involvement(
-                    family=family,
-                    person=None if help.target == "family" else about.person,
-                    organisation=organisation,
-                    professional=professional,
+                    id=self.ids.take(Involvement),
+                    family_id=family.pk,
+                    person_id=None if help.target == "family" else about.person.pk,
+                    organisation_id=organisation.pk,
+                    professional_id=professional.pk,
                     role=help.role,
                     legal_basis=help.legal_basis,
                     domains=list(help.domains),
@@ -762,7 +816,9 @@ class FamilyGenerator:
         for _ in range(rng.choices((0, 1, 2), (30, 45, 25))[0]):
             domain = rng.choice(sorted(involved_domains) or [LifeDomain.DOMESTIC_RELATIONS])
             text = rng.choice(NOTES.get(domain, NOTES[LifeDomain.DOMESTIC_RELATIONS]))
-            text = text.format(parent=parent.given_names, child=child.given_names, n=rng.randint(2, 7))
+            text = text.format(
+                parent=parent.given_names, child=child.given_names, n=rng.randint(2, 7)
+            )
             day = start + timedelta(days=rng.randint(0, max(1, (today - start).days)))
             event(day, "note", text, domain, actor=coordinator)
 
@@ -788,7 +844,8 @@ class FamilyGenerator:
                 name = f"{self.names.given(rng, org_language(org, self.region), Gender.FEMALE)}"
                 draft.network.append(
                     NetworkMember(
-                        family=draft.family,
+                        id=self.ids.take(NetworkMember),
+                        family_id=draft.family.pk,
                         name=f"{name} ({org.name})",
                         relation=NetworkRelation.COMMUNITY,
                         relation_detail="Vrijwilliger; steunt het gezin in de eigen taal",
@@ -829,17 +886,18 @@ class FamilyGenerator:
             given = self.names.given(rng, name_language, gender)
             draft.network.append(
                 NetworkMember(
-                    family=draft.family,
+                    id=self.ids.take(NetworkMember),
+                    family_id=draft.family.pk,
                     name=" ".join(p for p in (given, prefix, surname) if p),
                     relation=relation,
                     relation_detail=detail,
-                    for_person=teen.person if kind == "jim" else None,
+                    for_person_id=teen.person.pk if kind == "jim" else None,
                     phone=phone,
                     availability=availability,
                 )
             )
 
 
-def org_language(organisation: Organisation, region) -> str:
+def org_language(organisation: Organisation, region: RegionState) -> str:
     """The language a community organisation works in (for its volunteers' names)."""
     return region.languages.get(organisation.pk, "nl")

@@ -27,8 +27,10 @@ class MemberForm(forms.Form):
         label=_("Date of birth"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("For an unborn child: the expected date of birth."),
+        help_text=_("Required. For an unborn child: the expected date of birth."),
     )
+    # Required for everyone but an unborn child whose expected date is not known yet.
+    birth_date.conditionally_required = True
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
     bsn = forms.CharField(
         label=_("BSN"),

@@ -12,9 +12,10 @@ How an import runs:
 2. Every row is parsed and checked on its own (types, allowed values, the person rules of
    :func:`rits.families.services.validate_person`). A bad row is reported with its line,
    field and reason and skipped; the other rows go on.
-3. Rows are grouped by family. Each family is written in its own transaction, with the
-   checks that need the family (duplicates, a child older than a parent, one
-   coordinator), one audit event and timeline events for what was created.
+3. Rows are grouped by family and checked against it (duplicates, a child older than a
+   parent, one coordinator) in memory. Families are written in batches with bulk
+   statements, one audit event per family that changed and timeline events for what was
+   created. A family's rows are written together or not at all.
 
 Families, persons and involvements are keyed by the region's references, so importing
 the same files again changes nothing and writes no events. Reasons never contain the
@@ -26,13 +27,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -47,14 +48,15 @@ from rits.families.domains import ALL_DOMAINS, parse_domains
 from rits.families.models import (
     ADULT_ROLES,
     Family,
+    FamilyEvent,
     Involvement,
     LegalBasis,
     MemberRole,
     Membership,
     Person,
 )
-from rits.families.services import PersonData, _apply_person, record_event, validate_person
-from rits.organisations.models import Municipality, Organisation, Professional
+from rits.families.services import PersonData, _apply_person, validate_person
+from rits.organisations.models import Municipality, Organisation, Professional, User
 
 # A synchronous import of a file this size takes seconds; larger caseloads can be split
 # into several files (rows are keyed by reference, so the order of the files is free).
@@ -119,12 +121,15 @@ TRUE_VALUES = frozenset({"ja", "yes", "true", "1"})
 FALSE_VALUES = frozenset({"nee", "no", "false", "0", ""})
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
-_POSTCODE = re.compile(r"[1-9]\d{3}[A-Z]{2}")
+# ASCII digits only: str.isdigit() and \d also accept digits such as "²" that int() refuses.
+_DIGITS = re.compile(r"[0-9]+")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
+_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
 _UNUSED_POSTCODE_LETTERS = frozenset({"SA", "SD", "SS"})
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _SAFE_DOMAIN_WORD = re.compile(r"[a-z_ -]{1,40}")
+_LEGAL_BASES = frozenset(LegalBasis.values)
 _IN_CHUNK = 1000  # keeps IN (...) lists well below SQLite's variable limit
 
 FAMILY_NAME_PREFIX = "Gezin"  # the family's name is Dutch data, not interface text
@@ -300,14 +305,7 @@ def read_csv(
         header = [c.strip().lower() for c in next(csv.reader([header_line], delimiter=delimiter))]
     except csv.Error:
         raise FileUnreadable(index + 1, _("The quotes in the header line do not match.")) from None
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            raise FileUnreadable(
-                index + 1,
-                _("The column %(column)s appears more than once in the header.") % {"column": name},
-            )
-        seen.add(name)
+    seen = set(header)
     missing = [c for c in columns if c not in seen and c not in optional]
     if missing and len(missing) == len([c for c in columns if c not in optional]):
         raise FileUnreadable(
@@ -328,6 +326,14 @@ def read_csv(
             )
             % {"columns": ", ".join(missing)},
         )
+    # Only now that the first line is known to be a header may its names be repeated:
+    # the first line of a file without a header is a person's data.
+    for name in seen:
+        if name and header.count(name) > 1:
+            raise FileUnreadable(
+                index + 1,
+                _("The column %(column)s appears more than once in the header.") % {"column": name},
+            )
     for name in header:
         if name not in columns:
             result.warnings.append(
@@ -457,7 +463,7 @@ def parse_postcode(raw: str) -> str:
 def parse_house_number(raw: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) < 100000:
+    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) < 100000:
         raise _Invalid(
             _("A house number is a whole number; put letters and additions in house_number_suffix.")
         )
@@ -467,14 +473,14 @@ def parse_house_number(raw: str) -> int | None:
 def normalise_gemeentecode(raw: str) -> str:
     """``344``, ``0344`` and ``GM0344`` all mean 0344 (spreadsheets drop leading zeros)."""
     code = raw.upper().removeprefix("GM")
-    if not code.isdigit() or len(code) > 4:
+    if not _DIGITS.fullmatch(code) or len(code) > 4:
         raise _Invalid(_("A gemeentecode is four digits, e.g. 0344 for Utrecht."))
     return code.zfill(4)
 
 
 def parse_legal_basis(raw: str) -> str:
     value = raw.lower()
-    if value not in LegalBasis.values:
+    if value not in _LEGAL_BASES:
         raise _Invalid(
             _("Unknown legal basis; use one of %(values)s.")
             % {"values": ", ".join(LegalBasis.values)}
@@ -525,7 +531,14 @@ class _Cells:
             return ""
         return value
 
-    def parse(self, column: str, parser, *, max_length: int = 100, required: bool = False):
+    def parse(
+        self,
+        column: str,
+        parser: Callable[[str], Any],
+        *,
+        max_length: int = 100,
+        required: bool = False,
+    ) -> Any:
         raw = self.text(column, max_length=max_length, required=required)
         if self.has_error(column):
             return None
@@ -685,6 +698,59 @@ def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
 
 # --- the import ---------------------------------------------------------------------
 
+# Families are written in batches: per batch one transaction, a few bulk statements and
+# one audit event per family. A batch that runs into a conflict is retried one family
+# per transaction, so that a conflict costs only the family it is about. The batch is
+# small enough that the audit chains it locks are free again within a moment.
+BATCH_FAMILIES = 100
+
+ADDRESS_FIELDS = ["street", "house_number", "house_number_suffix", "postcode", "city"]
+PERSON_FIELDS = [
+    "reference",
+    "surname",
+    "prefix",
+    "given_names",
+    "birth_date",
+    "gender",
+    "languages",
+    "interpreter_needed",
+    "bsn_pseudonym",
+    "bsn_encrypted",
+]
+INVOLVEMENT_FIELDS = [
+    "organisation",
+    "professional",
+    "role",
+    "legal_basis",
+    "domains",
+    "start_date",
+    "is_coordinator",
+]
+
+
+class _Layered:
+    """A mapping with uncommitted changes on top: when a batch is rolled back, what the
+    import knows goes back to what the database has."""
+
+    def __init__(self) -> None:
+        self.base: dict = {}
+        self.top: dict = {}
+
+    def get(self, key, default=None):
+        if key in self.top:
+            return self.top[key]
+        return self.base.get(key, default)
+
+    def __setitem__(self, key, value) -> None:
+        self.top[key] = value
+
+    def commit(self) -> None:
+        self.base.update(self.top)
+        self.top = {}
+
+    def discard(self) -> None:
+        self.top = {}
+
 
 @dataclass
 class _FamilyGroup:
@@ -694,46 +760,55 @@ class _FamilyGroup:
 
 
 @dataclass
-class _Outcome:
-    """What one family's transaction did; merged into the import's state only on commit."""
+class _Plan:
+    """What importing one family's rows writes: decided in memory, then written in bulk."""
 
+    group: _FamilyGroup
     family: Family | None = None
     family_status: str = ""
-    person_status: dict[int, str] = field(default_factory=dict)
-    involvement_status: dict[int, str] = field(default_factory=dict)
+    new_persons: list[Person] = field(default_factory=list)
+    changed_persons: list[Person] = field(default_factory=list)
+    new_memberships: list[Membership] = field(default_factory=list)
+    changed_memberships: list[Membership] = field(default_factory=list)
+    new_involvements: list[Involvement] = field(default_factory=list)
+    changed_involvements: list[Involvement] = field(default_factory=list)
+    touched: list[Any] = field(default_factory=list)  # loaded objects changed in memory
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    persons: list[Person] = field(default_factory=list)
-    memberships: list[Membership] = field(default_factory=list)
-    involvements: list[Involvement] = field(default_factory=list)
-    coordinator: Involvement | None = None
-    coordinator_changed: bool = False
-    seen_persons: dict[str, tuple[int, str, tuple]] = field(default_factory=dict)
-    touched: list[Any] = field(default_factory=list)  # existing objects changed in memory
-    persons_created: list[int] = field(default_factory=list)
-    persons_updated: list[int] = field(default_factory=list)
-    members_added: list[int] = field(default_factory=list)
-    roles_changed: list[int] = field(default_factory=list)
-    involvements_created: list[int] = field(default_factory=list)
-    involvements_updated: list[int] = field(default_factory=list)
-    timeline: list[tuple[str, str]] = field(default_factory=list)
+    person_status: dict[int, str] = field(default_factory=dict)
+    involvement_status: dict[int, str] = field(default_factory=dict)
+    # (kind, text): the text is made when it is written, in the region's language.
+    timeline: list[tuple[str, Callable[[], str]]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> bool:
+        return self.family_status in {"created", "updated"} or any(
+            (
+                self.new_persons,
+                self.changed_persons,
+                self.new_memberships,
+                self.changed_memberships,
+                self.new_involvements,
+                self.changed_involvements,
+            )
+        )
 
 
 class _Import:
-    def __init__(self, *, actor: Actor, user, dry_run: bool, today: date) -> None:
+    def __init__(self, *, actor: Actor, user: User | None, dry_run: bool, today: date) -> None:
         self.actor = actor
         self.user = user
         self.dry_run = dry_run
         self.today = today
         self.rejected: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.families: dict[str, Family] = {}
-        self.persons: dict[str, Person] = {}
-        self.persons_by_pseudonym: dict[str, Person] = {}
-        self.memberships: dict[tuple[int, int], Membership] = {}
-        self.involvements: dict[str, Involvement] = {}
-        self.coordinators: dict[int, Involvement] = {}
-        self.seen_persons: dict[str, tuple[int, str, tuple]] = {}
+        self.families = _Layered()  # family_ref -> Family
+        self.persons = _Layered()  # person_ref -> Person
+        self.pseudonyms = _Layered()  # BSN pseudonym -> Person
+        self.seen = _Layered()  # person_ref -> (line, family_ref, signature) of an imported row
+        self.members = _Layered()  # family_ref -> [Membership with its person]
+        self.involvements = _Layered()  # involvement reference -> Involvement
+        self.coordinators = _Layered()  # family_ref -> active coordinating Involvement or None
         self.person_status: dict[int, str] = {}
         self.involvement_status: dict[int, str] = {}
         self.family_counts = FamilySummary()
@@ -906,40 +981,68 @@ class _Import:
     # -- loading what exists -------------------------------------------------------
 
     def load_existing(self, persons: list[_PersonRow], involvements: list[_InvolvementRow]) -> None:
-        """Everything the rows refer to, in a few queries instead of a few per row."""
+        """Everything the rows refer to, in a few queries instead of a few per row.
+
+        One object per database row: a person reached by reference, by BSN and as a
+        family member is the same object, so that a change made for one row is seen by
+        the next."""
         refs = {r.family_ref for r in persons} | {r.family_ref for r in involvements}
+        families: dict[int, Family] = {}
         for chunk in _chunks(refs):
             for family in Family.objects.filter(reference__in=chunk).select_related("municipality"):
-                self.families[family.reference] = family
+                families[family.pk] = family
+                self.families.base[family.reference] = family
         found: dict[int, Person] = {}
         for chunk in _chunks({r.person_ref for r in persons}):
             found.update({p.pk: p for p in Person.objects.filter(reference__in=chunk)})
         for chunk in _chunks({r.pseudonym for r in persons if r.pseudonym}):
             found.update({p.pk: p for p in Person.objects.filter(bsn_pseudonym__in=chunk)})
+        family_ids = list(families)
+        memberships: list[Membership] = []
+        for chunk in _chunks(family_ids):
+            memberships += Membership.objects.filter(family_id__in=chunk).order_by("id")
+        # Members the rows do not name (added by hand, or left out of this file).
+        for chunk in _chunks({m.person_id for m in memberships} - found.keys()):
+            found.update({p.pk: p for p in Person.objects.filter(pk__in=chunk)})
+        for membership in memberships:
+            membership.person = found[membership.person_id]
+            membership.family = families[membership.family_id]
+            self.members.base.setdefault(membership.family.reference, []).append(membership)
         for person in found.values():
             if person.reference:
-                self.persons[person.reference] = person
+                self.persons.base[person.reference] = person
             if person.bsn_pseudonym:
-                self.persons_by_pseudonym[person.bsn_pseudonym] = person
-        family_ids = [f.pk for f in self.families.values()]
-        for start in range(0, len(family_ids), _IN_CHUNK):
-            ids = family_ids[start : start + _IN_CHUNK]
-            for m in Membership.objects.filter(family_id__in=ids):
-                self.memberships[(m.family_id, m.person_id)] = m
+                self.pseudonyms.base[person.bsn_pseudonym] = person
+        # Organisations and professionals are not joined in: the rows already have them,
+        # and compare by id; a name is only needed for a rare message.
         loaded: dict[int, Involvement] = {}
-        related = ("organisation", "professional__user")
         for chunk in _chunks({r.reference for r in involvements}):
-            query = Involvement.objects.filter(reference__in=chunk).select_related(*related)
-            loaded.update({i.pk: i for i in query})
-        for start in range(0, len(family_ids), _IN_CHUNK):
-            ids = family_ids[start : start + _IN_CHUNK]
-            active = Q(family_id__in=ids, is_coordinator=True, end_date__isnull=True)
-            for involvement in Involvement.objects.filter(active).select_related(*related):
+            loaded.update({i.pk: i for i in Involvement.objects.filter(reference__in=chunk)})
+        for chunk in _chunks(family_ids):
+            active = Q(family_id__in=chunk, is_coordinator=True, end_date__isnull=True)
+            for involvement in Involvement.objects.filter(active):
                 involvement = loaded.setdefault(involvement.pk, involvement)
-                self.coordinators[involvement.family_id] = involvement
-        self.involvements = {i.reference: i for i in loaded.values() if i.reference}
+                self.coordinators.base[families[involvement.family_id].reference] = involvement
+        self.involvements.base = {i.reference: i for i in loaded.values() if i.reference}
 
-    # -- writing -------------------------------------------------------------------
+    def _layers(self) -> tuple[_Layered, ...]:
+        return (
+            self.families,
+            self.persons,
+            self.pseudonyms,
+            self.seen,
+            self.members,
+            self.involvements,
+            self.coordinators,
+        )
+
+    def _members(self, family_ref: str) -> list[Membership]:
+        """The family's members, as a list this batch may add to (copied on first use)."""
+        if family_ref not in self.members.top:
+            self.members.top[family_ref] = list(self.members.base.get(family_ref, []))
+        return self.members.top[family_ref]
+
+    # -- running -------------------------------------------------------------------
 
     def run(self, persons: list[_PersonRow], involvements: list[_InvolvementRow]) -> None:
         groups: dict[str, _FamilyGroup] = {}
@@ -947,74 +1050,74 @@ class _Import:
             groups.setdefault(row.family_ref, _FamilyGroup(row.family_ref)).persons.append(row)
         for row in involvements:
             groups.setdefault(row.family_ref, _FamilyGroup(row.family_ref)).involvements.append(row)
-        # Timeline texts are stored, so they are written in the region's language rather
-        # than in whatever language the administrator's browser asked for.
-        with translation.override(settings.LANGUAGE_CODE):
-            for group in groups.values():
-                self._import_family(group)
+        ordered = list(groups.values())
+        for start in range(0, len(ordered), BATCH_FAMILIES):
+            self._run_batch(ordered[start : start + BATCH_FAMILIES])
 
-    def _import_family(self, group: _FamilyGroup) -> None:
-        out = _Outcome()
+    def _run_batch(self, groups: list[_FamilyGroup]) -> None:
+        plans = [self._plan_family(group) for group in groups]
         try:
             with transaction.atomic():
-                self._write_family(group, out)
+                self._write(plans)
         except IntegrityError:
-            # Someone changed the same records while we were importing. Nothing of this
-            # family was written; importing the file again will pick it up.
-            for obj in out.touched:
-                obj.refresh_from_db()
-            reason = _(
-                "This family could not be saved because it was changed at the same time; "
-                "nothing of this family was imported. Import the file again."
-            )
-            rejected = {(p.file, p.line) for p in out.problems}
-            for rows, file in (
-                (group.persons, self.person_file),
-                (group.involvements, self.involvement_file),
-            ):
-                for row in rows:
-                    if (file, row.line) not in rejected:
-                        self.rejected.append(Problem(file, row.line, None, reason))
-            self.rejected.extend(out.problems)
-            self.warnings.extend(out.warnings)
-            return
-        self._merge(out)
-
-    def _merge(self, out: _Outcome) -> None:
-        self.rejected.extend(out.problems)
-        self.warnings.extend(out.warnings)
-        if out.family is not None:
-            self.families[out.family.reference] = out.family
-        if out.family_status:
-            setattr(
-                self.family_counts,
-                out.family_status,
-                getattr(self.family_counts, out.family_status) + 1,
-            )
-        for person in out.persons:
-            self.persons[person.reference] = person
-            if person.bsn_pseudonym:
-                self.persons_by_pseudonym[person.bsn_pseudonym] = person
-        for m in out.memberships:
-            self.memberships[(m.family_id, m.person_id)] = m
-        for involvement in out.involvements:
-            self.involvements[involvement.reference] = involvement
-        if out.coordinator_changed and out.family is not None:
-            if out.coordinator is None:
-                self.coordinators.pop(out.family.pk, None)
+            # Someone changed the same records while we were importing.
+            self._discard(plans)
+            if len(groups) > 1:
+                for group in groups:
+                    self._run_batch([group])
             else:
-                self.coordinators[out.family.pk] = out.coordinator
-        self.seen_persons.update(out.seen_persons)
-        self.person_status.update(out.person_status)
-        self.involvement_status.update(out.involvement_status)
+                self._reject_family(plans[0])
+            return
+        self._commit(plans)
 
-    def _write_family(self, group: _FamilyGroup, out: _Outcome) -> None:
-        family = self.families.get(group.ref)
+    def _commit(self, plans: list[_Plan]) -> None:
+        for layer in self._layers():
+            layer.commit()
+        for plan in plans:
+            self.rejected.extend(plan.problems)
+            self.warnings.extend(plan.warnings)
+            if plan.family_status:
+                count = getattr(self.family_counts, plan.family_status)
+                setattr(self.family_counts, plan.family_status, count + 1)
+            self.person_status.update(plan.person_status)
+            self.involvement_status.update(plan.involvement_status)
+
+    def _discard(self, plans: list[_Plan]) -> None:
+        for layer in self._layers():
+            layer.discard()
+        for plan in plans:
+            for obj in plan.touched:
+                try:
+                    obj.refresh_from_db()
+                except ObjectDoesNotExist:
+                    pass  # removed meanwhile; the retry will report what that breaks
+
+    def _reject_family(self, plan: _Plan) -> None:
+        reason = _(
+            "This family could not be saved because it was changed at the same time; "
+            "nothing of this family was imported. Import the file again."
+        )
+        already = {(p.file, p.line) for p in plan.problems}
+        group = plan.group
+        for rows, file in (
+            (group.persons, self.person_file),
+            (group.involvements, self.involvement_file),
+        ):
+            for row in rows:
+                if (file, row.line) not in already:
+                    self.rejected.append(Problem(file, row.line, None, reason))
+        self.rejected.extend(plan.problems)
+        self.warnings.extend(plan.warnings)
+
+    # -- deciding what to write ------------------------------------------------------
+
+    def _plan_family(self, group: _FamilyGroup) -> _Plan:
+        plan = _Plan(group)
         address = group.persons[0].address if group.persons else None
         for row in group.persons[1:]:
             if row.address.key() != address.key():
                 first = group.persons[0].line
-                out.warnings.append(
+                plan.warnings.append(
                     Problem(
                         self.person_file,
                         row.line,
@@ -1026,34 +1129,31 @@ class _Import:
                         % {"line": first},
                     )
                 )
+        family = self.families.get(group.ref)
         if family is not None:
-            out.family = family
-            out.family_status = "unchanged"
+            plan.family, plan.family_status = family, "unchanged"
             if address is not None and address.key() != _Address.of(family).key():
-                out.touched.append(family)
+                plan.touched.append(family)
                 address.apply_to(family)
-                family.save()
-                out.family_status = "updated"
+                family.updated_at = timezone.now()
+                plan.family_status = "updated"
         for row in group.persons:
-            self._write_person(row, group, out)
-        family = out.family
-        if family is None:
+            self._plan_person(row, plan)
+        if plan.family is None:
             reason = (
                 _("This family was not imported: all its rows in the persons file were rejected.")
                 if group.persons
                 else _("No family with this family_ref in Rits or in the persons file.")
             )
             for row in group.involvements:
-                out.problems.append(Problem(self.involvement_file, row.line, "family_ref", reason))
-            return
-        out.coordinator = self.coordinators.get(family.pk)
+                plan.problems.append(Problem(self.involvement_file, row.line, "family_ref", reason))
+            return plan
         # Rows that stop someone being coordinator go first, so that handing over
         # coordination in one file does not depend on the order of its lines.
-        ordered = sorted(group.involvements, key=lambda r: (r.coordinator, r.line))
         seen: dict[str, int] = {}
-        for row in ordered:
+        for row in sorted(group.involvements, key=lambda r: (r.coordinator, r.line)):
             if row.reference in seen:
-                out.problems.append(
+                plan.problems.append(
                     Problem(
                         self.involvement_file,
                         row.line,
@@ -1067,22 +1167,39 @@ class _Import:
                 )
                 continue
             seen[row.reference] = row.line
-            self._write_involvement(row, family, out)
-        self._record(family, group, out)
+            self._plan_involvement(row, plan)
+        if plan.family_status == "created":
+            count = len(plan.new_memberships)
+            plan.timeline.insert(
+                0,
+                (
+                    "family_imported",
+                    lambda: (
+                        ngettext(
+                            "Family imported with %(count)d member",
+                            "Family imported with %(count)d members",
+                            count,
+                        )
+                        % {"count": count}
+                    ),
+                ),
+            )
+        return plan
 
-    def _ensure_family(self, group: _FamilyGroup, out: _Outcome) -> Family:
-        if out.family is None:
+    def _ensure_family(self, plan: _Plan) -> Family:
+        if plan.family is None:
+            group = plan.group
             family = Family(reference=group.ref, name=_family_name(group.persons))
             group.persons[0].address.apply_to(family)
-            family.save()
-            out.family, out.family_status = family, "created"
-        return out.family
+            plan.family, plan.family_status = family, "created"
+            self.families[group.ref] = family
+        return plan.family
 
-    def _write_person(self, row: _PersonRow, group: _FamilyGroup, out: _Outcome) -> None:
+    def _plan_person(self, row: _PersonRow, plan: _Plan) -> None:
         def reject(name: str | None, reason: str) -> None:
-            out.problems.append(Problem(self.person_file, row.line, name, reason))
+            plan.problems.append(Problem(self.person_file, row.line, name, reason))
 
-        earlier = out.seen_persons.get(row.person_ref) or self.seen_persons.get(row.person_ref)
+        earlier = self.seen.get(row.person_ref)
         if earlier is not None:
             line, family_ref, signature = earlier
             if family_ref == row.family_ref:
@@ -1103,13 +1220,12 @@ class _Import:
                 )
                 return
         person = self.persons.get(row.person_ref)
-        holder = self.persons_by_pseudonym.get(row.pseudonym) if row.pseudonym else None
-        claimed = False
-        if holder is not None and (person is None or holder.pk != person.pk):
+        holder = self.pseudonyms.get(row.pseudonym) if row.pseudonym else None
+        if holder is not None and holder is not person:
             if person is None and not holder.reference:
                 # Added by hand before the import (without a reference): the same BSN is
                 # the same person, so the import takes them over instead of duplicating.
-                person, claimed = holder, True
+                person = holder
             else:
                 reject(
                     "bsn",
@@ -1119,86 +1235,101 @@ class _Import:
                     else _("Another person in Rits already has this BSN."),
                 )
                 return
-        family = out.family
+        members = self._members(row.family_ref) if plan.family is not None else []
         try:
-            # A claimed person has no reference yet, so the duplicate check would take
-            # them for someone else with the same name and date of birth.
-            data = replace(row.data, reference=None) if claimed else row.data
-            validate_person(data, role=row.role, family=family, today=self.today)
+            validate_person(
+                row.data,
+                role=row.role,
+                family=plan.family,
+                today=self.today,
+                # A person is never in conflict with themselves (a re-import, a takeover).
+                members=[m for m in members if m.person is not person],
+            )
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for message in messages:
                     reject(name, message)
             return
-        family = self._ensure_family(group, out)
-        status = "unchanged"
-        if person is None:
-            person = _apply_person(Person(), row.data)
-            status = "created"
-        else:
-            before = _person_state(person)
-            out.touched.append(person)
-            _apply_person(person, row.data)
-            if _person_state(person) != before:
-                status = "updated"
-        if status != "unchanged":
-            try:
-                person.full_clean(
-                    exclude=["bsn_encrypted", "bsn_pseudonym"],
-                    validate_unique=False,
-                    validate_constraints=False,
-                )
-            except ValidationError as exc:
-                if person.pk:
-                    person.refresh_from_db()
-                for name, messages in exc.message_dict.items():
-                    for message in messages:
-                        reject("person_ref" if name == "reference" else name, message)
-                return
-            person.save()
-            (out.persons_created if status == "created" else out.persons_updated).append(person.pk)
-        membership = self.memberships.get((family.pk, person.pk)) if person.pk else None
+        planned = self._plan_person_details(row, person, plan, reject)
+        if planned is None:
+            return
+        status, person = planned
+        family = self._ensure_family(plan)
+        members = self._members(row.family_ref)
+        membership = next((m for m in members if m.person is person), None)
         if membership is None:
-            membership = Membership.objects.create(family=family, person=person, role=row.role)
-            out.memberships.append(membership)
-            out.members_added.append(person.pk)
-            status = "created"
-            if out.family_status != "created":
-                out.timeline.append(
+            membership = Membership(family=family, person=person, role=row.role)
+            members.append(membership)
+            plan.new_memberships.append(membership)
+            if plan.family_status != "created":
+                plan.timeline.append(
                     (
                         "member_added",
-                        _("%(name)s added as %(role)s (import)")
-                        % {
-                            "name": person.full_name,
-                            "role": membership.get_role_display().lower(),
-                        },
+                        lambda: (
+                            _("%(name)s added as %(role)s (import)")
+                            % {
+                                "name": person.full_name,
+                                "role": membership.get_role_display().lower(),
+                            }
+                        ),
                     )
                 )
+            status = "created"
         elif membership.role != row.role:
-            out.touched.append(membership)
+            plan.touched.append(membership)
             membership.role = row.role
-            membership.save(update_fields=["role"])
-            out.roles_changed.append(person.pk)
+            plan.changed_memberships.append(membership)
+            status = "updated" if status == "unchanged" else status
+        self.persons[row.person_ref] = person
+        if person.bsn_pseudonym:
+            self.pseudonyms[person.bsn_pseudonym] = person
+        self.seen[row.person_ref] = (row.line, row.family_ref, row.signature())
+        plan.person_status[row.line] = status
+
+    def _plan_person_details(
+        self, row: _PersonRow, person: Person | None, plan: _Plan, reject
+    ) -> tuple[str, Person] | None:
+        """Create or update the person; None when the result does not pass the model."""
+        if person is None:
+            person, status = _apply_person(Person(), row.data), "created"
+        else:
+            before = _person_state(person)
+            _apply_person(person, row.data)
+            status = "unchanged" if _person_state(person) == before else "updated"
             if status == "unchanged":
-                status = "updated"
-        out.persons.append(person)
-        out.person_status[row.line] = status
-        out.seen_persons[row.person_ref] = (row.line, row.family_ref, row.signature())
+                return status, person
+            if person._state.adding:
+                # Created for another family in this batch, with the same details (the
+                # signature check above); it is written once, by that family.
+                return "unchanged", person
+            plan.touched.append(person)
+        try:
+            person.full_clean(
+                exclude=["bsn_encrypted", "bsn_pseudonym"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            if status == "updated":
+                person.refresh_from_db()
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    reject("person_ref" if name == "reference" else name, message)
+            return None
+        (plan.new_persons if status == "created" else plan.changed_persons).append(person)
+        return status, person
 
-    def _write_involvement(self, row: _InvolvementRow, family: Family, out: _Outcome) -> None:
+    def _plan_involvement(self, row: _InvolvementRow, plan: _Plan) -> None:
         def reject(name: str, reason: str) -> None:
-            out.problems.append(Problem(self.involvement_file, row.line, name, reason))
+            plan.problems.append(Problem(self.involvement_file, row.line, name, reason))
 
+        family = plan.family
         existing = self.involvements.get(row.reference)
         if existing is not None and existing.family_id != family.pk:
             reject("family_ref", _("This involvement belongs to another family in Rits."))
             return
-        current = out.coordinator
-        if (
-            row.coordinator
-            and current is not None
-            and (existing is None or current.pk != existing.pk)
-        ):
+        current = self.coordinators.get(row.family_ref)
+        if row.coordinator and current is not None and current is not existing:
             who = current.organisation.name
             if current.professional is not None:
                 who = f"{current.professional.name}, {who}"
@@ -1217,6 +1348,8 @@ class _Import:
             return
         involvement = existing or Involvement(family=family, reference=row.reference)
         before = _involvement_state(involvement) if existing else None
+        if existing is not None:
+            plan.touched.append(involvement)
         involvement.organisation = row.organisation
         involvement.professional = row.professional
         involvement.role = row.role
@@ -1226,25 +1359,21 @@ class _Import:
         involvement.is_coordinator = row.coordinator
         if existing is None:
             status = "created"
+            plan.new_involvements.append(involvement)
+            plan.timeline.append(
+                ("involvement_started", lambda: self._involvement_text(involvement))
+            )
         elif _involvement_state(involvement) != before:
             status = "updated"
-            out.touched.append(involvement)
+            plan.changed_involvements.append(involvement)
         else:
             status = "unchanged"
-        if status != "unchanged":
-            involvement.save()
-            if status == "created":
-                out.involvements_created.append(involvement.pk)
-                out.timeline.append(("involvement_started", self._involvement_text(involvement)))
-            else:
-                out.involvements_updated.append(involvement.pk)
-        active = involvement.is_coordinator and involvement.end_date is None
-        if active and (current is None or current.pk != involvement.pk):
-            out.coordinator, out.coordinator_changed = involvement, True
-        elif not active and current is not None and current.pk == involvement.pk:
-            out.coordinator, out.coordinator_changed = None, True
-        out.involvements.append(involvement)
-        out.involvement_status[row.line] = status
+        if involvement.is_coordinator and involvement.end_date is None:
+            self.coordinators[row.family_ref] = involvement
+        elif current is involvement:
+            self.coordinators[row.family_ref] = None
+        self.involvements[row.reference] = involvement
+        plan.involvement_status[row.line] = status
 
     @staticmethod
     def _involvement_text(involvement: Involvement) -> str:
@@ -1257,50 +1386,80 @@ class _Import:
             return _("Involvement registered: %(organisation)s as %(role)s, coordinator") % values
         return _("Involvement registered: %(organisation)s as %(role)s") % values
 
-    def _record(self, family: Family, group: _FamilyGroup, out: _Outcome) -> None:
-        """The timeline events for what was created and one audit event for the family."""
-        if out.family_status == "created":
-            count = len(out.memberships)
-            out.timeline.insert(
-                0,
-                (
-                    "family_imported",
-                    ngettext(
-                        "Family imported with %(count)d member",
-                        "Family imported with %(count)d members",
-                        count,
-                    )
-                    % {"count": count},
-                ),
-            )
-        for kind, description in out.timeline:
-            record_event(family=family, kind=kind, description=description, actor_user=self.user)
-        changed_persons = sorted(
-            set(out.persons_created + out.persons_updated + out.members_added + out.roles_changed)
-        )
-        if self.dry_run or not (
-            out.family_status in {"created", "updated"}
-            or changed_persons
-            or out.involvements_created
-            or out.involvements_updated
+    # -- writing -------------------------------------------------------------------
+
+    def _write(self, plans: list[_Plan]) -> None:
+        """Write a batch of plans: bulk statements, then one audit event per family."""
+
+        def every(name: str) -> list:
+            return [obj for plan in plans for obj in getattr(plan, name)]
+
+        Family.objects.bulk_create([p.family for p in plans if p.family_status == "created"])
+        updated = [p.family for p in plans if p.family_status == "updated"]
+        if updated:
+            Family.objects.bulk_update(updated, [*ADDRESS_FIELDS, "municipality", "updated_at"])
+        Person.objects.bulk_create(every("new_persons"))
+        if changed := every("changed_persons"):
+            Person.objects.bulk_update(changed, PERSON_FIELDS)
+        Membership.objects.bulk_create(every("new_memberships"))
+        if changed := every("changed_memberships"):
+            Membership.objects.bulk_update(changed, ["role"])
+        # Coordination that ends is written before coordination that starts: one
+        # family has one active coordinator, also between two statements.
+        changed = every("changed_involvements")
+        for part in (
+            [i for i in changed if not i.is_coordinator],
+            [i for i in changed if i.is_coordinator],
         ):
-            return
+            if part:
+                Involvement.objects.bulk_update(part, INVOLVEMENT_FIELDS)
+        Involvement.objects.bulk_create(every("new_involvements"))
+        now = timezone.now()
+        # Timeline texts are stored, so they are written in the region's language rather
+        # than in whatever language the administrator's browser asked for.
+        with translation.override(settings.LANGUAGE_CODE):
+            events = [
+                FamilyEvent(
+                    family=plan.family,
+                    occurred_at=now,
+                    kind=kind,
+                    description=text()[:500],
+                    actor=self.user,
+                )
+                for plan in plans
+                for kind, text in plan.timeline
+            ]
+        FamilyEvent.objects.bulk_create(events)
+        if self.dry_run:
+            return  # nothing happens, so there is nothing to audit
+        for plan in plans:
+            if plan.changes:
+                self._audit(plan)
+
+    def _audit(self, plan: _Plan) -> None:
+        def ids(objects) -> list[int]:
+            return sorted({o.pk for o in objects})
+
+        members_added = ids(m.person for m in plan.new_memberships)
+        roles_changed = ids(m.person for m in plan.changed_memberships)
+        persons_created = ids(plan.new_persons)
+        persons_updated = ids(plan.changed_persons)
         log_event(
             action=AuditAction.IMPORT,
             actor=self.actor,
             object_type="family",
-            object_id=family.pk,
-            family_id=family.pk,
-            person_ids=changed_persons,
+            object_id=plan.family.pk,
+            family_id=plan.family.pk,
+            person_ids=sorted({*members_added, *roles_changed, *persons_created, *persons_updated}),
             # Ids and what happened to them; never names, BSNs or other cell contents.
             detail={
-                "family": out.family_status,
-                "persons_created": out.persons_created,
-                "persons_updated": out.persons_updated,
-                "members_added": out.members_added,
-                "roles_changed": out.roles_changed,
-                "involvements_created": out.involvements_created,
-                "involvements_updated": out.involvements_updated,
+                "family": plan.family_status,
+                "persons_created": persons_created,
+                "persons_updated": persons_updated,
+                "members_added": members_added,
+                "roles_changed": roles_changed,
+                "involvements_created": ids(plan.new_involvements),
+                "involvements_updated": ids(plan.changed_involvements),
             },
         )
 
@@ -1318,7 +1477,7 @@ def import_families(
     persons: ImportSource,
     involvements: ImportSource | None = None,
     actor: Actor,
-    user=None,
+    user: User | None = None,
     dry_run: bool = False,
     today: date | None = None,
 ) -> ImportReport:

@@ -51,9 +51,18 @@ def clean_bsn(raw: str) -> str:
 
 
 def validate_person(
-    data: PersonData, *, role: str, family: Family | None, today: date | None = None
+    data: PersonData,
+    *,
+    role: str,
+    family: Family | None,
+    today: date | None = None,
+    members: list[Membership] | None = None,
 ) -> None:
-    """Checks a person on their own and against the family: raises ValidationError per field."""
+    """Checks a person on their own and against the family: raises ValidationError per field.
+
+    ``members`` (memberships with their persons) replaces the query for the family's
+    members: an import checks thousands of rows against families it has in memory, some
+    of them not saved yet."""
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if not data.surname.strip():
@@ -82,15 +91,18 @@ def validate_person(
             data.bsn = clean_bsn(data.bsn)
         except ValidationError as exc:
             errors.update({k: v for k, v in exc.message_dict.items()})
-    if family is not None and family.pk and not errors:
-        errors.update(_family_conflicts(data, role=role, family=family))
+    if not errors and (members is not None or (family is not None and family.pk)):
+        errors.update(_family_conflicts(data, role=role, family=family, members=members))
     if errors:
         raise ValidationError(errors)
 
 
-def _family_conflicts(data: PersonData, *, role: str, family: Family) -> dict[str, list[str]]:
+def _family_conflicts(
+    data: PersonData, *, role: str, family: Family | None, members: list[Membership] | None = None
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    members = list(Membership.objects.filter(family=family).select_related("person"))
+    if members is None:
+        members = list(Membership.objects.filter(family=family).select_related("person"))
     for m in members:
         p = m.person
         if (
