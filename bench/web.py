@@ -82,6 +82,8 @@ def app_env(url: str) -> dict[str, str]:
         RITS_ENVIRONMENT="demo",
         RITS_DEBUG="0",
         RITS_LOG_LEVEL="WARNING",
+        # WhiteNoise warns once per worker that var/static is absent; it serves from finders.
+        PYTHONWARNINGS="ignore:No directory at:UserWarning",
         PYTHONPATH=os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p),
     )
     return env
@@ -97,10 +99,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int):
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, app: str):
     command = [
         str(BIN / "gunicorn"),
-        "rits.conf.wsgi",
+        app,
         "--workers",
         str(workers),
         "--threads",
@@ -109,6 +111,10 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int):
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        # Longer than gunicorn's default 2 s, so that a client never sends on a connection
+        # the server is just closing (that race shows up as dropped requests, not latency).
+        "--keep-alive",
+        "30",
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -219,12 +225,15 @@ async def hammer(
         while (n < requests) if deadline is None else (time.perf_counter() < deadline):
             path = page.paths[(index * 7 + n) % len(page.paths)]
             started = time.perf_counter()
-            response = await client.get(path)
+            try:
+                response = await client.get(path)
+            except httpx.TransportError:
+                response = None
             elapsed = (time.perf_counter() - started) * 1000
             n += 1
             if not record:
                 continue
-            if response.status_code == 200:
+            if response is not None and response.status_code == 200:
                 page.latencies_ms.append(elapsed)
             else:
                 page.errors += 1
@@ -328,6 +337,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--skip-build", action="store_true", help="measure the region as it is")
+    parser.add_argument(
+        "--wsgi",
+        default="rits.conf.wsgi",
+        help="WSGI module to serve (to measure a candidate change without editing the tree; "
+        "put its directory on PYTHONPATH)",
+    )
     args = parser.parse_args()
 
     url = database_url()
@@ -348,7 +363,7 @@ def main() -> None:
         Page("my families (/)", ["/"]),
         Page("search (/?q=surname)", [f"/?q={quote(w)}" for w in words]),
     ]
-    process, base = start_gunicorn(env, free_port(), args.workers, args.threads)
+    process, base = start_gunicorn(env, free_port(), args.workers, args.threads, args.wsgi)
     try:
         asyncio.run(measure(base, pages, args))
     finally:

@@ -466,6 +466,7 @@ HELP: tuple[HelpSpec, ...] = (
     ),
 )
 HELP_BY_KEY = {h.key: h for h in HELP}
+TEAMS: dict[str, tuple[str, ...]] = {s.name: s.teams for s in ORGANISATIONS if s.teams}
 
 COORDINATOR_ROLE = "Gezinsregisseur (wijkteam)"
 COORDINATOR_TITLE = "Gezinsregisseur"

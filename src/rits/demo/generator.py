@@ -253,6 +253,9 @@ class ProfessionalFactory:
         self.users, self.professionals = [], []
 
 
+TEAM_SIZE = 10
+
+
 class CaseloadPool:
     """The professionals of one organisation in one job, filled one after the other up to
     a realistic caseload, so that each has a believable list of families."""
@@ -272,7 +275,8 @@ class CaseloadPool:
         self.job_title = job_title
         self.role = role
         self.caseload = caseload
-        self.teams = teams
+        self.teams = {t.name: t for t in teams}
+        self.team_names = catalogue.TEAMS.get(organisation.name, ())
         self.factory = factory
         self.seats = seats
         self.current = 0
@@ -283,7 +287,7 @@ class CaseloadPool:
         ):
             self.current += 1
         if self.current == len(self.seats):
-            team = self.teams[len(self.seats) % len(self.teams)] if self.teams else None
+            team = self._team(len(self.seats))
             professional = self.factory.new(
                 organisation=self.organisation, team=team, role=self.role, job_title=self.job_title
             )
@@ -292,6 +296,22 @@ class CaseloadPool:
         seat = self.seats[self.current]
         seat.load += 1
         return seat.professional
+
+    def _team(self, seat: int) -> Team | None:
+        """Coordinators fill a team of TEAM_SIZE, then the next; when the region grows past
+        the teams it has, new ones are added ("Team Noord 2"), so a team stays a size a
+        team lead can oversee, also with 100,000 families."""
+        if not self.team_names:
+            return None
+        block = seat // TEAM_SIZE
+        base = self.team_names[block % len(self.team_names)]
+        round_ = block // len(self.team_names)
+        name = base if round_ == 0 else f"{base} {round_ + 1}"
+        if name not in self.teams:
+            self.teams[name], _ = Team.objects.get_or_create(
+                organisation=self.organisation, name=name
+            )
+        return self.teams[name]
 
     def someone_else(self, rng: random.Random, professional: Professional) -> Professional | None:
         """A colleague (for a coordinator who handed the family over earlier)."""

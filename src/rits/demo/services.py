@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
 from rits.access.rules import visible_families
-from rits.demo.generator import GENERATED_PREFIX, BsnSource, FamilyGenerator
+from rits.demo.generator import GENERATED_PREFIX, BsnSource, FamilyGenerator, Ids
 from rits.demo.region import ensure_region
 from rits.demo.staff import DEMO_LOGINS, DEMO_PASSWORD, ensure_staff
 from rits.demo.stories import STORY_REFERENCES, ensure_stories
@@ -111,6 +112,7 @@ def build_demo_region(
                 say(f"  {written:>9,} / {missing:,} gezinnen ({elapsed:.0f} s)".replace(",", "."))
 
         generator.build(first=first, count=missing, batch_size=batch_size, progress=on_batch)
+        refresh_statistics()
 
     return BuildReport(
         families_before=before,
@@ -118,6 +120,18 @@ def build_demo_region(
         stories_created=stories_created,
         seconds=time.monotonic() - started,
     )
+
+
+def refresh_statistics() -> None:
+    """ANALYZE the tables just filled. After a bulk load the query planner otherwise
+    works from empty statistics until autovacuum comes round (if it runs at all), and
+    picks plans that scan whole tables."""
+    tables = [model._meta.db_table for model in Ids.MODELS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        elif connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
 
 
 def demo_logins() -> list[LoginRow]:
