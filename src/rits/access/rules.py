@@ -88,9 +88,11 @@ def visible_families(user) -> QuerySet[Family]:
     """All families the user may see right now (involvement, coordinator, team, emergency)."""
     professional = professional_for(user)
     today = timezone.localdate()
-    involved = _active_involvements(professional, today).values("family_id")
-    emergency = _active_emergencies(professional).values("family_id")
-    return Family.objects.filter(Q(id__in=involved) | Q(id__in=emergency))
+    # Ids first: a caseload is small, and an OR of two subqueries would make PostgreSQL
+    # scan every family in the region (and join all their members when searching).
+    family_ids = set(_active_involvements(professional, today).values_list("family_id", flat=True))
+    family_ids.update(_active_emergencies(professional).values_list("family_id", flat=True))
+    return Family.objects.filter(id__in=family_ids)
 
 
 def grant_for(user, family_id: int | str) -> Grant:
