@@ -1,6 +1,13 @@
 from rest_framework import serializers
 
-from rits.families.models import Family, FamilyEvent, Involvement, Membership, NetworkMember
+from rits.families.models import (
+    Family,
+    FamilyEvent,
+    Involvement,
+    MemberRole,
+    Membership,
+    NetworkMember,
+)
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -31,8 +38,17 @@ class MemberSerializer(serializers.ModelSerializer):
         ]
 
 
+class MemberLineSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="person_id")
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+    given_names = serializers.CharField()
+    prefix = serializers.CharField()
+    surname = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+
+
 class FamilySummarySerializer(serializers.ModelSerializer):
-    members = MemberSerializer(source="memberships", many=True, read_only=True)
+    members = MemberLineSerializer(source="member_lines", many=True, read_only=True)
 
     class Meta:
         model = Family
