@@ -192,12 +192,13 @@ async def login(client: httpx.AsyncClient, password: str) -> None:
 class Page:
     name: str
     paths: list[str]
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # under all clients
+    single_ms: list[float] = field(default_factory=list)  # one client alone
     errors: int = 0
     seconds: float = 0.0
 
-    def percentile(self, p: float) -> float:
-        values = sorted(self.latencies_ms)
+    def percentile(self, p: float, attribute: str = "latencies_ms") -> float:
+        values = sorted(getattr(self, attribute))
         if not values:
             return float("nan")
         rank = max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))
@@ -214,10 +215,11 @@ async def hammer(
     *,
     requests: int,
     seconds: float | None,
-    record: bool,
+    record: str | None,
 ) -> None:
     """All clients request ``page`` back to back (closed loop), each starting at its own
-    place in the list of paths so that they do not all ask for the same family."""
+    place in the list of paths so that they do not all ask for the same family.
+    ``record`` names the list the latencies go to (None during the warm-up)."""
 
     async def one(index: int, client: httpx.AsyncClient) -> None:
         deadline = time.perf_counter() + seconds if seconds else None
@@ -234,13 +236,13 @@ async def hammer(
             if not record:
                 continue
             if response is not None and response.status_code == 200:
-                page.latencies_ms.append(elapsed)
+                getattr(page, record).append(elapsed)
             else:
                 page.errors += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
-    if record:
+    if record == "latencies_ms":
         page.seconds = time.perf_counter() - started
 
 
@@ -256,9 +258,13 @@ async def measure(base: str, pages: list[Page], args) -> None:
         await asyncio.gather(*(login(c, DEMO_PASSWORD) for c in clients))
         print(f"{len(clients)} clients logged in as {COORDINATOR}.")
         for page in pages:  # warm-up: code paths, caches, connections
-            await hammer(clients, page, requests=args.warmup, seconds=None, record=False)
+            await hammer(clients, page, requests=args.warmup, seconds=None, record=None)
         for page in pages:
-            await hammer(clients, page, requests=args.requests, seconds=args.seconds, record=True)
+            # One client alone first: the cost of the page itself, without queueing.
+            await hammer(clients[:1], page, requests=args.single, seconds=None, record="single_ms")
+            await hammer(
+                clients, page, requests=args.requests, seconds=args.seconds, record="latencies_ms"
+            )
             print(f"  measured {page.name}")
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
@@ -267,19 +273,21 @@ async def measure(base: str, pages: list[Page], args) -> None:
 # --- report ---------------------------------------------------------------------------
 
 
-def report(pages: list[Page], args, families_seen: int) -> str:
+def report(pages: list[Page], args, families_seen: int, load: tuple[float, float]) -> str:
     trivial = pages[0]
     t50, t95 = trivial.percentile(50), trivial.percentile(95)
     header = (
         f"{'page':<28}{'requests':>9}{'errors':>7}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}"
-        f"{'p50 ×':>8}{'p95 ×':>8}"
+        f"{'p50 ×':>8}{'p95 ×':>8}{'1 client p50':>14}"
     )
     lines = [
         "",
         f"Rits web benchmark — {args.families:,} families, {args.clients} concurrent clients, "
         f"gunicorn {args.workers} workers × {args.threads} threads, {os.cpu_count()} CPUs "
         f"(clients, gunicorn and PostgreSQL on one machine)",
-        f"coordinator sees {families_seen} families; ratios are to {trivial.name}",
+        f"coordinator sees {families_seen} families; ratios are to {trivial.name}; "
+        f"load average {load[0]:.1f} before, {load[1]:.1f} after (other work on the machine "
+        f"skews the figures)",
         "",
         header,
         "-" * len(header),
@@ -289,6 +297,7 @@ def report(pages: list[Page], args, families_seen: int) -> str:
         lines.append(
             f"{page.name:<28}{len(page.latencies_ms):>9}{page.errors:>7}{p50:>9.1f}{p95:>9.1f}"
             f"{page.per_second:>8.0f}{p50 / t50:>8.1f}{p95 / t95:>8.1f}"
+            f"{page.percentile(50, 'single_ms'):>14.1f}"
         )
     overview = next(p for p in pages if p.name.startswith("family overview"))
     o95 = overview.percentile(95)
@@ -314,7 +323,12 @@ def save(pages: list[Page], args) -> Path:
         "cpus": os.cpu_count(),
         "pages": [
             {
-                **{k: v for k, v in asdict(p).items() if k not in {"latencies_ms", "paths"}},
+                **{
+                    k: v
+                    for k, v in asdict(p).items()
+                    if k not in {"latencies_ms", "single_ms", "paths"}
+                },
+                "single_p50_ms": p.percentile(50, "single_ms"),
                 "requests": len(p.latencies_ms),
                 "p50_ms": p.percentile(50),
                 "p95_ms": p.percentile(95),
@@ -334,6 +348,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="per client, per page")
     parser.add_argument("--seconds", type=float, help="per page, instead of --requests")
     parser.add_argument("--warmup", type=int, default=5, help="requests per client, per page")
+    parser.add_argument(
+        "--single", type=int, default=30, help="requests by one client alone, per page"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--skip-build", action="store_true", help="measure the region as it is")
@@ -363,12 +380,13 @@ def main() -> None:
         Page("my families (/)", ["/"]),
         Page("search (/?q=surname)", [f"/?q={quote(w)}" for w in words]),
     ]
+    load_before = os.getloadavg()[0]
     process, base = start_gunicorn(env, free_port(), args.workers, args.threads, args.wsgi)
     try:
         asyncio.run(measure(base, pages, args))
     finally:
         stop(process)
-    print(report(pages, args, len(caseload)))
+    print(report(pages, args, len(caseload), (load_before, os.getloadavg()[0])))
     print(f"\nraw figures: {save(pages, args).relative_to(ROOT)}")
 
 

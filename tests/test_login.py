@@ -42,7 +42,7 @@ def test_totp_code_completes_login(client, coordinator, family_setup):
         reverse("core:login-verify"),
         {"token": "000000" if current_code(device) != "000000" else "111111"},
     )
-    assert "Deze code klopt niet".encode() in wrong.content
+    assert b"Deze code klopt niet" in wrong.content
     with time_machine.travel(timezone.now() + timedelta(seconds=5), tick=False):
         response = client.post(reverse("core:login-verify"), {"token": current_code(device)})
     assert response.status_code == 302

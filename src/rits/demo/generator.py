@@ -57,8 +57,9 @@ class Ids:
     100,000 families slow. Seeding assumes nobody else inserts into these tables
     meanwhile; after each batch the database sequences are moved past the new ids."""
 
-    MODELS = (User, Professional, Family, Person, Membership, Involvement, NetworkMember)
-    MODELS += (FamilyEvent,)
+    MODELS = (
+        User, Professional, Family, Person, Membership, Involvement, NetworkMember, FamilyEvent,
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.next = {m: (m.objects.aggregate(top=Max("pk"))["top"] or 0) + 1 for m in self.MODELS}
@@ -504,8 +505,8 @@ class FamilyGenerator:
         return written
 
     def write(self, drafts: Iterable[Draft]) -> None:
-        """Write one batch in one transaction, parents before children (the foreign keys
-        are checked at once on SQLite and PostgreSQL alike)."""
+        """Write one batch in one transaction: new professionals first, then the families
+        and everything that hangs off them, parents before children."""
         drafts = list(drafts)
         with transaction.atomic():
             self.factory.save_pending()

@@ -18,8 +18,6 @@ from rits.families.models import (
     Family,
     FamilyEvent,
     Gender,
-    Involvement,
-    LegalBasis,
     MemberRole,
     Membership,
     NetworkMember,
@@ -229,33 +227,3 @@ def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkM
         ground=grant.ground,
     )
     return member
-
-
-def legal_bases() -> list[str]:
-    return list(LegalBasis.values)
-
-
-@transaction.atomic
-def add_involvement(*, user, grant: Grant, involvement: Involvement) -> Involvement:
-    """Register who is involved. Only the family's coordinator may do this."""
-    if not grant.is_coordinator:
-        raise ValidationError(_("Only the family's coordinator can add an involvement."))
-    involvement.family = grant.family
-    involvement.full_clean()
-    involvement.save()
-    record_event(
-        family=grant.family,
-        kind="involvement_started",
-        actor_user=user,
-        description=_("%(org)s involved as %(role)s")
-        % {"org": involvement.organisation.name, "role": involvement.role},
-    )
-    log_event(
-        action=AuditAction.CREATE,
-        actor=Actor.for_user(user),
-        object_type="involvement",
-        object_id=involvement.pk,
-        family_id=grant.family.pk,
-        ground=grant.ground,
-    )
-    return involvement
