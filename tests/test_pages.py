@@ -56,7 +56,10 @@ def test_overview_query_count_does_not_grow_with_the_family(
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
 
 
-def test_my_families_query_count_does_not_grow_with_caseload(as_user):
+def test_my_families_query_count_does_not_grow_with_caseload(as_user, settings):
+    # List events go to a random audit chain; the first event in a chain creates its head
+    # (two more queries), so use one chain to compare like with like.
+    settings.AUDIT_CHAINS = 1
     coordinator = factories.ProfessionalFactory(role="coordinator")
     client = as_user(coordinator)
 
