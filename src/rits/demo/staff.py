@@ -119,7 +119,7 @@ DEMO_LOGINS: tuple[StaffSpec, ...] = (
         "Gemeente Utrecht",
         "Functioneel beheerder Rits",
         email="admin@demo.rits.nl",
-        sees="geen dossiers; beheer van organisaties en gebruikers",
+        sees="geen dossiers; mag gezinnen importeren (POST /api/v1/family-imports)",
     ),
     StaffSpec(
         "team_lead",
