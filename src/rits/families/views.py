@@ -86,7 +86,11 @@ def add_member(request, family_id: int):
         else:
             messages.success(request, _("The member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
-    return render(request, "families/member_form.html", {"form": form, "family": grant.family})
+    return render(
+        request,
+        "families/family_form.html",
+        {"form": form, "family": grant.family, "title": _("Add a member")},
+    )
 
 
 @login_required
@@ -103,4 +107,8 @@ def add_network_member(request, family_id: int):
         else:
             messages.success(request, _("The network member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
-    return render(request, "families/network_form.html", {"form": form, "family": grant.family})
+    return render(
+        request,
+        "families/family_form.html",
+        {"form": form, "family": grant.family, "title": _("Add someone from the network")},
+    )
