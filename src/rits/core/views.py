@@ -1,5 +1,7 @@
 """Login with a second factor, and the health check."""
 
+import base64
+
 import segno
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -7,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
@@ -30,8 +33,6 @@ def locked_out(request, credentials=None, *args, **kwargs):
 
 
 def _safe_next(request) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -87,8 +88,6 @@ def setup(request):
     qr_svg = segno.make(device.config_url, micro=False).svg_inline(
         scale=4, title=str(_("QR code for your authenticator app"))
     )
-    import base64
-
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, "core/setup.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
 

@@ -51,8 +51,3 @@ def rotate_token(token: str) -> str:
 
 def pseudonymise_bsn(bsn: str) -> str:
     return hmac.new(settings.BSN_PSEUDONYM_KEY.encode(), bsn.encode(), hashlib.sha256).hexdigest()
-
-
-def masked(bsn_last_digits: str = "") -> str:
-    """What the interface shows instead of a BSN."""
-    return "•••••••" + bsn_last_digits if bsn_last_digits else "•••••••••"

@@ -204,9 +204,6 @@ class Involvement(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation}: {self.role}"
 
-    def get_domains_display(self) -> list[str]:
-        return [LifeDomain(d).label for d in self.domains if d in LifeDomain.values]
-
 
 class NetworkRelation(models.TextChoices):
     RELATIVE = "relative", _("Relative")

@@ -14,7 +14,6 @@ from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
-    ADULT_ROLES,
     Family,
     FamilyEvent,
     Gender,
@@ -124,7 +123,7 @@ def _family_conflicts(
                     _("A child cannot be born before their parent (%(name)s).")
                     % {"name": m.person.full_name}
                 )
-    if data.birth_date and role in ADULT_ROLES and role == MemberRole.PARENT:
+    if data.birth_date and role == MemberRole.PARENT:
         for m in members:
             if (
                 m.role == MemberRole.CHILD
