@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rits.families",
     "rits.access",
     "rits.audit",
+    "rits.plans",
     "rits.api",
     "rits.demo",
 ]
@@ -266,3 +267,10 @@ if IS_PRODUCTION:
 
 # How long break-the-glass access lasts.
 EMERGENCY_ACCESS_HOURS = env_int("RITS_EMERGENCY_ACCESS_HOURS", 4)
+
+# The family plan: which life domains it assesses (comma-separated, in this order; all
+# by default), the self-sufficiency scale (a JSON file; our own wording by default), and
+# after how many days an assessment counts as stale.
+PLAN_DOMAINS = env_list("RITS_PLAN_DOMAINS")
+PLAN_SCALE_FILE = env_str("RITS_PLAN_SCALE_FILE")
+PLAN_ASSESSMENT_STALE_DAYS = env_int("RITS_PLAN_ASSESSMENT_STALE_DAYS", 183)

@@ -1,0 +1,509 @@
+"""Reads of a family's plan. Each goes through ``rits.access`` and leaves an audit event;
+what a reader sees follows their involvement's life domains."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rits.access.rules import Grant, grant_for, professional_for, visible_families
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
+from rits.families.domains import ALL_DOMAINS, LifeDomain
+from rits.families.models import Membership
+from rits.plans.content import PlanContent, load_content
+from rits.plans.models import (
+    WORRY_KINDS,
+    Agreement,
+    AgreementStatus,
+    Assessment,
+    Goal,
+    Plan,
+    PlanVersion,
+    SafetyKind,
+)
+from rits.plans.scale import assessed_domains, scale_step
+
+
+def _stale_before(today: date) -> date:
+    return today - timedelta(days=settings.PLAN_ASSESSMENT_STALE_DAYS)
+
+
+def sees_agreement(grant: Grant, domains, owner_organisation_id: int | None) -> bool:
+    """An agreement shows to whoever sees one of its life domains, and to the
+    organisation that is party to it."""
+    return grant.sees_any(domains) or owner_organisation_id == grant.professional.organisation_id
+
+
+def sees_family_group_plan_text(grant: Grant) -> bool:
+    # The family's own plan is written across all life domains.
+    return grant.domains == ALL_DOMAINS
+
+
+# --- the plan page ------------------------------------------------------------------
+
+
+@dataclass
+class MemberScore:
+    membership: Membership
+    assessment: Assessment | None
+
+
+@dataclass
+class DomainRow:
+    domain: str
+    label: str
+    household: Assessment | None
+    members: list[MemberScore]
+    stale_before: date
+
+    @property
+    def looked_at(self) -> bool:
+        return self.household is not None or any(m.assessment for m in self.members)
+
+    @property
+    def lowest(self) -> Assessment | None:
+        scored = [a for a in [self.household, *(m.assessment for m in self.members)] if a]
+        return min(scored, key=lambda a: a.score) if scored else None
+
+    @property
+    def stale(self) -> bool:
+        scored = [a for a in [self.household, *(m.assessment for m in self.members)] if a]
+        return bool(scored) and all(a.assessed_on < self.stale_before for a in scored)
+
+
+@dataclass
+class GoalWithAgreements:
+    goal: Goal
+    agreements: list[Agreement]
+
+
+@dataclass
+class PlanPage:
+    grant: Grant
+    plan: Plan
+    members: list[Membership]
+    domains: list[DomainRow]
+    hidden_domains: int
+    sees_safety: bool
+    worries: list
+    working_well: list
+    needs: list
+    safety_scores: list
+    goals: list[GoalWithAgreements]
+    loose_agreements: list[Agreement]
+    hidden_agreements: int
+    crisis_contacts: list
+    versions: list[PlanVersion]
+    today: date
+    sees_family_group_plan: bool = False
+    owners_in_view: set = field(default_factory=set)
+
+    @property
+    def current_version(self) -> PlanVersion | None:
+        return self.versions[0] if self.versions else None
+
+    @property
+    def review_overdue(self) -> bool:
+        return bool(self.plan.review_date and self.plan.review_date < self.today)
+
+    @property
+    def overdue_agreements(self) -> list[Agreement]:
+        every = [a for g in self.goals for a in g.agreements] + self.loose_agreements
+        return [a for a in every if is_overdue(a, self.today)]
+
+
+def is_overdue(agreement: Agreement, today: date) -> bool:
+    return agreement.status == AgreementStatus.OPEN and agreement.due_date < today
+
+
+def _plan_of(family) -> Plan:
+    """The family's plan, or an empty one not saved yet (the first change creates it)."""
+    return Plan.objects.filter(family=family).first() or Plan(family=family)
+
+
+def domain_rows(grant: Grant, content: PlanContent, today: date) -> tuple[list[DomainRow], int]:
+    by_key = {(a.domain, a.person_id): a for a in content.assessments}
+    rows, hidden = [], 0
+    for domain in assessed_domains():
+        if not grant.sees_domain(domain):
+            hidden += 1
+            continue
+        rows.append(
+            DomainRow(
+                domain=domain,
+                label=LifeDomain(domain).label,
+                household=by_key.get((domain, None)),
+                members=[
+                    MemberScore(m, by_key.get((domain, m.person_id))) for m in content.members
+                ],
+                stale_before=_stale_before(today),
+            )
+        )
+    return rows, hidden
+
+
+def _page_from(grant: Grant, content: PlanContent, versions: list[PlanVersion]) -> PlanPage:
+    today = timezone.localdate()
+    rows, hidden_domains = domain_rows(grant, content, today)
+    sees_safety = grant.sees_domain(LifeDomain.SAFETY)
+    items = content.safety_items if sees_safety else []
+    visible = [
+        a
+        for a in content.agreements
+        if sees_agreement(
+            grant,
+            a.domains,
+            a.owner_professional.organisation_id if a.owner_professional_id else None,
+        )
+    ]
+    goals = [g for g in content.goals if grant.sees_any(g.domains)]
+    goal_ids = {g.pk for g in goals}
+    return PlanPage(
+        grant=grant,
+        plan=content.plan,
+        members=content.members,
+        domains=rows,
+        hidden_domains=hidden_domains,
+        sees_safety=sees_safety,
+        worries=[i for i in items if i.kind in WORRY_KINDS],
+        working_well=[i for i in items if i.kind == SafetyKind.WORKING_WELL],
+        needs=[i for i in items if i.kind in (SafetyKind.SAFETY_GOAL, SafetyKind.NEXT_STEP)],
+        safety_scores=content.safety_scores if sees_safety else [],
+        goals=[GoalWithAgreements(g, [a for a in visible if a.goal_id == g.pk]) for g in goals],
+        loose_agreements=[a for a in visible if a.goal_id not in goal_ids],
+        hidden_agreements=len(content.agreements) - len(visible),
+        crisis_contacts=content.crisis_contacts,
+        versions=versions,
+        today=today,
+        sees_family_group_plan=sees_family_group_plan_text(grant),
+    )
+
+
+def _versions(plan: Plan) -> list[PlanVersion]:
+    if plan.pk is None:
+        return []
+    return list(PlanVersion.objects.filter(plan=plan).defer("snapshot").order_by("-number"))
+
+
+def plan_page(*, user, family_id: int | str) -> PlanPage:
+    """The whole plan as ``user`` may see it. A constant number of queries, however big
+    the plan grows."""
+    grant = grant_for(user, family_id)
+    plan = _plan_of(grant.family)
+    content = load_content(plan)
+    page = _page_from(grant, content, _versions(plan))
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="plan",
+        object_id=plan.pk,
+        family_id=grant.family.pk,
+        person_ids=[m.person_id for m in content.members],
+        ground=grant.ground,
+        detail={"domains": sorted(grant.domains), "revision": plan.revision},
+    )
+    return page
+
+
+def plan_for_editing(*, user, family_id: int | str) -> tuple[Grant, Plan]:
+    """The grant and the plan (with its revision) for a form that changes the plan."""
+    grant = grant_for(user, family_id)
+    return grant, _plan_of(grant.family)
+
+
+def agreement_for_editing(*, grant: Grant, agreement_id: int) -> Agreement:
+    agreement = (
+        Agreement.objects.filter(pk=agreement_id, plan__family=grant.family)
+        .select_related("owner_professional__organisation")
+        .first()
+    )
+    owner_org = (
+        agreement.owner_professional.organisation_id
+        if agreement and agreement.owner_professional_id
+        else None
+    )
+    if agreement is None or not sees_agreement(grant, agreement.domains, owner_org):
+        raise ValidationError(_("This agreement does not exist or is not visible to you."))
+    return agreement
+
+
+# --- the family overview's view on the plan -----------------------------------------
+
+
+@dataclass
+class PlanSummary:
+    domains: list[DomainRow]
+    hidden_domains: int
+    open_agreements: int
+    overdue_agreements: int
+    current_version: PlanVersion | None
+    review_date: date | None
+
+
+def plan_summary(*, grant: Grant, members: list[Membership]) -> PlanSummary:
+    """The plan at a glance for the family overview (which is audited itself): every life
+    domain the reader sees, scored or visibly not looked at."""
+    today = timezone.localdate()
+    plan = _plan_of(grant.family)
+    assessments: list[Assessment] = []
+    agreements: list = []
+    version = None
+    if plan.pk:
+        newest: dict[tuple, Assessment] = {}
+        for a in Assessment.objects.filter(plan=plan).order_by("-assessed_on", "-id"):
+            newest.setdefault((a.domain, a.person_id), a)
+        assessments = list(newest.values())
+        agreements = list(
+            Agreement.objects.filter(plan=plan, status=AgreementStatus.OPEN).values_list(
+                "domains", "owner_professional__organisation_id", "due_date"
+            )
+        )
+        version = (
+            PlanVersion.objects.filter(plan=plan).defer("snapshot").order_by("-number").first()
+        )
+    content = PlanContent(plan, members, assessments, [], [], [], [])
+    rows, hidden = domain_rows(grant, content, today)
+    visible = [a for a in agreements if sees_agreement(grant, a[0], a[1])]
+    return PlanSummary(
+        domains=rows,
+        hidden_domains=hidden,
+        open_agreements=len(visible),
+        overdue_agreements=sum(1 for a in visible if a[2] < today),
+        current_version=version,
+        review_date=plan.review_date,
+    )
+
+
+# --- versions and their comparison --------------------------------------------------
+
+
+@dataclass
+class Difference:
+    change: str  # "added", "removed" or "changed"
+    before: str
+    after: str
+
+
+@dataclass
+class SectionDifferences:
+    title: str
+    differences: list[Difference]
+
+
+@dataclass
+class Comparison:
+    grant: Grant
+    older: PlanVersion
+    newer: PlanVersion
+    sections: list[SectionDifferences]
+    versions: list[PlanVersion]
+
+    @property
+    def unchanged(self) -> bool:
+        return not any(s.differences for s in self.sections)
+
+
+def _visible_line(grant: Grant, section: str, line: dict) -> bool:
+    if section == "assessments":
+        return grant.sees_domain(line["domain"])
+    if section in ("safety_items", "safety_scores"):
+        return grant.sees_domain(LifeDomain.SAFETY)
+    if section == "goals":
+        return grant.sees_any(line["domains"])
+    if section == "agreements":
+        return sees_agreement(grant, line["domains"], line["owner_organisation_id"])
+    return True
+
+
+def _describe(section: str, line: dict) -> str:
+    """One line of a plan in the reader's language, for a comparison."""
+    if section == "assessments":
+        step = scale_step(line["score"])
+        return _("%(domain)s, %(whom)s: %(score)s (%(label)s) — %(explanation)s") % {
+            "domain": LifeDomain(line["domain"]).label,
+            "whom": line["person"] or _("household"),
+            "score": line["score"],
+            "label": step.label if step else "",
+            "explanation": line["explanation"],
+        }
+    if section == "safety_items":
+        return f"{SafetyKind(line['kind']).label}: {line['text']}"
+    if section == "safety_scores":
+        return _("%(name)s: %(score)s of 10") % line + (
+            f" — {line['explanation']}" if line["explanation"] else ""
+        )
+    if section == "goals":
+        said = f" ({line['said_by']})" if line["said_by"] else ""
+        return f"“{line['text']}”{said}"
+    if section == "agreements":
+        return _("%(owner)s: %(action)s — by %(due)s, %(status)s") % {
+            "owner": line["owner"],
+            "action": line["action"],
+            "due": date.fromisoformat(line["due_date"]).strftime("%d-%m-%Y"),
+            "status": AgreementStatus(line["status"]).label.lower(),
+        } + (f" ({line['status_note']})" if line["status_note"] else "")
+    if section == "crisis_contacts":
+        trusted = _(" — 24/7 trusted person") if line["trusted_person"] else ""
+        return f"{line['name']} ({line['relation']}), {line['phone']}{trusted}"
+    return str(line)
+
+
+SECTION_TITLES = {
+    "assessments": lambda: _("Life domains"),
+    "safety_items": lambda: _("Worries, strengths and what needs to happen"),
+    "safety_scores": lambda: _("Safety scale"),
+    "goals": lambda: _("Goals"),
+    "agreements": lambda: _("Agreements"),
+    "crisis_contacts": lambda: _("Crisis plan"),
+    "details": lambda: _("Review date and family group plan"),
+}
+
+
+def _details_lines(grant: Grant, details: dict) -> list[dict]:
+    lines = [
+        {"key": "review_date", "text": _("Review date: %s") % (details["review_date"] or "—")},
+        {
+            "key": "family_group_plan",
+            "text": _("Family group plan: %(status)s %(date)s")
+            % {
+                "status": details["family_group_plan_status"],
+                "date": details["family_group_plan_date"] or "",
+            },
+        },
+    ]
+    if sees_family_group_plan_text(grant) and details["family_group_plan_text"]:
+        lines.append({"key": "text", "text": details["family_group_plan_text"]})
+    return lines
+
+
+def _differences(grant: Grant, section: str, old: dict, new: dict) -> list[Difference]:
+    if section == "details":
+        describe = lambda line: line["text"]  # noqa: E731
+        before = {line["key"]: line for line in _details_lines(grant, old.get(section, {}))}
+        after = {line["key"]: line for line in _details_lines(grant, new.get(section, {}))}
+    else:
+        describe = lambda line: _describe(section, line)  # noqa: E731
+        before = {
+            line["key"]: line
+            for line in old.get(section, [])
+            if _visible_line(grant, section, line)
+        }
+        after = {
+            line["key"]: line
+            for line in new.get(section, [])
+            if _visible_line(grant, section, line)
+        }
+    result = []
+    for key, line in after.items():
+        if key not in before:
+            result.append(Difference("added", "", describe(line)))
+        elif describe(before[key]) != describe(line):
+            result.append(Difference("changed", describe(before[key]), describe(line)))
+    for key, line in before.items():
+        if key not in after:
+            result.append(Difference("removed", describe(line), ""))
+    return result
+
+
+def compare_versions(*, user, family_id: int | str, older: int, newer: int) -> Comparison:
+    """What changed between two versions of the plan, limited to what ``user`` may see."""
+    grant = grant_for(user, family_id)
+    plan = _plan_of(grant.family)
+    versions = _versions(plan)
+    numbers = {v.number for v in versions}
+    if older not in numbers or newer not in numbers:
+        raise ValidationError(_("Choose two versions of this plan."))
+    older, newer = sorted((older, newer))
+    pair = {v.number: v for v in PlanVersion.objects.filter(plan=plan, number__in=[older, newer])}
+    old, new = pair[older].snapshot, pair[newer].snapshot
+    sections = [
+        SectionDifferences(title(), _differences(grant, section, old, new))
+        for section, title in SECTION_TITLES.items()
+    ]
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="plan.comparison",
+        object_id=plan.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        detail={"versions": [older, newer]},
+    )
+    return Comparison(grant, pair[older], pair[newer], sections, versions)
+
+
+# --- the plan for the family (PDF) --------------------------------------------------
+
+
+def plan_document(*, user, family_id: int | str) -> PlanPage:
+    """The current plan for a printed copy; the same visibility as the page, audited as
+    an export."""
+    grant = grant_for(user, family_id)
+    plan = _plan_of(grant.family)
+    content = load_content(plan)
+    page = _page_from(grant, content, _versions(plan))
+    log_event(
+        action=AuditAction.EXPORT,
+        actor=Actor.for_user(user),
+        object_type="plan.pdf",
+        object_id=plan.pk,
+        family_id=grant.family.pk,
+        person_ids=[m.person_id for m in content.members],
+        ground=grant.ground,
+        detail={"domains": sorted(grant.domains), "revision": plan.revision},
+    )
+    return page
+
+
+# --- reminders ----------------------------------------------------------------------
+
+
+@dataclass
+class Reminders:
+    overdue_agreements: list[Agreement]
+    reviews_due: list[Plan]
+
+
+def my_reminders(*, user) -> Reminders:
+    """Agreements the user owns that are overdue, and plans of families they coordinate
+    whose review date has come; only within the families they may see now."""
+    professional = professional_for(user)
+    today = timezone.localdate()
+    family_ids = visible_families(user).values_list("id", flat=True)
+    overdue = list(
+        Agreement.objects.filter(
+            owner_professional=professional,
+            status=AgreementStatus.OPEN,
+            due_date__lt=today,
+            plan__family_id__in=list(family_ids),
+        )
+        .select_related("plan__family")
+        .order_by("due_date")[:20]
+    )
+    reviews = list(
+        Plan.objects.filter(
+            Q(review_date__lte=today),
+            family__involvements__professional=professional,
+            family__involvements__is_coordinator=True,
+            family__involvements__end_date__isnull=True,
+        )
+        .select_related("family")
+        .order_by("review_date")[:20]
+    )
+    if overdue or reviews:
+        log_event(
+            action=AuditAction.VIEW,
+            actor=Actor.for_user(user),
+            object_type="plan.reminders",
+            detail={
+                "family_ids": sorted(
+                    {a.plan.family_id for a in overdue} | {p.family_id for p in reviews}
+                )
+            },
+        )
+    return Reminders(overdue, reviews)

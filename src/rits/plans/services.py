@@ -1,0 +1,622 @@
+"""Every write to a family's plan.
+
+Each service takes the ``Grant`` of the person acting (from ``rits.access``) and the plan
+revision their form or API call was based on. ``plan_change`` checks that revision
+(optimistic locking: a second editor gets a ``PlanConflict`` and resubmits, nothing is
+lost), keeps the current version's snapshot up to date, and leaves an audit event and a
+timeline event. Validation errors are raised per field, in plain words."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rits.access.rules import Grant
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
+from rits.families.domains import LifeDomain
+from rits.families.models import Family, Involvement, Membership, NetworkMember
+from rits.families.services import record_event
+from rits.plans.content import build_snapshot
+from rits.plans.models import (
+    Agreement,
+    AgreementMethod,
+    AgreementStatus,
+    Assessment,
+    CrisisContact,
+    FamilyGroupPlanStatus,
+    Goal,
+    Perspective,
+    Plan,
+    PlanVersion,
+    SafetyItem,
+    SafetyKind,
+    SafetyScore,
+)
+from rits.plans.scale import SAFETY_SCALE, assessed_domains, assessment_scale
+
+
+class PlanConflict(ValidationError):
+    """Someone else changed the plan after the editor loaded it."""
+
+
+def _conflict_message() -> str:
+    return _(
+        "Someone else changed this plan while you were working on it. Nothing has been "
+        "saved yet and your input is kept: look at the current plan and save again."
+    )
+
+
+@dataclass
+class Change:
+    """What a change did, for the audit log and the family's timeline."""
+
+    plan: Plan
+    action: str = AuditAction.UPDATE
+    object_type: str = "plan"
+    object_id: int | None = None
+    description: str = ""
+    domain: str = ""
+    person_ids: tuple[int, ...] = ()
+    # Agreeing with a version changes what the plan says nothing about; it must not start
+    # the next version.
+    changes_content: bool = True
+
+
+def _require_writer(grant: Grant) -> None:
+    if grant.ground == "emergency":
+        raise PermissionDenied(_("Emergency access is for reading only."))
+
+
+def _require_domains(grant: Grant, domains) -> None:
+    if not set(domains) <= grant.domains:
+        raise PermissionDenied(
+            _("Your involvement does not cover this life domain, so you cannot change it.")
+        )
+
+
+def _require_coordinator(grant: Grant) -> None:
+    if not grant.is_coordinator:
+        raise PermissionDenied(_("Only the family's coordinator can change this part of the plan."))
+
+
+def _locked_plan(family: Family) -> Plan:
+    plan, _created = Plan.objects.get_or_create(family=family)
+    return Plan.objects.select_for_update().get(pk=plan.pk)
+
+
+def current_version(plan: Plan) -> PlanVersion | None:
+    return PlanVersion.objects.filter(plan=plan).order_by("-number").first()
+
+
+@contextmanager
+def plan_change(*, user, grant: Grant, revision: int | None) -> Iterator[Change]:
+    """Run one change to a family's plan, all or nothing.
+
+    Yields a ``Change`` for the caller to fill in. Raises ``PlanConflict`` when the plan's
+    revision is no longer ``revision``. Afterwards the revision is raised, the current
+    version follows the change (or a new version starts when the family had agreed with
+    the current one), and the audit and timeline events are written."""
+    _require_writer(grant)
+    with transaction.atomic():
+        plan = _locked_plan(grant.family)
+        if revision is None or int(revision) != plan.revision:
+            raise PlanConflict(_conflict_message(), code="conflict")
+        change = Change(plan=plan)
+        yield change
+        plan.revision += 1
+        plan.save(update_fields=["revision", "updated_at"])
+        if change.changes_content:
+            _follow_change(plan)
+        if change.description:
+            record_event(
+                family=grant.family,
+                kind=change.object_type.replace(".", "_"),
+                description=change.description,
+                actor_user=user,
+                domain=change.domain,
+            )
+        log_event(
+            action=change.action,
+            actor=Actor.for_user(user),
+            object_type=change.object_type,
+            object_id=change.object_id or plan.pk,
+            family_id=grant.family.pk,
+            person_ids=list(change.person_ids),
+            ground=grant.ground,
+            detail={"revision": plan.revision},
+        )
+
+
+def _follow_change(plan: Plan) -> PlanVersion:
+    version = current_version(plan)
+    if version is None or version.is_agreed:
+        version = PlanVersion(plan=plan, number=(version.number + 1) if version else 1)
+    version.snapshot = build_snapshot(plan)
+    version.save()
+    return version
+
+
+def _first_domain(domains) -> str:
+    return sorted(domains)[0] if domains else ""
+
+
+def _clean_domains(domains, field: str = "domains") -> list[str]:
+    domains = sorted(set(domains or []))
+    if not domains:
+        raise ValidationError({field: _("Choose at least one life domain.")})
+    unknown = [d for d in domains if d not in LifeDomain.values]
+    if unknown:
+        raise ValidationError({field: _("Unknown life domain: %s.") % ", ".join(unknown)})
+    return domains
+
+
+def _clean_text(value: str, field: str, message: str, max_length: int = 5000) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    if len(value) > max_length:
+        raise ValidationError({field: _("Keep this under %(n)d characters.") % {"n": max_length}})
+    return value
+
+
+# --- life-domain assessment ---------------------------------------------------------
+
+
+def assess_domain(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    domain: str,
+    score: int | None,
+    explanation: str,
+    person_id: int | None = None,
+    assessed_on: date | None = None,
+) -> Assessment:
+    """Score one life domain for one member (or the household, ``person_id`` empty)."""
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if domain not in assessed_domains():
+        errors["domain"] = _("Choose one of the life domains of the plan.")
+    steps = assessment_scale()
+    if score is None or not steps[0].score <= int(score) <= steps[-1].score:
+        errors["score"] = _("Choose a score from %(low)d to %(high)d.") % {
+            "low": steps[0].score,
+            "high": steps[-1].score,
+        }
+    if not (explanation or "").strip():
+        errors["explanation"] = _("Explain the score in a few plain words.")
+    assessed_on = assessed_on or today
+    if assessed_on > today:
+        errors["assessed_on"] = _("An assessment cannot be dated in the future.")
+    person = None
+    if person_id:
+        membership = (
+            Membership.objects.filter(family=grant.family, person_id=person_id)
+            .select_related("person")
+            .first()
+        )
+        if membership is None:
+            errors["person"] = _("This person is not a member of the family.")
+        else:
+            person = membership.person
+    if errors:
+        raise ValidationError(errors)
+    _require_domains(grant, [domain])
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        assessment = Assessment.objects.create(
+            plan=change.plan,
+            person=person,
+            domain=domain,
+            score=int(score),
+            explanation=explanation.strip(),
+            assessed_on=assessed_on,
+            assessed_by=grant.professional,
+            assessed_by_name=f"{grant.professional.name} ({grant.professional.organisation.name})",
+        )
+        change.action = AuditAction.CREATE
+        change.object_type = "plan.assessment"
+        change.object_id = assessment.pk
+        change.domain = domain
+        change.person_ids = (person.pk,) if person else ()
+        change.description = _("%(domain)s assessed for %(whom)s: %(score)d") % {
+            "domain": LifeDomain(domain).label,
+            "whom": person.full_name if person else _("the household"),
+            "score": assessment.score,
+        }
+    return assessment
+
+
+# --- safety and strengths -----------------------------------------------------------
+
+
+def add_safety_item(
+    *, user, grant: Grant, revision: int | None, kind: str, text: str
+) -> SafetyItem:
+    """Add a worry, something that is working well, or something that needs to happen."""
+    if kind not in SafetyKind.values:
+        raise ValidationError({"kind": _("Choose what kind of line this is.")})
+    text = _clean_text(text, "text", _("Write down what you want to add."))
+    _require_domains(grant, [LifeDomain.SAFETY])
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        item = SafetyItem.objects.create(plan=change.plan, kind=kind, text=text, created_by=user)
+        change.action = AuditAction.CREATE
+        change.object_type = "plan.safety_item"
+        change.object_id = item.pk
+        change.domain = LifeDomain.SAFETY
+        change.description = _("Safety mapping: added to '%(kind)s'") % {
+            "kind": SafetyKind(kind).label
+        }
+    return item
+
+
+def record_safety_score(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    perspective: str,
+    name: str,
+    score: int | None,
+    explanation: str = "",
+) -> SafetyScore:
+    """How safe it is now (0–10) in the eyes of the family, a professional or the network."""
+    errors: dict[str, str] = {}
+    if perspective not in Perspective.values:
+        errors["perspective"] = _("Choose whose view this is.")
+    if not (name or "").strip():
+        errors["name"] = _("Say whose score this is, e.g. 'mother' or 'the GP'.")
+    if score is None or int(score) not in SAFETY_SCALE:
+        errors["score"] = _("Choose a score from 0 to 10.")
+    if errors:
+        raise ValidationError(errors)
+    _require_domains(grant, [LifeDomain.SAFETY])
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        safety_score = SafetyScore.objects.create(
+            plan=change.plan,
+            perspective=perspective,
+            name=name.strip()[:200],
+            score=int(score),
+            explanation=(explanation or "").strip(),
+            recorded_on=timezone.localdate(),
+            recorded_by=user,
+        )
+        change.action = AuditAction.CREATE
+        change.object_type = "plan.safety_score"
+        change.object_id = safety_score.pk
+        change.domain = LifeDomain.SAFETY
+        change.description = _("Safety scale: %(name)s gives %(score)d of 10") % {
+            "name": safety_score.name,
+            "score": safety_score.score,
+        }
+    return safety_score
+
+
+# --- goals and agreements -----------------------------------------------------------
+
+
+def add_goal(*, user, grant: Grant, revision: int | None, text: str, said_by: str, domains) -> Goal:
+    """A goal quoted in the family's own words, tied to life domains."""
+    text = _clean_text(text, "text", _("Write the goal down as the family said it."), 2000)
+    domains = _clean_domains(domains)
+    _require_domains(grant, domains)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        goal = Goal.objects.create(
+            plan=change.plan, text=text, said_by=(said_by or "").strip()[:200], domains=domains
+        )
+        change.action = AuditAction.CREATE
+        change.object_type = "plan.goal"
+        change.object_id = goal.pk
+        change.domain = _first_domain(domains)
+        change.description = _("Goal added: “%(text)s”") % {"text": text[:200]}
+    return goal
+
+
+@dataclass
+class AgreementData:
+    action: str
+    owner: str  # "professional:<id>", "person:<id>" or "network:<id>"
+    due_date: date | None
+    domains: list[str]
+    kind: str = "other"
+    goal_id: int | None = None
+    status: str = AgreementStatus.OPEN
+    status_note: str = ""
+
+
+def agreement_owner_choices(family: Family) -> list[tuple[str, str, str]]:
+    """Who can own an agreement in this family: (group, key, name) for each involved
+    professional, family member and network member."""
+    today = timezone.localdate()
+    choices: list[tuple[str, str, str]] = []
+    involvements = (
+        Involvement.objects.filter(family=family, professional__isnull=False, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("professional__user", "organisation")
+        .order_by("-is_coordinator", "id")
+    )
+    seen = set()
+    for i in involvements:
+        if i.professional_id not in seen:
+            seen.add(i.professional_id)
+            choices.append(
+                (
+                    "professional",
+                    f"professional:{i.professional_id}",
+                    f"{i.professional.name} ({i.organisation.name})",
+                )
+            )
+    for m in Membership.objects.filter(family=family).select_related("person").order_by("id"):
+        choices.append(("person", f"person:{m.person_id}", m.person.full_name))
+    for n in NetworkMember.objects.filter(family=family).order_by("name", "id"):
+        choices.append(("network", f"network:{n.pk}", n.name))
+    return choices
+
+
+def _apply_agreement(
+    agreement: Agreement, data: AgreementData, *, family: Family, today: date
+) -> None:
+    errors: dict[str, str] = {}
+    action = (data.action or "").strip()
+    if not action:
+        errors["action"] = _("Say what will be done.")
+    owners = {key: name for _group, key, name in agreement_owner_choices(family)}
+    if not data.owner:
+        errors["owner"] = _("Choose who does this: every agreement has an owner.")
+    elif data.owner not in owners:
+        errors["owner"] = _(
+            "Choose someone involved with this family, a family member or a network member."
+        )
+    if data.due_date is None:
+        errors["due_date"] = _("Say by when.")
+    elif data.due_date < today and (agreement.pk is None or data.due_date != agreement.due_date):
+        errors["due_date"] = _("The date by when lies in the past. Choose today or a later date.")
+    if data.kind not in {k for k, _label in Agreement._meta.get_field("kind").choices}:
+        errors["kind"] = _("Choose what kind of agreement this is.")
+    if data.status not in AgreementStatus.values:
+        errors["status"] = _("Choose a status.")
+    if data.goal_id and not Goal.objects.filter(pk=data.goal_id, plan__family=family).exists():
+        errors["goal"] = _("This goal is not part of the family's plan.")
+    try:
+        domains = _clean_domains(data.domains)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+        domains = []
+    if errors:
+        raise ValidationError(errors)
+    kind, _sep, owner_id = data.owner.partition(":")
+    agreement.owner_professional_id = int(owner_id) if kind == "professional" else None
+    agreement.owner_person_id = int(owner_id) if kind == "person" else None
+    agreement.owner_network_id = int(owner_id) if kind == "network" else None
+    agreement.action = action[:2000]
+    agreement.kind = data.kind
+    agreement.due_date = data.due_date
+    agreement.domains = domains
+    agreement.goal_id = data.goal_id or None
+    agreement.status = data.status
+    agreement.status_note = (data.status_note or "").strip()[:500]
+
+
+def add_agreement(*, user, grant: Grant, revision: int | None, data: AgreementData) -> Agreement:
+    """Who does what by when: a professional, a family member or a network member."""
+    agreement = Agreement(created_by=user)
+    _apply_agreement(agreement, data, family=grant.family, today=timezone.localdate())
+    _require_domains(grant, agreement.domains)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        agreement.plan = change.plan
+        agreement.save()
+        change.action = AuditAction.CREATE
+        change.object_type = "plan.agreement"
+        change.object_id = agreement.pk
+        change.domain = _first_domain(agreement.domains)
+        change.description = _("Agreement: %(owner)s — %(action)s (by %(due)s)") % {
+            "owner": agreement.owner_name,
+            "action": agreement.action[:200],
+            "due": agreement.due_date.strftime("%d-%m-%Y"),
+        }
+    return agreement
+
+
+def may_change_agreement(grant: Grant, agreement: Agreement) -> bool:
+    """Its owner, and whoever's involvement covers all of its life domains."""
+    if grant.ground == "emergency":
+        return False
+    return agreement.owner_professional_id == grant.professional.pk or set(
+        agreement.domains
+    ) <= set(grant.domains)
+
+
+def update_agreement(
+    *, user, grant: Grant, revision: int | None, agreement_id: int, data: AgreementData
+) -> Agreement:
+    """Change an agreement or its status (done, not done, changed)."""
+    agreement = (
+        Agreement.objects.filter(pk=agreement_id, plan__family=grant.family)
+        .select_related("owner_professional__user", "owner_professional__organisation")
+        .first()
+    )
+    if agreement is None or not may_change_agreement(grant, agreement):
+        raise PermissionDenied(_("You cannot change this agreement."))
+    old_status = agreement.status
+    _apply_agreement(agreement, data, family=grant.family, today=timezone.localdate())
+    if not may_change_agreement(grant, agreement):
+        raise PermissionDenied(_("You cannot move an agreement outside your life domains."))
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        agreement.save()
+        change.object_type = "plan.agreement"
+        change.object_id = agreement.pk
+        change.domain = _first_domain(agreement.domains)
+        if agreement.status != old_status:
+            change.description = _("Agreement “%(action)s”: %(status)s") % {
+                "action": agreement.action[:150],
+                "status": agreement.get_status_display().lower(),
+            }
+        else:
+            change.description = _("Agreement changed: %(action)s") % {
+                "action": agreement.action[:200]
+            }
+    return agreement
+
+
+# --- crisis plan, family group plan, review ----------------------------------------
+
+
+def add_crisis_contact(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    name: str,
+    relation: str,
+    phone: str,
+    availability: str = "",
+    is_trusted_person: bool = False,
+) -> CrisisContact:
+    """Someone the family can call in a crisis; the 24/7 trusted person replaces the
+    previous one."""
+    _require_coordinator(grant)
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("A name is required.")
+    if not (relation or "").strip():
+        errors["relation"] = _("Say who this is for the family.")
+    digits = [c for c in phone or "" if c.isdigit()]
+    if len(digits) < 3:
+        errors["phone"] = _("A phone number the family can call is required.")
+    if errors:
+        raise ValidationError(errors)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        if is_trusted_person:
+            CrisisContact.objects.filter(plan=change.plan, is_trusted_person=True).update(
+                is_trusted_person=False
+            )
+        contact = CrisisContact.objects.create(
+            plan=change.plan,
+            name=name.strip()[:200],
+            relation=relation.strip()[:200],
+            phone=phone.strip()[:40],
+            availability=(availability or "").strip()[:200],
+            is_trusted_person=is_trusted_person,
+        )
+        change.action = AuditAction.CREATE
+        change.object_type = "plan.crisis_contact"
+        change.object_id = contact.pk
+        change.description = (
+            _("Crisis plan: %(name)s is the 24/7 trusted person")
+            if is_trusted_person
+            else _("Crisis plan: %(name)s added")
+        ) % {"name": contact.name}
+    return contact
+
+
+def update_plan_details(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    review_date: date | None,
+    family_group_plan_status: str,
+    family_group_plan_date: date | None,
+    family_group_plan_text: str,
+) -> Plan:
+    """The review date and the family group plan (offered first; accepted or declined)."""
+    _require_coordinator(grant)
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if family_group_plan_status not in FamilyGroupPlanStatus.values:
+        errors["family_group_plan_status"] = _("Choose whether the plan was offered.")
+    elif family_group_plan_status != FamilyGroupPlanStatus.NOT_OFFERED:
+        if family_group_plan_date is None:
+            errors["family_group_plan_date"] = _("Say when it was offered, accepted or declined.")
+        elif family_group_plan_date > today:
+            errors["family_group_plan_date"] = _("This date cannot lie in the future.")
+    if (family_group_plan_text or "").strip() and family_group_plan_status != "accepted":
+        errors["family_group_plan_text"] = _(
+            "A family group plan can only be attached when the family accepted it."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        plan = change.plan
+        if review_date is not None and review_date < today and review_date != plan.review_date:
+            raise ValidationError({"review_date": _("The review date lies in the past.")})
+        status_changed = plan.family_group_plan_status != family_group_plan_status
+        plan.review_date = review_date
+        plan.family_group_plan_status = family_group_plan_status
+        plan.family_group_plan_date = family_group_plan_date
+        plan.family_group_plan_text = (family_group_plan_text or "").strip()
+        plan.save()
+        change.object_type = "plan.details"
+        change.description = (
+            _("Family group plan: %(status)s")
+            % {"status": plan.get_family_group_plan_status_display().lower()}
+            if status_changed
+            else _("Plan details changed (review date, family group plan)")
+        )
+    return plan
+
+
+# --- versions and the family's agreement ---------------------------------------------
+
+
+def record_family_agreement(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    version_number: int,
+    agreed_by: str,
+    method: str,
+    interpreter_language: str = "",
+    note: str = "",
+) -> PlanVersion:
+    """The family agrees with the current version. A version that is no longer current
+    (the plan changed after the family read it) cannot be agreed with."""
+    _require_coordinator(grant)
+    errors: dict[str, str] = {}
+    if not (agreed_by or "").strip():
+        errors["agreed_by"] = _("Say who of the family agreed.")
+    if method not in AgreementMethod.values:
+        errors["method"] = _("Say how the family agreed.")
+    if errors:
+        raise ValidationError(errors)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        version = current_version(change.plan)
+        if version is None:
+            raise ValidationError(_("There is no plan yet to agree with."))
+        if version.number != int(version_number):
+            raise ValidationError(
+                _(
+                    "Version %(asked)s is no longer the current version: version %(current)s "
+                    "is. Go through the current version with the family first."
+                )
+                % {"asked": version_number, "current": version.number},
+                code="not_current",
+            )
+        if version.is_agreed:
+            raise ValidationError(
+                _("The family already agreed with version %(n)s.") % {"n": version.number},
+                code="already_agreed",
+            )
+        version.agreed_at = timezone.now()
+        version.agreed_by = agreed_by.strip()[:300]
+        version.agreement_method = method
+        version.interpreter_language = (interpreter_language or "").strip()[:8]
+        version.agreement_note = (note or "").strip()[:500]
+        version.recorded_by = user
+        version.save()
+        change.object_type = "plan.version"
+        change.changes_content = False
+        change.object_id = version.pk
+        change.description = _("The family agreed with version %(n)d of the plan (%(method)s)") % {
+            "n": version.number,
+            "method": version.get_agreement_method_display().lower(),
+        }
+    return version
