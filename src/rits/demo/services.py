@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from rits.access.rules import visible_families
 from rits.demo.generator import GENERATED_PREFIX, BsnSource, FamilyGenerator, Ids
+from rits.demo.plans import ensure_story_plans
 from rits.demo.region import ensure_region
 from rits.demo.staff import DEMO_LOGINS, DEMO_PASSWORD, ensure_staff
 from rits.demo.stories import STORY_REFERENCES, ensure_stories
@@ -96,6 +97,7 @@ def build_demo_region(
     stories_created = 0
     if Family.objects.filter(reference__in=STORY_REFERENCES).count() < len(STORY_REFERENCES):
         stories_created = ensure_stories(region=region, staff=staff, bsns=BsnSource(), today=today)
+    ensure_story_plans(staff=staff, today=today)
 
     missing = families - demo_family_count()
     if missing > 0:

@@ -33,6 +33,7 @@ from rits.organisations.models import (
     ProfessionalRole,
     User,
 )
+from rits.plans.models import Assessment, PlanVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,13 @@ def test_demo_1_the_missed_rent_arrears(region):
     ambulant = involvements.get(professional__user__email="ambulant@demo.rits.nl")
     assert set(ambulant.domains) == {LifeDomain.DOMESTIC_RELATIONS, LifeDomain.DAILY_LIVING}
     assert FamilyEvent.objects.filter(family__reference="DEMO-1").count() >= 5
+    # The plan has been started, but nobody has looked at finances or housing yet.
+    assessed = set(
+        Assessment.objects.filter(plan__family__reference="DEMO-1").values_list("domain", flat=True)
+    )
+    assert LifeDomain.DAILY_LIVING in assessed
+    assert not assessed & {LifeDomain.FINANCES, LifeDomain.HOUSING}
+    assert PlanVersion.objects.get(plan__family__reference="DEMO-1").number == 1
 
 
 def test_demo_2_the_teenager_who_wants_to_live_with_his_father(region):
@@ -234,9 +242,9 @@ def test_prints_the_logins_and_the_second_factor_warning(region):
 
 
 def test_running_again_adds_nothing_and_prints_the_logins_again(region):
-    before = counts()
+    before = counts(), Assessment.objects.count(), PlanVersion.objects.count()
     output = build()
-    assert counts() == before
+    assert (counts(), Assessment.objects.count(), PlanVersion.objects.count()) == before
     assert "niets toegevoegd" in output and "coordinator@demo.rits.nl" in output
 
 

@@ -1,0 +1,73 @@
+"""The story families' plans as the demo starts: what their professionals already
+assessed. DEMO-1's finances are deliberately not looked at: nobody involved covers them,
+and the overview shows it."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from rits.families.domains import LifeDomain as D
+from rits.families.models import Family, Membership
+from rits.organisations.models import Professional
+from rits.plans.content import build_snapshot
+from rits.plans.models import Assessment, Plan, PlanVersion
+
+# (domain, member role or "" for the household, score, explanation, staff key, days ago)
+DEMO_1_ASSESSMENTS = (
+    (
+        D.DOMESTIC_RELATIONS,
+        "parent",
+        3,
+        "Saba zorgt liefdevol voor Yonas. Structuur in de ochtend lukt nog niet goed.",
+        "ambulant",
+        60,
+    ),
+    (
+        D.DAILY_LIVING,
+        "",
+        2,
+        "Opstaan, ontbijt en op tijd naar school lukken vaak niet. De ochtendplanning met "
+        "plaatjes helpt een beetje.",
+        "ambulant",
+        60,
+    ),
+    (
+        D.SOCIAL_NETWORK,
+        "parent",
+        2,
+        "Weinig mensen om op terug te vallen: een vriendin uit de kerk en de buurvrouw.",
+        "coordinator",
+        30,
+    ),
+    (
+        D.WORK_EDUCATION,
+        "child",
+        2,
+        "Yonas was de afgelopen weken vaak afwezig in groep 1.",
+        "coordinator",
+        30,
+    ),
+)
+
+
+@transaction.atomic
+def ensure_story_plans(*, staff: dict[str, Professional], today: date) -> None:
+    """Give DEMO-1 its first assessments, once: a rerun changes nothing."""
+    family = Family.objects.filter(reference="DEMO-1").first()
+    if family is None or Plan.objects.filter(family=family).exists():
+        return
+    plan = Plan.objects.create(family=family, revision=len(DEMO_1_ASSESSMENTS))
+    people = {m.role: m.person for m in Membership.objects.filter(family=family)}
+    for domain, role, score, explanation, who, days_ago in DEMO_1_ASSESSMENTS:
+        professional = staff[who]
+        Assessment.objects.create(
+            plan=plan,
+            person=people.get(role) if role else None,
+            domain=domain,
+            score=score,
+            explanation=explanation,
+            assessed_on=today - timedelta(days=days_ago),
+            assessed_by=professional,
+            assessed_by_name=f"{professional.name} ({professional.organisation.name})",
+        )
+    PlanVersion.objects.create(plan=plan, number=1, snapshot=build_snapshot(plan))
