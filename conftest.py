@@ -78,6 +78,8 @@ def pytest_runtest_teardown(item, nextitem):
     with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
     yield
+    if nextitem is None:
+        return  # the last test: the test database has just been destroyed with it
     with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
         cursor.execute(append_only_sql.SQLITE_NO_DELETE)
 

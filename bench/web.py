@@ -377,6 +377,7 @@ def main() -> None:
             [f"/families/{pk}/" for pk in [story, *[pk for pk in caseload if pk != story]]],
         ),
         Page("family overview DEMO-1", [f"/families/{story}/"]),
+        Page("plan DEMO-1", [f"/families/{story}/plan/"]),
         Page("my families (/)", ["/"]),
         Page("search (/?q=surname)", [f"/?q={quote(w)}" for w in words]),
     ]

@@ -35,6 +35,9 @@ def test_uninvolved_professional_gets_not_found_everywhere(family_setup, as_user
     # exactly the same as a family that does not exist
     for url in family_routes(999999):
         assert client.get(url).status_code == 404
+    # and an id too big for the database is no family either (not a server error)
+    for url in family_routes(10**20):
+        assert client.get(url).status_code == 404, url
 
 
 def test_uninvolved_professional_cannot_post_changes(family_setup, as_user):

@@ -19,6 +19,9 @@ from rits.families.domains import ALL_DOMAINS
 from rits.families.models import Family, Involvement
 from rits.organisations.models import Professional, ProfessionalRole
 
+# The largest id the database can hold (bigint); a larger number in a URL is no family.
+MAX_ID = 2**63 - 1
+
 
 class FamilyNotFound(Http404):
     pass
@@ -102,6 +105,8 @@ def grant_for(user, family_id: int | str) -> Grant:
         family_id = int(family_id)
     except (TypeError, ValueError):
         raise FamilyNotFound from None
+    if not 0 < family_id <= MAX_ID:
+        raise FamilyNotFound
     today = timezone.localdate()
     involvements = list(
         _active_involvements(professional, today)
@@ -135,7 +140,7 @@ def access_log_grant(user, family_id: int | str) -> Grant:
     if professional.role == ProfessionalRole.PRIVACY_OFFICER:
         family = (
             Family.objects.filter(pk=family_id).only("id", "name").first()
-            if str(family_id).isdigit()
+            if str(family_id).isdigit() and int(family_id) <= MAX_ID
             else None
         )
         if family is None:

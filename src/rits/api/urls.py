@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView
 
 from rits.families import api as families_api
 from rits.families import api_import
+from rits.plans import api as plans_api
+from rits.signals import api as signals_api
 
 app_name = "api"
 
@@ -12,4 +14,47 @@ urlpatterns = [
     path("families/search", families_api.FamilySearchView.as_view(), name="family-search"),
     path("families/<int:family_id>", families_api.FamilyDetailView.as_view(), name="family-detail"),
     path("family-imports", api_import.FamilyImportView.as_view(), name="family-imports"),
+    path("families/<int:family_id>/plan", plans_api.PlanView.as_view(), name="plan"),
+    path(
+        "families/<int:family_id>/plan/assessments",
+        plans_api.AssessmentsView.as_view(),
+        name="plan-assessments",
+    ),
+    path(
+        "families/<int:family_id>/plan/agreements",
+        plans_api.AgreementsView.as_view(),
+        name="plan-agreements",
+    ),
+    path(
+        "families/<int:family_id>/plan/agreements/<int:agreement_id>",
+        plans_api.AgreementDetailView.as_view(),
+        name="plan-agreement",
+    ),
+    path(
+        "families/<int:family_id>/plan/versions",
+        plans_api.VersionsView.as_view(),
+        name="plan-versions",
+    ),
+    path(
+        "families/<int:family_id>/plan/versions/<int:number>",
+        plans_api.VersionDetailView.as_view(),
+        name="plan-version",
+    ),
+    path(
+        "families/<int:family_id>/plan/versions/<int:number>/agreement",
+        plans_api.FamilyAgreementView.as_view(),
+        name="plan-version-agreement",
+    ),
+    path(
+        "families/<int:family_id>/plan/comparison",
+        plans_api.ComparisonView.as_view(),
+        name="plan-comparison",
+    ),
+    path("signals", signals_api.SignalView.as_view(), name="signal-list"),
+    path("signal-batches", signals_api.SignalBatchListView.as_view(), name="signal-batch-list"),
+    path(
+        "signal-batches/<int:batch_id>",
+        signals_api.SignalBatchDetailView.as_view(),
+        name="signal-batch-detail",
+    ),
 ]

@@ -44,12 +44,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "rits.core",
     "rits.organisations",
     "rits.families",
     "rits.access",
     "rits.audit",
     "rits.plans",
+    "rits.signals",
     "rits.api",
     "rits.demo",
 ]
@@ -224,6 +227,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets share a field name ("kind", "status"): name them after their type.
+    "ENUM_NAME_OVERRIDES": {
+        "LifeDomainEnum": "rits.families.domains.LifeDomain",
+        "AgreementKindEnum": "rits.plans.models.AgreementKind",
+        "AgreementStatusEnum": "rits.plans.models.AgreementStatus",
+        "AgreementMethodEnum": "rits.plans.models.AgreementMethod",
+        "SafetyKindEnum": "rits.plans.models.SafetyKind",
+        "FamilyGroupPlanStatusEnum": "rits.plans.models.FamilyGroupPlanStatus",
+        "SignalTypeEnum": "rits.signals.models.SignalType",
+        "SignalStatusEnum": "rits.signals.models.SignalStatus",
+        "SignalBatchStatusEnum": "rits.signals.models.BatchStatus",
+        "SignalBatchFormatEnum": "rits.signals.models.BatchFormat",
+    },
 }
 
 LOGGING = {
@@ -231,7 +247,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("RITS_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The plan's PDF: WeasyPrint's progress and fontTools' subsetting are chatty, and a
+        # missing-glyph warning would quote characters of a family's names into the log.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 
@@ -274,3 +296,18 @@ EMERGENCY_ACCESS_HOURS = env_int("RITS_EMERGENCY_ACCESS_HOURS", 4)
 PLAN_DOMAINS = env_list("RITS_PLAN_DOMAINS")
 PLAN_SCALE_FILE = env_str("RITS_PLAN_SCALE_FILE")
 PLAN_ASSESSMENT_STALE_DAYS = env_int("RITS_PLAN_ASSESSMENT_STALE_DAYS", 183)
+
+# --- signals and background work ------------------------------------------------
+# The largest signal delivery (a file or a JSON array) accepted, in MB.
+SIGNAL_MAX_UPLOAD_MB = env_int("RITS_SIGNAL_MAX_UPLOAD_MB", 200)
+# Background work (django-tasks): "database" queues tasks in the database, run by
+# `manage.py db_worker` (as many workers as you like); "immediate" runs them at once in
+# the process that queues them (tests; the demo, which `make demo` starts without a worker).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env_str("RITS_TASKS_BACKEND", "immediate" if ENVIRONMENT == "demo" else "database")
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("RITS_TASKS_BACKEND must be database or immediate")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}

@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rits.access.rules import grant_for
 from rits.families import selectors, services
 from rits.families.forms import MemberForm, NetworkMemberForm, SearchForm
+from rits.plans import selectors as plan_selectors
 
 
 @login_required
@@ -32,6 +34,7 @@ def my_families(request):
     context = {"form": form, "families": families, "query": shown_query}
     if request.htmx:
         return render(request, "families/_family_list.html", context)
+    context["reminders"] = plan_selectors.my_reminders(user=request.user)
     return render(request, "families/my_families.html", context)
 
 
@@ -39,7 +42,12 @@ def my_families(request):
 @require_GET
 def family_overview(request, family_id: int):
     overview = selectors.family_overview(user=request.user, family_id=family_id)
-    return render(request, "families/overview.html", {"o": overview, "family": overview.family})
+    plan = plan_selectors.plan_summary(grant=overview.grant, members=overview.members)
+    return render(
+        request,
+        "families/overview.html",
+        {"o": overview, "family": overview.family, "plan": plan, "today": timezone.localdate()},
+    )
 
 
 @login_required

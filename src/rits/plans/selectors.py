@@ -3,10 +3,12 @@ what a reader sees follows their involvement's life domains."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,13 +16,14 @@ from rits.access.rules import Grant, grant_for, professional_for, visible_famili
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.domains import ALL_DOMAINS, LifeDomain
-from rits.families.models import Membership
+from rits.families.models import Involvement, Membership
 from rits.plans.content import PlanContent, load_content
 from rits.plans.models import (
     WORRY_KINDS,
     Agreement,
     AgreementStatus,
     Assessment,
+    FamilyGroupPlanStatus,
     Goal,
     Plan,
     PlanVersion,
@@ -216,6 +219,41 @@ def plan_for_editing(*, user, family_id: int | str) -> tuple[Grant, Plan]:
     return grant, _plan_of(grant.family)
 
 
+class PlanEditing:
+    """What the plan's forms need: the grant, the plan with the revision the form is
+    based on, and (loaded only when asked for) the members, the goals the reader sees
+    and the versions."""
+
+    def __init__(self, grant: Grant, plan: Plan):
+        self.grant = grant
+        self.plan = plan
+
+    @cached_property
+    def members(self) -> list[Membership]:
+        return list(
+            Membership.objects.filter(family=self.grant.family)
+            .select_related("person")
+            .order_by("id")
+        )
+
+    @cached_property
+    def goals(self) -> list[Goal]:
+        if self.plan.pk is None:
+            return []
+        goals = Goal.objects.filter(plan=self.plan).order_by("id")
+        return [g for g in goals if self.grant.sees_any(g.domains)]
+
+    @cached_property
+    def versions(self) -> list[PlanVersion]:
+        return _versions(self.plan)
+
+
+def plan_for_forms(*, user, family_id: int | str) -> PlanEditing:
+    """``plan_for_editing`` with the choices the plan's forms offer."""
+    grant, plan = plan_for_editing(user=user, family_id=family_id)
+    return PlanEditing(grant, plan)
+
+
 def agreement_for_editing(*, grant: Grant, agreement_id: int) -> Agreement:
     agreement = (
         Agreement.objects.filter(pk=agreement_id, plan__family=grant.family)
@@ -228,7 +266,7 @@ def agreement_for_editing(*, grant: Grant, agreement_id: int) -> Agreement:
         else None
     )
     if agreement is None or not sees_agreement(grant, agreement.domains, owner_org):
-        raise ValidationError(_("This agreement does not exist or is not visible to you."))
+        raise Http404(_("This agreement does not exist or is not visible to you."))
     return agreement
 
 
@@ -293,6 +331,7 @@ class Difference:
 class SectionDifferences:
     title: str
     differences: list[Difference]
+    section: str = ""  # the snapshot's key, e.g. "agreements" (for the API)
 
 
 @dataclass
@@ -365,14 +404,23 @@ SECTION_TITLES = {
 
 
 def _details_lines(grant: Grant, details: dict) -> list[dict]:
+    def shown(iso_date) -> str:
+        return date.fromisoformat(iso_date).strftime("%d-%m-%Y") if iso_date else ""
+
+    status = details["family_group_plan_status"]
     lines = [
-        {"key": "review_date", "text": _("Review date: %s") % (details["review_date"] or "—")},
+        {
+            "key": "review_date",
+            "text": _("Review date: %s") % (shown(details["review_date"]) or "—"),
+        },
         {
             "key": "family_group_plan",
             "text": _("Family group plan: %(status)s %(date)s")
             % {
-                "status": details["family_group_plan_status"],
-                "date": details["family_group_plan_date"] or "",
+                "status": FamilyGroupPlanStatus(status).label.lower()
+                if status in FamilyGroupPlanStatus.values
+                else status,
+                "date": shown(details["family_group_plan_date"]),
             },
         },
     ]
@@ -422,7 +470,7 @@ def compare_versions(*, user, family_id: int | str, older: int, newer: int) -> C
     pair = {v.number: v for v in PlanVersion.objects.filter(plan=plan, number__in=[older, newer])}
     old, new = pair[older].snapshot, pair[newer].snapshot
     sections = [
-        SectionDifferences(title(), _differences(grant, section, old, new))
+        SectionDifferences(title(), _differences(grant, section, old, new), section)
         for section, title in SECTION_TITLES.items()
     ]
     log_event(
@@ -435,6 +483,58 @@ def compare_versions(*, user, family_id: int | str, older: int, newer: int) -> C
         detail={"versions": [older, newer]},
     )
     return Comparison(grant, pair[older], pair[newer], sections, versions)
+
+
+@dataclass
+class VersionDetail:
+    grant: Grant
+    version: PlanVersion
+    details: dict
+    lines: dict[str, list[dict]]  # section -> the lines of the snapshot the reader may see
+    is_current: bool
+
+
+def version_detail(*, user, family_id: int | str, number: int) -> VersionDetail:
+    """One version of the plan as it was, limited to what ``user`` may see now;
+    ``Http404`` when the plan has no such version."""
+    grant = grant_for(user, family_id)
+    plan = _plan_of(grant.family)
+    version = None
+    if plan.pk is not None:
+        version = PlanVersion.objects.filter(plan=plan, number=number).first()
+    if version is None:
+        raise Http404(_("This plan has no version %(n)s.") % {"n": number})
+    snapshot = version.snapshot or {}
+    lines = {
+        section: [line for line in snapshot.get(section, []) if _visible_line(grant, section, line)]
+        for section in SECTION_TITLES
+        if section != "details"
+    }
+    # An agreement the reader sees may belong to a goal they do not see.
+    goal_keys = {line["key"] for line in lines["goals"]}
+    lines["agreements"] = [
+        {**line, "goal_id": line["goal_id"] if str(line.get("goal_id")) in goal_keys else None}
+        for line in lines["agreements"]
+    ]
+    details = dict(snapshot.get("details", {}))
+    if not sees_family_group_plan_text(grant):
+        details["family_group_plan_text"] = None
+    newest = (
+        PlanVersion.objects.filter(plan=plan)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="plan.version",
+        object_id=version.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        detail={"number": version.number, "domains": sorted(grant.domains)},
+    )
+    return VersionDetail(grant, version, details, lines, is_current=version.number == newest)
 
 
 # --- the plan for the family (PDF) --------------------------------------------------
@@ -460,6 +560,16 @@ def plan_document(*, user, family_id: int | str) -> PlanPage:
     return page
 
 
+def family_coordinator(*, grant: Grant) -> Involvement | None:
+    """The family's current coordinator, whom everyone with access may know (the family
+    overview shows it too): the printed plan says whom the family can ask."""
+    return (
+        Involvement.objects.filter(family=grant.family, is_coordinator=True, end_date__isnull=True)
+        .select_related("professional__user", "organisation")
+        .first()
+    )
+
+
 # --- reminders ----------------------------------------------------------------------
 
 
@@ -474,24 +584,26 @@ def my_reminders(*, user) -> Reminders:
     whose review date has come; only within the families they may see now."""
     professional = professional_for(user)
     today = timezone.localdate()
-    family_ids = visible_families(user).values_list("id", flat=True)
+    family_ids = list(visible_families(user).values_list("id", flat=True))
     overdue = list(
         Agreement.objects.filter(
             owner_professional=professional,
             status=AgreementStatus.OPEN,
             due_date__lt=today,
-            plan__family_id__in=list(family_ids),
+            plan__family_id__in=family_ids,
         )
         .select_related("plan__family")
         .order_by("due_date")[:20]
     )
+    coordinated = Involvement.objects.filter(
+        professional=professional, is_coordinator=True, start_date__lte=today
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     reviews = list(
         Plan.objects.filter(
-            Q(review_date__lte=today),
-            family__involvements__professional=professional,
-            family__involvements__is_coordinator=True,
-            family__involvements__end_date__isnull=True,
+            review_date__lte=today,
+            family_id__in=coordinated.values("family_id"),
         )
+        .filter(family_id__in=family_ids)
         .select_related("family")
         .order_by("review_date")[:20]
     )

@@ -370,7 +370,8 @@ def _apply_agreement(
     owners = {key: name for _group, key, name in agreement_owner_choices(family)}
     if not data.owner:
         errors["owner"] = _("Choose who does this: every agreement has an owner.")
-    elif data.owner not in owners:
+    elif data.owner not in owners and not (agreement.pk and data.owner == agreement.owner_key):
+        # An owner whose involvement has ended keeps the agreements they had.
         errors["owner"] = _(
             "Choose someone involved with this family, a family member or a network member."
         )

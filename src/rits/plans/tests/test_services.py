@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
@@ -13,6 +13,14 @@ from rits.plans import selectors, services
 from rits.plans.models import PlanVersion
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are checked in their English source text.
+    with translation.override("en"):
+        yield
+
 
 TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
@@ -200,3 +208,24 @@ def test_one_trusted_person_per_plan(plan_setup):
         ("Buurvrouw Ans", True),
         ("Lemlem", False),
     ]
+
+
+def test_an_owner_whose_involvement_ended_keeps_their_agreement(plan_setup):
+    coordinator, housing = plan_setup["coordinator"], plan_setup["housing"]
+    grant = _grant(coordinator, plan_setup["family"])
+    data = services.AgreementData(
+        action="Betalingsregeling voorstellen",
+        owner=f"professional:{housing.pk}",
+        domains=["finances"],
+        due_date=TOMORROW,
+    )
+    agreement = services.add_agreement(user=coordinator.user, grant=grant, revision=0, data=data)
+    housing.involvements.update(
+        start_date=timezone.localdate() - datetime.timedelta(days=40),
+        end_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    data.status = "done"
+    updated = services.update_agreement(
+        user=coordinator.user, grant=grant, revision=1, agreement_id=agreement.pk, data=data
+    )
+    assert updated.status == "done" and updated.owner_professional_id == housing.pk

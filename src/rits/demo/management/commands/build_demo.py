@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from rits.demo.catalogue import REGION_NAME
 from rits.demo.services import (
     BATCH_SIZE,
     DEFAULT_FAMILIES,
@@ -10,6 +11,8 @@ from rits.demo.services import (
     demo_logins,
     format_logins,
 )
+from rits.organisations.models import Organisation
+from rits.signals.demo import ensure_demo_tokens, format_demo_tokens
 
 
 class Command(BaseCommand):
@@ -63,3 +66,8 @@ class Command(BaseCommand):
             )
         self.stdout.write("")
         self.stdout.write(format_logins(demo_logins()))
+        # The signal sources' API keys (demo keys only work in demo mode).
+        tokens = ensure_demo_tokens(Organisation.objects.filter(region__name=REGION_NAME))
+        if tokens:
+            self.stdout.write("")
+            self.stdout.write(format_demo_tokens(tokens))

@@ -1,0 +1,28 @@
+"""Small helpers for the plan's templates: labels of the scale and of life domains."""
+
+from datetime import date
+
+from django import template
+
+from rits.families.domains import LifeDomain
+from rits.plans.scale import scale_step
+from rits.plans.selectors import is_overdue
+
+register = template.Library()
+
+
+@register.filter
+def scale_label(score: int | None) -> str:
+    """The label of a step of the self-sufficiency scale, e.g. 2 -> 'Not self-reliant'."""
+    step = scale_step(score)
+    return str(step.label) if step else ""
+
+
+@register.filter
+def domain_label(code: str) -> str:
+    return LifeDomain(code).label if code in LifeDomain.values else code
+
+
+@register.filter
+def overdue(agreement, today: date) -> bool:
+    return is_overdue(agreement, today)

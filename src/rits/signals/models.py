@@ -1,0 +1,244 @@
+"""Signals: what signal sources (landlords, utilities, insurers, schools, JGZ, Veilig Thuis,
+police, professionals) deliver to Rits, and how it came in.
+
+Intake is the first stage of the pipeline
+``intake → link → rules → alert → inbox → action``. A delivery is stored as it came
+(``SignalBatch`` with its raw bytes in ``SignalBatchPart``) before anything is parsed,
+so nothing that was accepted can be lost; each good row becomes one ``Signal``, unique
+per source and the source's own reference, so that sending a row again never makes a
+second signal. A signal carries its stage in the pipeline in ``status``."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rits.organisations.models import Organisation
+
+
+class SignalType(models.TextChoices):
+    RENT_ARREARS = "rent_arrears", _("Rent arrears")
+    MORTGAGE_ARREARS = "mortgage_arrears", _("Mortgage arrears")
+    ENERGY_ARREARS = "energy_arrears", _("Energy arrears")
+    WATER_ARREARS = "water_arrears", _("Water arrears")
+    HEALTH_INSURANCE_ARREARS = "health_insurance_arrears", _("Health-insurance arrears")
+    SCHOOL_ABSENCE = "school_absence", _("School absence")
+    MISSED_CHILD_HEALTH_VISIT = "missed_child_health_visit", _("Missed child-health visit")
+    VEILIG_THUIS_REPORT = "veilig_thuis_report", _("Report to Veilig Thuis")
+    POLICE_REPORT = "police_report", _("Police report")
+    RISK_REGISTRATION = "risk_registration", _("Risk registration (Verwijsindex)")
+    SELF_REFERRAL = "self_referral", _("Self-referral")
+    OTHER = "other", _("Other")
+
+
+# The Verwijsindex risk categories, as the source registers them (a letter a–l).
+RISK_CODES = tuple("abcdefghijkl")
+
+
+class SignalStatus(models.TextChoices):
+    """Where a signal is in the pipeline. Intake leaves every signal ``received``; linking
+    to a person and family (a later stage) moves it on."""
+
+    RECEIVED = "received", _("Received")
+    LINKED = "linked", _("Linked")
+    UNLINKED = "unlinked", _("Not linked")
+    REVIEW = "review", _("Link to be reviewed")
+
+
+class SignalSourceToken(models.Model):
+    """A signal source's API key. Only a hash is stored: the key itself is shown once,
+    when it is issued. It authenticates as the organisation, never as a user, and opens
+    only the signal intake endpoints."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signal_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the key is for."))
+    # The start of the key, to recognise it in lists and logs without revealing it.
+    prefix = models.CharField(max_length=16, db_index=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Demo keys are derived from a public secret: they only work while demo mode is on.
+    is_demo = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.organisation}, {self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class BatchFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"
+
+
+class BatchStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class SignalBatch(models.Model):
+    """One delivery (a file or a JSON array) and its report."""
+
+    source = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signal_batches"
+    )
+    token = models.ForeignKey(
+        SignalSourceToken,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="batches",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=8, choices=BatchFormat.choices)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=16, choices=BatchStatus.choices, default=BatchStatus.RECEIVED, db_index=True
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Why the file as a whole could not be read (then nothing from it was accepted).
+    error = models.TextField(blank=True)
+    # Remarks about the file that did not stop it, e.g. columns that were ignored.
+    warnings = models.JSONField(default=list, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # Checkpoint: every row up to this line is in the counts above, so processing that
+    # was interrupted resumes after it instead of counting rows twice.
+    resume_line = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "signal batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} from {self.source} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {BatchStatus.DONE, BatchStatus.FAILED}
+
+
+class SignalBatchPart(models.Model):
+    """A piece of a batch's raw content, exactly as received. Stored in pieces so that a
+    large file is never held in memory whole, and in the database so that any worker can
+    read it."""
+
+    batch = models.ForeignKey(SignalBatch, on_delete=models.CASCADE, related_name="parts")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["batch", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "seq"], name="signal_batch_part_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.seq} of batch {self.batch_id}"
+
+
+class SignalBatchProblem(models.Model):
+    """One line of a batch's report: a rejected row and why. A reason never contains the
+    content of a cell."""
+
+    batch = models.ForeignKey(SignalBatch, on_delete=models.CASCADE, related_name="problems")
+    line = models.PositiveBigIntegerField()
+    reference = models.CharField(max_length=100, blank=True)
+    field = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["batch", "line", "id"]
+        indexes = [models.Index(fields=["batch", "line"], name="signal_problem_batch_line")]
+
+    def __str__(self) -> str:
+        return f"batch {self.batch_id} line {self.line}: {self.field or '-'}"
+
+
+class Signal(models.Model):
+    """One signal about one person, as the source delivered it.
+
+    The BSN is stored only encrypted, next to its keyed pseudonym (which later stages
+    match on); a source may deliver several signals about one person, so the pseudonym
+    is not unique here."""
+
+    source = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="signals")
+    reference = models.CharField(
+        _("reference"), max_length=100, help_text=_("The source's own unique id.")
+    )
+    batch = models.ForeignKey(
+        SignalBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals"
+    )
+    # The line of the batch this signal came from (for JSON: the position in the array).
+    batch_line = models.PositiveBigIntegerField(null=True, blank=True)
+    signal_type = models.CharField(_("type"), max_length=32, choices=SignalType.choices)
+    signal_date = models.DateField(_("signal date"))
+    since = models.DateField(_("since"), null=True, blank=True)
+    amount_eur = models.DecimalField(
+        _("amount (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    crisis = models.BooleanField(
+        _("crisis"),
+        default=False,
+        help_text=_("Eviction, cut-off or loss of insurance is threatened."),
+    )
+    bsn_encrypted = models.TextField(blank=True, editable=False)
+    bsn_pseudonym = models.CharField(
+        max_length=64, null=True, blank=True, db_index=True, editable=False
+    )
+    surname = models.CharField(_("surname"), max_length=200, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=20, blank=True)
+    given_names = models.CharField(_("given names"), max_length=200, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    house_number = models.PositiveIntegerField(_("house number"), null=True, blank=True)
+    house_number_suffix = models.CharField(_("house number suffix"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    risk_code = models.CharField(_("risk category"), max_length=1, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.RECEIVED
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "reference"], name="signal_unique_reference_per_source"
+            )
+        ]
+        indexes = [
+            # The next stage picks up what is waiting for it.
+            models.Index(fields=["status", "received_at"], name="signal_status_received"),
+            models.Index(fields=["batch", "batch_line"], name="signal_batch_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_signal_type_display()} {self.reference} ({self.source})"
+
+    @property
+    def has_bsn(self) -> bool:
+        return bool(self.bsn_pseudonym)

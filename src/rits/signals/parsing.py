@@ -1,0 +1,839 @@
+"""Reading and checking signal deliveries: the file format of ``docs/signal-format.md``.
+
+Three doors share these rules: a CSV file, a JSON array (both through
+:func:`read_rows`) and one JSON object (``POST /api/v1/signals``, through
+:func:`parse_signal`). Reading is streamed: the content arrives as an iterable of byte
+chunks and is decoded and split as it comes, so a 200 MB file is never held in memory
+more than a chunk at a time.
+
+A file is read twice. The first pass (:func:`check_file`) only decides whether the file
+can be read at all: the encoding, the header (CSV) or the syntax (JSON). A file that
+cannot be read is refused as a whole, before a single row is accepted. The second pass
+(:func:`read_rows`) yields the rows, each checked on its own: a bad row is reported with
+its line, field and reason and the other rows go on.
+
+A reason never contains the content of a cell: a BSN in the wrong column must not end
+up in a report or a log. Text is kept exactly as written (HTML, formulas, any script);
+it is never interpreted here, and pages escape it when they show it."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from rits.families.bsn import is_valid_bsn, normalise_bsn
+from rits.signals.models import RISK_CODES, BatchFormat, SignalType
+
+COLUMNS = (
+    "reference",
+    "signal_type",
+    "signal_date",
+    "since",
+    "amount_eur",
+    "crisis",
+    "bsn",
+    "surname",
+    "prefix",
+    "given_names",
+    "birth_date",
+    "postcode",
+    "house_number",
+    "house_number_suffix",
+    "city",
+    "risk_code",
+    "note",
+)
+# A CSV header must name these; the other columns may be left out.
+REQUIRED_COLUMNS = ("reference", "signal_type", "signal_date")
+# ... and one of these, or no row could say whom it is about.
+IDENTIFYING_COLUMNS = ("bsn", "surname")
+
+MAX_LENGTHS = {
+    "reference": 100,
+    "surname": 200,
+    "prefix": 20,
+    "given_names": 200,
+    "house_number_suffix": 10,
+    "city": 100,
+    "note": 2000,
+}
+# Longer lines cannot hold a valid row (the longest cells together are under 3,000
+# characters); refusing them early keeps one broken line from costing much memory.
+MAX_LINE_CHARS = 10_000
+MAX_JSON_ITEM_CHARS = 100_000
+MAX_AMOUNT = Decimal("9999999999.99")
+EARLIEST_DATE = date(1900, 1, 1)
+
+TRUE_VALUES = frozenset({"ja", "yes", "true", "1", "j", "y"})
+FALSE_VALUES = frozenset({"nee", "no", "false", "0", "n", ""})
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+# In a note (from JSON) a line break is text; other control characters are not.
+_CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
+_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
+_UNUSED_POSTCODE_LETTERS = frozenset({"SA", "SD", "SS"})
+_DIGITS = re.compile(r"[0-9]+")
+# "1.234,56" / "1234,56" (Dutch) and "1,234.56" / "1234.56": a separator followed by
+# exactly three digits groups thousands, one followed by one or two digits is decimal.
+_AMOUNT_DUTCH = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
+_AMOUNT_ENGLISH = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+_SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,39}")
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_SIGNAL_TYPES = frozenset(SignalType.values)
+
+
+# --- problems -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rejected row (``field`` None: the whole row) or a warning about the file.
+
+    ``line`` is the line in a CSV file (the header is line 1) or the position of the
+    object in a JSON array (the first is 1)."""
+
+    line: int
+    field: str | None
+    reason: str
+    reference: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "reference": self.reference,
+            "field": self.field,
+            "reason": self.reason,
+        }
+
+
+class FileUnreadable(Exception):
+    """The file as a whole cannot be read; nothing from it is accepted."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def sniff_format(head: bytes) -> str:
+    """JSON when the content starts with ``[`` or ``{`` (after a BOM and white space)."""
+    text = head.removeprefix(UTF8_BOM).lstrip()
+    return BatchFormat.JSON if text[:1] in (b"[", b"{") else BatchFormat.CSV
+
+
+# --- decoding and lines -----------------------------------------------------------------
+
+
+def decode(chunks: Iterable[bytes]) -> Iterator[str]:
+    """UTF-8 text from byte chunks, without a BOM. Raises ``FileUnreadable`` naming the
+    line of the first byte that is not UTF-8."""
+    pending = b""
+    newlines = 0  # line ends in the bytes already decoded
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        data = pending + chunk
+        if first:
+            if len(data) < 3 and UTF8_BOM.startswith(data):
+                pending = data
+                continue
+            first = False
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise FileUnreadable(
+                    1,
+                    _(
+                        "The file is saved as UTF-16 (Unicode text). Save it as UTF-8 "
+                        "('CSV UTF-8' in Excel) and send it again."
+                    ),
+                )
+            data = data.removeprefix(UTF8_BOM)
+        try:
+            text, consumed = codecs.utf_8_decode(data, "strict", False)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(newlines + data.count(b"\n", 0, exc.start) + 1) from None
+        newlines += data.count(b"\n", 0, consumed)
+        pending = data[consumed:]
+        if text:
+            yield text
+    if pending:
+        if first and UTF8_BOM.startswith(pending):
+            return  # only (part of) a byte order mark
+        try:
+            text, _consumed = codecs.utf_8_decode(pending, "strict", True)
+        except UnicodeDecodeError:
+            raise _not_utf8(newlines + 1) from None
+        yield text
+
+
+def _not_utf8(line: int) -> FileUnreadable:
+    return FileUnreadable(
+        line,
+        _(
+            "The file is not UTF-8: line %(line)d contains a character that is not valid "
+            "UTF-8 (the file was probably saved as Latin-1 or Windows-1252). Save it as "
+            "UTF-8 ('CSV UTF-8' in Excel) and send it again; nothing from this file was "
+            "accepted."
+        )
+        % {"line": line},
+    )
+
+
+def lines(texts: Iterable[str]) -> Iterator[str]:
+    """Physical lines, split on line ends only (``\\n``, ``\\r\\n``, or ``\\r`` in a
+    file that has no ``\\n`` at all). ``str.splitlines`` would also split on characters
+    such as U+2028 that may appear inside a cell."""
+    buffer = ""
+    separator: str | None = None
+    for text in texts:
+        buffer += text
+        if separator is None:
+            if "\n" in buffer:
+                separator = "\n"
+            elif "\r" in buffer and not buffer.endswith("\r"):
+                separator = "\r"
+            else:
+                buffer = _cut_overlong(buffer)
+                continue
+        *complete, buffer = buffer.split(separator)
+        for line in complete:
+            yield line.removesuffix("\r")
+        buffer = _cut_overlong(buffer)
+    if buffer:
+        if separator is None and "\r" in buffer:
+            yield from buffer.rstrip("\r").split("\r")
+        else:
+            yield buffer.removesuffix("\r")
+
+
+def _cut_overlong(unfinished: str) -> str:
+    # A line without an end in sight is refused as too long anyway; keeping all of it
+    # would make every following chunk re-scan it (and hold it in memory).
+    return unfinished[: MAX_LINE_CHARS + 1] if len(unfinished) > MAX_LINE_CHARS + 1 else unfinished
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row as read: its line and its cells by column name (a JSON object's values
+    may be numbers, booleans or null)."""
+
+    line: int
+    cells: Mapping[str, Any]
+
+
+@dataclass
+class FileShape:
+    """What the first pass learnt: enough to read the rows in the second."""
+
+    format: str
+    header_line: int = 0
+    header: list[str] = field(default_factory=list)
+    delimiter: str = ","
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _sniff_delimiter(header: str) -> str:
+    outside_quotes = re.sub(r'"[^"]*"', "", header)
+    return ";" if outside_quotes.count(";") > outside_quotes.count(",") else ","
+
+
+def _safe_name(name: str, position: int) -> str:
+    # A header cell is only repeated when it looks like a column name: the "header" may
+    # be a line of someone's data.
+    if _SAFE_NAME.fullmatch(name) and not name.strip(" .-").isdigit():
+        return name
+    return _("column %(number)d") % {"number": position}
+
+
+def _check_header(numbered: Iterator[tuple[int, str]]) -> FileShape:
+    shape = FileShape(format=BatchFormat.CSV)
+    number, line = next(((n, x) for n, x in numbered if x.strip()), (0, ""))
+    if not number:
+        raise FileUnreadable(1, _("The file is empty; the first line must name the columns."))
+    delimiter = None
+    stripped = line.strip()
+    # Excel writes a "sep=;" line before the header when asked to.
+    if stripped.lower().startswith("sep=") and len(stripped) == 5:
+        delimiter = stripped[4]
+        number, line = next(numbered, (number + 1, ""))
+        if not line.strip():
+            raise FileUnreadable(number, _("The line after 'sep=' must name the columns."))
+    delimiter = delimiter or _sniff_delimiter(line)
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter, strict=True))
+    except csv.Error:
+        raise FileUnreadable(number, _("The quotes in the header line do not match.")) from None
+    header = [c.strip().lower() for c in cells]
+    known = set(header) & set(COLUMNS)
+    if not known:
+        raise FileUnreadable(
+            number,
+            _(
+                "The first line must be the header with the column names; none of the "
+                "expected columns was found (%(columns)s)."
+            )
+            % {"columns": ", ".join(COLUMNS)},
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in known]
+    if missing:
+        raise FileUnreadable(
+            number,
+            ngettext(
+                "The column %(columns)s is missing; nothing from this file was accepted.",
+                "The columns %(columns)s are missing; nothing from this file was accepted.",
+                len(missing),
+            )
+            % {"columns": ", ".join(missing)},
+        )
+    if not known & set(IDENTIFYING_COLUMNS):
+        raise FileUnreadable(
+            number,
+            _(
+                "The file needs a bsn or a surname column, or no row can say whom it is "
+                "about; nothing from this file was accepted."
+            ),
+        )
+    for name in known:
+        if header.count(name) > 1:
+            raise FileUnreadable(
+                number,
+                _("The column %(column)s appears more than once in the header.") % {"column": name},
+            )
+    for position, name in enumerate(header, start=1):
+        if name not in COLUMNS:
+            shape.warnings.append(
+                Problem(
+                    number,
+                    _safe_name(name, position),
+                    _("This column is not part of the format and was ignored."),
+                )
+            )
+    shape.header_line = number
+    shape.header = header
+    shape.delimiter = delimiter
+    return shape
+
+
+def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Problem]:
+    numbered = enumerate(lines(decode(chunks)), start=1)
+    for number, _line in numbered:
+        if number == shape.header_line:
+            break
+    header = shape.header
+    for number, line in numbered:
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE_CHARS:
+            yield Problem(
+                number,
+                None,
+                _("This line is longer than %(max)d characters.") % {"max": MAX_LINE_CHARS},
+            )
+            continue
+        if "\x00" in line:
+            yield Problem(number, None, _("This line contains control characters."))
+            continue
+        try:
+            cells = next(csv.reader([line], delimiter=shape.delimiter, strict=True))
+        except csv.Error:
+            yield Problem(
+                number,
+                None,
+                _(
+                    "The quotes in this line do not match. Put a cell in double quotes, "
+                    'write a quote inside it as two quotes (""), and keep a cell on one line.'
+                ),
+            )
+            continue
+        if not any(c.strip() for c in cells):
+            continue  # a line of only separators, as spreadsheets leave behind
+        if len(cells) != len(header):
+            yield Problem(
+                number,
+                None,
+                _("This line has %(found)d cells where the header has %(expected)d.")
+                % {"found": len(cells), "expected": len(header)},
+            )
+            continue
+        yield RawRow(number, {n: c for n, c in zip(header, cells, strict=True) if n in COLUMNS})
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+class _JsonArray:
+    """The items of a JSON array, decoded one at a time from streamed text."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._texts = iter(texts)
+        self._buffer = ""
+        self._pos = 0
+        self._eof = False
+        self._newlines = 0  # line ends in text already dropped from the buffer
+        self._decoder = json.JSONDecoder()
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        try:
+            text = next(self._texts)
+        except StopIteration:
+            self._eof = True
+            return False
+        self._newlines += self._buffer.count("\n", 0, self._pos)
+        self._buffer = self._buffer[self._pos :] + text
+        self._pos = 0
+        return True
+
+    def _line(self, pos: int) -> int:
+        return self._newlines + self._buffer.count("\n", 0, pos) + 1
+
+    def _peek(self) -> str:
+        """The next character that is not white space ('' at the end)."""
+        while True:
+            while self._pos < len(self._buffer) and self._buffer[self._pos] in " \t\r\n":
+                self._pos += 1
+            if self._pos < len(self._buffer):
+                return self._buffer[self._pos]
+            if not self._fill():
+                return ""
+
+    def _syntax_error(self, pos: int | None = None) -> FileUnreadable:
+        line = self._line(self._pos if pos is None else pos)
+        return FileUnreadable(
+            line,
+            _(
+                "This is not valid JSON (the problem is on line %(line)d). Send a JSON array "
+                "of objects; nothing from this file was accepted."
+            )
+            % {"line": line},
+        )
+
+    def _value(self) -> Any:
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._buffer, self._pos)
+            except json.JSONDecodeError as exc:
+                if len(self._buffer) - self._pos > MAX_JSON_ITEM_CHARS or not self._fill():
+                    raise self._syntax_error(exc.pos) from None
+                continue
+            # A number at the end of the buffer may go on in the next chunk.
+            if end == len(self._buffer) and not isinstance(value, dict | list) and self._fill():
+                continue
+            self._pos = end
+            return value
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._peek() != "[":
+            if self._peek() == "":
+                raise FileUnreadable(1, _("The file is empty; send a JSON array of objects."))
+            raise FileUnreadable(
+                self._line(self._pos),
+                _("Send a JSON array of objects ([{...}, {...}]); nothing was accepted."),
+            )
+        self._pos += 1
+        if self._peek() == "]":
+            self._pos += 1
+        else:
+            while True:
+                if self._peek() == "":
+                    raise self._syntax_error()
+                yield self._value()
+                following = self._peek()
+                self._pos += 1
+                if following == "]":
+                    break
+                if following != ",":
+                    raise self._syntax_error(self._pos - 1)
+        if self._peek() != "":
+            raise self._syntax_error()
+
+
+def _json_rows(chunks: Iterable[bytes]) -> Iterator[RawRow | Problem]:
+    for position, item in enumerate(_JsonArray(decode(chunks)), start=1):
+        if not isinstance(item, dict):
+            yield Problem(position, None, _("Each item of the array must be an object."))
+            continue
+        yield RawRow(position, item)
+
+
+# --- the two passes ----------------------------------------------------------------------
+
+
+def check_file(chunks: Iterable[bytes], fmt: str) -> FileShape:
+    """The first pass: raise ``FileUnreadable`` when the file cannot be read as a whole
+    (encoding, header, JSON syntax, no rows at all); else what the second pass needs."""
+    if fmt == BatchFormat.CSV:
+        numbered = enumerate(lines(decode(chunks)), start=1)
+        shape = _check_header(numbered)
+        has_rows = False
+        for _number, line in numbered:  # reading on checks the encoding of the whole file
+            has_rows = has_rows or bool(line.strip(" ,;\t\"'"))
+        if not has_rows:
+            raise FileUnreadable(shape.header_line + 1, _("The file has a header but no signals."))
+        return shape
+    shape = FileShape(format=BatchFormat.JSON)
+    unknown: dict[str, int] = {}
+    items = 0
+    for position, item in enumerate(_JsonArray(decode(chunks)), start=1):
+        items += 1
+        if isinstance(item, dict):
+            for key in item:
+                if key not in COLUMNS and key not in unknown and len(unknown) < 50:
+                    unknown[key] = position
+    if not items:
+        raise FileUnreadable(1, _("The array is empty: there are no signals in it."))
+    for number, (key, position) in enumerate(unknown.items(), start=1):
+        shape.warnings.append(
+            Problem(
+                position,
+                _safe_name(key, number),
+                _("This field is not part of the format and was ignored."),
+            )
+        )
+    return shape
+
+
+def unknown_field_warnings(data: Mapping[str, Any], *, line: int) -> list[Problem]:
+    """A warning for each key of one JSON object that is not part of the format."""
+    return [
+        Problem(
+            line,
+            _safe_name(key, number),
+            _("This field is not part of the format and was ignored."),
+        )
+        for number, key in enumerate((k for k in data if k not in COLUMNS), start=1)
+    ]
+
+
+def read_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Problem]:
+    """The second pass: every row (CSV line or JSON object), or a problem for a line that
+    could not be split into cells."""
+    if shape.format == BatchFormat.CSV:
+        return _csv_rows(chunks, shape)
+    return _json_rows(chunks)
+
+
+# --- one row ---------------------------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """A value that cannot be used; the message is the reason (never the value)."""
+
+
+@dataclass
+class SignalData:
+    """A checked row. ``bsn`` is the plain number, only until it is encrypted and
+    pseudonymised when the signal is stored."""
+
+    line: int
+    reference: str
+    signal_type: str
+    signal_date: date
+    since: date | None
+    amount_eur: Decimal | None
+    crisis: bool
+    bsn: str
+    surname: str
+    prefix: str
+    given_names: str
+    birth_date: date | None
+    postcode: str
+    house_number: int | None
+    house_number_suffix: str
+    city: str
+    risk_code: str
+    note: str
+
+
+def parse_date(raw: str) -> date | None:
+    """``YYYY-MM-DD`` or ``DD-MM-YYYY``; empty is None."""
+    if not raw:
+        return None
+    iso = _ISO_DATE.fullmatch(raw)
+    dutch = _DUTCH_DATE.fullmatch(raw)
+    try:
+        if iso:
+            value = date(int(iso[1]), int(iso[2]), int(iso[3]))
+        elif dutch:
+            value = date(int(dutch[3]), int(dutch[2]), int(dutch[1]))
+        else:
+            raise _Invalid(
+                _("Write a date as YYYY-MM-DD (e.g. 2026-03-28) or DD-MM-YYYY (28-03-2026).")
+            )
+    except ValueError:
+        raise _Invalid(_("This date does not exist.")) from None
+    if value < EARLIEST_DATE:
+        raise _Invalid(_("This date is before 1900."))
+    return value
+
+
+def parse_amount(raw: Any) -> Decimal | None:
+    """Euros: ``1234.56``, ``1.234,56``, ``1234,56``, ``1,234.56`` or a JSON number; at
+    most two decimals, never negative; empty is None."""
+    if isinstance(raw, bool):
+        raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
+    if isinstance(raw, int | float):
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56.")) from None
+        if not value.is_finite():
+            raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
+    else:
+        text = str(raw).replace(" ", "").replace("\u00a0", "")
+        text = text.removeprefix("€").removeprefix("EUR").removeprefix("eur")
+        if not text:
+            return None
+        if text[:1] in ("-", "\u2212") or text.endswith("-"):
+            raise _Invalid(_("An amount cannot be negative."))
+        text = text.removeprefix("+")
+        if _AMOUNT_DUTCH.fullmatch(text):
+            value = Decimal(text.replace(".", "").replace(",", "."))
+        elif _AMOUNT_ENGLISH.fullmatch(text):
+            value = Decimal(text.replace(",", ""))
+        else:
+            raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
+    if value < 0:
+        raise _Invalid(_("An amount cannot be negative."))
+    if value != value.quantize(Decimal("0.01")):
+        raise _Invalid(_("An amount has at most two decimals."))
+    if value > MAX_AMOUNT:
+        raise _Invalid(_("This amount is too large."))
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_bool(raw: Any) -> bool:
+    """ja/nee, yes/no, true/false, 1/0 (or a JSON boolean); empty is no."""
+    if isinstance(raw, bool):
+        return raw
+    value = str(raw).strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    raise _Invalid(_("Use true or false (also ja/nee, yes/no, 1/0), or leave it empty."))
+
+
+def parse_signal_type(raw: str) -> str:
+    value = raw.lower()
+    if value not in _SIGNAL_TYPES:
+        raise _Invalid(
+            _("Unknown signal type; use one of %(types)s.")
+            % {"types": ", ".join(SignalType.values)}
+        )
+    return value
+
+
+def parse_postcode(raw: str) -> str:
+    """Normalised to ``1234AB``; empty stays empty."""
+    compact = raw.replace(" ", "").upper()
+    if not compact:
+        return ""
+    if not _POSTCODE.fullmatch(compact) or compact[4:] in _UNUSED_POSTCODE_LETTERS:
+        raise _Invalid(_("This is not a Dutch postcode; write it as 1234 AB."))
+    return compact
+
+
+def parse_house_number(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) < 100000:
+        raise _Invalid(
+            _("A house number is a whole number; put letters and additions in house_number_suffix.")
+        )
+    return int(raw)
+
+
+def parse_risk_code(raw: str) -> str:
+    value = raw.lower()
+    if value and value not in RISK_CODES:
+        raise _Invalid(_("A risk category is one letter from a to l."))
+    return value
+
+
+def parse_bsn(raw: str) -> str:
+    if not raw:
+        return ""
+    bsn = normalise_bsn(raw)
+    if not is_valid_bsn(bsn):
+        raise _Invalid(_("This is not a valid BSN (it fails the 11-proef)."))
+    return bsn
+
+
+def looks_like_bsn(value: str) -> bool:
+    """Nine digits that pass the 11-proef: never repeated in a report."""
+    return is_valid_bsn(normalise_bsn(value)) if value.isdigit() else False
+
+
+class _Cells:
+    """Reads the cells of one row, collecting a reason per field instead of stopping."""
+
+    def __init__(self, cells: Mapping[str, Any]) -> None:
+        self.cells = cells
+        self.problems: list[tuple[str | None, str]] = []
+
+    def fail(self, name: str | None, reason: str) -> None:
+        self.problems.append((name, reason))
+
+    def has_problem(self, name: str) -> bool:
+        return any(n == name for n, _reason in self.problems)
+
+    def raw(self, name: str) -> str:
+        value = self.cells.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            # Only crisis takes a boolean; anywhere else it is a mistake in the sender.
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return str(value)
+        if not isinstance(value, str):
+            self.fail(name, _("This must be text, a number or empty."))
+            return ""
+        return value.strip()
+
+    def text(self, name: str, *, required: bool = False, multiline: bool = False) -> str:
+        value = self.raw(name)
+        if self.has_problem(name):
+            return ""
+        if multiline:
+            value = value.replace("\r\n", "\n")
+        controls = _CONTROL_EXCEPT_NEWLINE if multiline else _CONTROL_CHARACTERS
+        if controls.search(value):
+            self.fail(name, _("Remove the control characters (such as tabs) from this field."))
+            return ""
+        max_length = MAX_LENGTHS.get(name, 100)
+        if required and not value:
+            self.fail(name, _("This field is required."))
+        elif len(value) > max_length:
+            self.fail(
+                name,
+                _("At most %(max)d characters (this one has %(length)d).")
+                % {"max": max_length, "length": len(value)},
+            )
+            return ""
+        return value
+
+    def parse(self, name: str, parser: Callable[[str], Any], *, required: bool = False) -> Any:
+        raw = self.text(name, required=required)
+        if self.has_problem(name):
+            return None
+        try:
+            return parser(raw)
+        except _Invalid as exc:
+            self.fail(name, str(exc))
+            return None
+
+    def parse_value(self, name: str, parser: Callable[[Any], Any]) -> Any:
+        """Like ``parse``, but hands a JSON number or boolean to the parser as it is."""
+        value = self.cells.get(name)
+        if isinstance(value, bool | int | float):
+            try:
+                return parser(value)
+            except _Invalid as exc:
+                self.fail(name, str(exc))
+                return None
+        return self.parse(name, parser)
+
+
+def reportable_reference(value: Any) -> str:
+    """The reference as a report may repeat it: never a BSN, never a control character."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return ""
+    text = str(value).strip()
+    if (
+        not text
+        or len(text) > MAX_LENGTHS["reference"]
+        or _CONTROL_CHARACTERS.search(text)
+        or looks_like_bsn(text)
+    ):
+        return ""
+    return text
+
+
+def parse_signal(row: RawRow, *, today: date) -> tuple[SignalData | None, list[Problem]]:
+    """Check one row. Returns the data, or None with every problem found (one per field)."""
+    cells = _Cells(row.cells)
+    reference = cells.text("reference", required=True)
+    signal_type = cells.parse("signal_type", parse_signal_type, required=True)
+    signal_date = cells.parse("signal_date", parse_date, required=True)
+    since = cells.parse("since", parse_date)
+    amount = cells.parse_value("amount_eur", parse_amount)
+    crisis = cells.parse_value("crisis", parse_bool)
+    bsn = cells.parse("bsn", parse_bsn)
+    surname = cells.text("surname")
+    prefix = cells.text("prefix")
+    given_names = cells.text("given_names")
+    birth_date = cells.parse("birth_date", parse_date)
+    postcode = cells.parse("postcode", parse_postcode)
+    house_number = cells.parse("house_number", parse_house_number)
+    suffix = cells.text("house_number_suffix")
+    city = cells.text("city")
+    risk_code = cells.parse("risk_code", parse_risk_code)
+    note = cells.text("note", multiline=True)
+
+    for name, value in (("signal_date", signal_date), ("since", since), ("birth_date", birth_date)):
+        if value is not None and value > today:
+            cells.fail(name, _("This date is in the future."))
+    if since and signal_date and since > signal_date and not cells.has_problem("since"):
+        cells.fail("since", _("'since' cannot be after the signal date."))
+    if signal_type == SignalType.RISK_REGISTRATION and not risk_code:
+        if not cells.has_problem("risk_code"):
+            cells.fail("risk_code", _("A risk registration needs a risk category (a to l)."))
+    elif signal_type and signal_type != SignalType.RISK_REGISTRATION and risk_code:
+        cells.fail("risk_code", _("Only a risk registration has a risk category."))
+    identified = bsn or (surname and (birth_date or (postcode and house_number)))
+    if not identified and not any(
+        cells.has_problem(n) for n in ("bsn", "surname", "birth_date", "postcode", "house_number")
+    ):
+        cells.fail(
+            None,
+            _(
+                "Say whom the signal is about: a bsn, or a surname with a birth_date or "
+                "with a postcode and house_number."
+            ),
+        )
+
+    if cells.problems:
+        shown = reportable_reference(row.cells.get("reference"))
+        return None, [Problem(row.line, name, reason, shown) for name, reason in cells.problems]
+    return (
+        SignalData(
+            line=row.line,
+            reference=reference,
+            signal_type=signal_type,
+            signal_date=signal_date,
+            since=since,
+            amount_eur=amount,
+            crisis=bool(crisis),
+            bsn=bsn or "",
+            surname=surname,
+            prefix=prefix,
+            given_names=given_names,
+            birth_date=birth_date,
+            postcode=postcode or "",
+            house_number=house_number,
+            house_number_suffix=suffix,
+            city=city,
+            risk_code=risk_code or "",
+            note=note,
+        ),
+        [],
+    )

@@ -1,0 +1,564 @@
+"""Every write of the signal intake: API keys, receiving and processing deliveries.
+
+Intake is the first stage of the pipeline and ends with signals in status
+``received``. A delivery is stored raw before it is parsed (:func:`receive_batch`), then
+processed in chunks of rows (:func:`process_batch`), each chunk in one transaction with
+its counts and a checkpoint, so that processing can be interrupted and run again at any
+point without losing or doubling anything. Signals are unique per source and
+reference: sending a row again is counted as a duplicate and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
+from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
+from rits.organisations.models import Organisation, User
+from rits.signals import parsing
+from rits.signals.models import (
+    BatchFormat,
+    BatchStatus,
+    Signal,
+    SignalBatch,
+    SignalBatchPart,
+    SignalBatchProblem,
+    SignalSourceToken,
+)
+from rits.signals.parsing import FileUnreadable, Problem, RawRow, SignalData
+
+TOKEN_PREFIX = "rits_"
+PREFIX_LENGTH = 16  # the visible start of a key that is stored, to recognise it
+# Bytes per stored piece of a delivery; also the most of it held in memory at once.
+PART_BYTES = 4 * 1024 * 1024
+# Rows per transaction while processing: small enough to keep locks short, large enough
+# that the bulk statements pay off.
+ROWS_PER_CHUNK = 1000
+# A key's last use is written at most this often, not on every request.
+LAST_USED_RESOLUTION_SECONDS = 300
+# Demo keys are derived from this secret, which is public on purpose: a demo key is as
+# public as the demo password, and only works while demo mode is on (see
+# ``authenticate_token``), which production refuses. Derived rather than random so that
+# the keys stay the same across `make demo` runs and can be used in examples and scripts.
+DEMO_TOKEN_SECRET = b"rits-demo-signal-source-keys"
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def _prefix(plaintext: str) -> str:
+    # Enough to tell keys apart (also demo keys, which share "rits_demo_"), far too little
+    # to guess the rest: a random key has 43 characters after "rits_".
+    return plaintext[:PREFIX_LENGTH]
+
+
+def source_actor(token: SignalSourceToken) -> Actor:
+    """Who acts when a source's key is used: the organisation, through that key."""
+    return Actor(
+        user_id=None,
+        display=f"API key {token.prefix}… ({token.name})",
+        organisation_id=token.organisation_id,
+        organisation_name=token.organisation.name,
+        role="signal_source",
+    )
+
+
+def issue_token(
+    *, organisation: Organisation, name: str, actor: Actor
+) -> tuple[SignalSourceToken, str]:
+    """Make a new API key for a signal source. Returns the key and its plaintext, which
+    is not stored anywhere and cannot be shown again."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = SignalSourceToken.objects.create(
+            organisation=organisation,
+            name=name[:100],
+            prefix=_prefix(plaintext),
+            token_hash=hash_token(plaintext),
+        )
+        log_event(
+            action=AuditAction.CREATE,
+            actor=actor,
+            object_type="signal_source_token",
+            object_id=token.pk,
+            detail={"organisation": organisation.pk, "prefix": token.prefix},
+        )
+    return token, plaintext
+
+
+def revoke_token(*, token: SignalSourceToken, actor: Actor) -> SignalSourceToken:
+    """Stop a key from working, at once. Revoking twice changes nothing."""
+    if token.revoked_at is not None:
+        return token
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log_event(
+            action=AuditAction.UPDATE,
+            actor=actor,
+            object_type="signal_source_token",
+            object_id=token.pk,
+            detail={"organisation": token.organisation_id, "revoked": True},
+        )
+    return token
+
+
+def demo_token_plaintext(organisation: Organisation) -> str:
+    digest = hmac.new(DEMO_TOKEN_SECRET, organisation.name.encode(), hashlib.sha256).digest()
+    return TOKEN_PREFIX + "demo_" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def ensure_demo_token(organisation: Organisation) -> str:
+    """The demo key of a demo signal source, created when missing; returns its plaintext.
+
+    Seeding the demo is not a user action, so this leaves no audit event (as the rest of
+    the demo region)."""
+    plaintext = demo_token_plaintext(organisation)
+    SignalSourceToken.objects.get_or_create(
+        token_hash=hash_token(plaintext),
+        defaults={
+            "organisation": organisation,
+            "name": "demo",
+            "prefix": _prefix(plaintext),
+            "is_demo": True,
+        },
+    )
+    return plaintext
+
+
+def authenticate_token(plaintext: str) -> SignalSourceToken | None:
+    """The active key with this plaintext, or None. Notes when it was last used."""
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    token = (
+        SignalSourceToken.objects.select_related("organisation")
+        .filter(token_hash=hash_token(plaintext), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or (token.is_demo and not settings.DEMO_MODE):
+        return None
+    now = timezone.now()
+    if (
+        token.last_used_at is None
+        or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
+    ):
+        SignalSourceToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# --- receiving ----------------------------------------------------------------------------------
+
+
+class DeliveryRefused(Exception):
+    """A delivery that is not stored at all (empty, too large)."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.too_large = too_large
+
+
+def max_upload_bytes() -> int:
+    return settings.SIGNAL_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def too_large_reason() -> str:
+    return _(
+        "This delivery is larger than %(max)d MB. Split it into smaller files and send them "
+        "one after the other (rows are keyed by reference, so the order does not matter)."
+    ) % {"max": settings.SIGNAL_MAX_UPLOAD_MB}
+
+
+def _pieces(content: bytes | Iterable[bytes]) -> Iterator[bytes]:
+    """The content cut into stored parts of ``PART_BYTES``."""
+    if isinstance(content, bytes | bytearray | memoryview):
+        view = memoryview(content)
+        for start in range(0, len(view), PART_BYTES):
+            yield bytes(view[start : start + PART_BYTES])
+        return
+    pending = bytearray()
+    for chunk in content:
+        pending += chunk
+        while len(pending) >= PART_BYTES:
+            yield bytes(pending[:PART_BYTES])
+            del pending[:PART_BYTES]
+    if pending:
+        yield bytes(pending)
+
+
+def receive_batch(
+    *,
+    source: Organisation,
+    content: bytes | Iterable[bytes],
+    file_name: str = "",
+    fmt: str | None = None,
+    token: SignalSourceToken | None = None,
+    user: User | None = None,
+    actor: Actor,
+    enqueue: bool = True,
+) -> SignalBatch:
+    """Store a delivery exactly as it came and queue it for processing; return the batch.
+
+    ``content`` may be the bytes or an iterable of chunks (an upload, a request body, a
+    file), which is stored piece by piece without holding it all in memory. ``fmt`` is
+    ``csv`` or ``json``; without it the content decides. Raises ``DeliveryRefused`` for
+    an empty or too large delivery (then nothing is stored).
+
+    The processing task is queued in the same transaction that stores the batch: with
+    the database task backend both rows are committed together, so there is never a
+    stored batch without its task nor a task without its batch. With ``enqueue=False``
+    the caller processes it (the command line does, with :func:`process_batch`)."""
+    limit = max_upload_bytes()
+    digest = hashlib.sha256()
+    size = 0
+    with transaction.atomic():
+        batch = SignalBatch.objects.create(
+            source=source,
+            token=token,
+            submitted_by=user,
+            file_name=file_name[:255],
+            format=fmt or BatchFormat.CSV,
+        )
+        for seq, piece in enumerate(_pieces(content)):
+            size += len(piece)
+            if size > limit:
+                # Leaving the block with an exception rolls back what was stored.
+                raise DeliveryRefused(too_large_reason(), too_large=True)
+            if seq == 0 and fmt is None:
+                batch.format = parsing.sniff_format(piece[:1024])
+            digest.update(piece)
+            SignalBatchPart.objects.create(batch=batch, seq=seq, data=piece)
+        if size == 0:
+            raise DeliveryRefused(_("The delivery is empty: there are no signals in it."))
+        batch.size_bytes = size
+        batch.sha256 = digest.hexdigest()
+        batch.save(update_fields=["format", "size_bytes", "sha256"])
+        log_event(
+            action=AuditAction.CREATE,
+            actor=actor,
+            object_type="signal_batch",
+            object_id=batch.pk,
+            detail={
+                "source": source.pk,
+                "format": batch.format,
+                "size_bytes": size,
+                "sha256": batch.sha256,
+            },
+        )
+        if enqueue:
+            from rits.signals.tasks import process_batch_task  # tasks imports this module
+
+            process_batch_task.enqueue(batch.pk)
+    return batch
+
+
+def batch_content(batch_id: int) -> Iterator[bytes]:
+    """The raw content of a batch, one stored part at a time."""
+    part_ids = list(
+        SignalBatchPart.objects.filter(batch_id=batch_id)
+        .order_by("seq")
+        .values_list("pk", flat=True)
+    )
+    for pk in part_ids:
+        yield bytes(SignalBatchPart.objects.values_list("data", flat=True).get(pk=pk))
+
+
+# --- processing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    first_line: int = 0
+    last_line: int = 0
+    rows: list[SignalData] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rejected_lines: set[int] = field(default_factory=set)
+
+
+def _chunks(rows: Iterator[RawRow | Problem], *, after: int, today: date) -> Iterator[_Chunk]:
+    chunk, count = _Chunk(), 0
+    for row in rows:
+        if row.line <= after:
+            continue  # counted before an interruption
+        if isinstance(row, Problem):
+            chunk.problems.append(row)
+            chunk.rejected_lines.add(row.line)
+        else:
+            data, problems = parsing.parse_signal(row, today=today)
+            if data is None:
+                chunk.problems.extend(problems)
+                chunk.rejected_lines.add(row.line)
+            else:
+                chunk.rows.append(data)
+        chunk.first_line = chunk.first_line or row.line
+        chunk.last_line = row.line
+        count += 1
+        if count == ROWS_PER_CHUNK:
+            yield chunk
+            chunk, count = _Chunk(), 0
+    if count:
+        yield chunk
+
+
+def build_signal(
+    data: SignalData,
+    *,
+    source: Organisation,
+    batch: SignalBatch | None,
+    received_at,
+) -> Signal:
+    """The model instance for a checked row (not saved). The BSN is encrypted and
+    pseudonymised here and goes no further."""
+    return Signal(
+        source=source,
+        reference=data.reference,
+        batch=batch,
+        batch_line=data.line if batch is not None else None,
+        signal_type=data.signal_type,
+        signal_date=data.signal_date,
+        since=data.since,
+        amount_eur=data.amount_eur,
+        crisis=data.crisis,
+        bsn_encrypted=encrypt_bsn(data.bsn) if data.bsn else "",
+        bsn_pseudonym=pseudonymise_bsn(data.bsn) if data.bsn else None,
+        surname=data.surname,
+        prefix=data.prefix,
+        given_names=data.given_names,
+        birth_date=data.birth_date,
+        postcode=data.postcode,
+        house_number=data.house_number,
+        house_number_suffix=data.house_number_suffix,
+        city=data.city,
+        risk_code=data.risk_code,
+        note=data.note,
+        received_at=received_at,
+    )
+
+
+def _store_chunk(batch: SignalBatch, chunk: _Chunk, actor: Actor) -> None:
+    """Write one chunk: its signals, its report lines, the counts and the checkpoint,
+    all in one transaction. Rows another run has already counted are left alone."""
+    # Building signals (encrypting BSNs) takes the most time: done before the lock.
+    built = {
+        d.line: build_signal(d, source=batch.source, batch=batch, received_at=batch.received_at)
+        for d in chunk.rows
+    }
+    with transaction.atomic():
+        locked = SignalBatch.objects.select_for_update().get(pk=batch.pk)
+        done = locked.resume_line
+        if chunk.last_line <= done:
+            return  # another run got here first
+        rows = [r for r in chunk.rows if r.line > done]
+        problems = [p for p in chunk.problems if p.line > done]
+        rejected = len([line for line in chunk.rejected_lines if line > done])
+
+        # Within the chunk the first line with a reference wins; the database decides
+        # about references that came in earlier (in this batch, another or one by one).
+        candidates: dict[str, SignalData] = {}
+        for data in rows:
+            candidates.setdefault(data.reference, data)
+        existing = set(
+            Signal.objects.filter(
+                source_id=batch.source_id, reference__in=list(candidates)
+            ).values_list("reference", flat=True)
+        )
+        new = [d.line for ref, d in candidates.items() if ref not in existing]
+        Signal.objects.bulk_create([built[line] for line in new], ignore_conflicts=True)
+        # ignore_conflicts gives no ids back (and a concurrent delivery may have won a
+        # reference in between): what this chunk really wrote is read back by line.
+        written = dict(
+            Signal.objects.filter(batch_id=batch.pk, batch_line__in=new).values_list(
+                "batch_line", "pk"
+            )
+        )
+        accepted = len(written)
+        SignalBatchProblem.objects.bulk_create(
+            [
+                SignalBatchProblem(
+                    batch_id=batch.pk,
+                    line=p.line,
+                    reference=p.reference,
+                    field=p.field or "",
+                    reason=p.reason[:500],
+                )
+                for p in problems
+            ]
+        )
+        locked.rows += len(rows) + rejected
+        locked.accepted += accepted
+        locked.duplicates += len(rows) - accepted
+        locked.rejected += rejected
+        locked.resume_line = chunk.last_line
+        locked.save(update_fields=["rows", "accepted", "duplicates", "rejected", "resume_line"])
+        log_event(
+            action=AuditAction.IMPORT,
+            actor=actor,
+            object_type="signal_batch",
+            object_id=batch.pk,
+            # Ids and counts only: never names, BSNs or other cell contents.
+            detail={
+                "source": batch.source_id,
+                "lines": [max(chunk.first_line, done + 1), chunk.last_line],
+                "accepted": accepted,
+                "duplicates": len(rows) - accepted,
+                "rejected": rejected,
+                "signal_ids": sorted(written.values()),
+            },
+        )
+
+
+def _finish(batch_id: int, *, actor: Actor, error: str = "") -> SignalBatch:
+    with transaction.atomic():
+        batch = SignalBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.is_finished:
+            return batch
+        batch.status = BatchStatus.FAILED if error else BatchStatus.DONE
+        batch.error = error
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "error", "finished_at"])
+        log_event(
+            action=AuditAction.UPDATE,
+            actor=actor,
+            object_type="signal_batch",
+            object_id=batch.pk,
+            detail={
+                "source": batch.source_id,
+                "status": batch.status,
+                "rows": batch.rows,
+                "accepted": batch.accepted,
+                "duplicates": batch.duplicates,
+                "rejected": batch.rejected,
+            },
+        )
+    return batch
+
+
+def batch_actor(batch: SignalBatch) -> Actor:
+    """Processing acts for whoever delivered the batch."""
+    if batch.token_id is not None:
+        return source_actor(batch.token)
+    if batch.submitted_by_id is not None:
+        return Actor.for_user(batch.submitted_by)
+    return Actor.system(f"signal intake for {batch.source.name}")
+
+
+def process_batch(batch_id: int, *, today: date | None = None) -> SignalBatch:
+    """Read a stored batch and turn its good rows into signals; return the batch.
+
+    Idempotent and restartable: a finished batch is left as it is, and a batch whose
+    processing was interrupted resumes after the last chunk that was written, so
+    running this twice (or in two workers at once) never writes or counts a row twice.
+
+    The report is stored, so it is written in the region's language, whichever process
+    (a worker, or a request in another language) happens to run this."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _process_batch(batch_id, today=today)
+
+
+def _process_batch(batch_id: int, *, today: date | None) -> SignalBatch:
+    with transaction.atomic():
+        batch = (
+            SignalBatch.objects.select_for_update(of=("self",))
+            .select_related("source", "token__organisation", "submitted_by")
+            .get(pk=batch_id)
+        )
+        if batch.is_finished:
+            return batch
+        if batch.status == BatchStatus.RECEIVED:
+            batch.status = BatchStatus.PROCESSING
+            batch.started_at = timezone.now()
+            batch.save(update_fields=["status", "started_at"])
+    actor = batch_actor(batch)
+    today = today or timezone.localdate()
+    try:
+        shape = parsing.check_file(batch_content(batch.pk), batch.format)
+    except FileUnreadable as exc:
+        return _finish(batch.pk, actor=actor, error=exc.reason)
+    if shape.warnings and not batch.warnings:
+        SignalBatch.objects.filter(pk=batch.pk).update(
+            warnings=[w.as_dict() for w in shape.warnings]
+        )
+    rows = parsing.read_rows(batch_content(batch.pk), shape)
+    for chunk in _chunks(rows, after=batch.resume_line, today=today):
+        _store_chunk(batch, chunk, actor)
+    return _finish(batch.pk, actor=actor)
+
+
+def unfinished_batches() -> list[int]:
+    """Batches received but not (completely) processed, oldest first: after a worker
+    stopped mid-batch these are picked up again by ``process_signal_batches``."""
+    return list(
+        SignalBatch.objects.filter(status__in=[BatchStatus.RECEIVED, BatchStatus.PROCESSING])
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- one signal -----------------------------------------------------------------------------------
+
+
+class SignalRejected(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("signal rejected")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SignalReceipt:
+    signal: Signal
+    created: bool
+    warnings: list[Problem]
+
+
+def receive_signal(
+    *,
+    source: Organisation,
+    data: Mapping[str, Any],
+    actor: Actor,
+    today: date | None = None,
+) -> SignalReceipt:
+    """Check and store one signal (``POST /api/v1/signals``) with the same rules as a row
+    of a file. A reference the source sent before returns the signal stored then,
+    unchanged (``created`` False). Raises ``SignalRejected`` with the problems."""
+    today = today or timezone.localdate()
+    parsed, problems = parsing.parse_signal(RawRow(1, data), today=today)
+    if parsed is None:
+        raise SignalRejected(problems)
+    warnings = parsing.unknown_field_warnings(data, line=1)
+    existing = Signal.objects.filter(source=source, reference=parsed.reference).first()
+    if existing is not None:
+        return SignalReceipt(existing, False, warnings)
+    signal = build_signal(parsed, source=source, batch=None, received_at=timezone.now())
+    try:
+        with transaction.atomic():
+            signal.save()
+            log_event(
+                action=AuditAction.CREATE,
+                actor=actor,
+                object_type="signal",
+                object_id=signal.pk,
+                detail={"source": source.pk, "signal_type": signal.signal_type},
+            )
+    except IntegrityError:
+        # The same reference arrived at the same moment through another request.
+        return SignalReceipt(
+            Signal.objects.get(source=source, reference=parsed.reference), False, warnings
+        )
+    return SignalReceipt(signal, True, warnings)
