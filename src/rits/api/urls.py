@@ -5,6 +5,7 @@ from rits.families import api as families_api
 from rits.families import api_import
 from rits.plans import api as plans_api
 from rits.signals import api as signals_api
+from rits.signals import api_alerts
 
 app_name = "api"
 
@@ -56,5 +57,22 @@ urlpatterns = [
         "signal-batches/<int:batch_id>",
         signals_api.SignalBatchDetailView.as_view(),
         name="signal-batch-detail",
+    ),
+    path("alerts", api_alerts.AlertListView.as_view(), name="alert-list"),
+    path(
+        "alerts/<int:alert_id>/acknowledge",
+        api_alerts.AlertAcknowledgeView.as_view(),
+        name="alert-acknowledge",
+    ),
+    path(
+        "alerts/<int:alert_id>/dismiss",
+        api_alerts.AlertDismissView.as_view(),
+        name="alert-dismiss",
+    ),
+    path("concern-matches", api_alerts.ConcernMatchListView.as_view(), name="concern-match-list"),
+    path(
+        "concern-matches/<int:match_id>/in-touch",
+        api_alerts.ConcernMatchInTouchView.as_view(),
+        name="concern-match-in-touch",
     ),
 ]

@@ -311,3 +311,49 @@ TASKS_BACKEND = env_str("RITS_TASKS_BACKEND", "immediate" if ENVIRONMENT == "dem
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured("RITS_TASKS_BACKEND must be database or immediate")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
+# --- rules and alerts (signals) -------------------------------------------------
+# Rules switched off in this region (comma-separated rule codes, see
+# rits/signals/rules.py), the working days an alert is due in (with a crisis signal:
+# eviction, cut-off or loss of insurance threatened), and how many days after its due
+# date an alert that nobody acknowledged goes to the team lead.
+RULES_DISABLED = env_list("RITS_RULES_DISABLED")
+ALERT_DUE_WORKING_DAYS = env_int("RITS_ALERT_DUE_WORKING_DAYS", 10)
+ALERT_CRISIS_DUE_WORKING_DAYS = env_int("RITS_ALERT_CRISIS_DUE_WORKING_DAYS", 3)
+ALERT_ESCALATE_AFTER_DAYS = env_int("RITS_ALERT_ESCALATE_AFTER_DAYS", 0)
+# The rules' periods: new arrears within this many months after a debt agreement was
+# closed; a missed child-health visit and school absence within this many days; a young
+# person turning 18 within this many months.
+RULES_RECURRING_ARREARS_MONTHS = env_int("RITS_RULES_RECURRING_ARREARS_MONTHS", 12)
+RULES_VISIT_ABSENCE_DAYS = env_int("RITS_RULES_VISIT_ABSENCE_DAYS", 90)
+RULES_TRANSITION_MONTHS = env_int("RITS_RULES_TRANSITION_MONTHS", 18)
+# Retention: risk registrations (Verwijsindex) at most 2 years; signals that never
+# linked; the raw content of deliveries (it holds BSNs) after processing.
+RISK_REGISTRATION_RETENTION_DAYS = env_int("RITS_RISK_REGISTRATION_RETENTION_DAYS", 730)
+RISK_REGISTRATION_ARCHIVE_DAYS = env_int("RITS_RISK_REGISTRATION_ARCHIVE_DAYS", 1825)
+UNLINKED_SIGNAL_RETENTION_DAYS = env_int("RITS_UNLINKED_SIGNAL_RETENTION_DAYS", 180)
+SIGNAL_RAW_RETENTION_DAYS = env_int("RITS_SIGNAL_RAW_RETENTION_DAYS", 30)
+
+# --- linking (signals) ----------------------------------------------------------
+# Match probabilities of the linkage model (rits/signals/linkage_model.json): from
+# RITS_LINK_THRESHOLD a signal is linked to the person, from RITS_REVIEW_THRESHOLD (up to
+# the link threshold) a professional reviews the candidate; below it nothing is linked.
+
+
+def _probability(name: str, default: str) -> float:
+    raw = env_str(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a number between 0 and 1, got {raw!r}"
+        ) from None
+    if not 0 < value < 1:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1, got {raw!r}")
+    return value
+
+
+SIGNAL_LINK_THRESHOLD = _probability("RITS_LINK_THRESHOLD", "0.99")
+SIGNAL_REVIEW_THRESHOLD = _probability("RITS_REVIEW_THRESHOLD", "0.8")
+if SIGNAL_REVIEW_THRESHOLD > SIGNAL_LINK_THRESHOLD:
+    raise ImproperlyConfigured("RITS_REVIEW_THRESHOLD must not be above RITS_LINK_THRESHOLD")

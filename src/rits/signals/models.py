@@ -11,6 +11,7 @@ second signal. A signal carries its stage in the pipeline in ``status``."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rits.organisations.models import Organisation
@@ -120,6 +121,9 @@ class SignalBatch(models.Model):
     error = models.TextField(blank=True)
     # Remarks about the file that did not stop it, e.g. columns that were ignored.
     warnings = models.JSONField(default=list, blank=True)
+    # Lines in the delivery as received (for a CSV file: the header and the rows), to show
+    # how far processing is.
+    expected_lines = models.PositiveBigIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
@@ -222,6 +226,14 @@ class Signal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=SignalStatus.choices, default=SignalStatus.RECEIVED
     )
+    # When linking last looked at this signal, and when the rules did (the pipeline's
+    # checkpoints: each stage picks up what the previous stage finished).
+    linked_at = models.DateTimeField(null=True, blank=True)
+    rules_run_at = models.DateTimeField(null=True, blank=True)
+    # A risk registration past its term (two years) is archived, not shown: it is kept
+    # (five years) only to be found again when a new registration about the same young
+    # person comes in (see ``retention``).
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -242,3 +254,178 @@ class Signal(models.Model):
     @property
     def has_bsn(self) -> bool:
         return bool(self.bsn_pseudonym)
+
+
+# --- linking: the right person, the right household ---------------------------------------
+
+
+class LinkMethod(models.TextChoices):
+    BSN = "bsn", _("BSN (exact)")
+    PROBABILISTIC = "probabilistic", _("Name, date of birth and address")
+    REVIEWED = "reviewed", _("Confirmed by a professional")
+    HOUSEHOLD = "household", _("Same address as the family")
+
+
+class SignalLink(models.Model):
+    """A signal linked to a family: through one of its members (``person``), or through
+    the household when an adult's signal concerns the address where a family with
+    children lives. A signal may be linked to more than one family."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="links")
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="signal_links"
+    )
+    person = models.ForeignKey(
+        "families.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(max_length=16, choices=LinkMethod.choices)
+    # The linkage model's probability that signal and person are the same (None for BSN).
+    match_probability = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "family"], name="signal_link_unique")
+        ]
+        indexes = [models.Index(fields=["family", "-created_at"], name="signal_link_family")]
+
+    def __str__(self) -> str:
+        return f"signal {self.signal_id} → family {self.family_id} ({self.method})"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("To be reviewed")
+    CONFIRMED = "confirmed", _("Confirmed: same person")
+    REJECTED = "rejected", _("Rejected: not this person")
+    NEW_PERSON = "new_person", _("A person not known yet")
+
+
+class LinkReview(models.Model):
+    """A possible link in the middle band: the model is not sure enough to link, and not
+    sure enough to let go. A professional who may see the candidate's family decides."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="reviews")
+    person = models.ForeignKey("families.Person", on_delete=models.CASCADE, related_name="+")
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="+")
+    match_probability = models.FloatField()
+    # Per compared field: "agree", "close" or "disagree" (or "missing"), for the reviewer.
+    field_agreement = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-match_probability", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "person"], name="link_review_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"review signal {self.signal_id} ~ person {self.person_id}"
+
+
+# --- rules and alerts ---------------------------------------------------------------------
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACTED_ON = "acted_on", _("Acted on")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Alert(models.Model):
+    """What a rule concluded about a family, for its coordinator (or, without one, the
+    team): the rule, a one-sentence reason in Dutch and English, the signals behind it
+    and a due date. Raised at most once per rule, family and ``key``, so that running the
+    rules again never doubles an alert."""
+
+    rule = models.CharField(_("rule"), max_length=64)
+    key = models.CharField(max_length=200, blank=True)
+    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="alerts")
+    person = models.ForeignKey(
+        "families.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason_nl = models.CharField(max_length=500)
+    reason_en = models.CharField(max_length=500)
+    signals = models.ManyToManyField(Signal, related_name="alerts", blank=True)
+    due_date = models.DateField(_("due"))
+    assigned_to = models.ForeignKey(
+        "organisations.Professional",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    team = models.ForeignKey(
+        "organisations.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Acted on: the plan agreement it led to (or a note on the decision).
+    agreement = models.ForeignKey(
+        "plans.Agreement", on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    action_note = models.CharField(_("what was done"), max_length=500, blank=True)
+    dismissed_reason = models.CharField(_("why dismissed"), max_length=500, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "family", "key"], name="alert_once_per_key")
+        ]
+        indexes = [
+            models.Index(fields=["assigned_to", "status", "due_date"], name="alert_inbox"),
+            models.Index(fields=["team", "status", "due_date"], name="alert_team_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} for family {self.family_id} ({self.status})"
+
+    @property
+    def reason(self) -> str:
+        return self.reason_en if (get_language() or "nl").startswith("en") else self.reason_nl
+
+
+class ConcernMatch(models.Model):
+    """The Verwijsindex match rule: two or more organisations with concern about the same
+    youth (or youths at one address, or with one parent) and no coordinator yet. Every
+    reporter is told who the others are; the match is tracked until they have been in
+    touch."""
+
+    family = models.ForeignKey(
+        "families.Family", on_delete=models.CASCADE, related_name="concern_matches"
+    )
+    key = models.CharField(max_length=200)
+    organisations = models.ManyToManyField(Organisation, related_name="concern_matches")
+    signals = models.ManyToManyField(Signal, related_name="concern_matches")
+    notified_at = models.DateTimeField(default=timezone.now)
+    in_touch_at = models.DateTimeField(null=True, blank=True)
+    in_touch_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-notified_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "key"], name="concern_match_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"concern match for family {self.family_id}"

@@ -227,7 +227,8 @@ def receive_batch(
     the caller processes it (the command line does, with :func:`process_batch`)."""
     limit = max_upload_bytes()
     digest = hashlib.sha256()
-    size = 0
+    size = lines = 0
+    last = b""
     with transaction.atomic():
         batch = SignalBatch.objects.create(
             source=source,
@@ -244,12 +245,15 @@ def receive_batch(
             if seq == 0 and fmt is None:
                 batch.format = parsing.sniff_format(piece[:1024])
             digest.update(piece)
+            lines += piece.count(b"\n")
+            last = piece[-1:]
             SignalBatchPart.objects.create(batch=batch, seq=seq, data=piece)
         if size == 0:
             raise DeliveryRefused(_("The delivery is empty: there are no signals in it."))
         batch.size_bytes = size
         batch.sha256 = digest.hexdigest()
-        batch.save(update_fields=["format", "size_bytes", "sha256"])
+        batch.expected_lines = lines + (last != b"\n")
+        batch.save(update_fields=["format", "size_bytes", "sha256", "expected_lines"])
         log_event(
             action=AuditAction.CREATE,
             actor=actor,
@@ -561,4 +565,7 @@ def receive_signal(
         return SignalReceipt(
             Signal.objects.get(source=source, reference=parsed.reference), False, warnings
         )
+    from rits.signals.tasks import process_signal_task  # tasks imports this module
+
+    process_signal_task.enqueue(signal.pk)
     return SignalReceipt(signal, True, warnings)

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from rits.audit.services import Actor
-from rits.signals import selectors, services
+from rits.signals import pipeline, selectors, services
 from rits.signals.management.commands._source import find_source
 from rits.signals.models import BatchFormat, BatchStatus, SignalBatch
 
@@ -108,8 +108,11 @@ class Command(BaseCommand):
             )
         except services.DeliveryRefused as exc:
             raise CommandError(exc.reason) from None
-        batch = services.process_batch(batch.pk)
+        report = pipeline.run_for_batch(batch.pk)
+        batch = report.batch
         for line in format_report(batch):
+            self.stdout.write(line)
+        for line in report.summary():
             self.stdout.write(line)
         # Bad rows are reported, not fatal; only a file that could not be read at all
         # makes the command fail, so that a script notices nothing was imported.

@@ -1,0 +1,307 @@
+"""Make the linkage model that linking uses: ``src/rits/signals/linkage_model.json``.
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/train_linkage_model.py [--pairs 20000000]
+
+The model is a Splink (Fellegi–Sunter) settings document. Its parts and where they come from:
+
+* **Comparisons** (below, ``comparisons()``): which fields are compared and how, level by
+  level, with each level's label for the review page (``agree``/``close``/``disagree``).
+* **m probabilities** — how often a field comes out at each level when signal and person
+  *are* the same — are fixed here, by hand, from what we know of how sources deliver:
+  names are mostly right, a few have a typo or another order, a few people changed their
+  name or are written differently; dates of birth are almost always right (they come from
+  the source's own records), rarely with one typo or day and month swapped; an address is
+  usually the family's, but people move and Rits learns it late. They are documented next
+  to each level. We do not train m at run time: a model that shifts with the data it links
+  cannot be explained afterwards.
+* **u probabilities** — how often a field comes out at each level for two *different*
+  people — depend on the population (how common names and birth dates are). They are
+  estimated here with Splink's random sampling over the members of the families in the
+  database ``DATABASE_URL`` points to (the demo region of ``manage.py build_demo`` is built
+  from Dutch name frequencies), then floored so that no level becomes infinitely
+  convincing.
+* **The prior** (``probability_two_random_records_match``): the chance that a signal and a
+  random known person are the same. About half of all signals concern someone Rits knows,
+  in a region of about 100,000 known people: 0.5 / 100,000 = 5e-6. A smaller region
+  keeps this value, which errs on the side of precision.
+
+Run it again after changing a comparison, or against a larger or real region to refresh
+the u probabilities; commit the JSON it writes. Linking reads the JSON only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rits.conf.settings")
+
+PRIOR = 5e-6
+# No level may be more convincing than this: a value never seen in the sample is not
+# impossible for two different people.
+U_FLOOR = 1e-6
+# Floors for the levels a sample of the demo region cannot estimate (its people have one
+# given name each, few initials, few house-number suffixes): how often two different
+# people would come out at that level, judged from national name and address statistics.
+U_MIN: dict[tuple[str, str], float] = {}
+
+
+def comparisons():
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def level(creator, label: str, m: float, u_min: float = U_FLOOR):
+        U_MIN[(current[0], label)] = u_min
+        return creator.configure(m_probability=m, label_for_charts=label)
+
+    current = ["surname"]
+
+    surname = cl.CustomComparison(
+        output_column_name="surname",
+        comparison_description="surname (without prefix)",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            # "van Dijk" and "Vandijk" agree too: the prefix written into the name.
+            level(
+                cll.Or(cll.ExactMatchLevel("surname"), cll.ExactMatchLevel("surname_full")),
+                "agree: the same",
+                0.90,
+            ),
+            level(cll.DamerauLevenshteinLevel("surname", 1), "close: one typo", 0.05),
+            # A double name and one of its parts ("Jansen-de Vries", "Jansen").
+            level(
+                cll.CustomLevel(
+                    "(length(surname_l) >= 3 and length(surname_r) >= 3) and "
+                    "(list_contains(str_split(surname_l, ' '), surname_r) "
+                    "or list_contains(str_split(surname_r, ' '), surname_l))",
+                    base_dialect_str="duckdb",
+                ),
+                "close: one is part of the other",
+                0.02,
+            ),
+            level(cll.JaroWinklerLevel("surname", 0.88), "close: similar", 0.015),
+            # Marriage, a name written from another alphabet in another way.
+            level(cll.ElseLevel(), "disagree", 0.015),
+        ],
+    )
+    current[0] = "prefix"
+    prefix = cl.CustomComparison(
+        output_column_name="prefix",
+        comparison_description="prefix (tussenvoegsel); missing on either side is neutral",
+        comparison_levels=[
+            cll.NullLevel("prefix"),
+            level(cll.ExactMatchLevel("prefix"), "agree: the same", 0.97),
+            level(cll.ElseLevel(), "disagree", 0.03),
+        ],
+    )
+    current[0] = "given_names"
+    given = cl.CustomComparison(
+        output_column_name="given_names",
+        comparison_description="given names",
+        comparison_levels=[
+            cll.NullLevel("given"),
+            level(cll.ExactMatchLevel("given"), "agree: the same", 0.82),
+            level(
+                cll.ExactMatchLevel("given_sorted"),
+                "close: the same names in another order",
+                0.03,
+                u_min=1e-3,
+            ),
+            # One source has all given names, the other the first (or the one in use).
+            level(
+                cll.CustomLevel(
+                    "list_contains(str_split(given_l, ' '), given_first_r) "
+                    "or list_contains(str_split(given_r, ' '), given_first_l)",
+                    base_dialect_str="duckdb",
+                ),
+                "close: one of the names",
+                0.07,
+                u_min=1e-3,
+            ),
+            level(
+                cll.CustomLevel(
+                    "(length(given_first_l) = 1 or length(given_first_r) = 1) "
+                    "and substr(given_first_l, 1, 1) = substr(given_first_r, 1, 1)",
+                    base_dialect_str="duckdb",
+                ),
+                "close: the same initial",
+                0.02,
+                u_min=2e-3,
+            ),
+            level(cll.JaroWinklerLevel("given", 0.88), "close: similar", 0.04),
+            level(cll.ElseLevel(), "disagree", 0.02),
+        ],
+    )
+    current[0] = "birth_date"
+    birth_date = cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_description="date of birth",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            level(cll.ExactMatchLevel("birth_date"), "agree: the same", 0.954),
+            level(
+                cll.Or(
+                    cll.DamerauLevenshteinLevel("birth_date", 1),
+                    cll.CustomLevel(
+                        "substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) "
+                        "and substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) "
+                        "and substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)",
+                        base_dialect_str="duckdb",
+                    ),
+                ),
+                "close: one typo, or day and month swapped",
+                0.045,
+            ),
+            # Almost never for the same person: this is what keeps a father and his son
+            # of the same name, at the same address, out of an automatic link.
+            level(cll.ElseLevel(), "disagree", 0.001),
+        ],
+    )
+    current[0] = "address"
+    address = cl.CustomComparison(
+        output_column_name="address",
+        comparison_description="address (postcode, house number and suffix of the family)",
+        comparison_levels=[
+            cll.NullLevel("address_key"),
+            level(cll.ExactMatchLevel("address_key"), "agree: the same", 0.80),
+            level(
+                cll.And(cll.ExactMatchLevel("postcode"), cll.ExactMatchLevel("house_number")),
+                "close: the same house number, another suffix",
+                0.03,
+                u_min=1e-5,
+            ),
+            level(cll.ExactMatchLevel("postcode"), "close: the same postcode", 0.02),
+            level(cll.ExactMatchLevel("pc4"), "disagree: the same neighbourhood", 0.05),
+            # Moved (and Rits not told yet), or the source has an old address.
+            level(cll.ElseLevel(), "disagree", 0.10),
+        ],
+    )
+    return [surname, prefix, given, birth_date, address]
+
+
+def blocking_rules():
+    from splink import block_on
+
+    # Kept in step with rits.signals.linking.candidate_rows, which applies them in the
+    # database first.
+    return [
+        block_on("birth_date"),
+        block_on("postcode", "house_number"),
+        block_on("surname", "birth_year"),
+    ]
+
+
+def population() -> list[dict]:
+    """One row per known person (at the address of their first family)."""
+    import django
+
+    django.setup()
+    from rits.families.models import Membership
+    from rits.signals.linking import record
+
+    rows, seen = [], set()
+    for pk, person_id, surname, prefix, given, born, postcode, number, suffix in (
+        Membership.objects.order_by("person_id", "id")
+        .values_list(
+            "id",
+            "person_id",
+            "person__surname",
+            "person__prefix",
+            "person__given_names",
+            "person__birth_date",
+            "family__postcode",
+            "family__house_number",
+            "family__house_number_suffix",
+        )
+        .iterator(chunk_size=10_000)
+    ):
+        if person_id in seen:
+            continue
+        seen.add(person_id)
+        rows.append(
+            record(
+                unique_id=pk,
+                surname=surname,
+                prefix=prefix,
+                given_names=given,
+                birth_date=born,
+                postcode=postcode,
+                house_number=number,
+                house_number_suffix=suffix,
+            )
+        )
+    return rows
+
+
+def train(rows: list[dict], *, pairs: float, seed: int) -> dict:
+    import pyarrow as pa
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    db = DuckDBAPI()
+    db.duckdb_con.register("people_arrow", pa.Table.from_pylist(rows))
+    db.duckdb_con.execute("CREATE TABLE people AS SELECT * FROM people_arrow")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=PRIOR,
+        # The comparison-vector values (which level each field reached) come with the
+        # matching columns; the review page shows them per field.
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+    )
+    linker = Linker(db.register("people"), settings, log_level=None)
+    linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
+    model = linker.misc.save_model_to_json()
+    model["link_type"] = "link_only"
+    model.pop("linker_uid", None)
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        stricter = None  # the Bayes factor of the level above
+        for lvl in comparison["comparison_levels"]:
+            if lvl.get("is_null_level"):
+                continue
+            u = lvl.get("u_probability")
+            u = max(
+                u if isinstance(u, float) else 0.0,
+                U_MIN.get((name, lvl["label_for_charts"]), U_FLOOR),
+            )
+            # Monotone: a looser agreement never counts for more than a stricter one.
+            if stricter is not None and lvl["m_probability"] / u > stricter:
+                u = lvl["m_probability"] / stricter
+            lvl["u_probability"] = u
+            stricter = lvl["m_probability"] / u
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=float, default=2e7, help="random pairs for u")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--out", default=str(ROOT / "src" / "rits" / "signals" / "linkage_model.json")
+    )
+    args = parser.parse_args()
+    rows = population()
+    if len(rows) < 10_000:
+        sys.exit(f"only {len(rows)} people: build a region first (manage.py build_demo)")
+    model = train(rows, pairs=args.pairs, seed=args.seed)
+    Path(args.out).write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    print(f"{len(rows)} people; model written to {args.out}")
+    for comparison in model["comparisons"]:
+        print(comparison["output_column_name"])
+        for lvl in comparison["comparison_levels"]:
+            if not lvl.get("is_null_level"):
+                print(
+                    f"  {lvl['label_for_charts']:<50} m={lvl['m_probability']:<8} "
+                    f"u={lvl['u_probability']:.3g}"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,919 @@
+"""The rules: what the signals linked to a family mean for its coordinator.
+
+Third stage of the pipeline ``intake → link → rules → alert → inbox → action``. Each rule
+is a small named object with a ``code`` (configuration, audit, the alert's ``rule``), a
+``title`` and ``findings(facts)``: what it concludes about one family, each finding with
+the signals behind it, one plain sentence saying why (rendered in Dutch and English and
+stored with the alert), whether it is a crisis (due sooner) and a ``key`` that makes the
+alert unique, so that running the rules again never doubles an alert while a genuinely
+new situation raises a new one.
+
+Two entry points:
+
+- :func:`run_rules` evaluates the families of linked signals the rules have not seen yet
+  (``Signal.rules_run_at`` empty), in chunks of one transaction each; an interrupted run
+  resumes where it stopped.
+- :func:`run_daily_rules` runs the date-driven rules (turning 18) and escalates alerts
+  nobody acknowledged in time.
+
+A rule is switched off for a region with ``RITS_RULES_DISABLED``; its periods and the
+working days alerts are due in are settings too (docs/configuration.md)."""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rits.families.domains import LifeDomain
+from rits.families.models import ADULT_ROLES, Family, Involvement, MemberRole, Membership
+from rits.organisations.models import OrganisationKind, Team
+from rits.plans.models import Agreement, AgreementStatus
+from rits.signals.models import Alert, AlertStatus, Signal, SignalLink, SignalType
+
+# Signals per transaction: small enough to keep locks short, large enough that loading
+# the families' facts in bulk pays off.
+SIGNALS_PER_CHUNK = 500
+FAMILIES_PER_CHUNK = 500
+
+ARREARS = frozenset(
+    {
+        SignalType.RENT_ARREARS,
+        SignalType.MORTGAGE_ARREARS,
+        SignalType.ENERGY_ARREARS,
+        SignalType.WATER_ARREARS,
+        SignalType.HEALTH_INSURANCE_ARREARS,
+    }
+)
+# Signals that say an organisation is concerned about a young person (the Verwijsindex).
+CONCERN = frozenset(
+    {
+        SignalType.SCHOOL_ABSENCE,
+        SignalType.MISSED_CHILD_HEALTH_VISIT,
+        SignalType.VEILIG_THUIS_REPORT,
+        SignalType.POLICE_REPORT,
+        SignalType.RISK_REGISTRATION,
+    }
+)
+YOUTH_ROLES = frozenset({MemberRole.CHILD, MemberRole.UNBORN})
+UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+# Stand-in for a transition plan until the transitions app exists: see
+# ``has_transition_plan``.
+TRANSITION_DOMAINS = frozenset({LifeDomain.FINANCES, LifeDomain.HOUSING, LifeDomain.WORK_EDUCATION})
+
+
+# --- dates ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("NL", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, and not a Dutch public holiday."""
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date ``days`` working days after ``start`` (weekends and Dutch public holidays
+    do not count)."""
+    day, counted = start, 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def due_date(today: date, *, crisis: bool) -> date:
+    """When an alert raised ``today`` is due: ``RITS_ALERT_DUE_WORKING_DAYS`` working
+    days, or ``RITS_ALERT_CRISIS_DUE_WORKING_DAYS`` when eviction, cut-off or loss of
+    insurance is threatened."""
+    days = settings.ALERT_CRISIS_DUE_WORKING_DAYS if crisis else settings.ALERT_DUE_WORKING_DAYS
+    return add_working_days(today, days)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months (the 31st becomes the last day of a shorter month)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def _date(day: date | None) -> str:
+    return day.strftime("%d-%m-%Y") if day else ""
+
+
+# --- what the rules know about a family ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    person_id: int
+    role: str
+    birth_date: date | None
+    given_names: str
+    prefix: str
+    surname: str
+
+    @property
+    def name(self) -> str:
+        # Given names are how a coordinator speaks of a family member; the surname only
+        # when the given names are not known.
+        return self.given_names or " ".join(p for p in [self.prefix, self.surname] if p)
+
+
+@dataclass(frozen=True)
+class LinkedSignal:
+    """A signal as linked to a family: through ``person_id``, or the household (None)."""
+
+    signal: Signal
+    person_id: int | None
+
+    @property
+    def id(self) -> int:
+        return self.signal.pk
+
+
+@dataclass(frozen=True)
+class AgreementFact:
+    id: int
+    domains: tuple[str, ...]
+    status: str
+    updated_at_date: date
+    owner_person_id: int | None
+
+    @property
+    def about_finances(self) -> bool:
+        return LifeDomain.FINANCES in self.domains
+
+
+@dataclass
+class FamilyFacts:
+    """Everything the rules look at for one family, loaded in bulk for a chunk of
+    families (see ``load_facts``)."""
+
+    family: Family
+    today: date
+    members: dict[int, Member] = field(default_factory=dict)
+    signals: list[LinkedSignal] = field(default_factory=list)
+    agreements: list[AgreementFact] = field(default_factory=list)
+    coordinator_id: int | None = None
+    coordinator_team_id: int | None = None
+    # Per rule: the open or acknowledged alerts (key, person) and every alert's key.
+    unresolved: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    # Per rule: new signals already behind one of its alerts for this family.
+    covered: dict[str, set[int]] = field(default_factory=dict)
+    # The signals this run looks at for the first time (or was asked to look at again).
+    new_signal_ids: frozenset[int] = frozenset()
+    # Concern signals about the family's young people and those with the same parent in
+    # another family (only loaded for families without a coordinator).
+    concern_links: list[LinkedSignal] = field(default_factory=list)
+
+    @property
+    def youths(self) -> list[Member]:
+        return [m for m in self.members.values() if m.role in YOUTH_ROLES]
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self.youths)
+
+    @property
+    def has_open_finance_agreement(self) -> bool:
+        return any(a.about_finances and a.status == AgreementStatus.OPEN for a in self.agreements)
+
+    def fresh(self, rule: Rule, links: Iterable[LinkedSignal] | None = None) -> list[LinkedSignal]:
+        """The new signals not behind an alert of ``rule`` for this family yet."""
+        covered = self.covered.get(rule.code, set())
+        return [
+            s
+            for s in (self.signals if links is None else links)
+            if s.id in self.new_signal_ids and s.id not in covered
+        ]
+
+    def unresolved_key(self, rule: Rule, *, person_id: int | None = None) -> str | None:
+        """The key of an open or acknowledged alert of ``rule`` (about ``person_id``): more
+        of the same joins that alert instead of raising another one."""
+        for key, person in self.unresolved.get(rule.code, []):
+            if person_id is None or person == person_id:
+                return key
+        return None
+
+    def member_name(self, person_id: int | None) -> str:
+        member = self.members.get(person_id) if person_id else None
+        return member.name if member else _("a child")
+
+
+# --- what a rule concludes ------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """One conclusion of a rule about one family: becomes (or joins) one alert."""
+
+    rule: Rule
+    key: str
+    signals: list[Signal]
+    # One plain sentence in the active language; rendered in Dutch and in English.
+    reason: Callable[[], str]
+    person_id: int | None = None
+    crisis: bool = False
+    # The concern match only: every organisation concerned, and all signals behind it
+    # (also those about a young person with the same parent in another family).
+    organisations: list = field(default_factory=list)
+    match_signals: list[Signal] = field(default_factory=list)
+
+    def reasons(self) -> tuple[str, str]:
+        """The reason in Dutch and in English, each at most 500 characters."""
+        rendered = []
+        for language in ("nl", "en"):
+            with translation.override(language):
+                rendered.append(str(self.reason())[:500])
+        return rendered[0], rendered[1]
+
+
+class Rule:
+    """A rule: its ``code``, ``title``, the life domains its alerts are about (who sees
+    them beyond the coordinator) and ``findings``. ``daily`` rules depend on the date,
+    not on new signals."""
+
+    code: str = ""
+    title = gettext_lazy("Rule")
+    domains: tuple[str, ...] = ()
+    daily = False
+    # The reason names no person and no signal: a team lead may read it for a family
+    # nobody in the team is involved with yet (the concern match).
+    anonymous_reason = False
+
+    def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @property
+    def enabled(self) -> bool:
+        return self.code not in settings.RULES_DISABLED
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.code}>"
+
+
+def _type_label(signal: Signal) -> str:
+    label = str(SignalType(signal.signal_type).label)
+    return label[:1].lower() + label[1:]
+
+
+def describe_signal(signal: Signal) -> str:
+    """One signal in a few words, e.g. "rent arrears of € 1,234.56 since 01-12-2025,
+    reported by Woonstichting X on 02-03-2026" (never a BSN or a name)."""
+    text = _type_label(signal)
+    if signal.amount_eur is not None:
+        amount = formats.number_format(signal.amount_eur, 2, use_l10n=True, force_grouping=True)
+        text = _("%(what)s of € %(amount)s") % {"what": text, "amount": amount}
+    if signal.since:
+        text = _("%(what)s since %(date)s") % {"what": text, "date": _date(signal.since)}
+    return _("%(what)s, reported by %(source)s on %(date)s") % {
+        "what": text,
+        "source": signal.source.name,
+        "date": _date(signal.signal_date),
+    }
+
+
+def _and(parts: list[str]) -> str:
+    if len(parts) < 2:
+        return "".join(parts)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
+
+
+def _unique(links: Iterable[LinkedSignal]) -> list[Signal]:
+    by_id = {link.id: link.signal for link in links}
+    return [by_id[i] for i in sorted(by_id)]
+
+
+class ArrearsWithoutFinanceAgreement(Rule):
+    """Payment arrears (rent, mortgage, energy, water, health insurance) in a family with
+    children (or expecting one) whose plan has no open agreement about finances.
+
+    Key: the first signal (``signal:<id>``). Further arrears while that alert is still
+    open or acknowledged join it (an earlier due date when one is a crisis); after it
+    was acted on or dismissed, new arrears raise a new alert."""
+
+    code = "arrears_without_finance_agreement"
+    title = gettext_lazy("Payment arrears, no agreement about finances")
+    domains = (LifeDomain.FINANCES,)
+
+    def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        if not facts.has_children or facts.has_open_finance_agreement:
+            return
+        fresh = [s for s in facts.fresh(self) if s.signal.signal_type in ARREARS]
+        if not fresh:
+            return
+        signals = _unique(fresh)
+        key = facts.unresolved_key(self) or f"signal:{signals[0].pk}"
+
+        def reason() -> str:
+            return _(
+                "%(what)s; the family has children and its plan has no agreement about "
+                "finances yet."
+            ) % {"what": capfirst(_and([describe_signal(s) for s in signals]))}
+
+        yield Finding(self, key, signals, reason, crisis=any(s.crisis for s in signals))
+
+
+class ConcernMatchRule(Rule):
+    """The Verwijsindex match rule: two or more organisations are concerned about the
+    same young person, about young people at the same address (one family), or about
+    young people with the same parent (also in another family), and the family has no
+    coordinator yet. Every organisation is told who the others are (a ``ConcernMatch``,
+    read through ``GET /api/v1/concern-matches``), and the neighbourhood team gets an
+    alert.
+
+    Key: the organisations concerned (``orgs:<id>,<id>``): the same organisations sending
+    more signals change nothing; another organisation joining is a new match."""
+
+    code = "concern_match"
+    title = gettext_lazy("Several organisations concerned, no coordinator")
+    domains = (LifeDomain.SAFETY,)
+    anonymous_reason = True
+
+    def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        if facts.coordinator_id is not None or not facts.concern_links:
+            return
+        if not facts.fresh(self, facts.concern_links):
+            return
+        sources = {}
+        for link in facts.concern_links:
+            sources.setdefault(link.signal.source_id, link.signal.source)
+        if len(sources) < 2:
+            return
+        organisations = [sources[i] for i in sorted(sources)]
+        own = {link.id for link in facts.signals}
+        about = {link.person_id for link in facts.concern_links}
+        key = "orgs:" + ",".join(str(o.pk) for o in organisations)
+
+        def reason() -> str:
+            names = _and(sorted(o.name for o in organisations))
+            if len(about) == 1:
+                return _(
+                    "%(count)d organisations (%(names)s) are concerned about the same young "
+                    "person, and the family has no coordinator yet."
+                ) % {"count": len(organisations), "names": names}
+            return _(
+                "%(count)d organisations (%(names)s) are concerned about young people of this "
+                "family or with the same parent, and the family has no coordinator yet."
+            ) % {"count": len(organisations), "names": names}
+
+        yield Finding(
+            self,
+            key,
+            _unique(link for link in facts.concern_links if link.id in own),
+            reason,
+            person_id=next(iter(about)) if len(about) == 1 else None,
+            organisations=organisations,
+            match_signals=_unique(facts.concern_links),
+        )
+
+
+class ArrearsAfterDebtAgreement(Rule):
+    """A recurring pattern: new arrears within ``RITS_RULES_RECURRING_ARREARS_MONTHS``
+    (12) months after a debt agreement (an agreement about finances) was closed as done.
+
+    Key: the closed agreement (``agreement:<id>``): one alert per relapse; more arrears
+    join it."""
+
+    code = "arrears_after_debt_agreement"
+    title = gettext_lazy("New arrears after a debt agreement")
+    domains = (LifeDomain.FINANCES,)
+
+    def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        closed = [
+            a for a in facts.agreements if a.about_finances and a.status == AgreementStatus.DONE
+        ]
+        if not closed:
+            return
+        months = settings.RULES_RECURRING_ARREARS_MONTHS
+        after: dict[int, list[LinkedSignal]] = defaultdict(list)
+        for link in facts.fresh(self):
+            signal = link.signal
+            if signal.signal_type not in ARREARS:
+                continue
+            since = add_months(signal.signal_date, -months)
+            recent = [a for a in closed if since <= a.updated_at_date <= signal.signal_date]
+            if recent:
+                agreement = max(recent, key=lambda a: (a.updated_at_date, a.id))
+                after[agreement.id].append(link)
+        by_id = {a.id: a for a in closed}
+        for agreement_id, links in sorted(after.items()):
+            agreement = by_id[agreement_id]
+            signals = _unique(links)
+
+            def reason(signals=signals, agreement=agreement) -> str:
+                return _(
+                    "%(what)s, within %(months)d months after the agreement about finances "
+                    "was closed on %(date)s."
+                ) % {
+                    "what": capfirst(_and([describe_signal(s) for s in signals])),
+                    "months": months,
+                    "date": _date(agreement.updated_at_date),
+                }
+
+            yield Finding(
+                self,
+                f"agreement:{agreement_id}",
+                signals,
+                reason,
+                crisis=any(s.crisis for s in signals),
+            )
+
+
+class MissedVisitAndSchoolAbsence(Rule):
+    """A missed child-health visit and school absence of the same child within
+    ``RITS_RULES_VISIT_ABSENCE_DAYS`` (90) days of each other.
+
+    Key: the child and the signal that completed the pattern
+    (``person:<id>:signal:<id>``); more of the same while that alert is unresolved joins
+    it."""
+
+    code = "missed_visit_and_school_absence"
+    title = gettext_lazy("Missed child-health visit and school absence")
+    domains = (LifeDomain.PHYSICAL_HEALTH, LifeDomain.WORK_EDUCATION)
+
+    def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        fresh = {s.id for s in facts.fresh(self)}
+        if not fresh:
+            return
+        days = settings.RULES_VISIT_ABSENCE_DAYS
+        per_child: dict[int, dict[str, list[LinkedSignal]]] = defaultdict(lambda: defaultdict(list))
+        for link in facts.signals:
+            if link.person_id and link.signal.signal_type in (
+                SignalType.MISSED_CHILD_HEALTH_VISIT,
+                SignalType.SCHOOL_ABSENCE,
+            ):
+                per_child[link.person_id][link.signal.signal_type].append(link)
+        for person_id, kinds in sorted(per_child.items()):
+            pairs = [
+                (visit, absence)
+                for visit in kinds[SignalType.MISSED_CHILD_HEALTH_VISIT]
+                for absence in kinds[SignalType.SCHOOL_ABSENCE]
+                if abs((visit.signal.signal_date - absence.signal.signal_date).days) <= days
+                and (visit.id in fresh or absence.id in fresh)
+            ]
+            if not pairs:
+                continue
+            signals = _unique(link for pair in pairs for link in pair)
+            newest = max(link.id for pair in pairs for link in pair if link.id in fresh)
+            key = (
+                facts.unresolved_key(self, person_id=person_id)
+                or f"person:{person_id}:signal:{newest}"
+            )
+            visit, absence = max(pairs, key=lambda p: (max(p[0].id, p[1].id), p[0].id))
+            name = facts.member_name(person_id)
+
+            def reason(name=name, visit=visit.signal, absence=absence.signal) -> str:
+                return _(
+                    "%(name)s missed a child-health visit (%(visit)s) and was absent from "
+                    "school (%(absence)s), within %(days)d days of each other."
+                ) % {
+                    "name": name,
+                    "visit": _date(visit.signal_date),
+                    "absence": _date(absence.signal_date),
+                    "days": days,
+                }
+
+            yield Finding(self, key, signals, reason, person_id=person_id)
+
+
+def has_transition_plan(facts: FamilyFacts, person_id: int) -> bool:
+    """Whether the young person has a transition plan.
+
+    A STAND-IN until the transitions app (18-/18+ transition plans) exists: the family's
+    plan has an agreement, open or done, owned by the young person themselves and about
+    finances, housing or work and education — the young person has started arranging
+    their own income, housing or school/work. When the transitions app exists, it
+    answers this question instead."""
+    return any(
+        a.owner_person_id == person_id
+        and a.status in (AgreementStatus.OPEN, AgreementStatus.DONE)
+        and TRANSITION_DOMAINS.intersection(a.domains)
+        for a in facts.agreements
+    )
+
+
+def eighteenth_birthday(birth_date: date) -> date:
+    return add_months(birth_date, 18 * 12)
+
+
+class TurningEighteenWithoutTransitionPlan(Rule):
+    """A young person (a child of the family) turns 18 within
+    ``RITS_RULES_TRANSITION_MONTHS`` (18) months — from 16½ — and has no transition plan
+    (see ``has_transition_plan``). A daily rule.
+
+    Key: the young person (``person:<id>``): once per young person."""
+
+    code = "turning_18_without_transition_plan"
+    title = gettext_lazy("Turns 18 without a transition plan")
+    domains = (LifeDomain.WORK_EDUCATION,)
+    daily = True
+
+    def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        until = add_months(facts.today, settings.RULES_TRANSITION_MONTHS)
+        keys = facts.keys.get(self.code, set())
+        for member in sorted(facts.youths, key=lambda m: m.person_id):
+            if member.role != MemberRole.CHILD or member.birth_date is None:
+                continue
+            birthday = eighteenth_birthday(member.birth_date)
+            key = f"person:{member.person_id}"
+            if not facts.today < birthday <= until or key in keys:
+                continue
+            if has_transition_plan(facts, member.person_id):
+                continue
+
+            def reason(name=member.name, birthday=birthday) -> str:
+                return _(
+                    "%(name)s turns 18 on %(date)s and has no transition plan yet (income, "
+                    "health insurance, housing, school or work, a mentor)."
+                ) % {"name": name, "date": _date(birthday)}
+
+            yield Finding(self, key, [], reason, person_id=member.person_id)
+
+
+RULES: tuple[Rule, ...] = (
+    ArrearsWithoutFinanceAgreement(),
+    ConcernMatchRule(),
+    ArrearsAfterDebtAgreement(),
+    MissedVisitAndSchoolAbsence(),
+    TurningEighteenWithoutTransitionPlan(),
+)
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+
+def rule_for(code: str) -> Rule | None:
+    return RULES_BY_CODE.get(code)
+
+
+def rule_title(code: str) -> str:
+    rule = rule_for(code)
+    return str(rule.title) if rule else code
+
+
+# --- loading the facts in bulk ---------------------------------------------------------------
+
+SIGNAL_FIELDS = (
+    "signal__id",
+    "signal__source_id",
+    "signal__source__id",
+    "signal__source__name",
+    "signal__signal_type",
+    "signal__signal_date",
+    "signal__since",
+    "signal__amount_eur",
+    "signal__crisis",
+    "signal__archived_at",
+)
+
+
+def _links(queryset) -> Iterator[SignalLink]:
+    return iter(
+        queryset.select_related("signal__source").only("family_id", "person_id", *SIGNAL_FIELDS)
+    )
+
+
+def load_facts(
+    family_ids: Iterable[int],
+    *,
+    today: date,
+    new_signal_ids: Iterable[int] = (),
+    with_signals: bool = True,
+) -> list[FamilyFacts]:
+    """The facts of a chunk of families, in a constant number of queries."""
+    ids = sorted(set(family_ids))
+    new_ids = frozenset(new_signal_ids)
+    facts = {
+        f.pk: FamilyFacts(family=f, today=today, new_signal_ids=new_ids)
+        for f in Family.objects.filter(pk__in=ids).only("id", "name", "municipality_id")
+    }
+    for row in Membership.objects.filter(family_id__in=ids).values(
+        "family_id",
+        "person_id",
+        "role",
+        "person__birth_date",
+        "person__given_names",
+        "person__prefix",
+        "person__surname",
+    ):
+        facts[row["family_id"]].members[row["person_id"]] = Member(
+            row["person_id"],
+            row["role"],
+            row["person__birth_date"],
+            row["person__given_names"],
+            row["person__prefix"],
+            row["person__surname"],
+        )
+    for row in Agreement.objects.filter(plan__family_id__in=ids).values(
+        "id", "plan__family_id", "domains", "status", "updated_at", "owner_person_id"
+    ):
+        facts[row["plan__family_id"]].agreements.append(
+            AgreementFact(
+                row["id"],
+                tuple(row["domains"] or ()),
+                row["status"],
+                timezone.localdate(row["updated_at"]),
+                row["owner_person_id"],
+            )
+        )
+    for row in (
+        Involvement.objects.filter(family_id__in=ids, is_coordinator=True, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .values("family_id", "professional_id", "professional__team_id")
+    ):
+        facts[row["family_id"]].coordinator_id = row["professional_id"]
+        facts[row["family_id"]].coordinator_team_id = row["professional__team_id"]
+    for row in Alert.objects.filter(family_id__in=ids).values(
+        "rule", "family_id", "key", "person_id", "status"
+    ):
+        fact = facts[row["family_id"]]
+        fact.keys.setdefault(row["rule"], set()).add(row["key"])
+        if row["status"] in UNRESOLVED:
+            fact.unresolved.setdefault(row["rule"], []).append((row["key"], row["person_id"]))
+    if not with_signals:
+        return [facts[i] for i in ids if i in facts]
+    for link in _links(SignalLink.objects.filter(family_id__in=ids, signal__archived_at=None)):
+        facts[link.family_id].signals.append(LinkedSignal(link.signal, link.person_id))
+    if new_ids:
+        for rule, family_id, signal_id in Alert.signals.through.objects.filter(
+            alert__family_id__in=ids, signal_id__in=new_ids
+        ).values_list("alert__rule", "alert__family_id", "signal_id"):
+            facts[family_id].covered.setdefault(rule, set()).add(signal_id)
+    _load_concern_links([f for f in facts.values() if f.coordinator_id is None])
+    return [facts[i] for i in ids if i in facts]
+
+
+def _load_concern_links(facts: list[FamilyFacts]) -> None:
+    """For families without a coordinator: the concern signals about their young people
+    and about the young people who share a parent with them in another family."""
+    if not facts:
+        return
+    parents = {
+        person_id: f.family.pk
+        for f in facts
+        for person_id, m in f.members.items()
+        if m.role in ADULT_ROLES
+    }
+    # Other families those parents are a parent in, and the young people there.
+    related: dict[int, set[int]] = defaultdict(set)  # other family → our families
+    for person_id, family_id in Membership.objects.filter(
+        person_id__in=list(parents), role__in=list(ADULT_ROLES)
+    ).values_list("person_id", "family_id"):
+        if family_id != parents[person_id]:
+            related[family_id].add(parents[person_id])
+    youths: dict[int, set[int]] = defaultdict(set)  # young person → our families
+    for f in facts:
+        for m in f.youths:
+            youths[m.person_id].add(f.family.pk)
+    if related:
+        for person_id, family_id in Membership.objects.filter(
+            family_id__in=list(related), role__in=list(YOUTH_ROLES)
+        ).values_list("person_id", "family_id"):
+            youths[person_id].update(related[family_id])
+    by_family = {f.family.pk: f for f in facts}
+    seen: set[tuple[int, int]] = set()
+    for link in _links(
+        SignalLink.objects.filter(
+            person_id__in=list(youths), signal__signal_type__in=sorted(CONCERN)
+        )
+    ):
+        for family_id in youths[link.person_id]:
+            if (family_id, link.signal_id) not in seen:
+                seen.add((family_id, link.signal_id))
+                by_family[family_id].concern_links.append(LinkedSignal(link.signal, link.person_id))
+    # An archived risk registration only counts again next to a new registration.
+    for f in facts:
+        if not any(link.signal.archived_at for link in f.concern_links):
+            continue
+        if not any(
+            link.signal.signal_type == SignalType.RISK_REGISTRATION
+            and not link.signal.archived_at
+            and link.id in f.new_signal_ids
+            for link in f.concern_links
+        ):
+            f.concern_links = [link for link in f.concern_links if not link.signal.archived_at]
+
+
+# --- running the rules ---------------------------------------------------------------------
+
+
+@dataclass
+class RulesReport:
+    """What a run did: signals and families looked at, alerts raised (per rule) or
+    joined by more signals, concern matches made and alerts escalated."""
+
+    signals: int = 0
+    families: int = 0
+    raised: Counter = field(default_factory=Counter)
+    updated: int = 0
+    concern_matches: int = 0
+    escalated: int = 0
+
+    @property
+    def alerts_raised(self) -> int:
+        return sum(self.raised.values())
+
+    def add(self, other: RulesReport) -> None:
+        self.signals += other.signals
+        self.families += other.families
+        self.raised.update(other.raised)
+        self.updated += other.updated
+        self.concern_matches += other.concern_matches
+        self.escalated += other.escalated
+
+
+class _Assignment:
+    """Whom an alert goes to: the family's coordinator (and their team), or — without a
+    coordinator — the neighbourhood team of the family's municipality (the first team of
+    a neighbourhood-team organisation there; none found: no team, and the alert shows
+    in no team's inbox until a coordinator is assigned)."""
+
+    def __init__(self) -> None:
+        self._teams: dict[int | None, int | None] = {None: None}
+
+    def load(self, facts: list[FamilyFacts]) -> None:
+        wanted = {
+            f.family.municipality_id
+            for f in facts
+            if f.coordinator_id is None and f.family.municipality_id not in self._teams
+        }
+        if not wanted:
+            return
+        rows = (
+            Team.objects.filter(
+                organisation__kind=OrganisationKind.WIJKTEAM,
+                organisation__municipality_id__in=wanted,
+            )
+            .order_by("organisation__name", "name", "id")
+            .values_list("organisation__municipality_id", "id")
+        )
+        for municipality_id, team_id in rows:
+            self._teams.setdefault(municipality_id, team_id)
+        for municipality_id in wanted:
+            self._teams.setdefault(municipality_id, None)
+
+    def __call__(self, facts: FamilyFacts) -> tuple[int | None, int | None]:
+        if facts.coordinator_id is not None:
+            return facts.coordinator_id, facts.coordinator_team_id
+        return None, self._teams.get(facts.family.municipality_id)
+
+
+def _apply(
+    facts: list[FamilyFacts], rules: list[Rule], report: RulesReport, assign: _Assignment
+) -> None:
+    from rits.signals import alerts  # alerts reads the rule catalogue above
+
+    assign.load(facts)
+    for fact in facts:
+        for rule in rules:
+            for finding in rule.findings(fact):
+                assigned_to_id, team_id = assign(fact)
+                if finding.organisations:
+                    _match, created = alerts.record_concern_match(
+                        family=fact.family,
+                        key=finding.key,
+                        organisations=finding.organisations,
+                        signals=finding.match_signals,
+                    )
+                    report.concern_matches += int(created)
+                reason_nl, reason_en = finding.reasons()
+                _alert, outcome = alerts.raise_alert(
+                    rule=rule.code,
+                    family=fact.family,
+                    key=finding.key,
+                    reason_nl=reason_nl,
+                    reason_en=reason_en,
+                    due_date=due_date(fact.today, crisis=finding.crisis),
+                    signals=finding.signals,
+                    person_id=finding.person_id,
+                    assigned_to_id=assigned_to_id,
+                    team_id=team_id,
+                )
+                if outcome == alerts.RAISED:
+                    report.raised[rule.code] += 1
+                elif outcome == alerts.UPDATED:
+                    report.updated += 1
+
+
+def _enabled(*, daily: bool) -> list[Rule]:
+    return [r for r in RULES if r.daily == daily and r.enabled]
+
+
+def _pending_signals(after: int, limit: int) -> list[int]:
+    """Linked signals the rules have not seen yet, by id."""
+    linked = SignalLink.objects.filter(signal_id=OuterRef("pk"))
+    return list(
+        Signal.objects.filter(pk__gt=after, rules_run_at__isnull=True, linked_at__isnull=False)
+        .filter(Exists(linked))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _run_chunk(signal_ids: list[int], *, today: date, rules: list[Rule], assign) -> RulesReport:
+    report = RulesReport()
+    with transaction.atomic():
+        # Only linked signals: one that is not linked (yet) is left for when it is.
+        claimed = (
+            Signal.objects.filter(pk__in=signal_ids)
+            .filter(Exists(SignalLink.objects.filter(signal_id=OuterRef("pk"))))
+            .order_by("pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            # Another worker busy with (some of) these signals: leave them to it.
+            claimed = claimed.select_for_update(skip_locked=True)
+        ids = list(claimed.values_list("pk", flat=True))
+        if not ids:
+            return report
+        family_ids = set(
+            SignalLink.objects.filter(signal_id__in=ids).values_list("family_id", flat=True)
+        )
+        facts = load_facts(family_ids, today=today, new_signal_ids=ids)
+        _apply(facts, rules, report, assign)
+        Signal.objects.filter(pk__in=ids).update(rules_run_at=timezone.now())
+        report.signals = len(ids)
+        report.families = len(facts)
+    return report
+
+
+def run_rules(*, signal_ids: list[int] | None = None, today: date | None = None) -> RulesReport:
+    """Evaluate the rules for the families of linked signals the rules have not seen yet
+    (or of ``signal_ids``, seen or not) and raise their alerts; return what was done.
+
+    Idempotent and restartable: each chunk of signals is one transaction that ends by
+    setting ``rules_run_at``, and every alert is unique per rule, family and key, so a
+    run that was interrupted, or that runs twice, never doubles an alert. Reasons are
+    stored in Dutch and English; the timeline event in the region's language."""
+    today = today or timezone.localdate()
+    rules = _enabled(daily=False)
+    report = RulesReport()
+    assign = _Assignment()
+    with translation.override(settings.LANGUAGE_CODE):
+        if signal_ids is not None:
+            ids = sorted(set(signal_ids))
+            for start in range(0, len(ids), SIGNALS_PER_CHUNK):
+                chunk = ids[start : start + SIGNALS_PER_CHUNK]
+                report.add(_run_chunk(chunk, today=today, rules=rules, assign=assign))
+            return report
+        after = 0
+        while chunk := _pending_signals(after, SIGNALS_PER_CHUNK):
+            report.add(_run_chunk(chunk, today=today, rules=rules, assign=assign))
+            after = chunk[-1]
+    return report
+
+
+def _families_turning_18(today: date) -> list[int]:
+    months = settings.RULES_TRANSITION_MONTHS
+    born_after = add_months(today, -18 * 12)
+    born_until = add_months(add_months(today, months), -18 * 12)
+    return sorted(
+        set(
+            Membership.objects.filter(
+                role=MemberRole.CHILD,
+                person__birth_date__gt=born_after - timedelta(days=1),
+                person__birth_date__lte=born_until + timedelta(days=1),
+            ).values_list("family_id", flat=True)
+        )
+    )
+
+
+def run_daily_rules(*, today: date | None = None) -> RulesReport:
+    """The date-driven rules (a young person turning 18 without a transition plan) for
+    every family they may apply to, then escalation of alerts nobody acknowledged in
+    time. Run once a day; running it again the same day changes nothing."""
+    from rits.signals import alerts
+
+    today = today or timezone.localdate()
+    rules = _enabled(daily=True)
+    report = RulesReport()
+    assign = _Assignment()
+    with translation.override(settings.LANGUAGE_CODE):
+        if rules:
+            family_ids = _families_turning_18(today)
+            for start in range(0, len(family_ids), FAMILIES_PER_CHUNK):
+                chunk = family_ids[start : start + FAMILIES_PER_CHUNK]
+                with transaction.atomic():
+                    facts = load_facts(chunk, today=today, with_signals=False)
+                    _apply(facts, rules, report, assign)
+                    report.families += len(facts)
+        report.escalated = alerts.escalate_overdue_alerts(today=today)
+    return report

@@ -1,0 +1,310 @@
+"""What people do with an alert (acknowledge, act on it in the plan, dismiss it), the
+escalation to the team lead, and the concern match as a signal source sees it."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from rits.access.models import EmergencyAccess
+from rits.access.rules import grant_for, grants_by_family
+from rits.audit.models import AuditEvent
+from rits.families.models import FamilyEvent
+from rits.plans.models import Agreement, Plan
+from rits.plans.services import AgreementData
+from rits.signals import alerts
+from rits.signals.models import Alert, AlertStatus, ConcernMatch
+from rits.signals.rules import run_daily_rules, run_rules
+from rits.signals.tests import test_rules_support as support
+from rits.signals.tests.conftest import issue, token_client
+from rits.signals.tests.test_rules_support import TODAY, linked_signal
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+region = support.region
+
+
+@pytest.fixture
+def alert(region):
+    linked_signal(region["landlord"], region["family"], region["mother"], crisis=True)
+    run_rules()
+    return Alert.objects.get()
+
+
+def finance_data(owner, **kw) -> AgreementData:
+    return AgreementData(
+        action=kw.get("action", "Samen naar de schuldhulp"),
+        owner=f"professional:{owner.pk}",
+        due_date=TODAY + datetime.timedelta(days=7),
+        domains=["finances"],
+        kind="arrange",
+    )
+
+
+def audit(object_type="signal.alert", **kw):
+    return list(AuditEvent.objects.filter(object_type=object_type, **kw).order_by("id"))
+
+
+# --- acknowledge, act on, dismiss -----------------------------------------------------------
+
+
+def test_acknowledge_then_act_on_it_with_a_finance_agreement(region, alert):
+    coordinator = region["coordinator"].user
+    alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_by == coordinator
+    # Again: nothing changes.
+    alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
+    assert len(audit(action="update")) == 1
+
+    plan, _ = Plan.objects.get_or_create(family=region["family"])
+    acted = alerts.act_on_alert(
+        user=coordinator,
+        alert_id=alert.pk,
+        revision=plan.revision,
+        data=finance_data(region["coordinator"]),
+        note="Afgesproken met Selam",
+    )
+    agreement = Agreement.objects.get()
+    assert acted.status == AlertStatus.ACTED_ON and acted.agreement == agreement
+    assert acted.action_note == "Afgesproken met Selam"
+    assert agreement.plan.family == region["family"] and agreement.domains == ["finances"]
+    kinds = list(FamilyEvent.objects.filter(family=region["family"]).values_list("kind", flat=True))
+    assert {"alert_raised", "alert_acknowledged", "alert_acted_on", "plan_agreement"} <= set(kinds)
+    updates = audit(action="update")
+    assert [e.detail["status"] for e in updates] == ["acknowledged", "acted_on"]
+    assert updates[-1].detail["agreement"] == agreement.pk
+    assert updates[-1].ground == "coordinator" and updates[-1].family_id == region["family"].pk
+
+    # New arrears: a finance agreement is in the plan now, so the rule stays quiet.
+    linked_signal(region["energy"], region["family"], region["mother"], "energy_arrears")
+    assert run_rules().raised == {}
+    assert Alert.objects.count() == 1
+
+
+def test_act_on_it_by_linking_an_existing_agreement_or_a_decision(region, alert):
+    coordinator = region["coordinator"].user
+    agreement = support.finance_agreement(region["family"], region["coordinator"])
+    alerts.act_on_alert(user=coordinator, alert_id=alert.pk, agreement_id=agreement.pk)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACTED_ON and alert.agreement == agreement
+    assert alert.acknowledged_by == coordinator  # acting on it acknowledges it too
+
+    other = factories.FamilyFactory()
+    linked_signal(region["landlord"], region["family"], region["mother"])
+    Agreement.objects.all().delete()
+    run_rules()
+    second = Alert.objects.exclude(pk=alert.pk).get()
+    foreign = support.finance_agreement(other, region["coordinator"])
+    with pytest.raises(Http404):
+        alerts.act_on_alert(user=coordinator, alert_id=second.pk, agreement_id=foreign.pk)
+    with pytest.raises(ValidationError) as exc:
+        alerts.act_on_alert(user=coordinator, alert_id=second.pk)
+    assert "note" in exc.value.message_dict
+    alerts.act_on_alert(user=coordinator, alert_id=second.pk, note="Huurder heeft betaald")
+    second.refresh_from_db()
+    assert second.status == AlertStatus.ACTED_ON and second.agreement is None
+
+
+def test_a_failing_agreement_leaves_the_alert_as_it_was(region, alert):
+    with pytest.raises(ValidationError) as exc:
+        alerts.act_on_alert(
+            user=region["coordinator"].user,
+            alert_id=alert.pk,
+            revision=0,
+            data=AgreementData(action="", owner="", due_date=None, domains=[]),
+        )
+    assert {"action", "owner", "due_date", "domains"} <= set(exc.value.message_dict)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+
+
+def test_dismiss_requires_a_reason(region, alert):
+    coordinator = region["coordinator"].user
+    with pytest.raises(ValidationError) as exc:
+        alerts.dismiss_alert(user=coordinator, alert_id=alert.pk, reason="   ")
+    assert "reason" in exc.value.message_dict
+    alerts.dismiss_alert(user=coordinator, alert_id=alert.pk, reason="Schuld is al afgelost")
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.DISMISSED
+    assert alert.dismissed_reason == "Schuld is al afgelost"
+    assert FamilyEvent.objects.filter(kind="alert_dismissed", domain="finances").exists()
+    # A closed alert stays closed.
+    with pytest.raises(ValidationError):
+        alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
+    with pytest.raises(ValidationError):
+        alerts.dismiss_alert(user=coordinator, alert_id=alert.pk, reason="again")
+
+
+def test_someone_who_may_not_see_the_family_gets_not_found(region, alert):
+    for who in (region["outsider"], region["lead"]):
+        for call in (
+            lambda u: alerts.acknowledge_alert(user=u, alert_id=alert.pk),
+            lambda u: alerts.dismiss_alert(user=u, alert_id=alert.pk, reason="x"),
+            lambda u: alerts.act_on_alert(user=u, alert_id=alert.pk, note="x"),
+            lambda u: alerts.alert_for_user(user=u, alert_id=alert.pk),
+        ):
+            with pytest.raises(Http404):
+                call(who.user)
+    # The parenting worker sees the family, but not its finances.
+    with pytest.raises(Http404):
+        alerts.alert_for_user(user=region["worker"].user, alert_id=alert.pk)
+    for odd in (0, -1, 2**63, "x", alert.pk + 1000):
+        with pytest.raises(Http404):
+            alerts.alert_for_user(user=region["coordinator"].user, alert_id=odd)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+
+
+def test_emergency_access_reads_but_does_not_change_an_alert(region, alert):
+    outsider = region["outsider"]
+    EmergencyAccess.objects.create(
+        professional=outsider,
+        family=region["family"],
+        reason="crisis at night",
+        started_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    assert alerts.alert_for_user(user=outsider.user, alert_id=alert.pk).visible
+    with pytest.raises(PermissionDenied):
+        alerts.acknowledge_alert(user=outsider.user, alert_id=alert.pk)
+
+
+def test_the_list_grants_agree_with_grant_for(region, alert):
+    family = region["family"]
+    coordinator = region["coordinator"]
+    coordinator.organisation.team_shares_caseload = True
+    coordinator.organisation.save()
+    for professional in (coordinator, region["worker"], region["lead"], region["colleague"]):
+        grants = grants_by_family(professional, TODAY)
+        try:
+            expected = grant_for(professional.user, family.pk)
+        except Http404:
+            assert family.pk not in grants
+        else:
+            got = grants[family.pk]
+            assert (got.ground, got.domains, got.family) == (
+                expected.ground,
+                expected.domains,
+                expected.family,
+            )
+
+
+# --- escalation -------------------------------------------------------------------------------
+
+
+def test_an_alert_not_acknowledged_in_time_escalates_to_the_team_lead(region, alert, settings):
+    lead = region["lead"]
+    after_due = alert.due_date + datetime.timedelta(days=1)
+    assert alerts.escalate_overdue_alerts(today=alert.due_date) == 0
+    assert run_daily_rules(today=after_due).escalated == 1
+    alert.refresh_from_db()
+    assert alert.escalated_at is not None and alert.status == AlertStatus.OPEN
+    [event] = audit(action="update")
+    assert event.detail["escalated"] is True and event.detail["team_leads"] == [lead.pk]
+    assert event.family_id == region["family"].pk
+    assert FamilyEvent.objects.filter(kind="alert_escalated").exists()
+    # Once.
+    assert alerts.escalate_overdue_alerts(today=after_due + datetime.timedelta(days=5)) == 0
+
+    # In the team lead's inbox and first in the team's; without family data, as the
+    # lead is not involved with the family.
+    inbox = alerts.my_inbox(user=lead.user)
+    [line] = inbox.lines
+    assert line.id == alert.pk and line.escalated and not line.visible
+    assert line.family is None and line.reason == "" and line.signals == []
+    assert line.assignee == region["coordinator"].name
+    team = alerts.team_inbox(user=lead.user)
+    assert [ln.id for ln in team.lines] == [alert.pk]
+
+
+def test_acknowledged_alerts_do_not_escalate_and_the_wait_is_configurable(region, alert, settings):
+    settings.ALERT_ESCALATE_AFTER_DAYS = 2
+    assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=2)) == 0
+    assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=3)) == 1
+    Alert.objects.update(escalated_at=None, status=AlertStatus.ACKNOWLEDGED)
+    assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=30)) == 0
+
+
+def test_the_team_lead_who_may_see_the_family_sees_the_escalated_alert_in_full(region, alert):
+    coordinator = region["coordinator"]
+    coordinator.organisation.team_shares_caseload = True
+    coordinator.organisation.save()
+    factories.InvolvementFactory(
+        family=region["family"], professional=region["lead"], domains=["finances"]
+    )
+    alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=1))
+    [line] = alerts.my_inbox(user=region["lead"].user).lines
+    assert line.visible and line.family == region["family"] and line.signals
+    assert line.can_change
+    alerts.acknowledge_alert(user=region["lead"].user, alert_id=alert.pk)
+
+
+# --- the concern match, for the signal sources -------------------------------------------------
+
+
+@pytest.fixture
+def concern(region):
+    family = factories.FamilyFactory(name="Gezin Bakker")
+    child = factories.MembershipFactory(
+        family=family, role="child", person=factories.PersonFactory(birth_date="2014-06-01")
+    ).person
+    absence = linked_signal(region["school"], family, child, "school_absence", reference="ABS-7")
+    linked_signal(region["police"], family, child, "police_report", reference="PV-2026-1")
+    run_rules()
+    return {"family": family, "match": ConcernMatch.objects.get(), "absence": absence}
+
+
+def test_every_organisation_reads_who_the_others_are(region, concern):
+    school = token_client(issue(region["school"]))
+    answer = school.get("/api/v1/concern-matches")
+    assert answer.status_code == 200
+    [match] = answer.json()
+    assert match["id"] == concern["match"].pk and match["in_touch_at"] is None
+    assert match["others"] == [
+        {
+            "name": "Politie Midden",
+            "kind": "Police",
+            "phone": "030 000 00 00",
+            "email": "police@example.nl",
+        }
+    ]
+    assert match["references"] == ["ABS-7"]
+    body = answer.content.decode()
+    for secret in ("Bakker", "2014", str(concern["family"].pk) + ",", "PV-2026-1"):
+        assert secret not in body
+    assert audit("signal.concern_match.list")[0].organisation_id == region["school"].pk
+
+
+def test_an_organisation_not_in_the_match_sees_nothing(region, concern):
+    energy = token_client(issue(region["energy"]))
+    assert energy.get("/api/v1/concern-matches").json() == []
+    url = f"/api/v1/concern-matches/{concern['match'].pk}/in-touch"
+    assert energy.post(url, {}, format="json").status_code == 404
+    # A professional's session is no key.
+    assert factories.ProfessionalFactory() and token_client("rits_wrong").get(
+        "/api/v1/concern-matches"
+    ).status_code in (401, 403)
+
+
+def test_in_touch_is_recorded_once(region, concern):
+    police = token_client(issue(region["police"]))
+    url = f"/api/v1/concern-matches/{concern['match'].pk}/in-touch"
+    answer = police.post(url, {"note": "Gebeld met de school"}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["in_touch_at"] and answer.json()["in_touch_note"] == "Gebeld met de school"
+    first = answer.json()["in_touch_at"]
+    assert police.post(url, {}, format="json").json()["in_touch_at"] == first
+    [event] = audit("signal.concern_match", action="update")
+    assert event.family_id == concern["family"].pk and event.organisation_id == region["police"].pk
+    assert FamilyEvent.objects.filter(kind="concern_match_in_touch").count() == 1
+    assert police.post(url, {"note": "x" * 501}, format="json").status_code == 400
+
+
+def test_a_source_key_cannot_read_alerts(region, concern):
+    school = token_client(issue(region["school"]))
+    assert school.get("/api/v1/alerts").status_code in (401, 403)
+    alert = Alert.objects.first()
+    assert school.post(f"/api/v1/alerts/{alert.pk}/acknowledge").status_code in (401, 403)

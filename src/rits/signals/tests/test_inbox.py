@@ -1,0 +1,344 @@
+"""The inbox pages and ``/api/v1/alerts``, used the way a coordinator, a team lead and an
+uninvolved professional would."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rits.plans.models import Agreement, Plan
+from rits.signals import alerts
+from rits.signals.models import Alert, AlertStatus
+from rits.signals.rules import run_rules
+from rits.signals.tests import test_rules_support as support
+from rits.signals.tests.test_rules_support import TODAY, linked_signal
+from tests import factories
+from tests.auth import login_verified
+
+pytestmark = pytest.mark.django_db
+region = support.region
+
+INBOX = "/signals/inbox/"
+TEAM = "/signals/inbox/team/"
+
+
+@pytest.fixture
+def alert(region):
+    signal = linked_signal(
+        region["landlord"],
+        region["family"],
+        region["mother"],
+        amount="2345.60",
+        signal_date=TODAY - datetime.timedelta(days=3),
+    )
+    run_rules()
+    alert = Alert.objects.get()
+    assert list(alert.signals.all()) == [signal]
+    return alert
+
+
+@pytest.fixture
+def api():
+    def _as(professional, language="en"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        login_verified(client, professional.user)
+        return client
+
+    return _as
+
+
+def page(client, url=INBOX) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+def test_the_coordinator_sees_the_alert_with_its_reason_and_signals(region, alert, as_user):
+    html = page(as_user(region["coordinator"]))
+    assert "Payment arrears, no agreement about finances" in html
+    assert alert.reason_en.split(";")[0] in html
+    assert reverse("families:overview", args=[region["family"].pk]) in html
+    assert "Rent arrears" in html and "Woonstichting Test" in html and "2,345.60" in html
+    assert alert.due_date.strftime("%d-%m-%Y") in html
+    assert "overdue" not in html
+    for secret in alert.signals.values_list("bsn_pseudonym", "bsn_encrypted").get():
+        assert secret not in html
+    assert reverse("signals:alert-act", args=[alert.pk]) in html
+    assert reverse("signals:inbox") in html  # in the main menu
+
+
+def test_an_overdue_alert_is_marked_in_words(region, alert, as_user):
+    Alert.objects.update(due_date=TODAY - datetime.timedelta(days=1))
+    assert "overdue" in page(as_user(region["coordinator"]))
+
+
+def test_the_reason_follows_the_page_language(region, alert, as_user):
+    Alert.objects.update(reason_nl="Huurachterstand bij Woonstichting Test.")
+    client = as_user(region["coordinator"])
+    client.post(reverse("set_language"), {"language": "nl"})
+    html = page(client)
+    assert "Huurachterstand bij Woonstichting Test." in html
+    assert alert.reason_en not in html
+
+
+def test_an_uninvolved_professional_sees_an_empty_inbox_and_no_alert(region, alert, as_user):
+    client = as_user(region["outsider"])
+    html = page(client)
+    assert "No alerts here." in html and "Gezin Haile" not in html
+    assert "Gezin Haile" not in page(client, TEAM)
+    for name in ("signals:alert-act", "signals:alert-dismiss"):
+        assert client.get(reverse(name, args=[alert.pk])).status_code == 404
+        assert client.post(reverse(name, args=[alert.pk]), {"reason": "x"}).status_code == 404
+    ack = reverse("signals:alert-acknowledge", args=[alert.pk])
+    assert client.post(ack).status_code == 404
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+
+
+def test_a_coordinator_who_lost_access_sees_nothing(region, alert, as_user):
+    from rits.families.models import Involvement
+
+    Involvement.objects.filter(professional=region["coordinator"]).update(
+        end_date=TODAY - datetime.timedelta(days=1)
+    )
+    client = as_user(region["coordinator"])
+    assert "No alerts here." in page(client)
+    assert client.get(reverse("signals:alert-act", args=[alert.pk])).status_code == 404
+
+
+def test_a_worker_without_the_finances_domain_does_not_see_it(region, alert, as_user):
+    client = as_user(region["worker"])
+    assert "Gezin Haile" not in page(client)
+    assert client.get(reverse("signals:alert-act", args=[alert.pk])).status_code == 404
+
+
+def test_acknowledge_from_the_inbox(region, alert, as_user):
+    client = as_user(region["coordinator"])
+    response = client.post(reverse("signals:alert-acknowledge", args=[alert.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(INBOX)
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACKNOWLEDGED
+    html = page(client)
+    assert "Acknowledged" in html
+    assert reverse("signals:alert-acknowledge", args=[alert.pk]) not in html
+    # Only by POST.
+    assert client.get(reverse("signals:alert-acknowledge", args=[alert.pk])).status_code == 405
+
+
+def test_act_on_it_makes_a_finance_agreement_in_the_plan(region, alert, as_user):
+    client = as_user(region["coordinator"])
+    url = reverse("signals:alert-act", args=[alert.pk])
+    form = client.get(url).content.decode()
+    assert "Look at the payment arrears with the family and arrange debt help" in form
+    assert 'name="domains" value="finances" id="id_domains_0" checked' in form
+    assert f'value="professional:{region["coordinator"].pk}" selected' in form
+    plan, _ = Plan.objects.get_or_create(family=region["family"])
+    response = client.post(
+        url,
+        {
+            "revision": plan.revision,
+            "action": "Samen met Selam naar de schuldhulp",
+            "kind": "arrange",
+            "owner": f"professional:{region['coordinator'].pk}",
+            "due_date": (TODAY + datetime.timedelta(days=5)).isoformat(),
+            "domains": ["finances"],
+            "goal": "",
+            "note": "Besproken aan de keukentafel",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    agreement = Agreement.objects.get()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.ACTED_ON and alert.agreement == agreement
+    assert agreement.domains == ["finances"] and agreement.plan.family == region["family"]
+    html = page(client, INBOX + "?status=acted_on")
+    assert f"#agreement-{agreement.pk}" in html and "Besproken aan de keukentafel" in html
+
+
+def test_act_on_it_when_someone_else_changed_the_plan(region, alert, as_user):
+    client = as_user(region["coordinator"])
+    plan, _ = Plan.objects.get_or_create(family=region["family"])
+    Plan.objects.filter(pk=plan.pk).update(revision=5)
+    response = client.post(
+        reverse("signals:alert-act", args=[alert.pk]),
+        {
+            "revision": 4,
+            "action": "Schuldhulp",
+            "kind": "arrange",
+            "owner": f"professional:{region['coordinator'].pk}",
+            "due_date": TODAY.isoformat(),
+            "domains": ["finances"],
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The plan changed meanwhile." in html and 'value="5"' in html
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+
+
+def test_dismiss_needs_a_reason(region, alert, as_user):
+    client = as_user(region["coordinator"])
+    url = reverse("signals:alert-dismiss", args=[alert.pk])
+    assert "Why does this alert need no action?" in client.get(url).content.decode()
+    response = client.post(url, {"reason": "  ", "back": "mine"})
+    assert response.status_code == 200
+    assert "Say why this alert needs no action." in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+    response = client.post(url, {"reason": "De huur is betaald", "back": "team"})
+    assert response.status_code == 302 and response["Location"] == TEAM
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.DISMISSED
+    # Closed: the forms refuse.
+    assert client.get(url).status_code == 403
+
+
+def test_the_team_view_shows_escalated_alerts_first(region, alert, as_user):
+    coordinator = region["coordinator"]
+    second_family = factories.FamilyFactory(name="Gezin Visser")
+    mother = factories.MembershipFactory(family=second_family).person
+    factories.MembershipFactory(
+        family=second_family, role="child", person=factories.PersonFactory(birth_date="2020-01-01")
+    )
+    factories.InvolvementFactory(
+        family=second_family, professional=coordinator, is_coordinator=True
+    )
+    linked_signal(region["energy"], second_family, mother, "energy_arrears")
+    run_rules()
+    later = Alert.objects.get(family=second_family)
+    Alert.objects.filter(pk=later.pk).update(due_date=TODAY - datetime.timedelta(days=3))
+    Alert.objects.filter(pk=alert.pk).update(due_date=TODAY - datetime.timedelta(days=5))
+    alerts.escalate_overdue_alerts(today=TODAY)
+    Alert.objects.filter(pk=alert.pk).update(escalated_at=None)
+
+    html = page(as_user(region["lead"]), TEAM)
+    assert html.index(f'id="alert-{later.pk}"') < html.index(f'id="alert-{alert.pk}"')
+    assert "escalated to the team lead" in html
+    # The lead is not involved with either family: no names, no reasons, no signals.
+    assert "Gezin Visser" not in html and "Gezin Haile" not in html
+    assert "Energie Test" not in html and coordinator.name in html
+    # A team member who may not see the families sees nothing of them.
+    assert "No alerts here." in page(as_user(region["colleague"]), TEAM)
+    # The coordinator sees both, the escalated one first.
+    mine = page(as_user(coordinator))
+    assert mine.index("Gezin Visser") < mine.index("Gezin Haile")
+
+
+def test_the_inbox_takes_as_many_queries_for_many_alerts_as_for_one(
+    region, alert, as_user, settings
+):
+    settings.AUDIT_CHAINS = 1
+    client = as_user(region["coordinator"])
+    page(client)
+    with CaptureQueriesContext(connection) as one:
+        page(client)
+    for i in range(8):
+        family = factories.FamilyFactory()
+        parent = factories.MembershipFactory(family=family).person
+        factories.MembershipFactory(
+            family=family, role="child", person=factories.PersonFactory(birth_date="2019-01-01")
+        )
+        factories.InvolvementFactory(
+            family=family, professional=region["coordinator"], is_coordinator=True
+        )
+        for source in (region["landlord"], region["energy"]):
+            linked_signal(source, family, parent, crisis=bool(i % 2))
+        linked_signal(region["landlord"], region["family"], region["mother"])
+    run_rules()
+    with CaptureQueriesContext(connection) as many:
+        html = page(client)
+    assert html.count('class="rits-card rits-alert"') == 9
+    assert len(many) == len(one), [q["sql"] for q in many.captured_queries]
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_api_lists_my_alerts(region, alert, api):
+    answer = api(region["coordinator"]).get("/api/v1/alerts")
+    assert answer.status_code == 200
+    [item] = answer.json()
+    assert item["id"] == alert.pk and item["rule"] == "arrears_without_finance_agreement"
+    assert item["title"] == "Payment arrears, no agreement about finances"
+    assert item["reason"] == alert.reason_en and item["visible"] is True
+    assert item["family"] == {"id": region["family"].pk, "name": "Gezin Haile"}
+    assert item["status"] == "open" and item["overdue"] is False and item["crisis"] is False
+    assert item["due_date"] == alert.due_date.isoformat()
+    [signal] = item["signals"]
+    assert signal["signal_type"] == "rent_arrears" and signal["amount_eur"] == "2345.60"
+    assert signal["source"] == "Woonstichting Test"
+    assert "bsn" not in answer.content.decode().lower()
+
+
+def test_api_filters_by_status_and_team(region, alert, api):
+    client = api(region["coordinator"])
+    assert client.get("/api/v1/alerts?status=dismissed").json() == []
+    assert len(client.get("/api/v1/alerts?status=all").json()) == 1
+    bad = client.get("/api/v1/alerts?status=gone")
+    assert bad.status_code == 400 and bad.json()["invalid_params"][0]["name"] == "status"
+    assert client.get("/api/v1/alerts?team=maybe").status_code == 400
+    team = client.get("/api/v1/alerts?team=true").json()
+    assert [a["id"] for a in team] == [alert.pk]
+    assert api(region["colleague"]).get("/api/v1/alerts?team=true").json() == []
+
+
+def test_api_acknowledge_and_dismiss(region, alert, api):
+    client = api(region["coordinator"])
+    answer = client.post(f"/api/v1/alerts/{alert.pk}/acknowledge")
+    assert answer.status_code == 200 and answer.json()["status"] == "acknowledged"
+    refused = client.post(
+        f"/api/v1/alerts/{alert.pk}/dismiss", {"reason": ""}, content_type="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["invalid_params"][0]["name"] == "reason"
+    answer = client.post(
+        f"/api/v1/alerts/{alert.pk}/dismiss",
+        {"reason": "Al opgelost"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "dismissed"
+    assert answer.json()["dismissed_reason"] == "Al opgelost"
+    again = client.post(f"/api/v1/alerts/{alert.pk}/acknowledge")
+    assert again.status_code == 400
+
+
+def test_api_refuses_the_uninvolved(region, alert, api):
+    client = api(region["outsider"])
+    assert client.get("/api/v1/alerts").json() == []
+    assert client.get("/api/v1/alerts?team=true").json() == []
+    assert client.post(f"/api/v1/alerts/{alert.pk}/acknowledge").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/alerts/{alert.pk}/dismiss", {"reason": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/api/v1/alerts/{2**63}/acknowledge").status_code == 404
+    assert Client().get("/api/v1/alerts").status_code == 403
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+
+
+def test_api_query_count_does_not_grow(region, alert, api, settings):
+    settings.AUDIT_CHAINS = 1
+    client = api(region["coordinator"])
+    client.get("/api/v1/alerts")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/alerts")
+    for _ in range(5):
+        linked_signal(region["landlord"], region["family"], region["mother"])
+        Alert.objects.update(status=AlertStatus.DISMISSED, dismissed_reason="x")
+        run_rules()
+    Alert.objects.update(status=AlertStatus.OPEN)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get("/api/v1/alerts").json()) == 6
+    assert len(many) == len(one)

@@ -1,0 +1,47 @@
+"""The review queue of linking: possible links for the coordinator of the candidate's
+family to decide (``/signals/review/``). The alert inbox lives in ``views_inbox``.
+
+Thin: every read goes through ``rits.signals.review`` (access and audit), every write
+through its ``decide_review``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from rits.signals import review
+from rits.signals.forms import ReviewDecisionForm
+
+DONE_MESSAGES = {
+    review.Decision.CONFIRM: _("Linked: the signal now belongs to this family."),
+    review.Decision.REJECT: _("Noted: the signal is not about this person."),
+    review.Decision.NEW_PERSON: _(
+        "Noted: the signal is about someone not known yet. It is not linked to this family."
+    ),
+}
+
+
+@login_required
+@require_GET
+def review_list(request):
+    lines = review.open_reviews(user=request.user)
+    return render(request, "signals/review_list.html", {"lines": lines})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_detail(request, review_id: int):
+    form = ReviewDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            review.decide_review(user=request.user, review_id=review_id, decision=decision)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("signals:review-detail", review_id=review_id)
+        messages.success(request, DONE_MESSAGES[decision])
+        return redirect("signals:review")
+    page = review.review_page(user=request.user, review_id=review_id)
+    return render(request, "signals/review_detail.html", {"page": page, "form": form})

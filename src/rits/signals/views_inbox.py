@@ -1,0 +1,236 @@
+"""The alert inbox: the coordinator's own (``/signals/inbox/``) and the team's
+(``/signals/inbox/team/``), and what can be done with an alert — acknowledge it, act on
+it (an agreement in the family's plan, prefilled from the alert) or dismiss it with a
+reason.
+
+Thin: every read goes through ``rits.signals.alerts`` (access and audit), every write
+through its services."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rits.plans import selectors as plan_selectors
+from rits.plans import services as plan_services
+from rits.plans.forms import AgreementForm
+from rits.plans.models import AgreementKind
+from rits.signals import alerts, rules
+from rits.signals.alerts import AlertLine
+
+STATUS_LABELS = {
+    "active": gettext_lazy("To do"),
+    "open": gettext_lazy("Open"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "acted_on": gettext_lazy("Acted on"),
+    "dismissed": gettext_lazy("Dismissed"),
+    "all": gettext_lazy("All"),
+}
+
+
+class AlertAgreementForm(AgreementForm):
+    """The plan's agreement form, with a note on what the alert led to."""
+
+    note = forms.CharField(
+        label=gettext_lazy("Note on the alert"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept with the alert, e.g. what was agreed with the family."),
+    )
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why does this alert need no action?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
+        help_text=gettext_lazy("e.g. 'The arrears have been paid; the landlord confirmed it.'"),
+    )
+    back = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The service checks it, with its own message; not "optional" either.
+        self.fields["reason"].conditionally_required = True
+
+
+def _status(request) -> str:
+    status = request.GET.get("status", "active")
+    return status if status in alerts.STATUS_FILTERS else "active"
+
+
+def _render_inbox(request, inbox, *, view: str):
+    return render(
+        request,
+        "signals/inbox.html",
+        {
+            "inbox": inbox,
+            "view": view,
+            "statuses": [(value, STATUS_LABELS[value]) for value in alerts.STATUS_FILTERS],
+            "back": view,
+        },
+    )
+
+
+@login_required
+@require_GET
+def inbox(request):
+    box = alerts.my_inbox(user=request.user, status=_status(request))
+    return _render_inbox(request, box, view="mine")
+
+
+@login_required
+@require_GET
+def team_inbox(request):
+    box = alerts.team_inbox(user=request.user, status=_status(request))
+    return _render_inbox(request, box, view="team")
+
+
+def _back_url(back: str | None) -> str:
+    return reverse("signals:inbox-team" if back == "team" else "signals:inbox")
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_POST
+def acknowledge(request, alert_id: int):
+    try:
+        alerts.acknowledge_alert(user=request.user, alert_id=alert_id)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The alert has been acknowledged."))
+    return redirect(f"{_back_url(request.POST.get('back'))}#alert-{alert_id}")
+
+
+def _changeable(request, alert_id: int) -> AlertLine:
+    line = alerts.alert_for_user(user=request.user, alert_id=alert_id)
+    if not line.can_change:
+        raise PermissionDenied(_("This alert is closed, or you can only read it."))
+    return line
+
+
+def suggested_action(line: AlertLine) -> str:
+    """What the agreement could say, from the signals behind the alert."""
+    arrears = [s for s in line.signals if s.signal_type in rules.ARREARS]
+    if arrears:
+        what = ", ".join(
+            _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
+            for s in arrears
+        )
+        return _("Look at the payment arrears with the family and arrange debt help: %(what)s.") % {
+            "what": what
+        }
+    return _("Follow up the alert: %(title)s.") % {"title": line.title}
+
+
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def act(request, alert_id: int):
+    line = _changeable(request, alert_id)
+    editing = plan_selectors.plan_for_forms(user=request.user, family_id=line.family.pk)
+    grant = editing.grant
+    owners = plan_services.agreement_owner_choices(grant.family)
+    me = f"professional:{grant.professional.pk}"
+    rule = rules.rule_for(line.alert.rule)
+    today = timezone.localdate()
+    form = AlertAgreementForm(
+        request.POST if request.method == "POST" else None,
+        revision=editing.plan.revision,
+        initial={
+            "action": suggested_action(line),
+            "kind": AgreementKind.ARRANGE,
+            "owner": me if any(key == me for _group, key, _name in owners) else "",
+            "due_date": max(line.due_date, today),
+            "domains": [d for d in (rule.domains if rule else ()) if d in grant.domains][:1],
+        },
+        owners=owners,
+        domains=grant.domains,
+        goals=editing.goals,
+    )
+    back = request.POST.get("back") or request.GET.get("back") or "mine"
+    conflict = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            alerts.act_on_alert(
+                user=request.user,
+                alert_id=alert_id,
+                revision=d["revision"],
+                data=plan_services.AgreementData(
+                    action=d["action"],
+                    owner=d["owner"],
+                    due_date=d["due_date"],
+                    domains=d["domains"],
+                    kind=d["kind"],
+                    goal_id=d["goal"],
+                ),
+                note=d["note"],
+            )
+        except plan_services.PlanConflict as exc:
+            conflict = exc.messages[0]
+            fresh = plan_selectors.plan_for_forms(user=request.user, family_id=line.family.pk)
+            form.set_revision(fresh.plan.revision)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The agreement has been added to the plan and the alert is acted on.")
+            )
+            return redirect(_back_url(back))
+    return render(
+        request,
+        "signals/alert_act.html",
+        {
+            "line": line,
+            "form": form,
+            "conflict": conflict,
+            "back": back,
+            "cancel_url": _back_url(back),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dismiss(request, alert_id: int):
+    line = _changeable(request, alert_id)
+    form = DismissForm(
+        request.POST if request.method == "POST" else None,
+        initial={"back": request.GET.get("back", "mine")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            alerts.dismiss_alert(
+                user=request.user, alert_id=alert_id, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The alert has been dismissed."))
+            return redirect(_back_url(form.cleaned_data["back"]))
+    back = form["back"].value()
+    return render(
+        request,
+        "signals/alert_dismiss.html",
+        {"line": line, "form": form, "cancel_url": _back_url(back)},
+    )

@@ -1,0 +1,79 @@
+"""The upload page for a signal source's staff, and the delivery's progress.
+
+The same path as the API and ``import_signals``: the file is stored as it came, then
+processed in the background; the progress page polls (htmx) until it is done."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from rits.access.rules import professional_for
+from rits.audit.services import Actor
+from rits.signals import selectors, services
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File with signals"),
+        help_text=gettext_lazy(
+            "A CSV file (comma or semicolon, UTF-8) or a JSON array, in the format of the "
+            "signal format description. Rows that are wrong are reported; the good rows are "
+            "taken in."
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    professional = professional_for(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > services.max_upload_bytes():
+            form.add_error("file", services.too_large_reason())
+        else:
+            try:
+                batch = services.receive_batch(
+                    source=professional.organisation,
+                    content=upload.chunks(),
+                    file_name=upload.name,
+                    fmt=_format_of(upload.name),
+                    user=request.user,
+                    actor=Actor.for_user(request.user),
+                )
+            except services.DeliveryRefused as exc:
+                form.add_error("file", exc.reason)
+            else:
+                return redirect("signals:batch", batch_id=batch.pk)
+    return render(
+        request,
+        "signals/upload.html",
+        {
+            "form": form,
+            "organisation": professional.organisation,
+            "batches": selectors.recent_batches(user=request.user),
+        },
+    )
+
+
+def _format_of(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered.endswith(".json"):
+        return "json"
+    if lowered.endswith((".csv", ".txt")):
+        return "csv"
+    return None
+
+
+@login_required
+@require_GET
+def batch(request, batch_id: int):
+    progress = selectors.batch_for_staff(user=request.user, batch_id=batch_id)
+    total, problems = selectors.batch_report(batch=progress.batch, limit=200)
+    context = {"p": progress, "batch": progress.batch, "problems": problems, "total": total}
+    if request.htmx:
+        return render(request, "signals/_batch_progress.html", context)
+    return render(request, "signals/batch.html", context)
