@@ -6,8 +6,9 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEMO_FAMILIES ?= 500
 BENCH_FAMILIES ?= 100000
+BENCH_SIGNALS ?= 1000000
 
-.PHONY: demo test lint install serve bench-web schema messages
+.PHONY: demo test lint install serve bench-web bench-signals schema messages
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -38,3 +39,6 @@ schema: install
 
 bench-web: install
 	$(PY) bench/web.py --families $(BENCH_FAMILIES)
+
+bench-signals: install
+	$(PY) bench/signals.py --signals $(BENCH_SIGNALS) --families $(BENCH_FAMILIES)
