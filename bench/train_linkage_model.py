@@ -27,6 +27,11 @@ The model is a Splink (Fellegi–Sunter) settings document. Its parts and where 
 
 Run it again after changing a comparison, or against a larger or real region to refresh
 the u probabilities; commit the JSON it writes. Linking reads the JSON only.
+
+``--conditions-only`` writes the comparison levels' SQL into the committed model and keeps
+its probabilities, without a database: for a change that makes a level faster without
+changing which pairs it holds (as the cheap tests in front of ``damerau_levenshtein``), so
+that the scores stay exactly as they were.
 """
 
 from __future__ import annotations
@@ -72,13 +77,30 @@ def comparisons():
                 "agree: the same",
                 0.90,
             ),
-            level(cll.DamerauLevenshteinLevel("surname", 1), "close: one typo", 0.05),
-            # A double name and one of its parts ("Jansen-de Vries", "Jansen").
+            # Damerau-Levenshtein at most 1, asked only when the lengths differ by at most
+            # one and the first or last letter is the same (true of every pair one edit
+            # apart): the distance is the costliest comparison of a million pairs.
+            level(
+                cll.CustomLevel(
+                    "abs(length(surname_l) - length(surname_r)) <= 1 and "
+                    "(left(surname_l, 1) = left(surname_r, 1) "
+                    "or right(surname_l, 1) = right(surname_r, 1) "
+                    "or least(length(surname_l), length(surname_r)) <= 2) and "
+                    "damerau_levenshtein(surname_l, surname_r) <= 1",
+                    base_dialect_str="duckdb",
+                ),
+                "close: one typo",
+                0.05,
+            ),
+            # A double name and one of its parts ("Jansen-de Vries", "Jansen"); each
+            # split only when the one name occurs in the other at all.
             level(
                 cll.CustomLevel(
                     "(length(surname_l) >= 3 and length(surname_r) >= 3) and "
-                    "(list_contains(str_split(surname_l, ' '), surname_r) "
-                    "or list_contains(str_split(surname_r, ' '), surname_l))",
+                    "((contains(surname_l, surname_r) "
+                    "and list_contains(str_split(surname_l, ' '), surname_r)) "
+                    "or (contains(surname_r, surname_l) "
+                    "and list_contains(str_split(surname_r, ' '), surname_l)))",
                     base_dialect_str="duckdb",
                 ),
                 "close: one is part of the other",
@@ -112,11 +134,14 @@ def comparisons():
                 0.03,
                 u_min=1e-3,
             ),
-            # One source has all given names, the other the first (or the one in use).
+            # One source has all given names, the other the first (or the one in use);
+            # split only when the one name occurs in the others at all.
             level(
                 cll.CustomLevel(
-                    "list_contains(str_split(given_l, ' '), given_first_r) "
-                    "or list_contains(str_split(given_r, ' '), given_first_l)",
+                    "(contains(given_l, given_first_r) "
+                    "and list_contains(str_split(given_l, ' '), given_first_r)) "
+                    "or (contains(given_r, given_first_l) "
+                    "and list_contains(str_split(given_r, ' '), given_first_l))",
                     base_dialect_str="duckdb",
                 ),
                 "close: one of the names",
@@ -144,15 +169,20 @@ def comparisons():
         comparison_levels=[
             cll.NullLevel("birth_date"),
             level(cll.ExactMatchLevel("birth_date"), "agree: the same", 0.954),
+            # One typo (Damerau-Levenshtein at most 1, asked only when two of year, month
+            # and day agree, as they do when YYYY-MM-DD strings are one edit apart), or
+            # day and month swapped.
             level(
-                cll.Or(
-                    cll.DamerauLevenshteinLevel("birth_date", 1),
-                    cll.CustomLevel(
-                        "substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) "
-                        "and substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) "
-                        "and substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)",
-                        base_dialect_str="duckdb",
-                    ),
+                cll.CustomLevel(
+                    "((substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) and "
+                    "(substr(birth_date_l, 6, 2) = substr(birth_date_r, 6, 2) or "
+                    "substr(birth_date_l, 9, 2) = substr(birth_date_r, 9, 2)) or "
+                    "substr(birth_date_l, 6, 5) = substr(birth_date_r, 6, 5)) and "
+                    "damerau_levenshtein(birth_date_l, birth_date_r) <= 1) or "
+                    "(substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) and "
+                    "substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) and "
+                    "substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2))",
+                    base_dialect_str="duckdb",
                 ),
                 "close: one typo, or day and month swapped",
                 0.045,
@@ -196,13 +226,13 @@ def blocking_rules():
     ]
 
 
-def population() -> list[dict]:
-    """One row per known person (at the address of their first family)."""
+def population() -> list[tuple]:
+    """One row per known person (at the address of their first family), as linking reads
+    members (``rits.signals.linking.candidate_rows``)."""
     import django
 
     django.setup()
     from rits.families.models import Membership
-    from rits.signals.linking import record
 
     rows, seen = [], set()
     for pk, person_id, surname, prefix, given, born, postcode, number, suffix in (
@@ -223,28 +253,18 @@ def population() -> list[dict]:
         if person_id in seen:
             continue
         seen.add(person_id)
-        rows.append(
-            record(
-                unique_id=pk,
-                surname=surname,
-                prefix=prefix,
-                given_names=given,
-                birth_date=born,
-                postcode=postcode,
-                house_number=number,
-                house_number_suffix=suffix,
-            )
-        )
+        rows.append((pk, surname, prefix, given, born, postcode, number, suffix))
     return rows
 
 
-def train(rows: list[dict], *, pairs: float, seed: int) -> dict:
-    import pyarrow as pa
+def train(rows: list[tuple], *, pairs: float, seed: int) -> dict:
     from splink import DuckDBAPI, Linker, SettingsCreator
 
+    from rits.signals.linking import load_rows
+
     db = DuckDBAPI()
-    db.duckdb_con.register("people_arrow", pa.Table.from_pylist(rows))
-    db.duckdb_con.execute("CREATE TABLE people AS SELECT * FROM people_arrow")
+    # Normalised exactly as linking compares them.
+    load_rows(db.duckdb_con, "people", rows)
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons(),
@@ -279,6 +299,34 @@ def train(rows: list[dict], *, pairs: float, seed: int) -> dict:
     return model
 
 
+def rewrite_conditions(path: Path) -> None:
+    """Give the levels of the model at ``path`` the SQL of ``comparisons()`` (matched by
+    comparison and label); their m and u probabilities stay."""
+    from splink import SettingsCreator
+
+    model = json.loads(path.read_text(encoding="utf-8"))
+    fresh = (
+        SettingsCreator(
+            link_type="link_only",
+            comparisons=comparisons(),
+            blocking_rules_to_generate_predictions=blocking_rules(),
+        )
+        .get_settings("duckdb")
+        .as_dict()
+    )
+    conditions = {
+        (c["output_column_name"], lvl.get("label_for_charts", "")): lvl["sql_condition"]
+        for c in fresh["comparisons"]
+        for lvl in c["comparison_levels"]
+    }
+    for comparison in model["comparisons"]:
+        for lvl in comparison["comparison_levels"]:
+            key = (comparison["output_column_name"], lvl.get("label_for_charts", ""))
+            lvl["sql_condition"] = conditions[key]
+    path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    print(f"level conditions written to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=float, default=2e7, help="random pairs for u")
@@ -286,7 +334,15 @@ def main() -> None:
     parser.add_argument(
         "--out", default=str(ROOT / "src" / "rits" / "signals" / "linkage_model.json")
     )
+    parser.add_argument(
+        "--conditions-only",
+        action="store_true",
+        help="only write the levels' SQL into the model at --out, keeping its probabilities",
+    )
     args = parser.parse_args()
+    if args.conditions_only:
+        rewrite_conditions(Path(args.out))
+        return
     rows = population()
     if len(rows) < 10_000:
         sys.exit(f"only {len(rows)} people: build a region first (manage.py build_demo)")

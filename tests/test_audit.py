@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from rits.audit.models import AuditEvent
-from rits.audit.services import Actor, log_event, verify_chains
+from rits.audit.services import Actor, AuditEntry, log_event, log_events, verify_chains
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,29 @@ def test_events_spread_over_chains(db, settings):
         log_event(action="view", actor=actor, object_type="x", family_id=family_id)
     assert set(AuditEvent.objects.values_list("chain", flat=True)) == {0, 1, 2, 3}
     assert verify_chains()[1] == []
+
+
+def test_events_logged_in_bulk_chain_like_single_ones(db, settings, django_assert_max_num_queries):
+    settings.AUDIT_CHAINS = 4
+    actor = Actor.system("test")
+    for family_id in range(4):  # every chain has its head already
+        log_event(action="view", actor=actor, object_type="x", family_id=family_id)
+    entries = [
+        AuditEntry(action="create", object_type="signal.alert", object_id=i, family_id=i % 6)
+        for i in range(40)
+    ]
+    # One lock, one head update per chain and one insert: not one round per event.
+    with django_assert_max_num_queries(4 * 3 + 2):
+        assert log_events(actor=actor, entries=entries) == 40
+    log_event(action="view", actor=actor, object_type="x", family_id=1)
+    assert AuditEvent.objects.filter(object_type="signal.alert").count() == 40
+    assert set(
+        AuditEvent.objects.filter(object_type="signal.alert", family_id=5).values_list(
+            "object_id", flat=True
+        )
+    ) == {"5", "11", "17", "23", "29", "35"}
+    assert verify_chains() == (45, [])
+    assert log_events(actor=actor, entries=[]) == 0
 
 
 def _without_append_only_guard(sql: str, params: list) -> None:

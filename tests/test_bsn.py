@@ -20,10 +20,21 @@ from tests import factories
         ("12345678", False),
         ("12345678a", False),
         ("1234567890", False),
+        # Digits other than 0-9 (superscript two) are refused, not a crash in int().
+        ("12345678\u00b2", False),
     ],
 )
 def test_eleven_proof(bsn, valid):
     assert is_valid_bsn(bsn) is valid
+
+
+def test_pseudonym_is_the_keyed_hmac(settings):
+    import hashlib
+    import hmac
+
+    settings.BSN_PSEUDONYM_KEY = "test-key"
+    expected = hmac.new(b"test-key", b"123456782", hashlib.sha256).hexdigest()
+    assert pseudonymise_bsn("123456782") == expected
 
 
 def test_normalise_restores_a_leading_zero_lost_in_a_spreadsheet():

@@ -3,6 +3,8 @@
 import hashlib
 import json
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +121,68 @@ def log_event(
         event = AuditEvent.objects.create(hash=digest, **values)
         AuditChain.objects.filter(pk=chain_id).update(last_seq=values["seq"], last_hash=digest)
     return event
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event for :func:`log_events` (the arguments of :func:`log_event` but the
+    actor)."""
+
+    action: AuditAction | str
+    object_type: str
+    object_id: str | int = ""
+    family_id: int | None = None
+    person_ids: Sequence[int] = ()
+    ground: str = ""
+    detail: dict[str, Any] | None = None
+
+
+def log_events(*, actor: Actor, entries: Sequence[AuditEntry]) -> int:
+    """Append many events of one actor at once, each exactly as :func:`log_event` would
+    (so that, e.g., every alert the rules raise shows in its family's access log), with
+    one lock and one insert per chain instead of per event. Chains are locked in
+    ascending order, so that two bulk writers never wait for each other in a circle.
+    Returns the number of events written."""
+    if not entries:
+        return 0
+    chains = max(settings.AUDIT_CHAINS, 1)
+    now = timezone.now()
+    by_chain: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        family_id = entry.family_id
+        chain_id = family_id % chains if family_id is not None else secrets.randbelow(chains)
+        by_chain[chain_id].append(
+            {
+                "chain": chain_id,
+                "occurred_at": now,
+                "action": str(entry.action),
+                "object_type": entry.object_type,
+                "object_id": str(entry.object_id),
+                "family_id": family_id,
+                "person_ids": sorted(int(p) for p in entry.person_ids),
+                "user_id": actor.user_id,
+                "user_display": actor.display[:300],
+                "organisation_id": actor.organisation_id,
+                "organisation_name": actor.organisation_name[:300],
+                "role": actor.role,
+                "ground": entry.ground,
+                "detail": entry.detail or {},
+            }
+        )
+    events = []
+    with transaction.atomic():
+        for chain_id in sorted(by_chain):
+            head = _locked_head(chain_id)
+            seq, prev_hash = head.last_seq, head.last_hash
+            for values in by_chain[chain_id]:
+                seq += 1
+                values["seq"] = seq
+                values["prev_hash"] = prev_hash
+                prev_hash = event_hash(values)
+                events.append(AuditEvent(hash=prev_hash, **values))
+            AuditChain.objects.filter(pk=chain_id).update(last_seq=seq, last_hash=prev_hash)
+        AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
 
 
 @dataclass

@@ -12,7 +12,8 @@ from django.conf import settings
 
 def is_valid_bsn(value: str) -> bool:
     """The 11-proef: 9 digits d1..d9 with 9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11."""
-    if len(value) != 9 or not value.isdigit() or value == "000000000":
+    # isascii: str.isdigit() is also true for digits such as "²" that int() refuses.
+    if len(value) != 9 or not (value.isascii() and value.isdigit()) or value == "000000000":
         return False
     digits = [int(c) for c in value]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
@@ -50,4 +51,6 @@ def rotate_token(token: str) -> str:
 
 
 def pseudonymise_bsn(bsn: str) -> str:
-    return hmac.new(settings.BSN_PSEUDONYM_KEY.encode(), bsn.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot form, about twice as fast as hmac.new (intake runs this
+    # for every signal with a BSN).
+    return hmac.digest(settings.BSN_PSEUDONYM_KEY.encode(), bsn.encode(), hashlib.sha256).hex()

@@ -1,10 +1,14 @@
 """Alerts: what the rules raise, and what people do with them.
 
-Services (every write): ``raise_alert`` (by the rules), ``acknowledge_alert``,
-``act_on_alert`` (an agreement in the family's plan, or a decision), ``dismiss_alert``
-(with a reason), ``escalate_overdue_alerts`` (to the team lead), and the concern match
-(``record_concern_match``, ``record_in_touch``). Each writes an audit event, and a
-timeline event on the family when an alert is raised or changes status.
+Services (every write): ``raise_alerts`` (by the rules, a chunk's alerts at once;
+``raise_alert`` for one), ``acknowledge_alert``, ``act_on_alert`` (an agreement in the
+family's plan, or a decision), ``dismiss_alert`` (with a reason),
+``escalate_overdue_alerts`` (to the team lead), and the concern match
+(``record_concern_matches``, ``record_in_touch``). Each writes an audit event, and a
+timeline event on the family when an alert is raised or changes status. The system's
+writes (raising, escalating, concern matches) come in chunks of thousands: one audit
+event per chunk and kind of change, listing ids (alerts, families, signals), never a
+name.
 
 Selectors (every read): the coordinator's inbox (``my_inbox``), the team's
 (``team_inbox``) and one alert (``alert_for_user``), each through ``rits.access`` and
@@ -19,14 +23,16 @@ date and who it is assigned to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -40,8 +46,8 @@ from rits.access.rules import (
     professional_for,
 )
 from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
-from rits.families.models import Family
+from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.families.models import Family, FamilyEvent
 from rits.families.services import record_event
 from rits.organisations.models import Organisation, Professional, ProfessionalRole, Team
 from rits.plans import selectors as plan_selectors
@@ -91,6 +97,311 @@ def _timeline(alert: Alert, family: Family, description: str, *, kind: str, user
 
 
 # --- raising ------------------------------------------------------------------------------
+#
+# The rules raise a chunk's alerts (thousands) at once: every step below is one statement
+# for the whole chunk, never one per alert, and ``raise_alert`` is the same path for one.
+
+# A bulk insert that collides with alerts another worker raised at the same moment is
+# retried with those joined instead; colliding again and again is no race but a bug.
+CREATE_ATTEMPTS = 3
+
+
+def insert_rows(
+    model, columns: dict[str, list | object], *, ignore_conflicts: bool = False
+) -> list[int | None]:
+    """Insert rows given column by column in one statement: a field's attribute name →
+    a list of one value per row, or one value (not a list) for every row, as the
+    database stores them (ids, text, dates). Fields not given get their defaults
+    (``auto_now``: now). Returns the new ids in order; with ``ignore_conflicts``
+    nothing, and a row that conflicts with one that exists is left out.
+
+    On PostgreSQL one ``INSERT … SELECT … FROM UNNEST`` with one array per column: a
+    model instance per row (``bulk_create``) costs several times what the database
+    spends on the row, and the rules insert thousands per chunk. Elsewhere
+    ``bulk_create``."""
+    lists = {name: v for name, v in columns.items() if isinstance(v, list)}
+    counts = {len(v) for v in lists.values()}
+    if len(counts) > 1:
+        raise ValueError("Every column needs a value for every row.")
+    count = counts.pop() if counts else 0
+    if not count:
+        return []
+    if connection.vendor != "postgresql":
+        objects = [
+            model(**{name: v[i] if name in lists else v for name, v in columns.items()})
+            for i in range(count)
+        ]
+        model.objects.bulk_create(objects, ignore_conflicts=ignore_conflicts)
+        return [] if ignore_conflicts else [o.pk for o in objects]
+    meta = model._meta
+    fields = {f.attname: f for f in meta.concrete_fields}
+    if unknown := set(columns) - set(fields):
+        raise ValueError(f"Not fields of {meta.label}: {sorted(unknown)}")
+    now = timezone.now()
+    values = {name: v for name, v in columns.items() if name not in lists}
+    for name, f in fields.items():
+        if name in columns or f.primary_key:
+            continue
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        values[name] = now if auto else f.get_db_prep_save(f.get_default(), connection)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(fields[name].column) for name in [*values, *lists])
+    selected = ", ".join([*(f"%s::{fields[name].db_type(connection)}" for name in values), "u.*"])
+    arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in lists)
+    # Names and types from the model's own metadata; every value is a parameter.
+    sql = f"""INSERT INTO {quote(meta.db_table)} ({names})
+        SELECT {selected} FROM UNNEST({arrays}) AS u"""  # noqa: S608
+    params = [*values.values(), *(rules.pg_array(v) for v in lists.values())]
+    with connection.cursor() as cursor:
+        if ignore_conflicts:
+            cursor.execute(f"{sql} ON CONFLICT DO NOTHING", params)
+            return []
+        cursor.execute(f"{sql} RETURNING {quote(meta.pk.column)}", params)
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+@dataclass
+class AlertDraft:
+    """An alert a rule concluded, to be raised (or joined) by ``raise_alerts``."""
+
+    rule: str
+    family_id: int
+    key: str
+    reason_nl: str
+    reason_en: str
+    due_date: date
+    signal_ids: Sequence[int] = ()
+    person_id: int | None = None
+    assigned_to_id: int | None = None
+    team_id: int | None = None
+
+    @property
+    def identity(self) -> tuple[str, int, str]:
+        return self.rule, self.family_id, self.key
+
+
+@dataclass
+class ConcernMatchDraft:
+    """A concern match the rule found, to be recorded (or joined) by
+    ``record_concern_matches``. ``organisations``: each with ``pk`` and ``name``."""
+
+    family_id: int
+    key: str
+    organisations: Sequence
+    signal_ids: Sequence[int] = ()
+
+    @property
+    def identity(self) -> tuple[int, str]:
+        return self.family_id, self.key
+
+
+def _merged_alerts(drafts: Iterable[AlertDraft]) -> dict[tuple[str, int, str], AlertDraft]:
+    # One alert per rule, family and key: drafts of the same alert become one, as if
+    # raised one after the other (their signals together, the earliest due date).
+    merged: dict[tuple[str, int, str], AlertDraft] = {}
+    for draft in drafts:
+        seen = merged.get(draft.identity)
+        if seen is None:
+            merged[draft.identity] = replace(draft, signal_ids=sorted(set(draft.signal_ids)))
+        else:
+            merged[draft.identity] = replace(
+                seen,
+                signal_ids=sorted({*seen.signal_ids, *draft.signal_ids}),
+                due_date=min(seen.due_date, draft.due_date),
+            )
+    return merged
+
+
+def _locked_alerts(merged: dict) -> dict[tuple[str, int, str], tuple[int, str, date]]:
+    """The alerts of ``merged`` that exist: (id, status, due date), locked until the
+    transaction ends (in id order, so that two workers never wait on each other)."""
+    rows = (
+        Alert.objects.select_for_update()
+        .filter(
+            rules.among("family_id", {family_id for _r, family_id, _k in merged}),
+            rules.among("key", {key for _r, _f, key in merged}),
+            rule__in={rule for rule, _f, _k in merged},
+        )
+        .order_by("pk")
+        .values_list("pk", "rule", "family_id", "key", "status", "due_date")
+    )
+    return {
+        (rule, family_id, key): (pk, status, due)
+        for pk, rule, family_id, key, status, due in rows
+        if (rule, family_id, key) in merged
+    }
+
+
+def _create_once(model, merged: dict, locked: Callable, columns: Callable, fields: tuple):
+    """Insert the rows of ``merged`` (drafts by identity: the values of ``fields``) that
+    do not exist yet. Returns the existing ones (as ``locked`` reads them) and the new
+    ones as (draft, id). A row inserted meanwhile by another worker (a unique
+    constraint) is read as existing on the next attempt."""
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        existing = locked(merged)
+        new = [draft for identity, draft in merged.items() if identity not in existing]
+        try:
+            with transaction.atomic():
+                ids = insert_rows(model, columns(new))
+        except IntegrityError:
+            if attempt == CREATE_ATTEMPTS:
+                raise
+            continue
+        if None in ids:
+            # A database that does not return the ids of a bulk insert: ask.
+            found = {
+                tuple(values): pk
+                for pk, *values in model.objects.filter(
+                    *[rules.among(name, {getattr(d, name) for d in new}) for name in fields]
+                ).values_list("pk", *fields)
+            }
+            ids = [found[draft.identity] for draft in new]
+        return existing, list(zip(new, ids, strict=True))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _alert_columns(drafts: list[AlertDraft]) -> dict[str, list]:
+    return {
+        "rule": [d.rule for d in drafts],
+        "key": [d.key for d in drafts],
+        "family_id": [d.family_id for d in drafts],
+        "person_id": [d.person_id for d in drafts],
+        "reason_nl": [d.reason_nl[:500] for d in drafts],
+        "reason_en": [d.reason_en[:500] for d in drafts],
+        "due_date": [d.due_date for d in drafts],
+        "assigned_to_id": [d.assigned_to_id for d in drafts],
+        "team_id": [d.team_id for d in drafts],
+    }
+
+
+def _pairs(through, left: str, pairs: list[tuple[int, int]], right: str = "signal_id") -> None:
+    # Ignoring conflicts: joining twice (a rerun) adds nothing.
+    insert_rows(
+        through,
+        {left: [a for a, _b in pairs], right: [b for _a, b in pairs]},
+        ignore_conflicts=True,
+    )
+
+
+def raise_alerts(
+    drafts: Sequence[AlertDraft], *, actor: Actor | None = None
+) -> list[tuple[int, str]]:
+    """Raise the alerts of ``drafts``, each once per rule, family and key, in a constant
+    number of queries however many.
+
+    Returns per draft the alert's id and what happened: ``RAISED``; ``UPDATED`` when the
+    alert existed and more signals joined it (an open alert's due date moves forward
+    when the new finding is due sooner, e.g. a crisis); ``UNCHANGED`` when there was
+    nothing new. Each new alert gets a timeline event in the active language and in the
+    life domain of its rule; the audit log gets one event for the alerts raised and one
+    for the alerts changed (ids, rules and keys: never a name)."""
+    if not drafts:
+        return []
+    actor = actor or rules_actor()
+    merged = _merged_alerts(drafts)
+    through = Alert.signals.through
+    outcome: dict[tuple[str, int, str], tuple[int, str]] = {}
+    with transaction.atomic():
+        existing, created = _create_once(
+            Alert, merged, _locked_alerts, _alert_columns, ("rule", "family_id", "key")
+        )
+        pairs = [(pk, s) for draft, pk in created for s in draft.signal_ids]
+        for draft, pk in created:
+            outcome[draft.identity] = (pk, RAISED)
+        known = set(
+            through.objects.filter(
+                rules.among("alert_id", [pk for pk, _s, _d in existing.values()]),
+                rules.among("signal_id", {s for i in existing for s in merged[i].signal_ids}),
+            ).values_list("alert_id", "signal_id")
+            if existing
+            else ()
+        )
+        changes: list[tuple[int, int, dict]] = []
+        moved: dict[date, list[int]] = defaultdict(list)
+        for identity, (pk, status, due) in existing.items():
+            draft = merged[identity]
+            change: dict = {}
+            added = [s for s in draft.signal_ids if (pk, s) not in known]
+            if added:
+                pairs.extend((pk, s) for s in added)
+                change["signal_ids_added"] = added
+            if status == AlertStatus.OPEN and draft.due_date < due:
+                moved[draft.due_date].append(pk)
+                change["due_date"] = draft.due_date.isoformat()
+            outcome[identity] = (pk, UPDATED if change else UNCHANGED)
+            if change:
+                rule, family_id, key = identity
+                changes.append((pk, family_id, {"rule": rule, "key": key, **change}))
+        _pairs(through, "alert_id", pairs)
+        now = timezone.now()
+        for day, pks in moved.items():
+            Alert.objects.filter(rules.among("pk", pks)).update(due_date=day, updated_at=now)
+        if created:
+            _alerts_raised(created, actor, now)
+        log_events(
+            actor=actor,
+            entries=[
+                AuditEntry(
+                    action=AuditAction.UPDATE,
+                    object_type="signal.alert",
+                    object_id=pk,
+                    family_id=family_id,
+                    detail=change,
+                )
+                for pk, family_id, change in changes
+            ],
+        )
+    return [outcome[draft.identity] for draft in drafts]
+
+
+def _alerts_raised(created: list[tuple[AlertDraft, int]], actor: Actor, now: datetime) -> None:
+    titles = {rule: rules.rule_title(rule) for rule in {d.rule for d, _pk in created}}
+    template = _("Alert: %(title)s. %(reason)s")
+    # The reason in the active language, as Alert.reason chooses it.
+    english = Alert(reason_nl="nl", reason_en="en").reason == "en"
+    # In bulk rather than one by one through families.services.record_event; each event
+    # in the life domain of its rule, so only who may see that domain sees it.
+    insert_rows(
+        FamilyEvent,
+        {
+            "family_id": [d.family_id for d, _pk in created],
+            "occurred_at": now,
+            "kind": "alert_raised",
+            "description": [
+                (
+                    template
+                    % {
+                        "title": titles[d.rule],
+                        "reason": (d.reason_en if english else d.reason_nl)[:500],
+                    }
+                )[:500]
+                for d, _pk in created
+            ],
+            "domain": [_event_domain(d.rule) for d, _pk in created],
+        },
+    )
+    # One event per alert, on its family, so that the family's access log shows it.
+    log_events(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=AuditAction.CREATE,
+                object_type="signal.alert",
+                object_id=pk,
+                family_id=d.family_id,
+                person_ids=[d.person_id] if d.person_id else [],
+                detail={
+                    "rule": d.rule,
+                    "key": d.key,
+                    "signal_ids": list(d.signal_ids),
+                    "due_date": d.due_date.isoformat(),
+                    "assigned_to": d.assigned_to_id,
+                    "team": d.team_id,
+                },
+            )
+            for d, pk in created
+        ],
+    )
 
 
 def raise_alert(
@@ -107,80 +418,143 @@ def raise_alert(
     team_id: int | None = None,
     actor: Actor | None = None,
 ) -> tuple[Alert, str]:
-    """Raise the alert of ``rule`` for ``family`` under ``key``, once.
+    """Raise the alert of ``rule`` for ``family`` under ``key``, once: ``raise_alerts``
+    for one alert. Returns the alert and what happened (``RAISED``, ``UPDATED`` or
+    ``UNCHANGED``)."""
+    draft = AlertDraft(
+        rule=rule,
+        family_id=family.pk,
+        key=key,
+        reason_nl=reason_nl,
+        reason_en=reason_en,
+        due_date=due_date,
+        signal_ids=[s.pk for s in signals],
+        person_id=person_id,
+        assigned_to_id=assigned_to_id,
+        team_id=team_id,
+    )
+    [(pk, outcome)] = raise_alerts([draft], actor=actor)
+    return Alert.objects.get(pk=pk), outcome
 
-    Returns the alert and what happened: ``RAISED``; ``UPDATED`` when the alert existed
-    and more signals joined it (an open alert's due date moves forward when the new
-    finding is due sooner, e.g. a crisis); ``UNCHANGED`` when there was nothing new. The
-    timeline event is written in the active language."""
+
+def _merged_matches(
+    drafts: Iterable[ConcernMatchDraft],
+) -> dict[tuple[int, str], ConcernMatchDraft]:
+    merged: dict[tuple[int, str], ConcernMatchDraft] = {}
+    for draft in drafts:
+        seen = merged.get(draft.identity)
+        signal_ids = {*draft.signal_ids, *(seen.signal_ids if seen else ())}
+        merged[draft.identity] = replace(seen or draft, signal_ids=sorted(signal_ids))
+    return merged
+
+
+def _existing_matches(merged: dict) -> dict[tuple[int, str], int]:
+    rows = ConcernMatch.objects.filter(
+        rules.among("family_id", {family_id for family_id, _k in merged}),
+        rules.among("key", {key for _f, key in merged}),
+    ).values_list("pk", "family_id", "key")
+    return {(f, k): pk for pk, f, k in rows if (f, k) in merged}
+
+
+def _match_columns(drafts: list[ConcernMatchDraft]) -> dict[str, list]:
+    return {"family_id": [d.family_id for d in drafts], "key": [d.key for d in drafts]}
+
+
+def record_concern_matches(
+    drafts: Sequence[ConcernMatchDraft], *, actor: Actor | None = None
+) -> list[tuple[int, bool]]:
+    """Record that the organisations of each draft are concerned about young people of
+    its family (the Verwijsindex match), once per family and key, in a constant number
+    of queries however many. Each of the organisations reads the others' contact details
+    through the API and says when they have been in touch; later signals of the same
+    organisations join the match. Returns per draft the match's id and whether it is
+    new. Audited: one event for the new matches, one for the matches joined."""
+    if not drafts:
+        return []
     actor = actor or rules_actor()
-    signal_ids = sorted({s.pk for s in signals})
+    merged = _merged_matches(drafts)
+    signals_through = ConcernMatch.signals.through
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().filter(rule=rule, family=family, key=key).first()
-        if alert is None:
-            try:
-                with transaction.atomic():
-                    alert = Alert.objects.create(
-                        rule=rule,
-                        key=key,
-                        family=family,
-                        person_id=person_id,
-                        reason_nl=reason_nl[:500],
-                        reason_en=reason_en[:500],
-                        due_date=due_date,
-                        assigned_to_id=assigned_to_id,
-                        team_id=team_id,
-                    )
-            except IntegrityError:
-                # Raised by another worker at the same moment: join it.
-                alert = Alert.objects.select_for_update().get(rule=rule, family=family, key=key)
-            else:
-                alert.signals.add(*signal_ids)
-                _timeline(
-                    alert,
-                    family,
-                    _("Alert: %(title)s. %(reason)s")
-                    % {"title": rules.rule_title(rule), "reason": alert.reason},
-                    kind="alert_raised",
-                )
-                log_event(
-                    action=AuditAction.CREATE,
-                    actor=actor,
-                    object_type="signal.alert",
-                    object_id=alert.pk,
-                    family_id=family.pk,
-                    person_ids=[person_id] if person_id else [],
-                    detail={
-                        "rule": rule,
-                        "key": key,
-                        "signal_ids": signal_ids,
-                        "due_date": due_date.isoformat(),
-                        "assigned_to": assigned_to_id,
-                        "team": team_id,
-                    },
-                )
-                return alert, RAISED
-        known = set(alert.signals.values_list("pk", flat=True))
-        added = [i for i in signal_ids if i not in known]
-        detail: dict = {}
-        if added:
-            alert.signals.add(*added)
-            detail["signal_ids_added"] = added
-        if alert.status == AlertStatus.OPEN and due_date < alert.due_date:
-            alert.due_date = due_date
-            alert.save(update_fields=["due_date", "updated_at"])
-            detail["due_date"] = due_date.isoformat()
-        if not detail:
-            return alert, UNCHANGED
-        log_event(
-            action=AuditAction.UPDATE,
-            actor=actor,
-            object_type="signal.alert",
-            object_id=alert.pk,
-            family_id=family.pk,
-            detail={"rule": rule, "key": key, **detail},
+        existing, created = _create_once(
+            ConcernMatch, merged, _existing_matches, _match_columns, ("family_id", "key")
         )
-        return alert, UPDATED
+        _pairs(
+            ConcernMatch.organisations.through,
+            "concernmatch_id",
+            [(pk, o.pk) for draft, pk in created for o in draft.organisations],
+            "organisation_id",
+        )
+        pairs = [(pk, s) for draft, pk in created for s in draft.signal_ids]
+        known = set(
+            signals_through.objects.filter(
+                rules.among("concernmatch_id", existing.values()),
+                rules.among("signal_id", {s for i in existing for s in merged[i].signal_ids}),
+            ).values_list("concernmatch_id", "signal_id")
+            if existing
+            else ()
+        )
+        joined = []
+        for identity, pk in existing.items():
+            added = [s for s in merged[identity].signal_ids if (pk, s) not in known]
+            if added:
+                pairs.extend((pk, s) for s in added)
+                joined.append((pk, *identity, added))
+        _pairs(signals_through, "concernmatch_id", pairs)
+        if created:
+            _matches_recorded(created, actor)
+        log_events(
+            actor=actor,
+            entries=[
+                AuditEntry(
+                    action=AuditAction.UPDATE,
+                    object_type="signal.concern_match",
+                    object_id=pk,
+                    family_id=family_id,
+                    detail={"key": key, "signal_ids_added": added},
+                )
+                for pk, family_id, key, added in joined
+            ],
+        )
+    ids = {draft.identity: (pk, True) for draft, pk in created}
+    ids.update({identity: (pk, False) for identity, pk in existing.items()})
+    return [ids[draft.identity] for draft in drafts]
+
+
+def _matches_recorded(created: list[tuple[ConcernMatchDraft, int]], actor: Actor) -> None:
+    template = _(
+        "Concern match: %(names)s are concerned about young people of this family and have "
+        "been told who the others are."
+    )
+    insert_rows(
+        FamilyEvent,
+        {
+            "family_id": [d.family_id for d, _pk in created],
+            "occurred_at": timezone.now(),
+            "kind": "concern_match",
+            "description": [
+                (template % {"names": ", ".join(sorted(o.name for o in d.organisations))})[:500]
+                for d, _pk in created
+            ],
+            "domain": rules.ConcernMatchRule.domains[0],
+        },
+    )
+    log_events(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=AuditAction.CREATE,
+                object_type="signal.concern_match",
+                object_id=pk,
+                family_id=d.family_id,
+                detail={
+                    "key": d.key,
+                    "organisations": [o.pk for o in d.organisations],
+                    "signal_ids": list(d.signal_ids),
+                },
+            )
+            for d, pk in created
+        ],
+    )
 
 
 def record_concern_match(
@@ -191,43 +565,16 @@ def record_concern_match(
     signals: Iterable[Signal],
     actor: Actor | None = None,
 ) -> tuple[ConcernMatch, bool]:
-    """Record that ``organisations`` are concerned about young people of ``family`` (the
-    Verwijsindex match). Each of them reads the others' contact details through the API
-    and says when they have been in touch. Once per family and ``key``; later signals of
-    the same organisations join the match. Returns the match and whether it is new."""
-    actor = actor or rules_actor()
-    signal_ids = sorted({s.pk for s in signals})
-    with transaction.atomic():
-        match, created = ConcernMatch.objects.get_or_create(family=family, key=key)
-        if not created:
-            known = set(match.signals.values_list("pk", flat=True))
-            match.signals.add(*[i for i in signal_ids if i not in known])
-            return match, False
-        match.organisations.add(*organisations)
-        match.signals.add(*signal_ids)
-        record_event(
-            family=family,
-            kind="concern_match",
-            description=_(
-                "Concern match: %(names)s are concerned about young people of this family and "
-                "have been told who the others are."
-            )
-            % {"names": ", ".join(sorted(o.name for o in organisations))},
-            domain=rules.ConcernMatchRule.domains[0],
-        )
-        log_event(
-            action=AuditAction.CREATE,
-            actor=actor,
-            object_type="signal.concern_match",
-            object_id=match.pk,
-            family_id=family.pk,
-            detail={
-                "key": key,
-                "organisations": [o.pk for o in organisations],
-                "signal_ids": signal_ids,
-            },
-        )
-    return match, True
+    """Record one concern match: ``record_concern_matches`` for one. Returns the match
+    and whether it is new."""
+    draft = ConcernMatchDraft(
+        family_id=family.pk,
+        key=key,
+        organisations=list(organisations),
+        signal_ids=[s.pk for s in signals],
+    )
+    [(pk, created)] = record_concern_matches([draft], actor=actor)
+    return ConcernMatch.objects.get(pk=pk), created
 
 
 # --- acknowledge, act on, dismiss -------------------------------------------------------------
@@ -402,7 +749,7 @@ def dismiss_alert(*, user, alert_id: int, reason: str) -> Alert:
 
 # --- escalation ---------------------------------------------------------------------------
 
-ESCALATE_PER_CHUNK = 200
+ESCALATE_PER_CHUNK = 2000
 
 
 def escalate_overdue_alerts(*, today: date | None = None) -> int:
@@ -423,53 +770,78 @@ def escalate_overdue_alerts(*, today: date | None = None) -> int:
     ):
         after = ids[-1]
         with transaction.atomic():
-            alerts = list(
-                Alert.objects.select_for_update(of=("self",))
-                .filter(pk__in=ids, status=AlertStatus.OPEN, escalated_at__isnull=True)
-                .select_related("family", "assigned_to")
-            )
-            team_ids = {
-                a.team_id or (a.assigned_to.team_id if a.assigned_to else None) for a in alerts
-            }
-            leads: dict[int, list[int]] = {}
-            for team_id, pk in Professional.objects.filter(
-                team_id__in=[t for t in team_ids if t], role=ProfessionalRole.TEAM_LEAD
-            ).values_list("team_id", "pk"):
-                leads.setdefault(team_id, []).append(pk)
-            now = timezone.now()
-            for alert in alerts:
-                alert.team_id = alert.team_id or (
-                    alert.assigned_to.team_id if alert.assigned_to else None
-                )
-                alert.escalated_at = now
-                alert.save(update_fields=["team", "escalated_at", "updated_at"])
-                with translation_of_region():
-                    _timeline(
-                        alert,
-                        alert.family,
-                        _("Alert escalated to the team lead: %(title)s (due %(date)s)")
-                        % {
-                            "title": rules.rule_title(alert.rule),
-                            "date": alert.due_date.strftime("%d-%m-%Y"),
-                        },
-                        kind="alert_escalated",
-                    )
-                log_event(
-                    action=AuditAction.UPDATE,
-                    actor=actor,
-                    object_type="signal.alert",
-                    object_id=alert.pk,
-                    family_id=alert.family_id,
-                    detail={
-                        "rule": alert.rule,
-                        "escalated": True,
-                        "due_date": alert.due_date.isoformat(),
-                        "team": alert.team_id,
-                        "team_leads": leads.get(alert.team_id, []),
-                    },
-                )
-                escalated += 1
+            escalated += _escalate(ids, actor)
     return escalated
+
+
+def _escalate(ids: list[int], actor: Actor) -> int:
+    """One chunk of overdue alerts, in a constant number of queries."""
+    rows = list(
+        Alert.objects.select_for_update()
+        .filter(rules.among("pk", ids), status=AlertStatus.OPEN, escalated_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "rule", "family_id", "due_date", "team_id", "assigned_to_id")
+    )
+    if not rows:
+        return 0
+    assignee_teams = dict(
+        Professional.objects.filter(rules.among("pk", {r[5] for r in rows if r[5]})).values_list(
+            "pk", "team_id"
+        )
+    )
+    # An alert without a team goes to the team of whom it is assigned to.
+    teams = {pk: team_id or assignee_teams.get(assigned) for pk, *_r, team_id, assigned in rows}
+    leads: dict[int, list[int]] = defaultdict(list)
+    for team_id, pk in (
+        Professional.objects.filter(
+            team_id__in={t for t in teams.values() if t}, role=ProfessionalRole.TEAM_LEAD
+        )
+        .order_by("pk")
+        .values_list("team_id", "pk")
+    ):
+        leads[team_id].append(pk)
+    now = timezone.now()
+    assignee_team = Professional.objects.filter(pk=OuterRef("assigned_to_id")).values("team_id")
+    Alert.objects.filter(rules.among("pk", teams)).update(
+        team_id=Coalesce(F("team_id"), Subquery(assignee_team[:1])),
+        escalated_at=now,
+        updated_at=now,
+    )
+    titles = {rule: rules.rule_title(rule) for rule in {r[1] for r in rows}}
+    with translation_of_region():
+        FamilyEvent.objects.bulk_create(
+            FamilyEvent(
+                family_id=family_id,
+                occurred_at=now,
+                kind="alert_escalated",
+                description=(
+                    _("Alert escalated to the team lead: %(title)s (due %(date)s)")
+                    % {"title": titles[rule], "date": due.strftime("%d-%m-%Y")}
+                )[:500],
+                domain=_event_domain(rule),
+            )
+            for _pk, rule, family_id, due, *_r in rows
+        )
+    log_events(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=AuditAction.UPDATE,
+                object_type="signal.alert",
+                object_id=pk,
+                family_id=family_id,
+                detail={
+                    "escalated": True,
+                    "rule": rule,
+                    "due_date": due.isoformat(),
+                    "team": teams[pk],
+                    "team_leads": leads.get(teams[pk], []),
+                },
+            )
+            for pk, rule, family_id, due, *_r in rows
+        ],
+    )
+    return len(rows)
 
 
 def translation_of_region():

@@ -184,16 +184,27 @@ class SignalBatchProblem(models.Model):
 class Signal(models.Model):
     """One signal about one person, as the source delivered it.
 
-    The BSN is stored only encrypted, next to its keyed pseudonym (which later stages
-    match on); a source may deliver several signals about one person, so the pseudonym
-    is not unique here."""
+    Of the BSN only its keyed pseudonym is kept (data minimisation): later stages match
+    on the pseudonym and nothing ever needs the number itself, so it is not stored, not
+    even encrypted. A source may deliver several signals about one person, so the
+    pseudonym is not unique here."""
 
-    source = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="signals")
+    # No single-column indexes on source and batch: the unique (source, reference) and the
+    # (batch, batch_line) indexes below serve those lookups, and every index costs time on
+    # each of the millions of rows intake writes.
+    source = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signals", db_index=False
+    )
     reference = models.CharField(
         _("reference"), max_length=100, help_text=_("The source's own unique id.")
     )
     batch = models.ForeignKey(
-        SignalBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="signals"
+        SignalBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signals",
+        db_index=False,
     )
     # The line of the batch this signal came from (for JSON: the position in the array).
     batch_line = models.PositiveBigIntegerField(null=True, blank=True)
@@ -208,10 +219,8 @@ class Signal(models.Model):
         default=False,
         help_text=_("Eviction, cut-off or loss of insurance is threatened."),
     )
-    bsn_encrypted = models.TextField(blank=True, editable=False)
-    bsn_pseudonym = models.CharField(
-        max_length=64, null=True, blank=True, db_index=True, editable=False
-    )
+    # Not indexed: linking looks up persons by pseudonym, never signals.
+    bsn_pseudonym = models.CharField(max_length=64, null=True, blank=True, editable=False)
     surname = models.CharField(_("surname"), max_length=200, blank=True)
     prefix = models.CharField(_("prefix"), max_length=20, blank=True)
     given_names = models.CharField(_("given names"), max_length=200, blank=True)
@@ -233,7 +242,7 @@ class Signal(models.Model):
     # A risk registration past its term (two years) is archived, not shown: it is kept
     # (five years) only to be found again when a new registration about the same young
     # person comes in (see ``retention``).
-    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -246,6 +255,12 @@ class Signal(models.Model):
             # The next stage picks up what is waiting for it.
             models.Index(fields=["status", "received_at"], name="signal_status_received"),
             models.Index(fields=["batch", "batch_line"], name="signal_batch_line"),
+            # Retention finds archived risk registrations; the rest is never in it.
+            models.Index(
+                fields=["archived_at"],
+                name="signal_archived",
+                condition=models.Q(archived_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -89,6 +90,9 @@ _DIGITS = re.compile(r"[0-9]+")
 # exactly three digits groups thousands, one followed by one or two digits is decimal.
 _AMOUNT_DUTCH = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
 _AMOUNT_ENGLISH = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+# Digits with one or two decimals after a point or a comma, no thousands: read alike by
+# both patterns above.
+_AMOUNT_PLAIN = re.compile(r"[0-9]{1,10}(?:[.,][0-9]{1,2})?")
 _SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,39}")
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -228,10 +232,10 @@ def _cut_overlong(unfinished: str) -> str:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):
     """One row as read: its line and its cells by column name (a JSON object's values
-    may be numbers, booleans or null)."""
+    may be numbers, booleans or null). A named tuple: one is made per row, and that is
+    several times cheaper than a frozen dataclass."""
 
     line: int
     cells: Mapping[str, Any]
@@ -336,8 +340,14 @@ def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
         if number == shape.header_line:
             break
     header = shape.header
+    width = len(header)
+    delimiter = shape.delimiter
+    # Columns that are not part of the format were warned about and are left out here.
+    positions = [i for i, name in enumerate(header) if name in COLUMNS]
+    names = [header[i] for i in positions]
+    every_column = len(positions) == width
     for number, line in numbered:
-        if not line.strip():
+        if not line or line.isspace():
             continue
         if len(line) > MAX_LINE_CHARS:
             yield Problem(
@@ -349,29 +359,42 @@ def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
         if "\x00" in line:
             yield Problem(number, None, _("This line contains control characters."))
             continue
-        try:
-            cells = next(csv.reader([line], delimiter=shape.delimiter, strict=True))
-        except csv.Error:
-            yield Problem(
-                number,
-                None,
-                _(
-                    "The quotes in this line do not match. Put a cell in double quotes, "
-                    'write a quote inside it as two quotes (""), and keep a cell on one line.'
-                ),
-            )
-            continue
-        if not any(c.strip() for c in cells):
-            continue  # a line of only separators, as spreadsheets leave behind
-        if len(cells) != len(header):
+        if '"' in line or "\r" in line:
+            # Quotes (and a carriage return, which csv treats as a line end) need the
+            # csv module; a line without either splits exactly as it would split it.
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter, strict=True))
+            except csv.Error:
+                yield Problem(
+                    number,
+                    None,
+                    _(
+                        "The quotes in this line do not match. Put a cell in double quotes, "
+                        'write a quote inside it as two quotes (""), and keep a cell on one '
+                        "line."
+                    ),
+                )
+                continue
+            if not any(c.strip() for c in cells):
+                continue  # a line of only separators, as spreadsheets leave behind
+        else:
+            cells = line.split(delimiter)
+            # Only separators (and white space) left: a line spreadsheets leave behind.
+            if not cells[0] or cells[0].isspace():
+                rest = line.replace(delimiter, "")
+                if not rest or rest.isspace():
+                    continue
+        if len(cells) != width:
             yield Problem(
                 number,
                 None,
                 _("This line has %(found)d cells where the header has %(expected)d.")
-                % {"found": len(cells), "expected": len(header)},
+                % {"found": len(cells), "expected": width},
             )
             continue
-        yield RawRow(number, {n: c for n, c in zip(header, cells, strict=True) if n in COLUMNS})
+        if not every_column:
+            cells = [cells[i] for i in positions]
+        yield RawRow(number, dict(zip(names, cells, strict=True)))
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -537,10 +560,9 @@ class _Invalid(Exception):
     """A value that cannot be used; the message is the reason (never the value)."""
 
 
-@dataclass
-class SignalData:
-    """A checked row. ``bsn`` is the plain number, only until it is encrypted and
-    pseudonymised when the signal is stored."""
+class SignalData(NamedTuple):
+    """A checked row. ``bsn`` is the plain number, only until it is pseudonymised when
+    the signal is stored. A named tuple: one is made per row, cheaply."""
 
     line: int
     reference: str
@@ -566,11 +588,28 @@ def parse_date(raw: str) -> date | None:
     """``YYYY-MM-DD`` or ``DD-MM-YYYY``; empty is None."""
     if not raw:
         return None
-    iso = _ISO_DATE.fullmatch(raw)
+    if len(raw) == 10:
+        # The usual shapes first, through the C parser, which takes only ASCII digits in
+        # exactly this layout; anything it refuses gets the full check for its reason.
+        if raw[4] == "-" and raw[7] == "-":
+            iso = raw
+        elif raw[2] == "-" and raw[5] == "-":
+            iso = f"{raw[6:]}-{raw[3:5]}-{raw[:2]}"
+        else:
+            iso = ""
+        if iso:
+            try:
+                value = date.fromisoformat(iso)
+            except ValueError:
+                pass
+            else:
+                if value >= EARLIEST_DATE:
+                    return value
+    iso_match = _ISO_DATE.fullmatch(raw)
     dutch = _DUTCH_DATE.fullmatch(raw)
     try:
-        if iso:
-            value = date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if iso_match:
+            value = date(int(iso_match[1]), int(iso_match[2]), int(iso_match[3]))
         elif dutch:
             value = date(int(dutch[3]), int(dutch[2]), int(dutch[1]))
         else:
@@ -587,6 +626,9 @@ def parse_date(raw: str) -> date | None:
 def parse_amount(raw: Any) -> Decimal | None:
     """Euros: ``1234.56``, ``1.234,56``, ``1234,56``, ``1,234.56`` or a JSON number; at
     most two decimals, never negative; empty is None."""
+    if raw.__class__ is str and _AMOUNT_PLAIN.fullmatch(raw):
+        # The usual notation; at most ten digits before the separator: never too large.
+        return Decimal(raw.replace(",", ".")).quantize(_CENT)
     if isinstance(raw, bool):
         raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
     if isinstance(raw, int | float):
@@ -612,11 +654,16 @@ def parse_amount(raw: Any) -> Decimal | None:
             raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
     if value < 0:
         raise _Invalid(_("An amount cannot be negative."))
-    if value != value.quantize(Decimal("0.01")):
+    try:
+        cents = value.quantize(_CENT)
+    except InvalidOperation:
+        # More digits than a Decimal holds (28): far above the largest amount.
+        raise _Invalid(_("This amount is too large.")) from None
+    if value != cents:
         raise _Invalid(_("An amount has at most two decimals."))
     if value > MAX_AMOUNT:
         raise _Invalid(_("This amount is too large."))
-    return value.quantize(Decimal("0.01"))
+    return cents
 
 
 def parse_bool(raw: Any) -> bool:
@@ -654,7 +701,8 @@ def parse_postcode(raw: str) -> str:
 def parse_house_number(raw: str) -> int | None:
     if not raw:
         return None
-    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) < 100000:
+    # ASCII digits only, as [0-9]+ (str.isdigit alone also takes e.g. "²").
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 100000:
         raise _Invalid(
             _("A house number is a whole number; put letters and additions in house_number_suffix.")
         )
@@ -663,7 +711,7 @@ def parse_house_number(raw: str) -> int | None:
 
 def parse_risk_code(raw: str) -> str:
     value = raw.lower()
-    if value and value not in RISK_CODES:
+    if value and value not in _RISK_CODES:
         raise _Invalid(_("A risk category is one letter from a to l."))
     return value
 
@@ -671,86 +719,23 @@ def parse_risk_code(raw: str) -> str:
 def parse_bsn(raw: str) -> str:
     if not raw:
         return ""
-    bsn = normalise_bsn(raw)
-    if not is_valid_bsn(bsn):
+    # Nine ASCII digits need no normalising (the usual case).
+    bsn = raw if len(raw) == 9 and raw.isascii() and raw.isdigit() else normalise_bsn(raw)
+    # Only ASCII digits: is_valid_bsn cannot read digits such as "²", and a BSN written
+    # in other digits would get another pseudonym than the same number in 0-9.
+    if not bsn.isascii() or not is_valid_bsn(bsn):
         raise _Invalid(_("This is not a valid BSN (it fails the 11-proef)."))
     return bsn
 
 
 def looks_like_bsn(value: str) -> bool:
     """Nine digits that pass the 11-proef: never repeated in a report."""
-    return is_valid_bsn(normalise_bsn(value)) if value.isdigit() else False
-
-
-class _Cells:
-    """Reads the cells of one row, collecting a reason per field instead of stopping."""
-
-    def __init__(self, cells: Mapping[str, Any]) -> None:
-        self.cells = cells
-        self.problems: list[tuple[str | None, str]] = []
-
-    def fail(self, name: str | None, reason: str) -> None:
-        self.problems.append((name, reason))
-
-    def has_problem(self, name: str) -> bool:
-        return any(n == name for n, _reason in self.problems)
-
-    def raw(self, name: str) -> str:
-        value = self.cells.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            # Only crisis takes a boolean; anywhere else it is a mistake in the sender.
-            return "true" if value else "false"
-        if isinstance(value, int | float):
-            return str(value)
-        if not isinstance(value, str):
-            self.fail(name, _("This must be text, a number or empty."))
-            return ""
-        return value.strip()
-
-    def text(self, name: str, *, required: bool = False, multiline: bool = False) -> str:
-        value = self.raw(name)
-        if self.has_problem(name):
-            return ""
-        if multiline:
-            value = value.replace("\r\n", "\n")
-        controls = _CONTROL_EXCEPT_NEWLINE if multiline else _CONTROL_CHARACTERS
-        if controls.search(value):
-            self.fail(name, _("Remove the control characters (such as tabs) from this field."))
-            return ""
-        max_length = MAX_LENGTHS.get(name, 100)
-        if required and not value:
-            self.fail(name, _("This field is required."))
-        elif len(value) > max_length:
-            self.fail(
-                name,
-                _("At most %(max)d characters (this one has %(length)d).")
-                % {"max": max_length, "length": len(value)},
-            )
-            return ""
-        return value
-
-    def parse(self, name: str, parser: Callable[[str], Any], *, required: bool = False) -> Any:
-        raw = self.text(name, required=required)
-        if self.has_problem(name):
-            return None
-        try:
-            return parser(raw)
-        except _Invalid as exc:
-            self.fail(name, str(exc))
-            return None
-
-    def parse_value(self, name: str, parser: Callable[[Any], Any]) -> Any:
-        """Like ``parse``, but hands a JSON number or boolean to the parser as it is."""
-        value = self.cells.get(name)
-        if isinstance(value, bool | int | float):
-            try:
-                return parser(value)
-            except _Invalid as exc:
-                self.fail(name, str(exc))
-                return None
-        return self.parse(name, parser)
+    if not value.isdecimal():
+        return False
+    if not value.isascii():
+        # Digits of another script (e.g. Arabic-Indic) can still write a BSN.
+        value = str(int(value)).zfill(len(value))
+    return is_valid_bsn(normalise_bsn(value))
 
 
 def reportable_reference(value: Any) -> str:
@@ -768,72 +753,258 @@ def reportable_reference(value: Any) -> str:
     return text
 
 
-def parse_signal(row: RawRow, *, today: date) -> tuple[SignalData | None, list[Problem]]:
-    """Check one row. Returns the data, or None with every problem found (one per field)."""
-    cells = _Cells(row.cells)
-    reference = cells.text("reference", required=True)
-    signal_type = cells.parse("signal_type", parse_signal_type, required=True)
-    signal_date = cells.parse("signal_date", parse_date, required=True)
-    since = cells.parse("since", parse_date)
-    amount = cells.parse_value("amount_eur", parse_amount)
-    crisis = cells.parse_value("crisis", parse_bool)
-    bsn = cells.parse("bsn", parse_bsn)
-    surname = cells.text("surname")
-    prefix = cells.text("prefix")
-    given_names = cells.text("given_names")
-    birth_date = cells.parse("birth_date", parse_date)
-    postcode = cells.parse("postcode", parse_postcode)
-    house_number = cells.parse("house_number", parse_house_number)
-    suffix = cells.text("house_number_suffix")
-    city = cells.text("city")
-    risk_code = cells.parse("risk_code", parse_risk_code)
-    note = cells.text("note", multiline=True)
+# Per column of the format, in its order: the most characters a cell may have.
+_COMMON_LIMIT = 100
+_LIMITS = tuple(MAX_LENGTHS.get(name, _COMMON_LIMIT) for name in COLUMNS)
+_SHORT_LIMITS = tuple((i, limit) for i, limit in enumerate(_LIMITS) if limit < _COMMON_LIMIT)
+_NO_CELLS = ("",) * len(COLUMNS)
+_REQUIRED = frozenset(REQUIRED_COLUMNS)
+_required = operator.itemgetter(*(COLUMNS.index(name) for name in REQUIRED_COLUMNS))
+# A JSON number or boolean goes to the parser as it is (not as text) in these columns.
+_TAKES_VALUES = frozenset({"amount_eur", "crisis"})
+# A multi-line cell (from JSON): a line break is text there.
+_MULTILINE = frozenset({"note"})
+_CENT = Decimal("0.01")
+_RISK_CODES = frozenset(RISK_CODES)
+# Problems about several fields together come after the problems of single fields.
+_ROW_CHECKS = len(COLUMNS)
 
-    for name, value in (("signal_date", signal_date), ("since", since), ("birth_date", birth_date)):
-        if value is not None and value > today:
-            cells.fail(name, _("This date is in the future."))
-    if since and signal_date and since > signal_date and not cells.has_problem("since"):
-        cells.fail("since", _("'since' cannot be after the signal date."))
+
+def _plain_texts(cells: Mapping[str, Any]) -> list[str] | None:
+    """Every cell of the format as stripped text, in the order of ``COLUMNS``, when they
+    all are: text without control characters, not too long, the required ones filled
+    (as good as every row). Otherwise None, and ``_checked_texts`` finds out why."""
+    values = list(map(cells.get, COLUMNS, _NO_CELLS))
+    try:
+        texts = list(map(str.strip, values))
+    except TypeError:  # a JSON number, boolean, null, object or array
+        return None
+    if not all(_required(texts)):
+        return None
+    joined = "".join(texts)
+    # isprintable() is False for every control character (and for some other
+    # characters, such as a no-break space): only then is the exact check needed.
+    if not joined.isprintable() and _CONTROL_CHARACTERS.search(joined):
+        return None
+    # A cell can only be longer than a common limit when the row is.
+    if len(joined) > _COMMON_LIMIT and any(map(operator.gt, map(len, texts), _LIMITS)):
+        return None
+    for index, limit in _SHORT_LIMITS:
+        if len(texts[index]) > limit:
+            return None
+    return texts
+
+
+def _checked_texts(cells: Mapping[str, Any], fails: list) -> list[Any]:
+    """Cell by cell, the text of each (or the JSON number or boolean where a parser takes
+    one), noting in ``fails`` why a cell cannot be used; such a cell is None."""
+    texts: list[Any] = []
+    for index, name in enumerate(COLUMNS):
+        value = cells.get(name)
+        if isinstance(value, bool | int | float) and name in _TAKES_VALUES:
+            texts.append(value)
+            continue
+        if value is None:
+            value = ""
+        elif isinstance(value, bool):
+            # Only crisis takes a boolean; anywhere else it is a mistake in the sender.
+            value = "true" if value else "false"
+        elif isinstance(value, int | float):
+            value = str(value)
+        elif isinstance(value, str):
+            value = value.strip()
+        else:
+            fails.append((index, name, _("This must be text, a number or empty.")))
+            texts.append(None)
+            continue
+        controls = _CONTROL_CHARACTERS
+        if name in _MULTILINE:
+            value = value.replace("\r\n", "\n")
+            controls = _CONTROL_EXCEPT_NEWLINE
+        if controls.search(value):
+            fails.append(
+                (index, name, _("Remove the control characters (such as tabs) from this field."))
+            )
+            texts.append(None)
+        elif not value and name in _REQUIRED:
+            fails.append((index, name, _("This field is required.")))
+            texts.append(None)
+        elif len(value) > _LIMITS[index]:
+            fails.append(
+                (
+                    index,
+                    name,
+                    _("At most %(max)d characters (this one has %(length)d).")
+                    % {"max": _LIMITS[index], "length": len(value)},
+                )
+            )
+            texts.append(None)
+        else:
+            texts.append(value)
+    return texts
+
+
+def _parsed(fails: list, index: int, parser: Callable[[Any], Any], value: Any) -> Any:
+    """``parser(value)``, or None noting why not; an empty or unusable cell is None."""
+    if value is None or value == "":
+        return None
+    try:
+        return parser(value)
+    except _Invalid as exc:
+        fails.append((index, COLUMNS[index], str(exc)))
+        return None
+
+
+def _parse_plain(t: list[str]) -> tuple:
+    """The values of a row of plain text (see ``_plain_texts``), all at once; raises
+    ``_Invalid`` at the first bad one. The parsers are those of ``_parse_cells``."""
+    return (
+        t[0],
+        parse_signal_type(t[1]),
+        parse_date(t[2]),
+        parse_date(t[3]) if t[3] else None,
+        parse_amount(t[4]) if t[4] else None,
+        parse_bool(t[5]) if t[5] else None,
+        parse_bsn(t[6]) if t[6] else None,
+        t[7],
+        t[8],
+        t[9],
+        parse_date(t[10]) if t[10] else None,
+        parse_postcode(t[11]) if t[11] else None,
+        parse_house_number(t[12]) if t[12] else None,
+        t[13],
+        t[14],
+        parse_risk_code(t[15]) if t[15] else None,
+        t[16],
+    )
+
+
+def _parse_cells(t: list[Any], fails: list) -> tuple:
+    """The values of a row cell by cell, noting every bad one in ``fails`` (then None)."""
+    return (
+        t[0],
+        _parsed(fails, 1, parse_signal_type, t[1]),
+        _parsed(fails, 2, parse_date, t[2]),
+        _parsed(fails, 3, parse_date, t[3]),
+        _parsed(fails, 4, parse_amount, t[4]),
+        _parsed(fails, 5, parse_bool, t[5]),
+        _parsed(fails, 6, parse_bsn, t[6]),
+        t[7],
+        t[8],
+        t[9],
+        _parsed(fails, 10, parse_date, t[10]),
+        _parsed(fails, 11, parse_postcode, t[11]),
+        _parsed(fails, 12, parse_house_number, t[12]),
+        t[13],
+        t[14],
+        _parsed(fails, 15, parse_risk_code, t[15]),
+        t[16],
+    )
+
+
+def _has_problem(fails: list, *names: str | None) -> bool:
+    return any(name in names for _index, name, _reason in fails)
+
+
+def parse_signal(row: RawRow, *, today: date) -> tuple[SignalData | None, list[Problem]]:
+    """Check one row. Returns the data, or None with every problem found (one per field,
+    in the order of the columns, then those about several fields together).
+
+    Runs for every row of every delivery, so it is written for speed: the cells are
+    taken as text all at once, and only a row that is not plain text everywhere is
+    looked at cell by cell. An empty cell is None from here on (empty text, no date);
+    a cell with a problem is None too, its problem noted."""
+    cells = row.cells
+    fails: list[tuple[int, str | None, str]] = []
+    texts = _plain_texts(cells)
+    values = None
+    if texts is not None:
+        try:
+            values = _parse_plain(texts)
+        except _Invalid:
+            pass  # a bad value: the cell by cell pass below names each one
+    if values is None:
+        if texts is None:
+            texts = _checked_texts(cells, fails)
+        values = _parse_cells(texts, fails)
+    (
+        reference,
+        signal_type,
+        signal_date,
+        since,
+        amount,
+        crisis,
+        bsn,
+        surname,
+        prefix,
+        given_names,
+        birth_date,
+        postcode,
+        house_number,
+        suffix,
+        city,
+        risk_code,
+        note,
+    ) = values
+
+    if signal_date is not None and signal_date > today:
+        fails.append((_ROW_CHECKS, "signal_date", _("This date is in the future.")))
+    if since is not None and since > today:
+        fails.append((_ROW_CHECKS, "since", _("This date is in the future.")))
+    if birth_date is not None and birth_date > today:
+        fails.append((_ROW_CHECKS, "birth_date", _("This date is in the future.")))
+    if since and signal_date and since > signal_date and not _has_problem(fails, "since"):
+        fails.append((_ROW_CHECKS, "since", _("'since' cannot be after the signal date.")))
     if signal_type == SignalType.RISK_REGISTRATION and not risk_code:
-        if not cells.has_problem("risk_code"):
-            cells.fail("risk_code", _("A risk registration needs a risk category (a to l)."))
+        if not _has_problem(fails, "risk_code"):
+            fails.append(
+                (
+                    _ROW_CHECKS,
+                    "risk_code",
+                    _("A risk registration needs a risk category (a to l)."),
+                )
+            )
     elif signal_type and signal_type != SignalType.RISK_REGISTRATION and risk_code:
-        cells.fail("risk_code", _("Only a risk registration has a risk category."))
+        fails.append((_ROW_CHECKS, "risk_code", _("Only a risk registration has a risk category.")))
     identified = bsn or (surname and (birth_date or (postcode and house_number)))
-    if not identified and not any(
-        cells.has_problem(n) for n in ("bsn", "surname", "birth_date", "postcode", "house_number")
+    if not identified and not _has_problem(
+        fails, "bsn", "surname", "birth_date", "postcode", "house_number"
     ):
-        cells.fail(
-            None,
-            _(
-                "Say whom the signal is about: a bsn, or a surname with a birth_date or "
-                "with a postcode and house_number."
-            ),
+        fails.append(
+            (
+                _ROW_CHECKS,
+                None,
+                _(
+                    "Say whom the signal is about: a bsn, or a surname with a birth_date or "
+                    "with a postcode and house_number."
+                ),
+            )
         )
 
-    if cells.problems:
-        shown = reportable_reference(row.cells.get("reference"))
-        return None, [Problem(row.line, name, reason, shown) for name, reason in cells.problems]
+    if fails:
+        fails.sort(key=operator.itemgetter(0))  # stable: one field's problems keep their order
+        shown = reportable_reference(cells.get("reference"))
+        return None, [Problem(row.line, name, reason, shown) for _i, name, reason in fails]
     return (
         SignalData(
-            line=row.line,
-            reference=reference,
-            signal_type=signal_type,
-            signal_date=signal_date,
-            since=since,
-            amount_eur=amount,
-            crisis=bool(crisis),
-            bsn=bsn or "",
-            surname=surname,
-            prefix=prefix,
-            given_names=given_names,
-            birth_date=birth_date,
-            postcode=postcode or "",
-            house_number=house_number,
-            house_number_suffix=suffix,
-            city=city,
-            risk_code=risk_code or "",
-            note=note,
+            row.line,
+            reference,
+            signal_type,
+            signal_date,
+            since,
+            amount,
+            bool(crisis),
+            bsn or "",
+            surname,
+            prefix,
+            given_names,
+            birth_date,
+            postcode or "",
+            house_number,
+            suffix,
+            city,
+            risk_code or "",
+            note,
         ),
         [],
     )

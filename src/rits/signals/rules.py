@@ -12,7 +12,9 @@ Two entry points:
 
 - :func:`run_rules` evaluates the families of linked signals the rules have not seen yet
   (``Signal.rules_run_at`` empty), in chunks of one transaction each; an interrupted run
-  resumes where it stopped.
+  resumes where it stopped. A chunk is a constant number of queries however many
+  signals, families and alerts: its facts are read in bulk (``load_facts``) and its
+  alerts and concern matches written in bulk (``alerts.raise_alerts``).
 - :func:`run_daily_rules` runs the date-driven rules (turning 18) and escalates alerts
   nobody acknowledged in time.
 
@@ -23,30 +25,40 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 
 import holidays
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
-from django.utils import formats, timezone, translation
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django.dispatch import receiver
+from django.utils import formats, numberformat, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rits.families.domains import LifeDomain
-from rits.families.models import ADULT_ROLES, Family, Involvement, MemberRole, Membership
-from rits.organisations.models import OrganisationKind, Team
+from rits.families.models import (
+    ADULT_ROLES,
+    Family,
+    Involvement,
+    MemberRole,
+    Membership,
+    Person,
+)
+from rits.organisations.models import Organisation, OrganisationKind, Team
 from rits.plans.models import Agreement, AgreementStatus
 from rits.signals.models import Alert, AlertStatus, Signal, SignalLink, SignalType
 
-# Signals per transaction: small enough to keep locks short, large enough that loading
-# the families' facts in bulk pays off.
-SIGNALS_PER_CHUNK = 500
-FAMILIES_PER_CHUNK = 500
+# Signals per transaction: small enough to keep locks short (a chunk takes well under a
+# second), large enough that every query and insert, one per chunk, pays off.
+SIGNALS_PER_CHUNK = 2000
+FAMILIES_PER_CHUNK = 2000
 
 ARREARS = frozenset(
     {
@@ -126,10 +138,13 @@ def _date(day: date | None) -> str:
 class Member:
     person_id: int
     role: str
-    birth_date: date | None
-    given_names: str
-    prefix: str
-    surname: str
+    # The person's details: for the new signals only read for the people a finding is
+    # about (``_name_people``), the date-driven rules read them for everyone.
+    birth_date: date | None = None
+    given_names: str = ""
+    prefix: str = ""
+    surname: str = ""
+    with_details: bool = True
 
     @property
     def name(self) -> str:
@@ -139,10 +154,37 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Source:
+    """The organisation that sent a signal, as the rules name it."""
+
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SignalFact:
+    """A signal as the rules read it: what, when, how much and from whom (never a BSN or
+    a name). Plain values rather than model instances: a chunk reads thousands."""
+
+    pk: int
+    source: Source
+    signal_type: str
+    signal_date: date
+    since: date | None
+    amount_eur: Decimal | None
+    crisis: bool
+    archived_at: datetime | None
+
+    @property
+    def source_id(self) -> int:
+        return self.source.pk
+
+
+@dataclass(frozen=True)
 class LinkedSignal:
     """A signal as linked to a family: through ``person_id``, or the household (None)."""
 
-    signal: Signal
+    signal: SignalFact
     person_id: int | None
 
     @property
@@ -168,13 +210,20 @@ class FamilyFacts:
     """Everything the rules look at for one family, loaded in bulk for a chunk of
     families (see ``load_facts``)."""
 
-    family: Family
+    family_id: int
     today: date
     members: dict[int, Member] = field(default_factory=dict)
+    # The family's signals the rules need: the new ones, and the earlier ones a pattern
+    # of a new one needs (the missed visits and school absences of the same child).
     signals: list[LinkedSignal] = field(default_factory=list)
     agreements: list[AgreementFact] = field(default_factory=list)
+    # Who coordinates the family (and their team), and its municipality (for the
+    # neighbourhood team): read only for the families it matters for, see
+    # ``_load_coordinators``.
+    coordinator_known: bool = False
     coordinator_id: int | None = None
     coordinator_team_id: int | None = None
+    municipality_id: int | None = None
     # Per rule: the open or acknowledged alerts (key, person) and every alert's key.
     unresolved: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
     keys: dict[str, set[str]] = field(default_factory=dict)
@@ -183,8 +232,10 @@ class FamilyFacts:
     # The signals this run looks at for the first time (or was asked to look at again).
     new_signal_ids: frozenset[int] = frozenset()
     # Concern signals about the family's young people and those with the same parent in
-    # another family (only loaded for families without a coordinator).
+    # another family (only loaded for families without a coordinator, when a new one is
+    # among them), and which of them are linked to this family itself.
     concern_links: list[LinkedSignal] = field(default_factory=list)
+    own_concern_ids: set[int] = field(default_factory=set)
 
     @property
     def youths(self) -> list[Member]:
@@ -229,23 +280,15 @@ class Finding:
 
     rule: Rule
     key: str
-    signals: list[Signal]
+    signals: list[SignalFact]
     # One plain sentence in the active language; rendered in Dutch and in English.
     reason: Callable[[], str]
     person_id: int | None = None
     crisis: bool = False
     # The concern match only: every organisation concerned, and all signals behind it
     # (also those about a young person with the same parent in another family).
-    organisations: list = field(default_factory=list)
-    match_signals: list[Signal] = field(default_factory=list)
-
-    def reasons(self) -> tuple[str, str]:
-        """The reason in Dutch and in English, each at most 500 characters."""
-        rendered = []
-        for language in ("nl", "en"):
-            with translation.override(language):
-                rendered.append(str(self.reason())[:500])
-        return rendered[0], rendered[1]
+    organisations: list[Source] = field(default_factory=list)
+    match_signals: list[SignalFact] = field(default_factory=list)
 
 
 class Rule:
@@ -272,21 +315,65 @@ class Rule:
         return f"<Rule {self.code}>"
 
 
-def _type_label(signal: Signal) -> str:
-    label = str(SignalType(signal.signal_type).label)
-    return label[:1].lower() + label[1:]
+@dataclass(frozen=True)
+class _Phrases:
+    """The words ``describe_signal`` puts together, in one language: looked up once per
+    language rather than a few times per signal (a chunk describes thousands)."""
+
+    types: dict[str, str]
+    amount: str
+    since: str
+    reported: str
+    both: str
+    decimal_separator: str
+    grouping: int
+    thousand_separator: str
 
 
-def describe_signal(signal: Signal) -> str:
+@lru_cache(maxsize=16)
+def _phrases_in(language: str) -> _Phrases:
+    with translation.override(language):
+        return _Phrases(
+            types={t.value: str(t.label)[:1].lower() + str(t.label)[1:] for t in SignalType},
+            amount=_("%(what)s of € %(amount)s"),
+            since=_("%(what)s since %(date)s"),
+            reported=_("%(what)s, reported by %(source)s on %(date)s"),
+            both=_("%(first)s and %(last)s"),
+            decimal_separator=formats.get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+            grouping=formats.get_format("NUMBER_GROUPING", language, use_l10n=True),
+            thousand_separator=formats.get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+        )
+
+
+@receiver(setting_changed)
+def _forget_phrases(**kwargs) -> None:
+    # Translations and formats follow the settings (in tests).
+    _phrases_in.cache_clear()
+
+
+def _phrases() -> _Phrases:
+    return _phrases_in(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def describe_signal(signal: SignalFact | Signal) -> str:
     """One signal in a few words, e.g. "rent arrears of € 1,234.56 since 01-12-2025,
     reported by Woonstichting X on 02-03-2026" (never a BSN or a name)."""
-    text = _type_label(signal)
+    phrases = _phrases()
+    text = phrases.types[signal.signal_type]
     if signal.amount_eur is not None:
-        amount = formats.number_format(signal.amount_eur, 2, use_l10n=True, force_grouping=True)
-        text = _("%(what)s of € %(amount)s") % {"what": text, "amount": amount}
+        amount = numberformat.format(
+            signal.amount_eur,
+            phrases.decimal_separator,
+            2,
+            phrases.grouping,
+            phrases.thousand_separator,
+            force_grouping=True,
+            use_l10n=True,
+        )
+        text = phrases.amount % {"what": text, "amount": amount}
     if signal.since:
-        text = _("%(what)s since %(date)s") % {"what": text, "date": _date(signal.since)}
-    return _("%(what)s, reported by %(source)s on %(date)s") % {
+        text = phrases.since % {"what": text, "date": _date(signal.since)}
+    return phrases.reported % {
         "what": text,
         "source": signal.source.name,
         "date": _date(signal.signal_date),
@@ -296,10 +383,10 @@ def describe_signal(signal: Signal) -> str:
 def _and(parts: list[str]) -> str:
     if len(parts) < 2:
         return "".join(parts)
-    return _("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
+    return _phrases().both % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
 
 
-def _unique(links: Iterable[LinkedSignal]) -> list[Signal]:
+def _unique(links: Iterable[LinkedSignal]) -> list[SignalFact]:
     by_id = {link.id: link.signal for link in links}
     return [by_id[i] for i in sorted(by_id)]
 
@@ -361,7 +448,7 @@ class ConcernMatchRule(Rule):
         if len(sources) < 2:
             return
         organisations = [sources[i] for i in sorted(sources)]
-        own = {link.id for link in facts.signals}
+        own = facts.own_concern_ids
         about = {link.person_id for link in facts.concern_links}
         key = "orgs:" + ",".join(str(o.pk) for o in organisations)
 
@@ -481,14 +568,13 @@ class MissedVisitAndSchoolAbsence(Rule):
                 or f"person:{person_id}:signal:{newest}"
             )
             visit, absence = max(pairs, key=lambda p: (max(p[0].id, p[1].id), p[0].id))
-            name = facts.member_name(person_id)
 
-            def reason(name=name, visit=visit.signal, absence=absence.signal) -> str:
+            def reason(person_id=person_id, visit=visit.signal, absence=absence.signal) -> str:
                 return _(
                     "%(name)s missed a child-health visit (%(visit)s) and was absent from "
                     "school (%(absence)s), within %(days)d days of each other."
                 ) % {
-                    "name": name,
+                    "name": facts.member_name(person_id),
                     "visit": _date(visit.signal_date),
                     "absence": _date(absence.signal_date),
                     "days": days,
@@ -570,13 +656,61 @@ def rule_title(code: str) -> str:
     return str(rule.title) if rule else code
 
 
-# --- loading the facts in bulk ---------------------------------------------------------------
+# --- reading in bulk ------------------------------------------------------------------------
 
-SIGNAL_FIELDS = (
-    "signal__id",
+
+def pg_array(values: Sequence) -> str | list:
+    """``values`` as one PostgreSQL array parameter. Ids and dates are spelled out as an
+    array literal (``'{1,2,NULL}'``): psycopg escapes each element of a list on its own,
+    which costs more than the rest of the query when a chunk sends thousands. Anything
+    else stays a list."""
+    if all(v is None or type(v) is int or type(v) is date for v in values):
+        return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+    return list(values)
+
+
+class _AnyOf(Expression):
+    """``field = ANY(%s)``: the values as one array parameter. A chunk filters on
+    thousands of ids, and ``field__in`` makes each of them a parameter of its own, which
+    costs more (in Django and psycopg) than PostgreSQL spends finding the rows."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, field: str, values: list) -> None:
+        super().__init__()
+        self.lhs = F(field)
+        self.values = values
+
+    def get_source_expressions(self) -> list:
+        return [self.lhs]
+
+    def set_source_expressions(self, expressions: list) -> None:
+        [self.lhs] = expressions
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.lhs)
+        return f"{sql} = ANY(%s)", (*params, pg_array(self.values))
+
+
+def among(field: str, values: Iterable) -> Q:
+    """A filter: ``field`` is one of ``values`` (as ``field__in``; on PostgreSQL as one
+    array parameter however many values)."""
+    values = list(values)
+    if values and connection.vendor == "postgresql":
+        return Q(_AnyOf(field, values))
+    return Q(**{f"{field}__in": values})
+
+
+# --- loading the facts in bulk ---------------------------------------------------------------
+#
+# A chunk covers thousands of families: every read below is one query for the whole
+# chunk, of plain values (no model instances), and of the signals the rules need only.
+
+VISIT_AND_ABSENCE = (SignalType.MISSED_CHILD_HEALTH_VISIT, SignalType.SCHOOL_ABSENCE)
+SIGNAL_VALUES = (
+    "signal_id",
     "signal__source_id",
-    "signal__source__id",
-    "signal__source__name",
     "signal__signal_type",
     "signal__signal_date",
     "signal__since",
@@ -586,10 +720,31 @@ SIGNAL_FIELDS = (
 )
 
 
-def _links(queryset) -> Iterator[SignalLink]:
-    return iter(
-        queryset.select_related("signal__source").only("family_id", "person_id", *SIGNAL_FIELDS)
-    )
+class _SignalReader:
+    """Signal links read as ``(family_id, person_id, SignalFact)``: each signal once
+    however many families it is linked to, its source named with one query per read."""
+
+    def __init__(self) -> None:
+        self.signals: dict[int, SignalFact] = {}
+        self.sources: dict[int, Source] = {}
+
+    def read(self, links, *fields: str) -> list[tuple]:
+        """The rows of ``links``: ``fields`` first, then the signal."""
+        rows = list(links.values_list(*fields, *SIGNAL_VALUES))
+        n = len(fields)
+        missing = {row[n + 1] for row in rows} - self.sources.keys()
+        if missing:
+            for pk, name in Organisation.objects.filter(pk__in=missing).values_list("pk", "name"):
+                self.sources[pk] = Source(pk, name)
+        result = []
+        for row in rows:
+            signal = self.signals.get(row[n])
+            if signal is None:
+                signal = self.signals[row[n]] = SignalFact(
+                    row[n], self.sources[row[n + 1]], *row[n + 2 :]
+                )
+            result.append((*row[:n], signal))
+        return result
 
 
 def load_facts(
@@ -599,109 +754,201 @@ def load_facts(
     new_signal_ids: Iterable[int] = (),
     with_signals: bool = True,
 ) -> list[FamilyFacts]:
-    """The facts of a chunk of families, in a constant number of queries."""
+    """The facts of a chunk of families, in a constant number of queries: with
+    ``with_signals``, those about the signals ``new_signal_ids`` (the rules conclude
+    nothing from earlier signals alone); without, the members' dates of birth and names
+    for the date-driven rules."""
     ids = sorted(set(family_ids))
     new_ids = frozenset(new_signal_ids)
-    facts = {
-        f.pk: FamilyFacts(family=f, today=today, new_signal_ids=new_ids)
-        for f in Family.objects.filter(pk__in=ids).only("id", "name", "municipality_id")
-    }
-    for row in Membership.objects.filter(family_id__in=ids).values(
-        "family_id",
-        "person_id",
-        "role",
-        "person__birth_date",
-        "person__given_names",
-        "person__prefix",
-        "person__surname",
-    ):
-        facts[row["family_id"]].members[row["person_id"]] = Member(
-            row["person_id"],
-            row["role"],
-            row["person__birth_date"],
-            row["person__given_names"],
-            row["person__prefix"],
-            row["person__surname"],
+    facts = {pk: FamilyFacts(family_id=pk, today=today) for pk in ids}
+    members = Membership.objects.filter(among("family_id", ids))
+    if with_signals:
+        # Roles only: reading every member's person row costs more than the rest of the
+        # facts together, and only the few people a finding names need it.
+        for family_id, person_id, role in members.values_list("family_id", "person_id", "role"):
+            facts[family_id].members[person_id] = Member(person_id, role, with_details=False)
+    else:
+        for family_id, person_id, *member in members.values_list(
+            "family_id",
+            "person_id",
+            "role",
+            "person__birth_date",
+            "person__given_names",
+            "person__prefix",
+            "person__surname",
+        ):
+            facts[family_id].members[person_id] = Member(person_id, *member)
+    for pk, family_id, domains, status, updated_at, owner in Agreement.objects.filter(
+        among("plan__family_id", ids)
+    ).values_list("id", "plan__family_id", "domains", "status", "updated_at", "owner_person_id"):
+        facts[family_id].agreements.append(
+            AgreementFact(pk, tuple(domains or ()), status, timezone.localdate(updated_at), owner)
         )
-    for row in Agreement.objects.filter(plan__family_id__in=ids).values(
-        "id", "plan__family_id", "domains", "status", "updated_at", "owner_person_id"
-    ):
-        facts[row["plan__family_id"]].agreements.append(
-            AgreementFact(
-                row["id"],
-                tuple(row["domains"] or ()),
-                row["status"],
-                timezone.localdate(row["updated_at"]),
-                row["owner_person_id"],
-            )
-        )
-    for row in (
-        Involvement.objects.filter(family_id__in=ids, is_coordinator=True, start_date__lte=today)
+    for rule, family_id, key, person_id, status in Alert.objects.filter(
+        among("family_id", ids)
+    ).values_list("rule", "family_id", "key", "person_id", "status"):
+        fact = facts[family_id]
+        fact.keys.setdefault(rule, set()).add(key)
+        if status in UNRESOLVED:
+            fact.unresolved.setdefault(rule, []).append((key, person_id))
+    if with_signals and new_ids:
+        for fact in facts.values():
+            fact.new_signal_ids = new_ids
+        _load_signals(facts, new_ids)
+    return list(facts.values())
+
+
+def _load_coordinators(facts: Iterable[FamilyFacts]) -> None:
+    """Who coordinates each family of ``facts`` today (and their team), and for a family
+    without a coordinator its municipality: for the families not read yet, in two
+    queries. Most families of a chunk need neither, the rules conclude nothing there."""
+    todo = {f.family_id: f for f in facts if not f.coordinator_known}
+    if not todo:
+        return
+    today = next(iter(todo.values())).today
+    for family_id, professional_id, team_id in (
+        Involvement.objects.filter(among("family_id", todo))
+        .filter(is_coordinator=True, start_date__lte=today)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .values("family_id", "professional_id", "professional__team_id")
+        .values_list("family_id", "professional_id", "professional__team_id")
     ):
-        facts[row["family_id"]].coordinator_id = row["professional_id"]
-        facts[row["family_id"]].coordinator_team_id = row["professional__team_id"]
-    for row in Alert.objects.filter(family_id__in=ids).values(
-        "rule", "family_id", "key", "person_id", "status"
+        todo[family_id].coordinator_id = professional_id
+        todo[family_id].coordinator_team_id = team_id
+    without = [pk for pk, f in todo.items() if f.coordinator_id is None]
+    for pk, municipality_id in Family.objects.filter(among("pk", without)).values_list(
+        "pk", "municipality_id"
     ):
-        fact = facts[row["family_id"]]
-        fact.keys.setdefault(row["rule"], set()).add(row["key"])
-        if row["status"] in UNRESOLVED:
-            fact.unresolved.setdefault(row["rule"], []).append((row["key"], row["person_id"]))
-    if not with_signals:
-        return [facts[i] for i in ids if i in facts]
-    for link in _links(SignalLink.objects.filter(family_id__in=ids, signal__archived_at=None)):
-        facts[link.family_id].signals.append(LinkedSignal(link.signal, link.person_id))
-    if new_ids:
-        for rule, family_id, signal_id in Alert.signals.through.objects.filter(
-            alert__family_id__in=ids, signal_id__in=new_ids
-        ).values_list("alert__rule", "alert__family_id", "signal_id"):
+        todo[pk].municipality_id = municipality_id
+    for f in todo.values():
+        f.coordinator_known = True
+
+
+def _name_people(found: list[tuple[FamilyFacts, Finding]]) -> None:
+    """The details of the people the findings are about, where ``load_facts`` left them
+    out (one query)."""
+    wanted = {
+        finding.person_id
+        for fact, finding in found
+        if finding.person_id in fact.members and not fact.members[finding.person_id].with_details
+    }
+    if not wanted:
+        return
+    people = {
+        pk: details
+        for pk, *details in Person.objects.filter(among("pk", wanted)).values_list(
+            "pk", "birth_date", "given_names", "prefix", "surname"
+        )
+    }
+    for fact, _finding in found:
+        for person_id, member in fact.members.items():
+            if person_id in people and not member.with_details:
+                fact.members[person_id] = Member(person_id, member.role, *people[person_id])
+
+
+def _load_signals(facts: dict[int, FamilyFacts], new_ids: frozenset[int]) -> None:
+    reader = _SignalReader()
+    linked = SignalLink.objects.filter(signal__archived_at=None)
+    # Every link of the new signals, also to families outside the chunk: a concern
+    # signal about a young person counts for each family of that young person's parents.
+    new_links = reader.read(
+        linked.filter(among("signal_id", new_ids)), "family_id", "person_id", "created_at", "id"
+    )
+    rows = [row for row in new_links if row[0] in facts]
+    # The earlier missed visits and school absences of a child with a new one: the
+    # pattern rule pairs them (and nothing else needs the family's earlier signals).
+    children = {
+        (family_id, person_id)
+        for family_id, person_id, *_r, signal in rows
+        if person_id and signal.signal_type in VISIT_AND_ABSENCE
+    }
+    if children:
+        earlier = reader.read(
+            linked.filter(
+                among("family_id", {f for f, _p in children}),
+                among("person_id", {p for _f, p in children}),
+                signal__signal_type__in=VISIT_AND_ABSENCE,
+            ),
+            "family_id",
+            "person_id",
+            "created_at",
+            "id",
+        )
+        rows += [
+            row for row in earlier if (row[0], row[1]) in children and row[-1].pk not in new_ids
+        ]
+    # In the order of the family's timeline, newest first, as the links are listed.
+    rows.sort(key=lambda row: (row[2], row[3]), reverse=True)
+    for family_id, person_id, _created_at, _id, signal in rows:
+        facts[family_id].signals.append(LinkedSignal(signal, person_id))
+    for rule, family_id, signal_id in Alert.signals.through.objects.filter(
+        among("signal_id", new_ids)
+    ).values_list("alert__rule", "alert__family_id", "signal_id"):
+        if family_id in facts:
             facts[family_id].covered.setdefault(rule, set()).add(signal_id)
-    _load_concern_links([f for f in facts.values() if f.coordinator_id is None])
-    return [facts[i] for i in ids if i in facts]
+    concerned = {
+        person_id
+        for _f, person_id, *_r, signal in new_links
+        if person_id and signal.signal_type in CONCERN
+    }
+    if concerned:
+        _load_coordinators(facts.values())
+        _load_concern_links(
+            [f for f in facts.values() if f.coordinator_id is None], concerned, reader
+        )
 
 
-def _load_concern_links(facts: list[FamilyFacts]) -> None:
+def _load_concern_links(
+    facts: list[FamilyFacts], concerned: set[int], reader: _SignalReader
+) -> None:
     """For families without a coordinator: the concern signals about their young people
-    and about the young people who share a parent with them in another family."""
+    and about the young people who share a parent with them in another family, for the
+    families where ``concerned`` (the young people of new concern signals) are among
+    them (the rule needs a new concern signal)."""
     if not facts:
         return
-    parents = {
-        person_id: f.family.pk
-        for f in facts
-        for person_id, m in f.members.items()
-        if m.role in ADULT_ROLES
-    }
+    parents: dict[int, set[int]] = defaultdict(set)  # parent → our families
+    for f in facts:
+        for person_id, m in f.members.items():
+            if m.role in ADULT_ROLES:
+                parents[person_id].add(f.family_id)
     # Other families those parents are a parent in, and the young people there.
     related: dict[int, set[int]] = defaultdict(set)  # other family → our families
     for person_id, family_id in Membership.objects.filter(
-        person_id__in=list(parents), role__in=list(ADULT_ROLES)
+        among("person_id", parents), role__in=list(ADULT_ROLES)
     ).values_list("person_id", "family_id"):
-        if family_id != parents[person_id]:
-            related[family_id].add(parents[person_id])
+        related[family_id].update(parents[person_id] - {family_id})
     youths: dict[int, set[int]] = defaultdict(set)  # young person → our families
     for f in facts:
         for m in f.youths:
-            youths[m.person_id].add(f.family.pk)
+            youths[m.person_id].add(f.family_id)
+    related = {family_id: ours for family_id, ours in related.items() if ours}
     if related:
         for person_id, family_id in Membership.objects.filter(
-            family_id__in=list(related), role__in=list(YOUTH_ROLES)
+            among("family_id", related), role__in=list(YOUTH_ROLES)
         ).values_list("person_id", "family_id"):
             youths[person_id].update(related[family_id])
-    by_family = {f.family.pk: f for f in facts}
+    wanted = set().union(*(youths[p] for p in concerned if p in youths))
+    if not wanted:
+        return
+    youths = {p: ours & wanted for p, ours in youths.items() if ours & wanted}
+    by_family = {f.family_id: f for f in facts if f.family_id in wanted}
     seen: set[tuple[int, int]] = set()
-    for link in _links(
-        SignalLink.objects.filter(
-            person_id__in=list(youths), signal__signal_type__in=sorted(CONCERN)
-        )
+    for person_id, signal in reader.read(
+        SignalLink.objects.filter(among("person_id", youths), signal__signal_type__in=CONCERN),
+        "person_id",
     ):
-        for family_id in youths[link.person_id]:
-            if (family_id, link.signal_id) not in seen:
-                seen.add((family_id, link.signal_id))
-                by_family[family_id].concern_links.append(LinkedSignal(link.signal, link.person_id))
+        for family_id in youths[person_id]:
+            if (family_id, signal.pk) not in seen:
+                seen.add((family_id, signal.pk))
+                by_family[family_id].concern_links.append(LinkedSignal(signal, person_id))
+    for family_id, signal_id in SignalLink.objects.filter(
+        among("family_id", by_family),
+        among("signal_id", {s for _f, s in seen}),
+        signal__archived_at=None,
+    ).values_list("family_id", "signal_id"):
+        by_family[family_id].own_concern_ids.add(signal_id)
     # An archived risk registration only counts again next to a new registration.
-    for f in facts:
+    for f in by_family.values():
         if not any(link.signal.archived_at for link in f.concern_links):
             continue
         if not any(
@@ -751,10 +998,11 @@ class _Assignment:
         self._teams: dict[int | None, int | None] = {None: None}
 
     def load(self, facts: list[FamilyFacts]) -> None:
+        _load_coordinators(facts)
         wanted = {
-            f.family.municipality_id
+            f.municipality_id
             for f in facts
-            if f.coordinator_id is None and f.family.municipality_id not in self._teams
+            if f.coordinator_id is None and f.municipality_id not in self._teams
         }
         if not wanted:
             return
@@ -774,44 +1022,76 @@ class _Assignment:
     def __call__(self, facts: FamilyFacts) -> tuple[int | None, int | None]:
         if facts.coordinator_id is not None:
             return facts.coordinator_id, facts.coordinator_team_id
-        return None, self._teams.get(facts.family.municipality_id)
+        return None, self._teams.get(facts.municipality_id)
+
+
+def _evaluate(facts: list[FamilyFacts], rules: list[Rule]) -> list[tuple[FamilyFacts, Finding]]:
+    """What the rules conclude about each family of the chunk."""
+    return [(fact, finding) for fact in facts for rule in rules for finding in rule.findings(fact)]
+
+
+def _reasons(findings: list[Finding]) -> list[tuple[str, str]]:
+    """The reason of each finding in Dutch and in English, each at most 500 characters
+    (one switch of language for all findings, not two per finding)."""
+    rendered = []
+    for language in ("nl", "en"):
+        with translation.override(language):
+            rendered.append([str(f.reason())[:500] for f in findings])
+    return list(zip(*rendered, strict=True))
 
 
 def _apply(
     facts: list[FamilyFacts], rules: list[Rule], report: RulesReport, assign: _Assignment
 ) -> None:
+    """Evaluate the rules for ``facts`` and raise (or join) their alerts and concern
+    matches, all of the chunk at once."""
     from rits.signals import alerts  # alerts reads the rule catalogue above
 
-    assign.load(facts)
-    for fact in facts:
-        for rule in rules:
-            for finding in rule.findings(fact):
-                assigned_to_id, team_id = assign(fact)
-                if finding.organisations:
-                    _match, created = alerts.record_concern_match(
-                        family=fact.family,
-                        key=finding.key,
-                        organisations=finding.organisations,
-                        signals=finding.match_signals,
-                    )
-                    report.concern_matches += int(created)
-                reason_nl, reason_en = finding.reasons()
-                _alert, outcome = alerts.raise_alert(
-                    rule=rule.code,
-                    family=fact.family,
+    found = _evaluate(facts, rules)
+    if not found:
+        return
+    _name_people(found)
+    assign.load([fact for fact, _finding in found])
+    # A due date walks the calendar day by day: once per day and kind (crisis or not).
+    due: dict[tuple[date, bool], date] = {}
+    drafts, matches = [], []
+    for (fact, finding), (reason_nl, reason_en) in zip(
+        found, _reasons([f for _fact, f in found]), strict=True
+    ):
+        assigned_to_id, team_id = assign(fact)
+        if finding.organisations:
+            matches.append(
+                alerts.ConcernMatchDraft(
+                    family_id=fact.family_id,
                     key=finding.key,
-                    reason_nl=reason_nl,
-                    reason_en=reason_en,
-                    due_date=due_date(fact.today, crisis=finding.crisis),
-                    signals=finding.signals,
-                    person_id=finding.person_id,
-                    assigned_to_id=assigned_to_id,
-                    team_id=team_id,
+                    organisations=finding.organisations,
+                    signal_ids=[s.pk for s in finding.match_signals],
                 )
-                if outcome == alerts.RAISED:
-                    report.raised[rule.code] += 1
-                elif outcome == alerts.UPDATED:
-                    report.updated += 1
+            )
+        when = (fact.today, finding.crisis)
+        if when not in due:
+            due[when] = due_date(fact.today, crisis=finding.crisis)
+        drafts.append(
+            alerts.AlertDraft(
+                rule=finding.rule.code,
+                family_id=fact.family_id,
+                key=finding.key,
+                reason_nl=reason_nl,
+                reason_en=reason_en,
+                due_date=due[when],
+                signal_ids=[s.pk for s in finding.signals],
+                person_id=finding.person_id,
+                assigned_to_id=assigned_to_id,
+                team_id=team_id,
+            )
+        )
+    for _pk, created in alerts.record_concern_matches(matches):
+        report.concern_matches += int(created)
+    for draft, (_pk, outcome) in zip(drafts, alerts.raise_alerts(drafts), strict=True):
+        if outcome == alerts.RAISED:
+            report.raised[draft.rule] += 1
+        elif outcome == alerts.UPDATED:
+            report.updated += 1
 
 
 def _enabled(*, daily: bool) -> list[Rule]:
@@ -834,7 +1114,7 @@ def _run_chunk(signal_ids: list[int], *, today: date, rules: list[Rule], assign)
     with transaction.atomic():
         # Only linked signals: one that is not linked (yet) is left for when it is.
         claimed = (
-            Signal.objects.filter(pk__in=signal_ids)
+            Signal.objects.filter(among("pk", signal_ids))
             .filter(Exists(SignalLink.objects.filter(signal_id=OuterRef("pk"))))
             .order_by("pk")
         )
@@ -845,11 +1125,11 @@ def _run_chunk(signal_ids: list[int], *, today: date, rules: list[Rule], assign)
         if not ids:
             return report
         family_ids = set(
-            SignalLink.objects.filter(signal_id__in=ids).values_list("family_id", flat=True)
+            SignalLink.objects.filter(among("signal_id", ids)).values_list("family_id", flat=True)
         )
         facts = load_facts(family_ids, today=today, new_signal_ids=ids)
         _apply(facts, rules, report, assign)
-        Signal.objects.filter(pk__in=ids).update(rules_run_at=timezone.now())
+        Signal.objects.filter(among("pk", ids)).update(rules_run_at=timezone.now())
         report.signals = len(ids)
         report.families = len(facts)
     return report

@@ -14,18 +14,20 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
-from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
+from rits.families.bsn import pseudonymise_bsn
 from rits.organisations.models import Organisation, User
 from rits.signals import parsing
 from rits.signals.models import (
@@ -36,6 +38,7 @@ from rits.signals.models import (
     SignalBatchPart,
     SignalBatchProblem,
     SignalSourceToken,
+    SignalStatus,
 )
 from rits.signals.parsing import FileUnreadable, Problem, RawRow, SignalData
 
@@ -43,9 +46,11 @@ TOKEN_PREFIX = "rits_"
 PREFIX_LENGTH = 16  # the visible start of a key that is stored, to recognise it
 # Bytes per stored piece of a delivery; also the most of it held in memory at once.
 PART_BYTES = 4 * 1024 * 1024
-# Rows per transaction while processing: small enough to keep locks short, large enough
-# that the bulk statements pay off.
-ROWS_PER_CHUNK = 1000
+# Rows per transaction while processing: large enough that what each chunk costs besides
+# its rows (locking the batch, its counts and checkpoint, an audit event, setting up the
+# bulk statements) is shared by many rows, small enough to keep a chunk's transaction
+# short (a fraction of a second) and its memory small.
+ROWS_PER_CHUNK = 10_000
 # A key's last use is written at most this often, not on every request.
 LAST_USED_RESOLUTION_SECONDS = 300
 # Demo keys are derived from this secret, which is public on purpose: a demo key is as
@@ -247,7 +252,7 @@ def receive_batch(
             digest.update(piece)
             lines += piece.count(b"\n")
             last = piece[-1:]
-            SignalBatchPart.objects.create(batch=batch, seq=seq, data=piece)
+            _store_part(batch.pk, seq, piece)
         if size == 0:
             raise DeliveryRefused(_("The delivery is empty: there are no signals in it."))
         batch.size_bytes = size
@@ -273,6 +278,34 @@ def receive_batch(
     return batch
 
 
+def _is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@contextmanager
+def _psycopg_cursor():
+    """A plain psycopg cursor on Django's connection, in the same transaction
+    (PostgreSQL only). It sends and receives bytes as they are, where Django's cursor
+    (which binds parameters on the client) sends and reads a part as hexadecimal text:
+    twice the bytes, and most of the time it takes to store or read a delivery."""
+    import psycopg  # only with PostgreSQL
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
+def _store_part(batch_id: int, seq: int, piece: bytes) -> None:
+    if not _is_postgresql():
+        SignalBatchPart.objects.create(batch_id=batch_id, seq=seq, data=piece)
+        return
+    table = connection.ops.quote_name(SignalBatchPart._meta.db_table)
+    with _psycopg_cursor() as cursor:
+        with cursor.copy(f"COPY {table} (batch_id, seq, data) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "int4", "bytea"])
+            copy.write_row((batch_id, seq, piece))
+
+
 def batch_content(batch_id: int) -> Iterator[bytes]:
     """The raw content of a batch, one stored part at a time."""
     part_ids = list(
@@ -280,8 +313,21 @@ def batch_content(batch_id: int) -> Iterator[bytes]:
         .order_by("seq")
         .values_list("pk", flat=True)
     )
+    if not _is_postgresql():
+        for pk in part_ids:
+            yield bytes(SignalBatchPart.objects.values_list("data", flat=True).get(pk=pk))
+        return
+    table = connection.ops.quote_name(SignalBatchPart._meta.db_table)
     for pk in part_ids:
-        yield bytes(SignalBatchPart.objects.values_list("data", flat=True).get(pk=pk))
+        with _psycopg_cursor() as cursor:
+            cursor.execute(
+                f"SELECT data FROM {table} WHERE id = %s",  # noqa: S608 (the model's table)
+                [pk],
+                binary=True,
+                prepare=False,
+            )
+            (data,) = cursor.fetchone()
+        yield bytes(data)
 
 
 # --- processing ---------------------------------------------------------------------------------
@@ -293,31 +339,37 @@ class _Chunk:
     last_line: int = 0
     rows: list[SignalData] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    rejected_lines: set[int] = field(default_factory=set)
+    rejected_lines: list[int] = field(default_factory=list)
 
 
 def _chunks(rows: Iterator[RawRow | Problem], *, after: int, today: date) -> Iterator[_Chunk]:
-    chunk, count = _Chunk(), 0
+    parse_signal = parsing.parse_signal
+    chunk, count, line = _Chunk(), 0, 0
+    accepted, problems, rejected = chunk.rows, chunk.problems, chunk.rejected_lines
     for row in rows:
-        if row.line <= after:
+        line = row.line
+        if line <= after:
             continue  # counted before an interruption
         if isinstance(row, Problem):
-            chunk.problems.append(row)
-            chunk.rejected_lines.add(row.line)
+            problems.append(row)
+            rejected.append(line)
         else:
-            data, problems = parsing.parse_signal(row, today=today)
+            data, found = parse_signal(row, today=today)
             if data is None:
-                chunk.problems.extend(problems)
-                chunk.rejected_lines.add(row.line)
+                problems.extend(found)
+                rejected.append(line)
             else:
-                chunk.rows.append(data)
-        chunk.first_line = chunk.first_line or row.line
-        chunk.last_line = row.line
+                accepted.append(data)
+        if not count:
+            chunk.first_line = line
         count += 1
         if count == ROWS_PER_CHUNK:
+            chunk.last_line = line
             yield chunk
             chunk, count = _Chunk(), 0
+            accepted, problems, rejected = chunk.rows, chunk.problems, chunk.rejected_lines
     if count:
+        chunk.last_line = line
         yield chunk
 
 
@@ -328,8 +380,8 @@ def build_signal(
     batch: SignalBatch | None,
     received_at,
 ) -> Signal:
-    """The model instance for a checked row (not saved). The BSN is encrypted and
-    pseudonymised here and goes no further."""
+    """The model instance for a checked row (not saved). The BSN is pseudonymised here
+    and goes no further."""
     return Signal(
         source=source,
         reference=data.reference,
@@ -340,7 +392,6 @@ def build_signal(
         since=data.since,
         amount_eur=data.amount_eur,
         crisis=data.crisis,
-        bsn_encrypted=encrypt_bsn(data.bsn) if data.bsn else "",
         bsn_pseudonym=pseudonymise_bsn(data.bsn) if data.bsn else None,
         surname=data.surname,
         prefix=data.prefix,
@@ -356,42 +407,118 @@ def build_signal(
     )
 
 
+# The fields of a signal that come from its row, in the order of ``SignalData`` (which
+# has the line where a signal has its batch_line, and the BSN where it has the pseudonym).
+_ROW_FIELDS = ("batch_line", *SignalData._fields[1:7], "bsn_pseudonym", *SignalData._fields[8:])
+_BSN = SignalData._fields.index("bsn")
+
+
+def _row_values(data: SignalData) -> tuple:
+    """A checked row as the values of ``_ROW_FIELDS``: the BSN pseudonymised."""
+    bsn = data[_BSN]
+    return data[:_BSN] + (pseudonymise_bsn(bsn) if bsn else None,) + data[_BSN + 1 :]
+
+
+# The PostgreSQL type of each kind of row field, as a chunk is copied (in binary, which
+# PostgreSQL reads fastest; the types must then be given, and match the table's).
+_COPY_TYPES = {
+    "BigIntegerField": "int8",
+    "PositiveBigIntegerField": "int8",
+    "PositiveIntegerField": "int4",
+    "CharField": "text",
+    "TextField": "text",
+    "DateField": "date",
+    "DecimalField": "numeric",
+    "BooleanField": "bool",
+}
+
+
+@cache
+def _staging_sql() -> tuple[str, str, list[str], str]:
+    """How a chunk is written on PostgreSQL: a temporary table with the row fields,
+    COPY into it (with the types of its columns), and one INSERT from it that leaves out
+    references the source sent before and returns the ids it wrote."""
+    qn = connection.ops.quote_name
+    fields = [Signal._meta.get_field(name) for name in _ROW_FIELDS]
+    types = [_COPY_TYPES[f.get_internal_type()] for f in fields]
+    columns = ", ".join(qn(f.column) for f in fields)
+    create = "CREATE TEMPORARY TABLE rits_signal_staging ({}) ON COMMIT DROP".format(
+        ", ".join(f"{qn(f.column)} {t}" for f, t in zip(fields, types, strict=True))
+    )
+    copy = f"COPY rits_signal_staging ({columns}) FROM STDIN (FORMAT BINARY)"
+    constant = ["source", "batch", "received_at", "status"]
+    constant_columns = ", ".join(qn(Signal._meta.get_field(n).column) for n in constant)
+    # Table and column names from the model, values as parameters.
+    insert = f"""INSERT INTO {qn(Signal._meta.db_table)} ({constant_columns}, {columns})
+        SELECT %s, %s, %s, %s, {columns} FROM rits_signal_staging
+        ON CONFLICT (source_id, reference) DO NOTHING RETURNING id"""  # noqa: S608
+    return create, copy, types, insert
+
+
+def _write_signals(batch: SignalBatch, rows: list[SignalData], built: list) -> list[int]:
+    """Write the signals of new references; return the ids of those written (a
+    reference the source sent before, in any batch or on its own, is left out)."""
+    if not rows:
+        return []
+    if _is_postgresql():
+        create, copy_sql, types, insert = _staging_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(create)
+            with cursor.cursor.copy(copy_sql) as copy:
+                copy.set_types(types)
+                write_row = copy.write_row
+                for values in built:
+                    write_row(values)
+            cursor.execute(
+                insert, [batch.source_id, batch.pk, batch.received_at, SignalStatus.RECEIVED]
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            # Dropped at commit anyway; now, so that the next chunk can make it again
+            # also where chunks share a transaction (in tests).
+            cursor.execute("DROP TABLE rits_signal_staging")
+        return ids
+    Signal.objects.bulk_create(built, ignore_conflicts=True)
+    # ignore_conflicts gives no ids back (and a concurrent delivery may have won a
+    # reference in between): what was written is read back by line. Only this chunk
+    # writes this batch's signals on these lines.
+    return list(
+        Signal.objects.filter(
+            batch_id=batch.pk, batch_line__gte=rows[0].line, batch_line__lte=rows[-1].line
+        ).values_list("pk", flat=True)
+    )
+
+
 def _store_chunk(batch: SignalBatch, chunk: _Chunk, actor: Actor) -> None:
     """Write one chunk: its signals, its report lines, the counts and the checkpoint,
     all in one transaction. Rows another run has already counted are left alone."""
-    # Building signals (encrypting BSNs) takes the most time: done before the lock.
-    built = {
-        d.line: build_signal(d, source=batch.source, batch=batch, received_at=batch.received_at)
-        for d in chunk.rows
-    }
+    # Within the chunk the first line with a reference wins; the database decides
+    # about references that came in earlier (in this batch, another or one by one).
+    candidates: dict[str, SignalData] = {}
+    for data in chunk.rows:
+        candidates.setdefault(data.reference, data)
+    # Pseudonymising (or building model instances) takes time: done before the lock.
+    if _is_postgresql():
+        built = [_row_values(d) for d in candidates.values()]
+    else:
+        built = [
+            build_signal(d, source=batch.source, batch=batch, received_at=batch.received_at)
+            for d in candidates.values()
+        ]
     with transaction.atomic():
         locked = SignalBatch.objects.select_for_update().get(pk=batch.pk)
         done = locked.resume_line
         if chunk.last_line <= done:
             return  # another run got here first
-        rows = [r for r in chunk.rows if r.line > done]
-        problems = [p for p in chunk.problems if p.line > done]
-        rejected = len([line for line in chunk.rejected_lines if line > done])
-
-        # Within the chunk the first line with a reference wins; the database decides
-        # about references that came in earlier (in this batch, another or one by one).
-        candidates: dict[str, SignalData] = {}
-        for data in rows:
-            candidates.setdefault(data.reference, data)
-        existing = set(
-            Signal.objects.filter(
-                source_id=batch.source_id, reference__in=list(candidates)
-            ).values_list("reference", flat=True)
-        )
-        new = [d.line for ref, d in candidates.items() if ref not in existing]
-        Signal.objects.bulk_create([built[line] for line in new], ignore_conflicts=True)
-        # ignore_conflicts gives no ids back (and a concurrent delivery may have won a
-        # reference in between): what this chunk really wrote is read back by line.
-        written = dict(
-            Signal.objects.filter(batch_id=batch.pk, batch_line__in=new).values_list(
-                "batch_line", "pk"
-            )
-        )
+        rows, problems, rejected = chunk.rows, chunk.problems, len(chunk.rejected_lines)
+        new = list(candidates.values())
+        if done >= chunk.first_line:
+            # Part of this chunk was counted before (by a run with other chunks).
+            rows = [r for r in rows if r.line > done]
+            problems = [p for p in problems if p.line > done]
+            rejected = len([line for line in chunk.rejected_lines if line > done])
+            kept = [i for i, d in enumerate(new) if d.line > done]
+            new, built = [new[i] for i in kept], [built[i] for i in kept]
+        written = _write_signals(batch, new, built)
         accepted = len(written)
         SignalBatchProblem.objects.bulk_create(
             [
@@ -416,14 +543,16 @@ def _store_chunk(batch: SignalBatch, chunk: _Chunk, actor: Actor) -> None:
             actor=actor,
             object_type="signal_batch",
             object_id=batch.pk,
-            # Ids and counts only: never names, BSNs or other cell contents.
+            # Ids and counts only: never names, BSNs or other cell contents. The signals
+            # written are this batch's on these lines (each carries its batch and line);
+            # their ids lie in this range, which others may share.
             detail={
                 "source": batch.source_id,
                 "lines": [max(chunk.first_line, done + 1), chunk.last_line],
                 "accepted": accepted,
                 "duplicates": len(rows) - accepted,
                 "rejected": rejected,
-                "signal_ids": sorted(written.values()),
+                "signal_id_range": [min(written), max(written)] if written else [],
             },
         )
 

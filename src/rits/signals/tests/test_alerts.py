@@ -202,9 +202,12 @@ def test_an_alert_not_acknowledged_in_time_escalates_to_the_team_lead(region, al
     assert run_daily_rules(today=after_due).escalated == 1
     alert.refresh_from_db()
     assert alert.escalated_at is not None and alert.status == AlertStatus.OPEN
+    # One audit event per escalated alert, on its family: ids only.
     [event] = audit(action="update")
-    assert event.detail["escalated"] is True and event.detail["team_leads"] == [lead.pk]
-    assert event.family_id == region["family"].pk
+    assert event.detail["escalated"] is True
+    assert event.family_id == region["family"].pk and event.object_id == str(alert.pk)
+    assert event.detail["team_leads"] == [lead.pk]
+    assert event.detail["team"] == region["team"].pk
     assert FamilyEvent.objects.filter(kind="alert_escalated").exists()
     # Once.
     assert alerts.escalate_overdue_alerts(today=after_due + datetime.timedelta(days=5)) == 0

@@ -1,12 +1,14 @@
 """Linking signals to the right person and the right household (``link_signals``)."""
 
 import datetime
+import random
 
 import pytest
+from django.utils import timezone
 
 from rits.audit.models import AuditEvent
-from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
-from rits.families.models import FamilyEvent
+from rits.families.bsn import pseudonymise_bsn
+from rits.families.models import FamilyEvent, Membership
 from rits.signals import linking
 from rits.signals.models import (
     LinkMethod,
@@ -37,7 +39,6 @@ def make_signal(source, n=[0], **fields) -> Signal:  # noqa: B006 (a counter on 
         **fields,
     }
     if bsn:
-        values["bsn_encrypted"] = encrypt_bsn(bsn)
         values["bsn_pseudonym"] = pseudonymise_bsn(bsn)
     return Signal.objects.create(source=source, **values)
 
@@ -75,6 +76,13 @@ def household(
             ),
         )
     return family, adult
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshot_of_another_test():
+    # The snapshot of every member outlives a run (linking.SNAPSHOT_MAX_AGE); each test
+    # has a region of its own.
+    linking.process_matcher().forget_population()
 
 
 def links(signal) -> set[tuple]:
@@ -244,6 +252,76 @@ def test_someone_unlike_anyone_known_is_not_linked(landlord):
 
     assert links(signal) == set()
     assert status(signal) == SignalStatus.UNLINKED
+
+
+# --- precision: who else could it be -------------------------------------------------------
+
+
+def test_a_namesake_at_the_address_with_another_date_of_birth_goes_to_review(landlord):
+    # Only the father is known. The signal has his names and his address but a date of
+    # birth decades apart (a son named after him, a lodger of the same name): the model
+    # alone, counting name and address as independent evidence, would be sure enough.
+    family, father = household(
+        surname="Vries", prefix="de", given="Jan", born=datetime.date(1970, 2, 1), children=0
+    )
+    signal = make_signal(
+        landlord,
+        surname="Vries",
+        prefix="de",
+        given_names="Jan",
+        birth_date=datetime.date(1995, 7, 12),
+    )
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    review = LinkReview.objects.get(signal=signal)
+    assert (review.person_id, review.family_id) == (father.pk, family.pk)
+    assert review.match_probability >= 0.99
+    assert review.field_agreement["birth_date"] == "disagree"
+    assert status(signal) == SignalStatus.REVIEW
+
+
+def test_a_second_person_who_fits_as_well_sends_the_signal_to_review(landlord):
+    # The same names in two families: one born on exactly the delivered date, one born
+    # ten days later (a typo away). The signal's address is neither family's.
+    _first, exact = household(
+        born=datetime.date(1990, 5, 17), postcode="1011AA", number=5, children=0
+    )
+    _second, nearly = household(
+        born=datetime.date(1990, 5, 27), postcode="9711AA", number=3, children=0
+    )
+    signal = make_signal(
+        landlord, birth_date=datetime.date(1990, 5, 17), postcode="2511CC", house_number=7
+    )
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    reviews = {r.person_id: r for r in LinkReview.objects.filter(signal=signal)}
+    assert set(reviews) == {exact.pk, nearly.pk}
+    assert reviews[exact.pk].match_probability >= 0.99 > reviews[nearly.pk].match_probability
+    assert status(signal) == SignalStatus.REVIEW
+
+
+def test_a_family_member_with_other_given_names_is_no_rival(landlord):
+    # No date of birth in the signal. The child shares surname, prefix and address with
+    # the mother, and scores in the review band on that alone, but her given names
+    # differ: she is no reason to doubt that the signal is about the mother.
+    family, mother = household(surname="Vries", prefix="de", given="Selam", children=1)
+    signal = make_signal(
+        landlord, surname="Vries", prefix="de", given_names="Selam", birth_date=None
+    )
+    candidates = linking.candidate_rows([signal])
+    scored = linking.process_matcher().predict(
+        [linking.signal_row(signal)], candidates=candidates, floor=0.8
+    )
+    assert len(scored) == 2  # the mother, and her child
+
+    linking.link_signals()
+
+    assert links(signal) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert not LinkReview.objects.filter(signal=signal).exists()
 
 
 # --- the household ------------------------------------------------------------------------
@@ -488,3 +566,322 @@ def test_every_kind_of_signal_has_a_life_domain():
     from rits.signals.models import SignalType
 
     assert set(linking.SIGNAL_DOMAINS) == set(SignalType.values)
+
+
+# --- large runs ---------------------------------------------------------------------------
+
+
+def _mixed_signals(landlord, n: int, first: int) -> list[int]:
+    """``n`` times: a signal with a known BSN, one the model links, one for review and one
+    about an adult at a family's address (household); each about other people."""
+    ids = []
+    for i in range(first, first + n):
+        # Names that are not a typo of each other.
+        surname = "".join(random.Random(i).choices("bcdfghjklmnprstvwz", k=8)).title()
+        bsn = factories.valid_bsn(1000 + i)
+        household(surname=surname, given="Anna", bsn=bsn, postcode="1011AA", number=i + 1)
+        household(surname=surname, given="Piet", born=datetime.date(1980, 1, 1), children=0)
+        ids += [
+            make_signal(landlord, bsn=bsn, surname="Else").pk,
+            make_signal(landlord, surname=surname, given_names="Anna", house_number=None).pk,
+            make_signal(
+                landlord,
+                surname=surname,
+                given_names="Piet",
+                birth_date=datetime.date(1980, 1, 11),
+                postcode="9711AA",
+                house_number=3,
+            ).pk,
+            make_signal(
+                landlord,
+                surname="Lodger",
+                given_names="Kim",
+                birth_date=datetime.date(1985, 6, 1),
+                postcode="1011AA",
+                house_number=i + 1,
+            ).pk,
+        ]
+    return ids
+
+
+def test_a_large_run_takes_as_many_queries_as_a_small_one(landlord, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.AUDIT_CHAINS = 1  # the chain is made on first use: not in the count
+    linking.link_signals(signal_ids=_mixed_signals(landlord, 1, first=0))
+    small, large = _mixed_signals(landlord, 2, first=1), _mixed_signals(landlord, 30, first=3)
+
+    with CaptureQueriesContext(connection) as few:
+        linking.link_signals(signal_ids=small)
+    with CaptureQueriesContext(connection) as many:
+        report = linking.link_signals(signal_ids=large)
+
+    assert report.signals == 120 and report.chunks == 1
+    assert report.links == {
+        LinkMethod.BSN: 30,
+        LinkMethod.PROBABILISTIC: 30,
+        LinkMethod.HOUSEHOLD: 30,  # the lodger, at the family's address
+    }
+    assert report.review == 30
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("by_id", [False, True], ids=["pending", "by-id"])
+def test_a_run_is_decided_in_parts_and_written_in_chunks(landlord, monkeypatch, by_id):
+    family, mother = household()
+    signals = [make_signal(landlord) for _ in range(7)]
+    monkeypatch.setattr(linking, "DECIDE_SIZE", 3)  # parts of 3, 3 and 1 signals
+    monkeypatch.setattr(linking, "CHUNK_SIZE", 2)  # each written in chunks of 2 at most
+
+    report = linking.link_signals(signal_ids=[s.pk for s in signals] if by_id else None)
+
+    assert report.signals == 7 and report.chunks == 5
+    assert AuditEvent.objects.filter(object_type="signal_link").count() == 5
+    for signal in signals:
+        assert links(signal) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+
+
+def test_a_signal_linked_meanwhile_by_another_worker_is_not_linked_again(landlord, monkeypatch):
+    family, mother = household()
+    first, second = make_signal(landlord), make_signal(landlord)
+    decide = linking._decide
+
+    def decide_while_another_worker_links_the_first(signals, *, run):
+        decisions = decide(signals, run=run)
+        Signal.objects.filter(pk=first.pk).update(
+            status=SignalStatus.UNLINKED, linked_at=timezone.now()
+        )
+        return decisions
+
+    monkeypatch.setattr(linking, "_decide", decide_while_another_worker_links_the_first)
+
+    report = linking.link_signals()
+
+    assert report.signals == 1
+    assert links(first) == set() and status(first) == SignalStatus.UNLINKED
+    assert links(second) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+
+
+def test_a_link_that_is_already_there_is_left_as_it_is(landlord):
+    family, _mother = household()
+    signal = make_signal(landlord)
+    SignalLink.objects.create(signal=signal, family=family, method=LinkMethod.HOUSEHOLD)
+
+    linking.link_signals()
+
+    assert links(signal) == {(family.pk, None, LinkMethod.HOUSEHOLD)}
+    assert status(signal) == SignalStatus.LINKED
+
+
+def test_the_writers_fill_every_column_of_links_reviews_and_events():
+    # Links, reviews and timeline events are written without the models' save() (see
+    # linking._store_postgresql): a new column needs a place there.
+    def columns(model):
+        return {f.column for f in model._meta.concrete_fields}
+
+    assert columns(SignalLink) == {"id", "created_at", *linking.LINK_COLUMNS}
+    assert columns(LinkReview) == {
+        "id",
+        "status",
+        "created_at",
+        "decided_by_id",
+        "decided_at",
+        *linking.REVIEW_COLUMNS,
+    }
+    assert columns(FamilyEvent) == {"id", "occurred_at", "kind", "actor_id", *linking.EVENT_COLUMNS}
+
+
+def test_the_snapshot_serves_the_next_runs_until_the_population_changes(landlord, monkeypatch):
+    monkeypatch.setattr(linking, "SNAPSHOT_FROM", 1)
+    loads = []
+    load = linking.Matcher.load_population
+
+    def counted(self, *args, **kwargs):
+        loads.append(1)
+        return load(self, *args, **kwargs)
+
+    monkeypatch.setattr(linking.Matcher, "load_population", counted)
+    family, mother = household()
+
+    def link_one(**fields) -> Signal:
+        signal = make_signal(landlord, **fields)
+        linking.link_signals(signal_ids=[signal.pk])
+        return signal
+
+    link_one()
+    second = link_one()
+    assert len(loads) == 1
+    assert links(second) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+
+    # Changed in this process: a new person.
+    _other, piet = household(surname="Smit", given="Piet", postcode="1011AA", number=5)
+    third = link_one(surname="Smit", given_names="Piet", postcode="1011AA", house_number=5)
+    assert len(loads) == 2
+    assert {link[1] for link in links(third)} == {piet.pk}
+
+    # Changed by another process (no signal here): a membership more.
+    Membership.objects.bulk_create(
+        [Membership(family=family, person=factories.PersonFactory(), role="child")]
+    )
+    linking.population_changed()  # (the factory's person was saved in this process)
+    link_one()
+    assert len(loads) == 3
+
+    monkeypatch.setattr(linking, "SNAPSHOT_MAX_AGE", 0)
+    link_one()
+    assert len(loads) == 4
+
+
+# --- the model, exactly ---------------------------------------------------------------------
+
+
+def test_members_are_compared_as_record_normalises_them():
+    import duckdb
+
+    rows = [
+        (1, "Çelik-Öztürk", "", "Ayşe  Nur", datetime.date(1990, 1, 2), "3511 ab", 12, "-b"),
+        (2, "de Vries", "", "J.", None, "", None, ""),
+        (3, "Vries", "De", "", datetime.date(2001, 12, 31), "3511AB", 0, "bis"),
+        (4, "van der Berg", "", "Anna Maria", datetime.date(1955, 7, 4), "9711AA", 3, ""),
+        (5, "d'Ancona", "", "Émile", datetime.date(1984, 2, 29), "1011aa", 250, "2 hoog"),
+    ]
+    con = duckdb.connect()
+
+    linking.load_rows(con, "members", rows)
+
+    expected = [
+        tuple(
+            linking.record(
+                unique_id=pk,
+                surname=surname,
+                prefix=prefix,
+                given_names=given,
+                birth_date=born,
+                postcode=postcode,
+                house_number=number,
+                house_number_suffix=suffix,
+            ).values()
+        )
+        for pk, surname, prefix, given, born, postcode, number, suffix in rows
+    ]
+    assert con.execute("SELECT * FROM members ORDER BY unique_id").fetchall() == expected
+
+
+def test_a_large_run_in_a_region_without_families_links_nothing(landlord, monkeypatch):
+    monkeypatch.setattr(linking, "SNAPSHOT_FROM", 1)
+    signal = make_signal(landlord)
+
+    report = linking.link_signals()
+
+    assert report.unlinked == 1
+    assert status(signal) == SignalStatus.UNLINKED
+
+
+def test_the_population_read_in_bulk_is_the_population_read_row_by_row(landlord):
+    from django.db import connection
+
+    household(surname="Vries", prefix="de", given="Anna Maria", suffix="b")
+    household(surname="Çelik-Öztürk", given="Ayşe", postcode="1011AA", number=5, children=2)
+    household(surname="Smit", given="", born=None, postcode="", number=None, children=0)
+
+    table = linking.population_table()
+
+    if connection.vendor != "postgresql":
+        assert table is None  # read row by row elsewhere
+        return
+    bulk, by_row = linking.Matcher(), linking.Matcher()
+    bulk.load_population(table)
+    by_row.load_population(linking.population_rows())
+    query = "SELECT * FROM {} ORDER BY unique_id"
+    rows = bulk.con.execute(query.format(bulk.population)).fetchall()
+    assert len(rows) == 6
+    assert rows == by_row.con.execute(query.format(by_row.population)).fetchall()
+
+
+def _one_edit_apart(word: str, letters: str = "abz") -> set[str]:
+    edits = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    edits |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    edits |= {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in letters}
+    edits |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    return edits
+
+
+def test_the_quick_tests_in_the_model_change_no_comparison():
+    # Costly functions (damerau_levenshtein, str_split) are asked only after cheaper tests
+    # that hold whenever they do (see bench/train_linkage_model.py): each level must hold
+    # for exactly the pairs its plain form holds for.
+    import duckdb
+    import pyarrow
+
+    levels = {
+        (c["output_column_name"], lvl["label_for_charts"]): lvl["sql_condition"]
+        for c in linking.linkage_model()["comparisons"]
+        for lvl in c["comparison_levels"]
+    }
+    plain = {
+        ("surname", "close: one typo"): "damerau_levenshtein(surname_l, surname_r) <= 1",
+        ("surname", "close: one is part of the other"): (
+            "(length(surname_l) >= 3 and length(surname_r) >= 3) and "
+            "(list_contains(str_split(surname_l, ' '), surname_r) "
+            "or list_contains(str_split(surname_r, ' '), surname_l))"
+        ),
+        ("given_names", "close: one of the names"): (
+            "list_contains(str_split(given_l, ' '), given_first_r) "
+            "or list_contains(str_split(given_r, ' '), given_first_l)"
+        ),
+        ("birth_date", "close: one typo, or day and month swapped"): (
+            "damerau_levenshtein(birth_date_l, birth_date_r) <= 1 OR "
+            "(substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) "
+            "and substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) "
+            "and substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2))"
+        ),
+    }
+    rng = random.Random(4)
+    words = ["a", "ab", "abc", "jansen", "vries", "de jong", "jansen de vries", "anna maria"]
+    words += ["".join(rng.choice("abcdez ") for _ in range(rng.randint(1, 9))) for _ in range(40)]
+    words = [" ".join(w.split()) for w in words if w.strip()]
+    names = [(w, e) for w in words for e in _one_edit_apart(w) if e.strip()]
+    names += [(a, b) for a in words for b in words]
+    names += [(w, part) for w in words for part in w.split()]
+    days = [
+        datetime.date(1990, 1, 1) + datetime.timedelta(days=rng.randrange(30000)) for _ in range(60)
+    ]
+    dates = [
+        (d.isoformat(), e)
+        for d in days
+        for e in _one_edit_apart(d.isoformat(), "0123456789")
+        if len(e) == 10 and _is_date(e)
+    ] + [(a.isoformat(), b.isoformat()) for a in days for b in days[:10]]
+    name_pairs = names + [(b, a) for a, b in names]
+    date_pairs = dates + [(b, a) for a, b in dates]
+    nothing = [None] * len(date_pairs)
+    columns = {
+        "surname_l": [a for a, _b in name_pairs] + nothing,
+        "surname_r": [b for _a, b in name_pairs] + nothing,
+        "given_l": [a for a, _b in name_pairs] + nothing,
+        "given_r": [b for _a, b in name_pairs] + nothing,
+        "given_first_l": [a.split()[0] for a, _b in name_pairs] + nothing,
+        "given_first_r": [b.split()[0] for _a, b in name_pairs] + nothing,
+        "birth_date_l": [None] * len(name_pairs) + [a for a, _b in date_pairs],
+        "birth_date_r": [None] * len(name_pairs) + [b for _a, b in date_pairs],
+    }
+    con = duckdb.connect()
+    con.register(
+        "pairs", pyarrow.table({k: pyarrow.array(v, pyarrow.string()) for k, v in columns.items()})
+    )
+    con.execute("CREATE TABLE t AS SELECT * FROM pairs")
+    for key, condition in plain.items():
+        holds = con.execute(f"SELECT count(*) FROM t WHERE {condition}").fetchone()[0]
+        differ = con.execute(
+            f"SELECT * FROM t WHERE coalesce({levels[key]}, false) <> coalesce({condition}, false)"
+        ).fetchall()
+        assert differ == [], key
+        assert holds > 100, key
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return datetime.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False

@@ -1,15 +1,17 @@
 """The file format, piece by piece: values, decoding and streaming. No database needed."""
 
+import csv
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
 from rits.signals import parsing
-from rits.signals.parsing import FileUnreadable
+from rits.signals.parsing import FileUnreadable, RawRow
 
-from .helpers import csv_bytes, rows, signal_row
+from .helpers import TODAY, csv_bytes, rows, signal_row
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +199,76 @@ def test_a_line_without_end_is_cut_short_and_refused():
 def test_sniffing_the_format():
     assert parsing.sniff_format(b"\xef\xbb\xbf  [{") == "json"
     assert parsing.sniff_format(b"reference;signal_type") == "csv"
+
+
+def test_a_line_without_quotes_is_split_as_the_csv_module_splits_it():
+    header = ",".join(parsing.COLUMNS)
+    body = [
+        "R1,other,2026-01-05,,,,,Jansen,,,,,,,,,",
+        "R2, other ,2026-01-05,,,,, Jansen ,,,;,,,,,,",  # spaces and another separator
+        "R3,other,2026-01-05,,,,,Jan\u00a0sen\u2028x,,,,,,,,,",  # characters inside a cell
+        'R4,other,2026-01-05,,,,,"Jansen, Piet",,,,,,,,,',  # quotes: the csv module
+        "R5,other,2026-01-05,,,,,Jan\rsen,,,,,,,,,",  # a lone CR: the csv module refuses it
+        " , ,,,,,,,,,,,,,,,",  # only separators and spaces: no row
+        "R7,other",  # too few cells
+    ]
+    result = read_all(("\n".join([header, *body]) + "\n").encode())
+
+    expected = []
+    for number, line in enumerate(body, start=2):
+        try:
+            cells = next(csv.reader([line], strict=True))
+        except csv.Error:
+            expected.append((number, "quotes"))
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(parsing.COLUMNS):
+            expected.append((number, "cells"))
+            continue
+        expected.append((number, dict(zip(parsing.COLUMNS, cells, strict=True))))
+    found = [
+        (r.line, "quotes" if "quotes" in r.reason else "cells")
+        if isinstance(r, parsing.Problem)
+        else (r.line, dict(r.cells))
+        for r in result
+    ]
+    assert found == expected
+    assert [line for line, _ in found] == [2, 3, 4, 5, 6, 8]
+
+
+def test_digits_other_than_0_to_9_are_refused_never_a_crash():
+    today = TODAY
+    for value in ("12345678²", "١٢٣٤٥٦٧٨٢"):  # a superscript two; Arabic-Indic digits
+        data, problems = parsing.parse_signal(RawRow(2, signal_row(bsn=value)), today=today)
+        assert data is None and [(p.field, p.line) for p in problems] == [("bsn", 2)]
+    data, problems = parsing.parse_signal(RawRow(2, signal_row(house_number="1²")), today=today)
+    assert data is None and [p.field for p in problems] == ["house_number"]
+    # A reference that is a valid BSN in other digits is not repeated in a report either.
+    bad = signal_row(reference="١٢٣٤٥٦٧٨٢", signal_type="?")
+    assert parsing.parse_signal(RawRow(2, bad), today=today)[1][0].reference == ""
+    bad = signal_row(reference="12345678²", signal_type="?")
+    assert parsing.parse_signal(RawRow(2, bad), today=today)[1][0].reference == "12345678²"
+
+
+@pytest.mark.parametrize("raw", ["1" * 30, "1.000.000.000.000.000.000.000.000.000,00", 1e30])
+def test_an_amount_with_more_digits_than_a_decimal_holds_is_too_large(raw):
+    with pytest.raises(parsing._Invalid, match="too large"):
+        parsing.parse_amount(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-03-02", "2026-03-02"),
+        ("2026-3-2", "2026-03-02"),
+        ("02-03-2026", "2026-03-02"),
+        ("2-3-2026", "2026-03-02"),
+        ("1900-01-01", "1900-01-01"),
+    ],
+)
+def test_dates_in_either_notation_with_or_without_leading_zeros(raw, expected):
+    assert parsing.parse_date(raw) == date.fromisoformat(expected)
+    for wrong in ("20260302", "2026-03-02T", "2026/03/02", "２026-03-02", "02-03-26"):
+        with pytest.raises(parsing._Invalid, match="Write a date"):
+            parsing.parse_date(wrong)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from rits.audit.models import AuditEvent
-from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
+from rits.families.bsn import pseudonymise_bsn
 from rits.families.models import FamilyEvent
 from rits.signals import linking, review
 from rits.signals.models import (
@@ -55,7 +55,6 @@ def case(family_setup, landlord):
     family of ``family_setup``."""
     signal = _signal(
         landlord,
-        bsn_encrypted=encrypt_bsn(SIGNAL_BSN),
         bsn_pseudonym=pseudonymise_bsn(SIGNAL_BSN),
     )
     item = LinkReview.objects.create(

@@ -89,9 +89,10 @@ def test_arrears_in_a_family_with_children_alert_the_coordinator(region):
     assert Signal.objects.get(pk=signal.pk).rules_run_at is not None
     event = FamilyEvent.objects.get(family=family, kind="alert_raised")
     assert event.domain == "finances" and "Rent arrears" in event.description
+    # One audit event per alert, on its family: ids, never names.
     audit = AuditEvent.objects.get(object_type="signal.alert", action="create")
-    assert audit.family_id == family.pk and audit.detail["rule"] == ARREARS
-    assert audit.detail["signal_ids"] == [signal.pk]
+    assert audit.family_id == family.pk and audit.object_id == str(alert.pk)
+    assert audit.detail["rule"] == ARREARS and audit.detail["signal_ids"] == [signal.pk]
 
 
 def test_crisis_arrears_are_due_within_3_working_days_across_weekend_and_holidays(region):

@@ -41,7 +41,6 @@ def make_signal(
         since=since,
         amount_eur=Decimal(amount) if amount is not None else None,
         crisis=crisis,
-        bsn_encrypted="gAAAA-not-a-real-ciphertext",
         bsn_pseudonym="pseudonym-" + str(next(_references)),
         surname="Haile",
         given_names="Selam",
