@@ -247,18 +247,32 @@ class FamilyEvent(models.Model):
     """The family's timeline: what happened, in words a colleague understands. Written
     by services; an event tied to a life domain is only shown to who may see that domain."""
 
-    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (family, occurred_at) below, and the actor only where there is one: the
+    # pipeline writes an event for every linked signal (millions), without an actor.
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     occurred_at = models.DateTimeField(db_index=True)
     kind = models.CharField(max_length=40)
     description = models.CharField(max_length=500)
     domain = models.CharField(max_length=32, choices=LifeDomain.choices, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["family", "-occurred_at"], name="event_family_time")]
+        indexes = [
+            models.Index(fields=["family", "-occurred_at"], name="event_family_time"),
+            models.Index(
+                fields=["actor"], name="event_actor", condition=models.Q(actor__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description

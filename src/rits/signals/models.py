@@ -286,9 +286,12 @@ class SignalLink(models.Model):
     the household when an adult's signal concerns the address where a family with
     children lives. A signal may be linked to more than one family."""
 
-    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="links")
+    # Served by the unique (signal, family) and the (family, created_at) indexes below.
+    signal = models.ForeignKey(
+        Signal, on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     family = models.ForeignKey(
-        "families.Family", on_delete=models.CASCADE, related_name="signal_links"
+        "families.Family", on_delete=models.CASCADE, related_name="signal_links", db_index=False
     )
     person = models.ForeignKey(
         "families.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
