@@ -5,9 +5,19 @@ Each stage is idempotent and restartable on its own (see ``services.process_batc
 worker was stopped half-way finishes the work without losing or doubling anything."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
 from rits.signals import linking, rules, services
-from rits.signals.models import Signal, SignalBatch
+from rits.signals.models import Signal, SignalBatch, SignalStatus
+
+# Signals put back in the linking queue per transaction.
+RELINK_CHUNK = 10_000
 
 
 @dataclass
@@ -52,3 +62,39 @@ def run_pending() -> list[PipelineReport]:
         PipelineReport(batch=None, linking=linking.link_signals(), rules=rules.run_rules())
     )
     return reports
+
+
+def relink_unlinked() -> PipelineReport:
+    """Try again every signal that linked to nobody and is still kept (received within
+    ``RITS_UNLINKED_SIGNAL_RETENTION_DAYS``): the person it is about may have become
+    known since, e.g. a family registered after the landlord's arrears came in. Run once
+    a day, before ``purge_signals``. Signals in review are left to their reviewer.
+
+    Restartable: a signal is put back in the queue (``received``, not looked at) in the
+    same transaction that audits it, and linking then takes it as any new signal; a run
+    stopped half-way leaves it there for ``process_signal_batches``."""
+    since = timezone.now() - timedelta(days=settings.UNLINKED_SIGNAL_RETENTION_DAYS)
+    ids = list(
+        Signal.objects.filter(
+            status=SignalStatus.UNLINKED, archived_at=None, received_at__gte=since
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), RELINK_CHUNK):
+        chunk = ids[start : start + RELINK_CHUNK]
+        with transaction.atomic():
+            requeued = Signal.objects.filter(pk__in=chunk, status=SignalStatus.UNLINKED).update(
+                status=SignalStatus.RECEIVED, linked_at=None
+            )
+            log_event(
+                action=AuditAction.UPDATE,
+                actor=Actor.system("linking"),
+                object_type="signal",
+                detail={
+                    "relink": True,
+                    "signal_id_range": [chunk[0], chunk[-1]],
+                    "signals": requeued,
+                },
+            )
+    return run_for_signals(ids)
