@@ -76,7 +76,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit.services import Actor, AuditEntry, log_event, log_events
 from rits.families.domains import LifeDomain
 from rits.families.models import (
     ADULT_ROLES,
@@ -1229,9 +1229,11 @@ def _write(decisions: list[_Decision], report: LinkReport) -> None:
     report.review += len(by_status.get(SignalStatus.REVIEW, []))
     report.unlinked += len(by_status.get(SignalStatus.UNLINKED, []))
     report.reviews += len(reviews)
+    actor = Actor.system(ACTOR)
+    _audit_per_family(decisions, actor)
     log_event(
         action=AuditAction.CREATE,
-        actor=Actor.system(ACTOR),
+        actor=actor,
         object_type="signal_link",
         # Ids and counts only: never names, dates of birth or BSNs.
         person_ids=sorted({pid for d in decisions for pid, *_ in d.links.values() if pid}),
@@ -1244,6 +1246,39 @@ def _write(decisions: list[_Decision], report: LinkReport) -> None:
             "unlinked": report.unlinked,
             "links": dict(report.links),
         },
+    )
+
+
+def _audit_per_family(decisions: list[_Decision], actor: Actor) -> None:
+    """Besides the chunk's summary, one event per family that got signals linked or put
+    up for review, so that the family's access log shows what reached its file (ids
+    only: never names, dates of birth or BSNs)."""
+    linked: dict[int, list[int]] = defaultdict(list)
+    persons: dict[int, set[int]] = defaultdict(set)
+    review: dict[int, list[int]] = defaultdict(list)
+    for d in decisions:
+        for family_id, (person_id, _method, _probability) in d.links.items():
+            linked[family_id].append(d.signal.pk)
+            if person_id:
+                persons[family_id].add(person_id)
+        for person_id, (family_id, _probability, _agreement) in d.reviews.items():
+            review[family_id].append(d.signal.pk)
+            persons[family_id].add(person_id)
+    log_events(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=AuditAction.CREATE,
+                object_type="signal.link",
+                family_id=family_id,
+                person_ids=sorted(persons[family_id]),
+                detail={
+                    "signal_ids": sorted(linked.get(family_id, ())),
+                    "review_signal_ids": sorted(set(review.get(family_id, ()))),
+                },
+            )
+            for family_id in sorted(linked.keys() | review.keys())
+        ],
     )
 
 
