@@ -53,7 +53,6 @@ import json
 import os
 import pstats
 import random
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -62,9 +61,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "src"
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/rits_bench"
+from region import ROOT, SRC, app_env, database_url, ensure_database, manage
+
 DEFAULT_DATA = ROOT / "var" / "bench-signals"
 REFERENCE_PREFIX = "BENCH-"
 FILE_PREFIX = "bench-signals-"
@@ -105,53 +103,6 @@ PIPELINE_EVENT_KINDS = (
 
 
 # --- set-up ---------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "bench/signals.py measures PostgreSQL: point DATABASE_URL at a PostgreSQL database."
-        )
-    return url
-
-
-def app_env(url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="rits.conf.settings",
-        # As bench/web.py builds the region (the same BSN keys); never DEBUG in a
-        # benchmark (DEBUG keeps every query in memory).
-        RITS_ENVIRONMENT="demo",
-        RITS_DEBUG="0",
-        RITS_LOG_LEVEL="WARNING",
-        PYTHONWARNINGS="ignore:No directory at:UserWarning",
-        PYTHONPATH=os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p),
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
-
-
-def ensure_database(url: str) -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    params = {
-        "host": cfg["HOST"] or "127.0.0.1",
-        "port": cfg["PORT"] or 5432,
-        "user": cfg["USER"] or "postgres",
-        "password": cfg["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]])
-        if exists.fetchone() is None:
-            print(f"Creating database {cfg['NAME']} …")
-            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 
 
 def setup_django(url: str) -> None:
@@ -1348,7 +1299,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    url = database_url()
+    url = database_url("bench/signals.py")
     env = app_env(url)
     ensure_database(url)
     manage(env, "migrate", "--no-input", "-v", "0")

@@ -28,11 +28,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from region import ROOT, SRC, app_env, database_url, ensure_database, manage
 
-ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "src"
 BIN = Path(sys.executable).parent
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/rits_bench"
 COORDINATOR = "coordinator@demo.rits.nl"
 STORY_FAMILY = "DEMO-1"
 
@@ -44,53 +42,6 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 
 
 # --- set-up ---------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    """DATABASE_URL if set (it must be PostgreSQL), otherwise the local rits_bench."""
-    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/web.py measures PostgreSQL: point DATABASE_URL at a PostgreSQL database.")
-    return url
-
-
-def ensure_database(url: str) -> None:
-    """Create the database when it does not exist yet (connecting to 'postgres')."""
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    params = {
-        "host": cfg["HOST"] or "127.0.0.1",
-        "port": cfg["PORT"] or 5432,
-        "user": cfg["USER"] or "postgres",
-        "password": cfg["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]])
-        if exists.fetchone() is None:
-            print(f"Creating database {cfg['NAME']} …")
-            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
-
-
-def app_env(url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="rits.conf.settings",
-        # Demo mode: the demo logins skip the second factor. Never DEBUG in a benchmark.
-        RITS_ENVIRONMENT="demo",
-        RITS_DEBUG="0",
-        RITS_LOG_LEVEL="WARNING",
-        # WhiteNoise warns once per worker that var/static is absent; it serves from finders.
-        PYTHONWARNINGS="ignore:No directory at:UserWarning",
-        PYTHONPATH=os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p),
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True)
 
 
 def free_port() -> int:
@@ -362,7 +313,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    url = database_url()
+    url = database_url("bench/web.py")
     env = app_env(url)
     ensure_database(url)
     if not args.skip_build:
