@@ -231,6 +231,20 @@ def _given_values(given_names: str) -> tuple[str | None, ...]:
     return given or None, " ".join(sorted(tokens)) or None, tokens[0] if tokens else None
 
 
+def _date_values(birth_date: date | None) -> tuple[str | None, ...]:
+    return (birth_date.isoformat(), str(birth_date.year)) if birth_date else (None, None)
+
+
+def _address_values(postcode: str, house_number: int | None, suffix: str) -> tuple:
+    postcode = (postcode or "").replace(" ", "").upper()
+    return (
+        postcode or None,
+        str(house_number) if house_number else None,
+        address_key(postcode, house_number, suffix),
+        postcode[:4] or None,
+    )
+
+
 COLUMNS = (
     "unique_id",
     "surname",
@@ -248,7 +262,29 @@ COLUMNS = (
 )
 
 
-# The compared values (``COLUMNS``), for a whole table at once: from raw columns (``RAW``),
+def record(
+    *,
+    unique_id: int,
+    surname: str,
+    prefix: str,
+    given_names: str,
+    birth_date: date | None,
+    postcode: str,
+    house_number: int | None,
+    house_number_suffix: str,
+) -> dict[str, Any]:
+    """One row as the linkage model compares it (both signals and persons)."""
+    values = (
+        unique_id,
+        *_name_values(surname, prefix),
+        *_given_values(given_names),
+        *_date_values(birth_date),
+        *_address_values(postcode, house_number, house_number_suffix),
+    )
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+# The same values as ``record``, for a whole table at once: from raw columns (``RAW``),
 # dates and addresses in SQL, names through small tables of their distinct values,
 # normalised by the Python functions above (a region has a few thousand distinct names).
 RAW = (
@@ -303,7 +339,7 @@ def _dictionary(values: Iterable, pa_type):
 
 def load_rows(con, table: str, rows: Iterable[Sequence]) -> None:
     """Create table ``table`` on the DuckDB connection ``con`` with ``rows`` as the model
-    compares them (``COLUMNS``). Rows are (id, surname, prefix, given
+    compares them (the columns of ``record``). Rows are (id, surname, prefix, given
     names, date of birth, postcode, house number, suffix), as :func:`candidate_rows`
     gives them."""
     import pyarrow as pa
@@ -826,6 +862,19 @@ def _link_by_bsn(decisions: list[_Decision], members: dict[int, _Member]) -> lis
             d.links[m.family_id] = (m.person_id, LinkMethod.BSN, None)
             d.persons.add(m.person_id)
     return rest
+
+
+def signal_record(signal: Signal | _SignalRow) -> dict[str, Any]:
+    return record(
+        unique_id=signal.pk,
+        surname=signal.surname,
+        prefix=signal.prefix,
+        given_names=signal.given_names,
+        birth_date=signal.birth_date,
+        postcode=signal.postcode,
+        house_number=signal.house_number,
+        house_number_suffix=signal.house_number_suffix,
+    )
 
 
 def signal_row(signal: Signal | _SignalRow) -> tuple:
