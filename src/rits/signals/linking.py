@@ -273,7 +273,9 @@ def record(
     house_number: int | None,
     house_number_suffix: str,
 ) -> dict[str, Any]:
-    """One row as the linkage model compares it (both signals and persons)."""
+    """One row as the linkage model compares it (both signals and persons): the
+    reference for what ``load_rows`` computes for whole tables (a test holds the two
+    to the same values)."""
     values = (
         unique_id,
         *_name_values(surname, prefix),
@@ -862,19 +864,6 @@ def _link_by_bsn(decisions: list[_Decision], members: dict[int, _Member]) -> lis
             d.links[m.family_id] = (m.person_id, LinkMethod.BSN, None)
             d.persons.add(m.person_id)
     return rest
-
-
-def signal_record(signal: Signal | _SignalRow) -> dict[str, Any]:
-    return record(
-        unique_id=signal.pk,
-        surname=signal.surname,
-        prefix=signal.prefix,
-        given_names=signal.given_names,
-        birth_date=signal.birth_date,
-        postcode=signal.postcode,
-        house_number=signal.house_number,
-        house_number_suffix=signal.house_number_suffix,
-    )
 
 
 def signal_row(signal: Signal | _SignalRow) -> tuple:
