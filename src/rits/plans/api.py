@@ -18,6 +18,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from rits.plans import selectors, services
+from rits.plans.numbers import MAX_ID, MAX_REVISION, whole_number
 from rits.plans.serializers import (
     AgreementChangedSerializer,
     AgreementChangeSerializer,
@@ -82,10 +83,6 @@ WRITE_ERRORS = {
     ),
 }
 READ_ERRORS = {403: REFUSED, 404: NOT_FOUND}
-
-
-# The largest id a database row can have (a 64-bit key).
-MAX_ID = 2**63 - 1
 
 
 class PlanAPIView(APIView):
@@ -414,8 +411,9 @@ class ComparisonView(PlanAPIView):
         errors, numbers = {}, {}
         for name in ("from", "to"):
             raw = request.query_params.get(name, "")
-            if raw.isascii() and raw.isdigit() and int(raw) >= 1:
-                numbers[name] = int(raw)
+            number = whole_number(raw, minimum=1, maximum=MAX_REVISION)
+            if number is not None:
+                numbers[name] = number
             else:
                 errors[name] = [_("Give a version number, e.g. %(name)s=1.") % {"name": name}]
         if errors:

@@ -17,6 +17,7 @@ from rits.plans.models import (
     Perspective,
     SafetyKind,
 )
+from rits.plans.numbers import MAX_REVISION, WholeNumberFormField, whole_number
 from rits.plans.scale import SAFETY_SCALE, assessment_scale
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
@@ -55,8 +56,7 @@ class PlanForm(forms.Form):
 
     def clean_revision(self) -> int | None:
         # A missing or mangled revision is treated as a conflict by the service.
-        value = self.cleaned_data.get("revision") or ""
-        return int(value) if value.isdigit() else None
+        return whole_number(self.cleaned_data.get("revision") or "", maximum=MAX_REVISION)
 
     def set_revision(self, revision: int) -> None:
         """Point the form at the plan's current revision, keeping everything typed."""
@@ -81,7 +81,7 @@ class AssessmentForm(PlanForm):
         required=False,
         help_text=_("A family member, or the household as a whole."),
     )
-    score = forms.IntegerField(label=_("Score"), widget=forms.RadioSelect)
+    score = WholeNumberFormField(label=_("Score"), widget=forms.RadioSelect)
     explanation = forms.CharField(
         label=_("Explanation"),
         widget=_textarea(),
@@ -126,7 +126,7 @@ class SafetyScoreForm(PlanForm):
     name = forms.CharField(
         label=_("Who"), max_length=200, help_text=_("e.g. 'mother', 'the GP', 'aunt Lemlem'")
     )
-    score = forms.IntegerField(
+    score = WholeNumberFormField(
         label=_("How safe is it now, from 0 to 10?"),
         widget=forms.RadioSelect(choices=[(n, str(n)) for n in SAFETY_SCALE]),
         help_text=_("0: the child cannot stay at home. 10: safe enough to close."),

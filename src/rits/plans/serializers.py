@@ -16,6 +16,7 @@ from rits.plans.models import (
     Perspective,
     SafetyKind,
 )
+from rits.plans.numbers import MAX_ID, MAX_REVISION, WholeNumberField
 from rits.plans.scale import scale_step
 from rits.plans.selectors import PlanPage, is_overdue
 from rits.plans.services import may_change_agreement
@@ -28,12 +29,12 @@ REVISION_HELP = (
 
 
 def revision_field() -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=0, max_value=2**31 - 1, help_text=REVISION_HELP)
+    return WholeNumberField(min_value=0, max_value=MAX_REVISION, help_text=REVISION_HELP)
 
 
 def id_field(help_text: str = "") -> serializers.IntegerField:
-    return serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=2**63 - 1, help_text=help_text
+    return WholeNumberField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=help_text
     )
 
 
@@ -407,7 +408,7 @@ class AssessmentRequestSerializer(serializers.Serializer):
     revision = revision_field()
     domain = serializers.ChoiceField(choices=LifeDomain.choices)
     person_id = id_field("The family member; leave out for the household.")
-    score = serializers.IntegerField(help_text="On the self-sufficiency scale, 1 to 5.")
+    score = WholeNumberField(help_text="On the self-sufficiency scale, 1 to 5.")
     explanation = serializers.CharField(allow_blank=True, max_length=5000)
     assessed_on = serializers.DateField(
         required=False, allow_null=True, help_text="ISO 8601; today when left out."
