@@ -613,6 +613,27 @@ def _writable(grant: Grant) -> None:
         raise PermissionDenied(_("Emergency access is for reading only."))
 
 
+def may_change_status(grant: Grant, alert: Alert) -> bool:
+    """Who may acknowledge, act on or dismiss an alert: the coordinator it is assigned
+    to, the family's coordinator, and the team lead of the team it belongs to (the
+    assignee's team, as escalation decides it). Others who see the alert may read it."""
+    me = grant.professional
+    if grant.is_coordinator or (alert.assigned_to_id and alert.assigned_to_id == me.pk):
+        return True
+    team_id = alert.team_id or (alert.assigned_to.team_id if alert.assigned_to_id else None)
+    return me.role == ProfessionalRole.TEAM_LEAD and team_id is not None and me.team_id == team_id
+
+
+def _require_status_changer(grant: Grant, alert: Alert) -> None:
+    if not may_change_status(grant, alert):
+        raise PermissionDenied(
+            _(
+                "Only the coordinator the alert is assigned to, the family's coordinator or "
+                "their team lead can change this alert; you can read it."
+            )
+        )
+
+
 def _still_open(alert: Alert) -> None:
     if alert.status not in UNRESOLVED:
         raise ValidationError(
@@ -643,11 +664,12 @@ def _acknowledge(alert: Alert, user) -> None:
 
 
 def acknowledge_alert(*, user, alert_id: int) -> Alert:
-    """The coordinator (or whoever sees the alert) has seen it and takes it on.
+    """The coordinator (or whoever ``may_change_status``) has seen it and takes it on.
     Acknowledging again changes nothing."""
     with transaction.atomic():
         alert, grant = _alert_and_grant(user, alert_id, lock=True)
         _writable(grant)
+        _require_status_changer(grant, alert)
         if alert.status == AlertStatus.ACKNOWLEDGED:
             return alert
         _still_open(alert)
@@ -684,6 +706,7 @@ def act_on_alert(
     with transaction.atomic():
         alert, grant = _alert_and_grant(user, alert_id, lock=True)
         _writable(grant)
+        _require_status_changer(grant, alert)
         _still_open(alert)
         agreement: Agreement | None = None
         if data is not None:
@@ -733,6 +756,7 @@ def dismiss_alert(*, user, alert_id: int, reason: str) -> Alert:
     with transaction.atomic():
         alert, grant = _alert_and_grant(user, alert_id, lock=True)
         _writable(grant)
+        _require_status_changer(grant, alert)
         _still_open(alert)
         alert.status = AlertStatus.DISMISSED
         alert.dismissed_reason = reason
@@ -937,7 +961,11 @@ def _line(alert: Alert, grant: Grant | None, today: date) -> AlertLine:
     if visible:
         line.family = grant.family
         line.signals = _signal_lines(alert)
-        line.can_change = alert.status in UNRESOLVED and grant.ground != Ground.EMERGENCY
+        line.can_change = (
+            alert.status in UNRESOLVED
+            and grant.ground != Ground.EMERGENCY
+            and may_change_status(grant, alert)
+        )
     return line
 
 

@@ -36,6 +36,11 @@ NOT_FOUND = _problem(
     "No such alert, or you may not see its family or the life domains it is about."
 )
 REFUSED = _problem("Not logged in, or not a professional.")
+CHANGE_REFUSED = _problem(
+    "Not logged in, emergency access (read only), or you may only read this alert: only "
+    "the coordinator it is assigned to, the family's coordinator and their team lead "
+    "change it."
+)
 
 
 class AlertAPIView(APIView):
@@ -101,7 +106,7 @@ class AlertAcknowledgeView(AlertAPIView):
         responses={
             200: AlertSerializer,
             400: _problem("The alert is already closed."),
-            403: _problem("Not logged in, or emergency access (read only)."),
+            403: CHANGE_REFUSED,
             404: NOT_FOUND,
         },
     )
@@ -124,7 +129,7 @@ class AlertDismissView(AlertAPIView):
         responses={
             200: AlertSerializer,
             400: _problem("No reason, or the alert is already closed."),
-            403: _problem("Not logged in, or emergency access (read only)."),
+            403: CHANGE_REFUSED,
             404: NOT_FOUND,
         },
     )

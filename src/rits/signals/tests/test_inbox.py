@@ -342,3 +342,119 @@ def test_api_query_count_does_not_grow(region, alert, api, settings):
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/api/v1/alerts").json()) == 6
     assert len(many) == len(one)
+
+
+# --- who may change an alert's status (issue 9 #8) ---------------------------------------------
+
+
+@pytest.fixture
+def reader(region):
+    """A colleague in the coordinator's team who sees the family and its finances (the
+    team shares its caseload, and she is involved for finances), but is neither the
+    assignee, the family's coordinator nor the team lead: she may read the alert only."""
+    organisation = region["coordinator"].organisation
+    organisation.team_shares_caseload = True
+    organisation.save()
+    colleague = region["colleague"]
+    factories.InvolvementFactory(
+        family=region["family"], professional=colleague, domains=["finances"]
+    )
+    return colleague
+
+
+READ_ONLY = "you can read it"
+
+
+def test_a_reader_sees_the_alert_without_the_buttons(region, alert, reader, as_user):
+    html = page(as_user(reader), TEAM)
+    assert f'id="alert-{alert.pk}"' in html and "Gezin Haile" in html
+    for name in ("signals:alert-acknowledge", "signals:alert-act", "signals:alert-dismiss"):
+        assert reverse(name, args=[alert.pk]) not in html
+    # Those who may change it do see them.
+    mine = page(as_user(region["coordinator"]))
+    assert reverse("signals:alert-acknowledge", args=[alert.pk]) in mine
+
+
+@pytest.mark.parametrize(
+    "name,method,data",
+    [
+        ("signals:alert-acknowledge", "post", {}),
+        ("signals:alert-act", "get", None),
+        ("signals:alert-act", "post", {"action": "Schuldhulp", "note": "x"}),
+        ("signals:alert-dismiss", "get", None),
+        ("signals:alert-dismiss", "post", {"reason": "Niet nodig", "back": "mine"}),
+    ],
+)
+def test_a_reader_may_not_change_the_alert_on_the_pages(
+    region, alert, reader, as_user, name, method, data
+):
+    client = as_user(reader)
+    client.cookies["django_language"] = "en"
+    url = reverse(name, args=[alert.pk])
+    response = getattr(client, method)(url, data) if data is not None else client.get(url)
+    assert response.status_code == 403
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "action,body", [("acknowledge", None), ("dismiss", {"reason": "Niet nodig"})]
+)
+def test_a_reader_may_not_change_the_alert_in_the_api(region, alert, reader, api, action, body):
+    client = api(reader)
+    # She may read it.
+    assert alert.pk in [a["id"] for a in client.get("/api/v1/alerts?team=true").json()]
+    answer = client.post(
+        f"/api/v1/alerts/{alert.pk}/{action}", body or {}, content_type="application/json"
+    )
+    assert answer.status_code == 403
+    assert answer["Content-Type"] == "application/problem+json"
+    assert READ_ONLY in answer.json()["detail"]
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+
+
+def test_the_service_refuses_a_reader_for_every_change(region, alert, reader):
+    from django.core.exceptions import PermissionDenied
+
+    for call in (
+        lambda: alerts.acknowledge_alert(user=reader.user, alert_id=alert.pk),
+        lambda: alerts.act_on_alert(user=reader.user, alert_id=alert.pk, note="x"),
+        lambda: alerts.dismiss_alert(user=reader.user, alert_id=alert.pk, reason="x"),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert alerts.alert_for_user(user=reader.user, alert_id=alert.pk).can_change is False
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN
+
+
+def test_the_assignee_and_the_team_lead_may_change_it(region, alert, reader, api):
+    lead = region["lead"]
+    factories.InvolvementFactory(family=region["family"], professional=lead, domains=["finances"])
+    assert alerts.alert_for_user(user=lead.user, alert_id=alert.pk).can_change
+    answer = api(lead).post(f"/api/v1/alerts/{alert.pk}/acknowledge")
+    assert answer.status_code == 200 and answer.json()["status"] == "acknowledged"
+    # A team lead of another team may not, even when she sees the family.
+    other_lead = factories.ProfessionalFactory(
+        organisation=lead.organisation,
+        team=factories.TeamFactory(organisation=lead.organisation, name="Wijkteam West"),
+        role=lead.role,
+    )
+    factories.InvolvementFactory(
+        family=region["family"], professional=other_lead, domains=["finances"]
+    )
+    refused = api(other_lead).post(
+        f"/api/v1/alerts/{alert.pk}/dismiss", {"reason": "x"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    # The assignee, when it is not (any longer) the family's coordinator, still may.
+    assignee = factories.ProfessionalFactory(organisation=lead.organisation)
+    factories.InvolvementFactory(
+        family=region["family"], professional=assignee, domains=["finances"]
+    )
+    Alert.objects.filter(pk=alert.pk).update(assigned_to=assignee)
+    answer = api(assignee).post(
+        f"/api/v1/alerts/{alert.pk}/dismiss", {"reason": "Betaald"}, content_type="application/json"
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "dismissed"
