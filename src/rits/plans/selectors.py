@@ -248,10 +248,31 @@ class PlanEditing:
         return _versions(self.plan)
 
 
-def plan_for_forms(*, user, family_id: int | str) -> PlanEditing:
-    """``plan_for_editing`` with the choices the plan's forms offer."""
+def plan_for_forms(
+    *,
+    user,
+    family_id: int | str,
+    form: str,
+    lists_members: bool = False,
+    detail: dict | None = None,
+) -> PlanEditing:
+    """``plan_for_editing`` with the choices the plan's forms offer. A form page shows
+    family data (its name, members, goals, what is being changed), so every call is a
+    read in the audit log: ``form`` names the page, ``lists_members`` says it names the
+    members (they are then in the event)."""
     grant, plan = plan_for_editing(user=user, family_id=family_id)
-    return PlanEditing(grant, plan)
+    editing = PlanEditing(grant, plan)
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="plan.form",
+        object_id=plan.pk or "",
+        family_id=grant.family.pk,
+        person_ids=[m.person_id for m in editing.members] if lists_members else [],
+        ground=grant.ground,
+        detail={"form": form, "domains": sorted(grant.domains), **(detail or {})},
+    )
+    return editing
 
 
 def agreement_for_editing(*, grant: Grant, agreement_id: int) -> Agreement:

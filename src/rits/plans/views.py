@@ -98,8 +98,10 @@ def _plan_form(
             save(form.cleaned_data)
         except services.PlanConflict as exc:
             conflict = exc.messages[0]
-            fresh = selectors.plan_for_forms(user=request.user, family_id=editing.grant.family.pk)
-            form.set_revision(fresh.plan.revision)
+            _grant, fresh = selectors.plan_for_editing(
+                user=request.user, family_id=editing.grant.family.pk
+            )
+            form.set_revision(fresh.revision)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -119,11 +121,12 @@ def _plan_form(
     )
 
 
-def _editing(request, family_id, *, needs: str = "") -> PlanEditing:
-    """The plan for a form. The services decide what may be saved; this refuses a form
-    its reader could never save up front: ``needs`` is "coordinator", "safety" (the
-    safety domain) or "domain" (any life domain)."""
-    editing = selectors.plan_for_forms(user=request.user, family_id=family_id)
+def _editing(request, family_id, *, form: str, needs: str = "", **audit) -> PlanEditing:
+    """The plan for the form ``form`` (read and audited by the selector). The services
+    decide what may be saved; this refuses a form its reader could never save up front:
+    ``needs`` is "coordinator", "safety" (the safety domain) or "domain" (any life
+    domain)."""
+    editing = selectors.plan_for_forms(user=request.user, family_id=family_id, form=form, **audit)
     grant = editing.grant
     if not _writable(grant):
         raise PermissionDenied(_("Emergency access is for reading only."))
@@ -145,7 +148,7 @@ def _data(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def assess_domain(request, family_id: int):
-    editing = _editing(request, family_id, needs="domain")
+    editing = _editing(request, family_id, form="assess", needs="domain", lists_members=True)
     grant = editing.grant
     writable = [d for d in assessed_domains() if d in grant.domains]
     if not writable:
@@ -197,7 +200,7 @@ SAFETY_TITLES = {
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_safety_item(request, family_id: int):
-    editing = _editing(request, family_id, needs="safety")
+    editing = _editing(request, family_id, form="add-safety-item", needs="safety")
     kind = request.GET.get("kind")
     form = forms.SafetyItemForm(
         _data(request),
@@ -228,7 +231,7 @@ def add_safety_item(request, family_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_safety_score(request, family_id: int):
-    editing = _editing(request, family_id, needs="safety")
+    editing = _editing(request, family_id, form="add-safety-score", needs="safety")
     form = forms.SafetyScoreForm(_data(request), revision=editing.plan.revision)
 
     def save(d):
@@ -256,7 +259,7 @@ def add_safety_score(request, family_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_goal(request, family_id: int):
-    editing = _editing(request, family_id, needs="domain")
+    editing = _editing(request, family_id, form="add-goal", needs="domain")
     form = forms.GoalForm(
         _data(request), revision=editing.plan.revision, domains=editing.grant.domains
     )
@@ -297,7 +300,7 @@ def _agreement_data(d: dict, **extra) -> services.AgreementData:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_agreement(request, family_id: int):
-    editing = _editing(request, family_id, needs="domain")
+    editing = _editing(request, family_id, form="add-agreement", needs="domain", lists_members=True)
     goal = request.GET.get("goal", "")
     goals = editing.goals
     form = forms.AgreementForm(
@@ -328,7 +331,13 @@ def add_agreement(request, family_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_agreement(request, family_id: int, agreement_id: int):
-    editing = _editing(request, family_id)
+    editing = _editing(
+        request,
+        family_id,
+        form="change-agreement",
+        lists_members=True,
+        detail={"agreement": agreement_id},
+    )
     grant = editing.grant
     agreement = selectors.agreement_for_editing(grant=grant, agreement_id=agreement_id)
     if not services.may_change_agreement(grant, agreement):
@@ -380,7 +389,7 @@ def change_agreement(request, family_id: int, agreement_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_crisis_contact(request, family_id: int):
-    editing = _editing(request, family_id, needs="coordinator")
+    editing = _editing(request, family_id, form="add-crisis-contact", needs="coordinator")
     form = forms.CrisisContactForm(_data(request), revision=editing.plan.revision)
 
     def save(d):
@@ -409,7 +418,7 @@ def add_crisis_contact(request, family_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_details(request, family_id: int):
-    editing = _editing(request, family_id, needs="coordinator")
+    editing = _editing(request, family_id, form="details", needs="coordinator")
     plan = editing.plan
     form = forms.PlanDetailsForm(
         _data(request),
@@ -447,7 +456,14 @@ def plan_details(request, family_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_family_agreement(request, family_id: int, number: int):
-    editing = _editing(request, family_id, needs="coordinator")
+    editing = _editing(
+        request,
+        family_id,
+        form="agree",
+        needs="coordinator",
+        lists_members=True,
+        detail={"number": number},
+    )
     version = next((v for v in editing.versions if v.number == number), None)
     if version is None:
         raise Http404(_("This plan has no version %(n)s.") % {"n": number})
@@ -486,7 +502,7 @@ def record_family_agreement(request, family_id: int, number: int):
 @login_required
 @require_GET
 def compare_versions(request, family_id: int):
-    editing = selectors.plan_for_forms(user=request.user, family_id=family_id)
+    editing = selectors.plan_for_forms(user=request.user, family_id=family_id, form="compare")
     numbers = [v.number for v in editing.versions]
     initial = {"older": numbers[1], "newer": numbers[0]} if len(numbers) > 1 else {}
     form = forms.CompareForm(request.GET or None, initial=initial, numbers=numbers)

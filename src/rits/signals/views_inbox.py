@@ -147,7 +147,13 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def act(request, alert_id: int):
     line = _changeable(request, alert_id)
-    editing = plan_selectors.plan_for_forms(user=request.user, family_id=line.family.pk)
+    editing = plan_selectors.plan_for_forms(
+        user=request.user,
+        family_id=line.family.pk,
+        form="alert-act",
+        lists_members=True,
+        detail={"alert": alert_id},
+    )
     grant = editing.grant
     owners = plan_services.agreement_owner_choices(grant.family)
     me = f"professional:{grant.professional.pk}"
@@ -188,8 +194,10 @@ def act(request, alert_id: int):
             )
         except plan_services.PlanConflict as exc:
             conflict = exc.messages[0]
-            fresh = plan_selectors.plan_for_forms(user=request.user, family_id=line.family.pk)
-            form.set_revision(fresh.plan.revision)
+            _grant, fresh = plan_selectors.plan_for_editing(
+                user=request.user, family_id=line.family.pk
+            )
+            form.set_revision(fresh.revision)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:

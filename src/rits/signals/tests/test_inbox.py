@@ -458,3 +458,34 @@ def test_the_assignee_and_the_team_lead_may_change_it(region, alert, reader, api
         f"/api/v1/alerts/{alert.pk}/dismiss", {"reason": "Betaald"}, content_type="application/json"
     )
     assert answer.status_code == 200 and answer.json()["status"] == "dismissed"
+
+
+# --- every inbox page leaves a read of the family (issue 9 #11) --------------------------------
+
+INBOX_ROUTES = {"inbox": False, "inbox-team": False, "alert-act": True, "alert-dismiss": True}
+POST_ONLY = {"alert-acknowledge"}
+
+
+def test_every_inbox_route_is_checked_here():
+    from rits.signals import urls
+
+    names = {p.name for p in urls.urlpatterns if p.name.startswith(("inbox", "alert-"))}
+    assert names == set(INBOX_ROUTES) | POST_ONLY
+
+
+@pytest.mark.parametrize("name", sorted(INBOX_ROUTES))
+def test_each_inbox_page_leaves_a_read_of_the_family(region, alert, as_user, name):
+    from rits.audit.models import AuditEvent
+
+    client = as_user(region["coordinator"])
+    before = AuditEvent.objects.count()
+    args = [alert.pk] if INBOX_ROUTES[name] else []
+    assert client.get(reverse(f"signals:{name}", args=args)).status_code == 200
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    family = region["family"].pk
+    assert any(
+        e.action == "view"
+        and (e.family_id == family or family in (e.detail or {}).get("family_ids", []))
+        for e in events
+    ), [(e.action, e.object_type, e.family_id) for e in events]
+    assert all(e.user_id == region["coordinator"].user.pk for e in events)

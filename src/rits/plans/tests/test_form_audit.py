@@ -1,0 +1,73 @@
+"""Every page of the plan that shows family data leaves a read in the audit log, the
+forms too (issue 9 #11): the family group plan text, an agreement being changed, the
+members to choose from."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from rits.access.rules import grant_for
+from rits.audit.models import AuditEvent
+from rits.plans import services, urls
+from tests.auth import login_verified
+
+pytestmark = pytest.mark.django_db
+
+# Every route of the plan's pages, with the arguments after the family's id.
+ROUTES = {
+    "plan": [],
+    "pdf": [],
+    "assess": [],
+    "add-safety-item": [],
+    "add-safety-score": [],
+    "add-goal": [],
+    "add-agreement": [],
+    "change-agreement": ["agreement"],
+    "add-crisis-contact": [],
+    "details": [],
+    "agree": [1],
+    "compare": [],
+}
+# Forms that name the family's members: the event names them too.
+LISTS_MEMBERS = {"assess", "add-agreement", "change-agreement", "agree", "plan", "pdf"}
+
+
+def test_every_route_of_the_plan_is_checked_here():
+    assert {p.name for p in urls.urlpatterns} == set(ROUTES)
+
+
+@pytest.fixture
+def agreement(plan_setup):
+    coordinator = plan_setup["coordinator"]
+    return services.add_agreement(
+        user=coordinator.user,
+        grant=grant_for(coordinator.user, plan_setup["family"].pk),
+        revision=0,
+        data=services.AgreementData(
+            action="Belt de verhuurder",
+            owner=f"person:{plan_setup['mother'].pk}",
+            due_date=timezone.localdate() + datetime.timedelta(days=7),
+            domains=["housing"],
+        ),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_each_page_leaves_a_read_of_the_family(plan_setup, agreement, name):
+    family = plan_setup["family"]
+    args = [agreement.pk if a == "agreement" else a for a in ROUTES[name]]
+    client = Client()
+    login_verified(client, plan_setup["coordinator"].user)
+    before = AuditEvent.objects.count()
+    response = client.get(reverse(f"plans:{name}", args=[family.pk, *args]))
+    assert response.status_code == 200
+    events = list(AuditEvent.objects.order_by("id")[before:])
+    reads = [e for e in events if e.action in ("view", "export") and e.family_id == family.pk]
+    assert reads, [(e.action, e.object_type) for e in events]
+    assert all(e.user_id == plan_setup["coordinator"].user.pk for e in reads)
+    if name in LISTS_MEMBERS:
+        members = {plan_setup["mother"].pk, plan_setup["child"].pk}
+        assert any(set(e.person_ids) == members for e in reads)
