@@ -135,6 +135,14 @@ class FamilyOverview:
     events: list[FamilyEvent]
 
 
+def sees_involvement(grant: Grant, involvement: Involvement) -> bool:
+    """Whether the reader may know of this involvement (who is involved, and in the
+    plan who does an agreement). Who else is involved says something about the family
+    too (a mental-health provider reveals a mental-health problem), so involvements
+    outside one's domains stay hidden; everyone may know the coordinator."""
+    return involvement.is_coordinator or grant.sees_any(involvement.domains)
+
+
 def family_overview(*, user, family_id: int | str) -> FamilyOverview:
     """Who is around this family and what is going on, as far as ``user`` may see it.
 
@@ -148,9 +156,7 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
         .order_by("-is_coordinator", "start_date", "id")
     )
     coordinator = next((i for i in all_involvements if i.is_coordinator), None)
-    # Who else is involved says something about the family too (a mental-health provider
-    # reveals a mental-health problem), so involvements outside one's domains stay hidden.
-    involvements = [i for i in all_involvements if i.is_coordinator or grant.sees_any(i.domains)]
+    involvements = [i for i in all_involvements if sees_involvement(grant, i)]
     network = list(NetworkMember.objects.filter(family=family).select_related("for_person"))
     events_qs = FamilyEvent.objects.filter(family=family).select_related("actor")
     if grant.domains != ALL_DOMAINS:

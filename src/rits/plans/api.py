@@ -267,7 +267,12 @@ def _agreement_changed(grant, agreement) -> dict:
     return {
         "revision": agreement.plan.revision,
         "agreement": AgreementSerializer(
-            agreement, context={"grant": grant, "today": timezone.localdate()}
+            agreement,
+            context={
+                "grant": grant,
+                "today": timezone.localdate(),
+                "owners_in_view": selectors.shown_owner_ids(grant),
+            },
         ).data,
     }
 

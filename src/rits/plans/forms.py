@@ -198,8 +198,15 @@ class AgreementForm(PlanForm):
     )
     checked_by_service = ("action", "owner", "due_date", "domains")
 
-    def __init__(self, *args, owners, domains, goals, hidden_goal_id=None, **kwargs):
+    def __init__(
+        self, *args, owners, domains, goals, hidden_goal_id=None, current_owner=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if current_owner and current_owner[0] not in {key for _g, key, _n in owners}:
+            # The agreement's own owner stays choosable, so that saving never drops it:
+            # one whose involvement ended, or one the reader may not know of (unnamed).
+            kind = current_owner[0].partition(":")[0]
+            owners = [*owners, (kind, *current_owner)]
         self.fields["owner"].choices = owner_choices(owners)
         self.fields["domains"].choices = domain_choices(domains)
         goal_choices = [("", _("Not tied to a goal"))] + [

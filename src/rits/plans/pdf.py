@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from rits.plans import selectors
 from rits.plans.models import Agreement, AgreementStatus, Assessment
 from rits.plans.scale import assessment_scale, scale_step
-from rits.plans.selectors import PlanPage, is_overdue
+from rits.plans.selectors import PlanPage, is_overdue, owner_name_for
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -80,7 +80,7 @@ def _agreement_lines(page: PlanPage) -> list[AgreementLine]:
         status = STATUS_WORDS.get(a.status, a.get_status_display())
         lines.append(
             AgreementLine(
-                who=a.owner_name,
+                who=owner_name_for(a, page.owners_in_view),
                 what=a.action,
                 by_when=a.due_date,
                 status=_("Still to do: the date has passed") if overdue else str(status),

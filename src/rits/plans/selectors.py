@@ -17,6 +17,7 @@ from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.domains import ALL_DOMAINS, LifeDomain
 from rits.families.models import Involvement, Membership
+from rits.families.selectors import sees_involvement
 from rits.plans.content import PlanContent, load_content
 from rits.plans.models import (
     WORRY_KINDS,
@@ -40,6 +41,28 @@ def sees_agreement(grant: Grant, domains, owner_organisation_id: int | None) -> 
     """An agreement shows to whoever sees one of its life domains, and to the
     organisation that is party to it."""
     return grant.sees_any(domains) or owner_organisation_id == grant.professional.organisation_id
+
+
+def shown_owner_ids(grant: Grant) -> set[int]:
+    """The professionals the reader may see named as an agreement's owner: those with an
+    involvement in the family (now or before) that the reader may see, by the family
+    overview's rule (``sees_involvement``)."""
+    involvements = Involvement.objects.filter(family=grant.family, professional__isnull=False).only(
+        "professional_id", "domains", "is_coordinator"
+    )
+    return {i.professional_id for i in involvements if sees_involvement(grant, i)}
+
+
+def shown_owner(name: str, professional_id: int | None, shown: set[int]) -> str:
+    """An agreement's owner as the reader may see it: a professional whose involvement
+    the reader may not know of stays unnamed."""
+    if professional_id is not None and professional_id not in shown:
+        return _("A professional outside your involvement")
+    return name
+
+
+def owner_name_for(agreement: Agreement, shown: set[int]) -> str:
+    return shown_owner(agreement.owner_name, agreement.owner_professional_id, shown)
 
 
 def sees_family_group_plan_text(grant: Grant) -> bool:
@@ -104,6 +127,7 @@ class PlanPage:
     versions: list[PlanVersion]
     today: date
     sees_family_group_plan: bool = False
+    # The professionals the reader may see named as an agreement's owner.
     owners_in_view: set = field(default_factory=set)
 
     @property
@@ -184,6 +208,7 @@ def _page_from(grant: Grant, content: PlanContent, versions: list[PlanVersion]) 
         versions=versions,
         today=today,
         sees_family_group_plan=sees_family_group_plan_text(grant),
+        owners_in_view=shown_owner_ids(grant),
     )
 
 
@@ -450,7 +475,21 @@ def _details_lines(grant: Grant, details: dict) -> list[dict]:
     return lines
 
 
-def _differences(grant: Grant, section: str, old: dict, new: dict) -> list[Difference]:
+def _shown_lines(grant: Grant, section: str, lines: list[dict], shown: set[int]) -> list[dict]:
+    """The lines of a snapshot's section the reader may see, with owners they may not
+    know of unnamed."""
+    visible = [line for line in lines if _visible_line(grant, section, line)]
+    if section != "agreements":
+        return visible
+    return [
+        {**line, "owner": shown_owner(line["owner"], line.get("owner_professional_id"), shown)}
+        for line in visible
+    ]
+
+
+def _differences(
+    grant: Grant, section: str, old: dict, new: dict, shown: set[int]
+) -> list[Difference]:
     if section == "details":
         describe = lambda line: line["text"]  # noqa: E731
         before = {line["key"]: line for line in _details_lines(grant, old.get(section, {}))}
@@ -458,14 +497,10 @@ def _differences(grant: Grant, section: str, old: dict, new: dict) -> list[Diffe
     else:
         describe = lambda line: _describe(section, line)  # noqa: E731
         before = {
-            line["key"]: line
-            for line in old.get(section, [])
-            if _visible_line(grant, section, line)
+            line["key"]: line for line in _shown_lines(grant, section, old.get(section, []), shown)
         }
         after = {
-            line["key"]: line
-            for line in new.get(section, [])
-            if _visible_line(grant, section, line)
+            line["key"]: line for line in _shown_lines(grant, section, new.get(section, []), shown)
         }
     result = []
     for key, line in after.items():
@@ -490,8 +525,9 @@ def compare_versions(*, user, family_id: int | str, older: int, newer: int) -> C
     older, newer = sorted((older, newer))
     pair = {v.number: v for v in PlanVersion.objects.filter(plan=plan, number__in=[older, newer])}
     old, new = pair[older].snapshot, pair[newer].snapshot
+    shown = shown_owner_ids(grant)
     sections = [
-        SectionDifferences(title(), _differences(grant, section, old, new), section)
+        SectionDifferences(title(), _differences(grant, section, old, new, shown), section)
         for section, title in SECTION_TITLES.items()
     ]
     log_event(
@@ -526,8 +562,9 @@ def version_detail(*, user, family_id: int | str, number: int) -> VersionDetail:
     if version is None:
         raise Http404(_("This plan has no version %(n)s.") % {"n": number})
     snapshot = version.snapshot or {}
+    shown = shown_owner_ids(grant)
     lines = {
-        section: [line for line in snapshot.get(section, []) if _visible_line(grant, section, line)]
+        section: _shown_lines(grant, section, snapshot.get(section, []), shown)
         for section in SECTION_TITLES
         if section != "details"
     }

@@ -18,7 +18,7 @@ from rits.plans.models import (
 )
 from rits.plans.numbers import MAX_ID, MAX_REVISION, WholeNumberField
 from rits.plans.scale import scale_step
-from rits.plans.selectors import PlanPage, is_overdue
+from rits.plans.selectors import PlanPage, is_overdue, owner_name_for
 from rits.plans.services import may_change_agreement
 
 REVISION_HELP = (
@@ -146,7 +146,11 @@ class AgreementSerializer(serializers.Serializer):
         source="owner_key",
         help_text='Who does it: "professional:<id>", "person:<id>" or "network:<id>".',
     )
-    owner_name = serializers.CharField()
+    owner_name = serializers.SerializerMethodField(
+        help_text=(
+            "The owner's name; a professional whose involvement you may not know of is not named."
+        )
+    )
     due_date = serializers.DateField()
     domains = serializers.ListField(child=serializers.ChoiceField(choices=LifeDomain.choices))
     status = serializers.ChoiceField(choices=AgreementStatus.choices)
@@ -158,6 +162,9 @@ class AgreementSerializer(serializers.Serializer):
     may_change = serializers.SerializerMethodField(
         help_text="Whether you may change it: its owner, or whoever covers all its life domains."
     )
+
+    def get_owner_name(self, obj) -> str:
+        return owner_name_for(obj, self.context["owners_in_view"])
 
     def get_goal_id(self, obj) -> int | None:
         visible = self.context.get("visible_goal_ids")
@@ -209,6 +216,7 @@ def page_context(page: PlanPage) -> dict:
         "today": page.today,
         "visible_goal_ids": {g.goal.pk for g in page.goals},
         "sees_family_group_plan": page.sees_family_group_plan,
+        "owners_in_view": page.owners_in_view,
     }
 
 

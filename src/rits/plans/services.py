@@ -22,6 +22,7 @@ from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.domains import LifeDomain
 from rits.families.models import Family, Involvement, Membership, NetworkMember
+from rits.families.selectors import sees_involvement
 from rits.families.services import record_event
 from rits.plans.content import build_snapshot
 from rits.plans.models import (
@@ -331,9 +332,12 @@ class AgreementData:
     status_note: str = ""
 
 
-def agreement_owner_choices(family: Family) -> list[tuple[str, str, str]]:
-    """Who can own an agreement in this family: (group, key, name) for each involved
-    professional, family member and network member."""
+def agreement_owner_choices(grant: Grant) -> list[tuple[str, str, str]]:
+    """Who can own an agreement in this family, as far as the reader may know them:
+    (group, key, name) for each professional involved now whose involvement the reader
+    may see (``sees_involvement``, the family overview's rule), each family member and
+    each network member."""
+    family = grant.family
     today = timezone.localdate()
     choices: list[tuple[str, str, str]] = []
     involvements = (
@@ -344,15 +348,16 @@ def agreement_owner_choices(family: Family) -> list[tuple[str, str, str]]:
     )
     seen = set()
     for i in involvements:
-        if i.professional_id not in seen:
-            seen.add(i.professional_id)
-            choices.append(
-                (
-                    "professional",
-                    f"professional:{i.professional_id}",
-                    f"{i.professional.name} ({i.organisation.name})",
-                )
+        if i.professional_id in seen or not sees_involvement(grant, i):
+            continue
+        seen.add(i.professional_id)
+        choices.append(
+            (
+                "professional",
+                f"professional:{i.professional_id}",
+                f"{i.professional.name} ({i.organisation.name})",
             )
+        )
     for m in Membership.objects.filter(family=family).select_related("person").order_by("id"):
         choices.append(("person", f"person:{m.person_id}", m.person.full_name))
     for n in NetworkMember.objects.filter(family=family).order_by("name", "id"):
@@ -361,13 +366,15 @@ def agreement_owner_choices(family: Family) -> list[tuple[str, str, str]]:
 
 
 def _apply_agreement(
-    agreement: Agreement, data: AgreementData, *, family: Family, today: date
+    agreement: Agreement, data: AgreementData, *, grant: Grant, today: date
 ) -> None:
+    family = grant.family
     errors: dict[str, str] = {}
     action = (data.action or "").strip()
     if not action:
         errors["action"] = _("Say what will be done.")
-    owners = {key: name for _group, key, name in agreement_owner_choices(family)}
+    # An owner the reader may not know of is refused like one that does not exist.
+    owners = {key for _group, key, _name in agreement_owner_choices(grant)}
     if not data.owner:
         errors["owner"] = _("Choose who does this: every agreement has an owner.")
     elif data.owner not in owners and not (agreement.pk and data.owner == agreement.owner_key):
@@ -408,7 +415,7 @@ def _apply_agreement(
 def add_agreement(*, user, grant: Grant, revision: int | None, data: AgreementData) -> Agreement:
     """Who does what by when: a professional, a family member or a network member."""
     agreement = Agreement(created_by=user)
-    _apply_agreement(agreement, data, family=grant.family, today=timezone.localdate())
+    _apply_agreement(agreement, data, grant=grant, today=timezone.localdate())
     _require_domains(grant, agreement.domains)
     with plan_change(user=user, grant=grant, revision=revision) as change:
         agreement.plan = change.plan
@@ -446,7 +453,7 @@ def update_agreement(
     if agreement is None or not may_change_agreement(grant, agreement):
         raise PermissionDenied(_("You cannot change this agreement."))
     old_status = agreement.status
-    _apply_agreement(agreement, data, family=grant.family, today=timezone.localdate())
+    _apply_agreement(agreement, data, grant=grant, today=timezone.localdate())
     if not may_change_agreement(grant, agreement):
         raise PermissionDenied(_("You cannot move an agreement outside your life domains."))
     with plan_change(user=user, grant=grant, revision=revision) as change:

@@ -307,7 +307,7 @@ def add_agreement(request, family_id: int):
         _data(request),
         revision=editing.plan.revision,
         initial={"goal": goal} if goal in {str(g.pk) for g in goals} else {},
-        owners=services.agreement_owner_choices(editing.grant.family),
+        owners=services.agreement_owner_choices(editing.grant),
         domains=editing.grant.domains,
         goals=goals,
     )
@@ -355,7 +355,11 @@ def change_agreement(request, family_id: int, agreement_id: int):
             "status": agreement.status,
             "status_note": agreement.status_note,
         },
-        owners=services.agreement_owner_choices(grant.family),
+        owners=services.agreement_owner_choices(grant),
+        current_owner=(
+            agreement.owner_key,
+            selectors.owner_name_for(agreement, selectors.shown_owner_ids(grant)),
+        ),
         # Its own life domains and goal stay choosable, so that saving never drops one.
         domains=grant.domains | set(agreement.domains),
         goals=editing.goals,

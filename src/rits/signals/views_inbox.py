@@ -155,7 +155,7 @@ def act(request, alert_id: int):
         detail={"alert": alert_id},
     )
     grant = editing.grant
-    owners = plan_services.agreement_owner_choices(grant.family)
+    owners = plan_services.agreement_owner_choices(grant)
     me = f"professional:{grant.professional.pk}"
     rule = rules.rule_for(line.alert.rule)
     today = timezone.localdate()

@@ -6,7 +6,7 @@ from django import template
 
 from rits.families.domains import LifeDomain
 from rits.plans.scale import scale_step
-from rits.plans.selectors import is_overdue
+from rits.plans.selectors import is_overdue, owner_name_for
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def domain_label(code: str) -> str:
 @register.filter
 def overdue(agreement, today: date) -> bool:
     return is_overdue(agreement, today)
+
+
+@register.filter
+def owner_for(agreement, page) -> str:
+    """The agreement's owner as the reader of ``page`` may see it."""
+    return owner_name_for(agreement, page.owners_in_view)

@@ -489,3 +489,38 @@ def test_each_inbox_page_leaves_a_read_of_the_family(region, alert, as_user, nam
         for e in events
     ), [(e.action, e.object_type, e.family_id) for e in events]
     assert all(e.user_id == region["coordinator"].user.pk for e in events)
+
+
+def test_the_act_form_names_only_involvements_the_reader_may_see(region, alert, as_user):
+    """Issue 9 #6: the act form's "who does it" is the plan's, with the same rule."""
+    family = region["family"]
+    lead = region["lead"]
+    factories.InvolvementFactory(family=family, professional=lead, domains=["finances"])
+    ggz = factories.ProfessionalFactory(
+        organisation=factories.OrganisationFactory(name="GGZ Centraal", kind="care_provider")
+    )
+    factories.InvolvementFactory(
+        family=family, professional=ggz, organisation=ggz.organisation, domains=["mental_health"]
+    )
+    client = as_user(lead)
+    url = reverse("signals:alert-act", args=[alert.pk])
+    html = client.get(url).content.decode()
+    assert "GGZ Centraal" not in html and ggz.name not in html
+    assert f"professional:{ggz.pk}" not in html
+    plan, _ = Plan.objects.get_or_create(family=family)
+    response = client.post(
+        url,
+        {
+            "revision": plan.revision,
+            "action": "Schuldhulp",
+            "kind": "arrange",
+            "owner": f"professional:{ggz.pk}",
+            "due_date": (TODAY + datetime.timedelta(days=5)).isoformat(),
+            "domains": ["finances"],
+        },
+    )
+    assert response.status_code == 200 and "owner" in response.context["form"].errors
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+    # The coordinator, who sees every involvement, may choose them.
+    assert f"professional:{ggz.pk}" in as_user(region["coordinator"]).get(url).content.decode()
