@@ -425,7 +425,11 @@ def add_agreement(*, user, grant: Grant, revision: int | None, data: AgreementDa
         change.object_id = agreement.pk
         change.domain = _first_domain(agreement.domains)
         change.description = _("Agreement: %(owner)s — %(action)s (by %(due)s)") % {
-            "owner": agreement.owner_name,
+            # The timeline shows to everyone who sees the agreement's life domain, also to
+            # those who may not know of the owner's involvement: it names no professional.
+            "owner": _("a professional")
+            if agreement.owner_professional_id
+            else agreement.owner_name,
             "action": agreement.action[:200],
             "due": agreement.due_date.strftime("%d-%m-%Y"),
         }

@@ -232,3 +232,13 @@ def test_a_comparison_does_not_name_a_hidden_owner(plan_setup, ggz_agreement):
     [difference] = agreements.differences
     assert HIDDEN in difference.before and HIDDEN in difference.after
     assert plan_setup["ggz"].name not in difference.before + difference.after
+
+
+def test_the_timeline_does_not_name_a_professional_owner(plan_setup, ggz_agreement):
+    """The family's timeline shows to everyone who sees the agreement's life domain."""
+    from rits.families.models import FamilyEvent
+
+    [event] = FamilyEvent.objects.filter(family=plan_setup["family"], kind="plan_agreement")
+    assert "Brief voor de woningcorporatie" in event.description
+    assert plan_setup["ggz"].name not in event.description
+    assert "GGZ Centraal" not in event.description
