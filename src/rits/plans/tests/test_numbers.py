@@ -7,8 +7,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+from rest_framework.exceptions import ValidationError as APIValidationError
 
 from rits.plans.models import Assessment, Goal
+from rits.plans.numbers import MAX_ID, WholeNumberField, whole_number
 from tests.auth import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +148,26 @@ def test_api_versions_beyond_any_row_are_not_found(plan_setup, client_for, big):
     client = client_for(plan_setup["coordinator"])
     assert client.get(api_url(plan_setup["family"], f"/versions/{big}")).status_code == 404
     assert client.get(f"/api/v1/families/{big}/plan").status_code == 404
+
+
+# --- the rule itself, over any text ---------------------------------------------------
+
+
+@given(st.one_of(st.text(), st.integers(), st.from_regex(r"\A[0-9]{1,25}\Z")))
+def test_whole_number_is_ascii_digits_in_range_or_nothing(raw):
+    value = whole_number(raw, minimum=1, maximum=MAX_ID)
+    if value is not None:
+        assert 1 <= value <= MAX_ID
+        if isinstance(raw, str):
+            assert raw.strip().isascii() and raw.strip().isdigit()
+            assert value == int(raw)
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=5))
+def test_other_scripts_digits_are_never_a_number(raw):
+    if raw.isascii():
+        return
+    assert whole_number(raw) is None
+    field = WholeNumberField(min_value=0, max_value=MAX_ID)
+    with pytest.raises(APIValidationError):
+        field.run_validation(raw)

@@ -524,3 +524,22 @@ def test_the_act_form_names_only_involvements_the_reader_may_see(region, alert, 
     assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
     # The coordinator, who sees every involvement, may choose them.
     assert f"professional:{ggz.pk}" in as_user(region["coordinator"]).get(url).content.decode()
+
+
+@pytest.mark.parametrize("revision", ["²", "٣", "-1", "9" * 5000])
+def test_a_mangled_revision_on_the_act_form_is_a_conflict(region, alert, as_user, revision):
+    """Issue 9 #9: the act form reads the plan revision as the plan's forms do."""
+    response = as_user(region["coordinator"]).post(
+        reverse("signals:alert-act", args=[alert.pk]),
+        {
+            "revision": revision,
+            "action": "Schuldhulp",
+            "kind": "arrange",
+            "owner": f"professional:{region['coordinator'].pk}",
+            "due_date": TODAY.isoformat(),
+            "domains": ["finances"],
+        },
+    )
+    assert response.status_code == 200 and response.context["conflict"]
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
