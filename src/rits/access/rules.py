@@ -50,6 +50,21 @@ class Grant:
     def is_coordinator(self) -> bool:
         return self.ground == Ground.COORDINATOR
 
+    @property
+    def can_write(self) -> bool:
+        """Emergency access is there to read in an emergency, and a privacy officer reviews
+        access: neither ground changes a family."""
+        return self.ground not in {Ground.EMERGENCY, Ground.PRIVACY_OFFICER}
+
+    def require_write(self) -> None:
+        """For every service that writes family data: refuse a read-only grant."""
+        if self.ground == Ground.EMERGENCY:
+            raise PermissionDenied(_("Emergency access is for reading only."))
+        if not self.can_write:
+            raise PermissionDenied(
+                _("A privacy officer reviews access and cannot change a family.")
+            )
+
     def sees_domain(self, domain: str) -> bool:
         return not domain or domain in self.domains
 

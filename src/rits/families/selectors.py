@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -139,7 +140,10 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
     """Who is around this family and what is going on, as far as ``user`` may see it.
 
     A constant number of queries, however many members, involvements or events."""
-    grant = grant_for(user, family_id)
+    return _overview(user, grant_for(user, family_id))
+
+
+def _overview(user, grant: Grant) -> FamilyOverview:
     family = grant.family
     members = list(Membership.objects.filter(family=family).select_related("person").order_by("id"))
     all_involvements = list(
@@ -179,8 +183,14 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
 
 
 def family_export(*, user, family_id: int | str) -> dict:
-    """A portable copy of what ``user`` may see of one family (the same access as the overview)."""
-    overview = family_overview(user=user, family_id=family_id)
+    """A portable copy of what ``user`` may see of one family (the same access as the overview).
+
+    Not under emergency access: that is for reading on screen in an emergency, and a copy
+    would outlive both the emergency and its review."""
+    grant = grant_for(user, family_id)
+    if not grant.can_write:
+        raise PermissionDenied(_("Emergency access does not allow exporting a family."))
+    overview = _overview(user, grant)
     family = overview.family
     log_event(
         action=AuditAction.EXPORT,

@@ -171,6 +171,7 @@ def record_event(
 def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership:
     """Add a person to a family the user may see. A person already known by BSN is linked,
     not duplicated."""
+    grant.require_write()
     family = grant.family
     validate_person(data, role=role, family=family)
     existing = None
@@ -206,6 +207,7 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
 
 @transaction.atomic
 def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkMember:
+    grant.require_write()
     member.family = grant.family
     member.full_clean()
     member.save()

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -40,7 +40,6 @@ from django.utils.translation import gettext as _
 from rits.access.rules import (
     MAX_ID,
     Grant,
-    Ground,
     grant_for,
     grants_by_family,
     professional_for,
@@ -609,8 +608,7 @@ def _alert_and_grant(user, alert_id: int | str, *, lock: bool = False) -> tuple[
 
 
 def _writable(grant: Grant) -> None:
-    if grant.ground == Ground.EMERGENCY:
-        raise PermissionDenied(_("Emergency access is for reading only."))
+    grant.require_write()
 
 
 def _still_open(alert: Alert) -> None:
@@ -937,7 +935,7 @@ def _line(alert: Alert, grant: Grant | None, today: date) -> AlertLine:
     if visible:
         line.family = grant.family
         line.signals = _signal_lines(alert)
-        line.can_change = alert.status in UNRESOLVED and grant.ground != Ground.EMERGENCY
+        line.can_change = alert.status in UNRESOLVED and grant.can_write
     return line
 
 
