@@ -276,3 +276,46 @@ class FamilyEvent(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SAME = "same", _("Same person")
+    DIFFERENT = "different", _("Different person")
+
+
+class PossibleDuplicate(models.Model):
+    """'Mogelijk dezelfde persoon': someone added a member with the BSN of a person they
+    may not see. They were answered as if the BSN were unknown and got a new person
+    without it; whether the two are the same is for the known person's own coordinator
+    to decide, never for the one who typed the BSN."""
+
+    existing_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="possible_duplicates"
+    )
+    # Empty once the new person is merged into the existing one (and deleted).
+    new_person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Where the new person was added; never shown to the reviewer (not their family).
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="+")
+    raised_by = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.existing_person_id} ~ {self.new_person_id} ({self.status})"

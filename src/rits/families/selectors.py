@@ -13,12 +13,14 @@ from rits.audit.services import Actor, log_event
 from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS
 from rits.families.models import (
+    DuplicateStatus,
     Family,
     FamilyEvent,
     Involvement,
     MemberRole,
     Membership,
     NetworkMember,
+    PossibleDuplicate,
 )
 
 TIMELINE_LENGTH = 50
@@ -134,6 +136,7 @@ class FamilyOverview:
     hidden_involvements: int
     network: list[NetworkMember]
     events: list[FamilyEvent]
+    possible_duplicates: list[PossibleDuplicate]
 
 
 def family_overview(*, user, family_id: int | str) -> FamilyOverview:
@@ -160,6 +163,7 @@ def _overview(user, grant: Grant) -> FamilyOverview:
     if grant.domains != ALL_DOMAINS:
         events_qs = events_qs.filter(Q(domain="") | Q(domain__in=sorted(grant.domains)))
     events = list(events_qs[:TIMELINE_LENGTH])
+    possible_duplicates = _possible_duplicates(user, grant)
     log_event(
         action=AuditAction.VIEW,
         actor=Actor.for_user(user),
@@ -179,7 +183,35 @@ def _overview(user, grant: Grant) -> FamilyOverview:
         hidden_involvements=len(all_involvements) - len(involvements),
         network=network,
         events=events,
+        possible_duplicates=possible_duplicates,
     )
+
+
+def _possible_duplicates(user, grant: Grant) -> list[PossibleDuplicate]:
+    """Open possible duplicates of this family's members, for its coordinator to decide.
+
+    The reviewer sees the details that were entered for the new person and who entered
+    them, not the family they were added to; that read is audited on that family."""
+    if not grant.is_coordinator:
+        return []
+    found = list(
+        PossibleDuplicate.objects.filter(
+            existing_person__memberships__family=grant.family, status=DuplicateStatus.OPEN
+        )
+        .select_related("existing_person", "new_person", "raised_by", "raised_by_organisation")
+        .distinct()
+    )
+    for duplicate in found:
+        log_event(
+            action=AuditAction.VIEW,
+            actor=Actor.for_user(user),
+            object_type="possible_duplicate",
+            object_id=duplicate.pk,
+            family_id=duplicate.family_id,
+            person_ids=[p for p in (duplicate.new_person_id,) if p],
+            ground="duplicate_review",
+        )
+    return found
 
 
 def family_export(*, user, family_id: int | str) -> dict:

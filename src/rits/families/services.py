@@ -1,7 +1,7 @@
 """Every write of family data. Each service validates, writes in one transaction and
 leaves an audit event and (where a colleague should see it) a timeline event."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rits.access.rules import Grant
+from rits.access.rules import MAX_ID, FamilyNotFound, Grant, grants_by_family
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
+    DuplicateStatus,
     Family,
     FamilyEvent,
     Gender,
@@ -21,6 +22,7 @@ from rits.families.models import (
     Membership,
     NetworkMember,
     Person,
+    PossibleDuplicate,
 )
 
 MAX_AGE_YEARS = 120
@@ -167,24 +169,48 @@ def record_event(
     )
 
 
+def _may_see_person(grant: Grant, person: Person) -> bool:
+    """Whether the professional may see ``person``: a member of a family they have a
+    grant for that allows writing. Emergency access does not count: it is for reading,
+    and linking a person would route that person's signals to another family for good."""
+    family_ids = set(person.memberships.values_list("family_id", flat=True))
+    if not family_ids:
+        return False
+    if grant.family.pk in family_ids:
+        return True
+    grants = grants_by_family(grant.professional)
+    return any(grants[f].can_write for f in family_ids if f in grants)
+
+
 @transaction.atomic
 def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership:
-    """Add a person to a family the user may see. A person already known by BSN is linked,
-    not duplicated."""
+    """Add a person to a family the user may see.
+
+    A person already known by BSN is linked, not duplicated, but only when the user may
+    see that person. Otherwise the answer is exactly that for an unknown BSN: a new person
+    is created, without the BSN (it belongs to the known person, and the new record must
+    not reveal the match), and the possible match goes to the review of the known
+    person's own coordinator (:class:`PossibleDuplicate`)."""
     grant.require_write()
     family = grant.family
     validate_person(data, role=role, family=family)
-    existing = None
+    existing = hidden_match = None
     if data.bsn:
-        existing = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
+        known = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
+        if known is not None and _may_see_person(grant, known):
+            existing = known
+        else:
+            hidden_match = known
         if existing and Membership.objects.filter(family=family, person=existing).exists():
             raise ValidationError(
                 {"bsn": _("A person with this BSN is already a member of this family.")}
             )
-    person = existing or _apply_person(Person(), data)
     if existing is None:
+        person = _apply_person(Person(), replace(data, bsn="") if hidden_match else data)
         person.full_clean(exclude=["bsn_encrypted", "bsn_pseudonym"])
         person.save()
+    else:
+        person = existing
     membership = Membership.objects.create(family=family, person=person, role=role)
     record_event(
         family=family,
@@ -202,7 +228,137 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
         person_ids=[person.pk],
         ground=grant.ground,
     )
+    if hidden_match is not None:
+        _raise_possible_duplicate(user=user, grant=grant, existing=hidden_match, new=person)
     return membership
+
+
+def _raise_possible_duplicate(*, user, grant: Grant, existing: Person, new: Person) -> None:
+    duplicate = PossibleDuplicate.objects.create(
+        existing_person=existing,
+        new_person=new,
+        family=grant.family,
+        raised_by=grant.professional,
+        raised_by_organisation=grant.professional.organisation,
+        raised_at=timezone.now(),
+    )
+    # In the access log of each family of the known person, where their coordinator and
+    # the privacy officer look; the user who added the member is never told.
+    for family_id in sorted(set(existing.memberships.values_list("family_id", flat=True))):
+        log_event(
+            action=AuditAction.CREATE,
+            actor=Actor.for_user(user),
+            object_type="possible_duplicate",
+            object_id=duplicate.pk,
+            family_id=family_id,
+            person_ids=[existing.pk, new.pk],
+            ground=REVIEW_GROUND,
+        )
+
+
+# The ground in audit events of the duplicate review: who raised or decided it does not
+# see the other family.
+REVIEW_GROUND = "duplicate_review"
+
+
+def _open_duplicate(grant: Grant, duplicate_id: int | str) -> PossibleDuplicate:
+    """One open possible duplicate about a member of ``grant``'s family, for its
+    coordinator; anyone else gets the same 'not found' as for an id that does not exist."""
+    if not grant.is_coordinator or not grant.can_write:
+        raise FamilyNotFound
+    try:
+        duplicate_id = int(duplicate_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    duplicate = (
+        PossibleDuplicate.objects.select_for_update(of=("self",))
+        .filter(
+            pk=duplicate_id,
+            existing_person__memberships__family=grant.family,
+            status=DuplicateStatus.OPEN,
+        )
+        .select_related("existing_person", "new_person", "family")
+        .first()
+        if 0 < duplicate_id <= MAX_ID
+        else None
+    )
+    if duplicate is None:
+        raise FamilyNotFound
+    return duplicate
+
+
+@transaction.atomic
+def decide_possible_duplicate(
+    *, user, grant: Grant, duplicate_id: int | str, same_person: bool
+) -> PossibleDuplicate:
+    """The known person's coordinator decides. The same person: the new record is merged
+    into the known one (its memberships and everything that refers to it move over, the
+    new record is deleted). A different person: the review is closed."""
+    duplicate = _open_duplicate(grant, duplicate_id)
+    existing, new = duplicate.existing_person, duplicate.new_person
+    new_id = new.pk if new is not None else None
+    if same_person and new is not None:
+        moved = _merge_person(new, into=existing)
+        for family in moved:
+            record_event(
+                family=family,
+                kind="member_merged",
+                actor_user=user,
+                description=_(
+                    "%(name)s: the record was joined with the known record of this person"
+                )
+                % {"name": existing.full_name},
+            )
+            log_event(
+                action=AuditAction.UPDATE,
+                actor=Actor.for_user(user),
+                object_type="membership",
+                family_id=family.pk,
+                person_ids=[existing.pk, new_id],
+                ground=REVIEW_GROUND,
+                detail={"merged": new_id, "into": existing.pk},
+            )
+        duplicate.new_person = None  # deleted with the merge
+    duplicate.status = DuplicateStatus.SAME if same_person else DuplicateStatus.DIFFERENT
+    duplicate.decided_by = grant.professional
+    duplicate.decided_at = timezone.now()
+    duplicate.save(update_fields=["new_person", "status", "decided_by", "decided_at"])
+    log_event(
+        action=AuditAction.UPDATE,
+        actor=Actor.for_user(user),
+        object_type="possible_duplicate",
+        object_id=duplicate.pk,
+        family_id=grant.family.pk,
+        person_ids=[p for p in (existing.pk, new_id) if p],
+        ground=grant.ground,
+        detail={"decision": duplicate.status},
+    )
+    return duplicate
+
+
+def _merge_person(new: Person, *, into: Person) -> list[Family]:
+    """Move everything that refers to ``new`` over to ``into`` and delete ``new``; the
+    families whose membership moved."""
+    families = []
+    for membership in Membership.objects.filter(person=new).select_related("family"):
+        if Membership.objects.filter(family=membership.family, person=into).exists():
+            membership.delete()
+        else:
+            membership.person = into
+            membership.save(update_fields=["person"])
+        families.append(membership.family)
+    # Every other reference (involvements, network, plans, signals), also those without
+    # a related name, so that deleting the new record takes nothing with it.
+    for relation in Person._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and relation.one_to_many):
+            continue
+        model, name = relation.related_model, relation.field.name
+        if model in (Membership, PossibleDuplicate):
+            continue
+        model._base_manager.filter(**{name: new}).update(**{name: into})
+    PossibleDuplicate.objects.filter(existing_person=new).update(existing_person=into)
+    new.delete()
+    return families
 
 
 @transaction.atomic

@@ -12,4 +12,9 @@ urlpatterns = [
     path(
         "families/<int:family_id>/network/new/", views.add_network_member, name="add-network-member"
     ),
+    path(
+        "families/<int:family_id>/possible-duplicates/<int:duplicate_id>/",
+        views.decide_possible_duplicate,
+        name="decide-possible-duplicate",
+    ),
 ]

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rits.access.rules import grant_for
 from rits.families import selectors, services
@@ -122,3 +122,26 @@ def add_network_member(request, family_id: int):
         "families/family_form.html",
         {"form": form, "family": grant.family, "title": _("Add someone from the network")},
     )
+
+
+@login_required
+@require_POST
+def decide_possible_duplicate(request, family_id: int, duplicate_id: int):
+    grant = grant_for(request.user, family_id)
+    decision = request.POST.get("decision")
+    if decision not in {"same", "different"}:
+        messages.error(request, _("Choose 'the same person' or 'a different person'."))
+    else:
+        services.decide_possible_duplicate(
+            user=request.user,
+            grant=grant,
+            duplicate_id=duplicate_id,
+            same_person=decision == "same",
+        )
+        messages.success(
+            request,
+            _("The records have been joined.")
+            if decision == "same"
+            else _("Recorded as a different person."),
+        )
+    return redirect("families:overview", family_id=grant.family.pk)
