@@ -214,6 +214,20 @@ def _possible_duplicates(user, grant: Grant) -> list[PossibleDuplicate]:
     return found
 
 
+def form_page_viewed(*, user, grant: Grant, form: str) -> None:
+    """A form page of a family shows family data (its name, and after a refused post what
+    was entered): a read like any other, so it leaves an audit event like the overview."""
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="family.form",
+        object_id=grant.family.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        detail={"form": form},
+    )
+
+
 def family_export(*, user, family_id: int | str) -> dict:
     """A portable copy of what ``user`` may see of one family (the same access as the overview).
 

@@ -95,6 +95,7 @@ def add_member(request, family_id: int):
         else:
             messages.success(request, _("The member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="member")
     return render(
         request,
         "families/family_form.html",
@@ -117,6 +118,7 @@ def add_network_member(request, family_id: int):
         else:
             messages.success(request, _("The network member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="network_member")
     return render(
         request,
         "families/family_form.html",
