@@ -148,10 +148,27 @@ class LegalBasis(models.TextChoices):
     LEGAL_OBLIGATION = "legal_obligation", _("Other legal obligation")
 
 
+class InvolvementApproval(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    PENDING = "pending", _("Waiting for approval")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ApprovedInvolvementManager(models.Manager):
+    """Only approved involvements: one waiting for approval, or rejected, gives no access
+    and is no part of the family's file anywhere. ``Involvement.all_objects`` has all."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(approval=InvolvementApproval.APPROVED)
+
+
 class Involvement(models.Model):
     """Which organisation (and professional) is involved with a family, in which role,
     on which legal basis and for which life domains. The involvement is what grants a
-    professional access, limited to its domains."""
+    professional access, limited to its domains.
+
+    An import that adds an involvement to a family that already exists waits for the
+    approval of the family's coordinator or a privacy officer (``approval``)."""
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="involvements")
     person = models.ForeignKey(
@@ -181,8 +198,23 @@ class Involvement(models.Model):
     end_date = models.DateField(_("until"), null=True, blank=True)
     is_coordinator = models.BooleanField(_("coordinator"), default=False)
     reference = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    approval = models.CharField(
+        _("approval"),
+        max_length=16,
+        choices=InvolvementApproval.choices,
+        default=InvolvementApproval.APPROVED,
+    )
+    approval_decided_by = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approval_decided_at = models.DateTimeField(null=True, blank=True)
+
+    all_objects = models.Manager()
+    objects = ApprovedInvolvementManager()
 
     class Meta:
+        # The default (also for a family's ``involvements``): approved ones only.
+        default_manager_name = "objects"
         ordering = ["-is_coordinator", "start_date", "id"]
         constraints = [
             # One family, one coordinator.

@@ -7,7 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from rits.access.rules import Grant, grant_for, visible_families
+from rits.access.rules import (
+    Grant,
+    Ground,
+    grant_for,
+    grants_by_family,
+    professional_for,
+    visible_families,
+)
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
@@ -17,11 +24,13 @@ from rits.families.models import (
     Family,
     FamilyEvent,
     Involvement,
+    InvolvementApproval,
     MemberRole,
     Membership,
     NetworkMember,
     PossibleDuplicate,
 )
+from rits.organisations.models import ProfessionalRole
 
 TIMELINE_LENGTH = 50
 
@@ -291,3 +300,32 @@ def family_export(*, user, family_id: int | str) -> dict:
         "exported_by": str(user),
         "note": _("Contains personal data. Handle according to the AVG."),
     }
+
+
+def pending_involvements(*, user) -> list[Involvement]:
+    """Involvements an import added to existing families, waiting for approval: for a
+    privacy officer all of them, for a coordinator those of the families they coordinate,
+    for anyone else none. Each family shown leaves an audit event."""
+    professional = professional_for(user)
+    pending = Involvement.all_objects.filter(approval=InvolvementApproval.PENDING)
+    if professional.role == ProfessionalRole.PRIVACY_OFFICER:
+        ground = Ground.PRIVACY_OFFICER
+    else:
+        ground = Ground.COORDINATOR
+        coordinated = [f for f, g in grants_by_family(professional).items() if g.is_coordinator]
+        pending = pending.filter(family_id__in=coordinated)
+    found = list(
+        pending.select_related("family", "organisation", "professional__user").order_by(
+            "family__name", "family_id", "id"
+        )
+    )
+    for family_id in sorted({i.family_id for i in found}):
+        log_event(
+            action=AuditAction.VIEW,
+            actor=Actor.for_user(user),
+            object_type="involvement.pending",
+            family_id=family_id,
+            ground=ground,
+            detail={"involvements": [i.pk for i in found if i.family_id == family_id]},
+        )
+    return found

@@ -4,12 +4,13 @@ leaves an audit event and (where a colleague should see it) a timeline event."""
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rits.access.rules import MAX_ID, FamilyNotFound, Grant, grants_by_family
+from rits.access.rules import MAX_ID, FamilyNotFound, Grant, access_log_grant, grants_by_family
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
@@ -18,6 +19,8 @@ from rits.families.models import (
     Family,
     FamilyEvent,
     Gender,
+    Involvement,
+    InvolvementApproval,
     MemberRole,
     Membership,
     NetworkMember,
@@ -180,6 +183,26 @@ def _may_see_person(grant: Grant, person: Person) -> bool:
         return True
     grants = grants_by_family(grant.professional)
     return any(grants[f].can_write for f in family_ids if f in grants)
+
+
+def involvement_timeline(involvement: Involvement) -> tuple[str, str]:
+    """What the timeline says when an involvement starts, and in which life domain.
+
+    Who is involved says something about the family (Veilig Thuis, a mental-health
+    provider), so the event is shown as the overview shows the involvement: to everyone
+    only for the coordinator and for an involvement with the whole family without a
+    domain; otherwise in its (first) life domain."""
+    values = {"organisation": involvement.organisation.name, "role": involvement.role}
+    if involvement.professional is not None:
+        values["organisation"] = (
+            f"{involvement.organisation.name} ({involvement.professional.name})"
+        )
+    if involvement.is_coordinator:
+        text = _("Involvement registered: %(organisation)s as %(role)s, coordinator") % values
+        return text, ""
+    text = _("Involvement registered: %(organisation)s as %(role)s") % values
+    domains = sorted(involvement.domains or [])
+    return text, domains[0] if domains else ""
 
 
 @transaction.atomic
@@ -384,3 +407,54 @@ def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkM
         ground=grant.ground,
     )
     return member
+
+
+@transaction.atomic
+def decide_involvement(*, user, involvement_id: int | str, approve: bool) -> Involvement:
+    """Approve or reject an involvement an import added to an existing family. For the
+    family's coordinator and a privacy officer; anyone else gets 'not found'. Approved,
+    it gives access from now on and enters the timeline; rejected, it is ended and never
+    gives access."""
+    try:
+        involvement_id = int(involvement_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    involvement = (
+        Involvement.all_objects.select_for_update(of=("self",))
+        .filter(pk=involvement_id, approval=InvolvementApproval.PENDING)
+        .select_related("organisation", "professional__user")
+        .first()
+        if 0 < involvement_id <= MAX_ID
+        else None
+    )
+    if involvement is None:
+        raise FamilyNotFound
+    grant = access_log_grant(user, involvement.family_id)
+    now = timezone.now()
+    involvement.approval_decided_by = grant.professional
+    involvement.approval_decided_at = now
+    if approve:
+        involvement.approval = InvolvementApproval.APPROVED
+    else:
+        involvement.approval = InvolvementApproval.REJECTED
+        # Ended as well: a rejected coordinator must not keep the family's one place.
+        involvement.end_date = max(involvement.start_date, timezone.localdate())
+    involvement.save(
+        update_fields=["approval", "approval_decided_by", "approval_decided_at", "end_date"]
+    )
+    if approve:
+        with translation.override(settings.LANGUAGE_CODE):
+            text, domain = involvement_timeline(involvement)
+        record_event(
+            family=grant.family, kind="involvement_started", description=text, domain=domain
+        )
+    log_event(
+        action=AuditAction.UPDATE,
+        actor=Actor.for_user(user),
+        object_type="involvement",
+        object_id=involvement.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        detail={"approval": involvement.approval},
+    )
+    return involvement

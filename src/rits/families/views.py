@@ -147,3 +147,29 @@ def decide_possible_duplicate(request, family_id: int, duplicate_id: int):
             else _("Recorded as a different person."),
         )
     return redirect("families:overview", family_id=grant.family.pk)
+
+
+@login_required
+@require_GET
+def pending_involvements(request):
+    involvements = selectors.pending_involvements(user=request.user)
+    return render(request, "families/pending_involvements.html", {"involvements": involvements})
+
+
+@login_required
+@require_POST
+def decide_involvement(request, involvement_id: int):
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, _("Choose 'approve' or 'reject'."))
+    else:
+        services.decide_involvement(
+            user=request.user, involvement_id=involvement_id, approve=decision == "approve"
+        )
+        messages.success(
+            request,
+            _("The involvement has been approved.")
+            if decision == "approve"
+            else _("The involvement has been rejected."),
+        )
+    return redirect("families:pending-involvements")
