@@ -160,8 +160,13 @@ def _apply_person(person: Person, data: PersonData) -> Person:
 
 
 def record_event(
-    *, family: Family, kind: str, description: str, actor_user=None, domain: str = ""
+    *, family: Family, kind: str, description: str, domain: str, actor_user=None
 ) -> FamilyEvent:
+    """Write one timeline event. ``domain`` has no default: every writer decides. An event
+    without a domain is shown to everyone who sees the family, so it carries fixed text
+    and what every grant sees anyway (members' names, the coordinator), never free text
+    from a user or an import nor an organisation that reveals a domain; text with domain
+    content carries that domain, or stays out of the timeline."""
     return FamilyEvent.objects.create(
         family=family,
         occurred_at=timezone.now(),
@@ -192,17 +197,20 @@ def involvement_timeline(involvement: Involvement) -> tuple[str, str]:
     provider), so the event is shown as the overview shows the involvement: to everyone
     only for the coordinator and for an involvement with the whole family without a
     domain; otherwise in its (first) life domain."""
-    values = {"organisation": involvement.organisation.name, "role": involvement.role}
+    organisation = involvement.organisation.name
     if involvement.professional is not None:
-        values["organisation"] = (
-            f"{involvement.organisation.name} ({involvement.professional.name})"
-        )
-    if involvement.is_coordinator:
-        text = _("Involvement registered: %(organisation)s as %(role)s, coordinator") % values
-        return text, ""
-    text = _("Involvement registered: %(organisation)s as %(role)s") % values
+        organisation = f"{organisation} ({involvement.professional.name})"
     domains = sorted(involvement.domains or [])
-    return text, domains[0] if domains else ""
+    if involvement.is_coordinator or not domains:
+        # Shown to everyone: only the organisation, which the overview shows everyone
+        # for these involvements; the role is free text from whoever registered it.
+        if involvement.is_coordinator:
+            text = _("Coordinator registered: %(organisation)s") % {"organisation": organisation}
+        else:
+            text = _("Involvement registered: %(organisation)s") % {"organisation": organisation}
+        return text, ""
+    values = {"organisation": organisation, "role": involvement.role}
+    return _("Involvement registered: %(organisation)s as %(role)s") % values, domains[0]
 
 
 @transaction.atomic
@@ -239,6 +247,7 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
         family=family,
         kind="member_added",
         actor_user=user,
+        domain="",
         description=_("%(name)s added as %(role)s")
         % {"name": person.full_name, "role": membership.get_role_display().lower()},
     )
@@ -327,6 +336,7 @@ def decide_possible_duplicate(
                 family=family,
                 kind="member_merged",
                 actor_user=user,
+                domain="",
                 description=_(
                     "%(name)s: the record was joined with the known record of this person"
                 )
