@@ -105,7 +105,9 @@ class Person(models.Model):
 
     @property
     def has_bsn(self) -> bool:
-        return bool(self.bsn_pseudonym)
+        # Also a BSN kept without its pseudonym: one that belongs to a person the one who
+        # typed it may not see (see PossibleDuplicate).
+        return bool(self.bsn_pseudonym or self.bsn_encrypted)
 
 
 class MemberRole(models.TextChoices):

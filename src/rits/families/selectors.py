@@ -111,7 +111,15 @@ def _search_filter(query: str) -> Q:
     if birth_date:
         return Q(memberships__person__birth_date=birth_date)
     if looks_like_bsn(query):
-        return Q(memberships__person__bsn_pseudonym=pseudonymise_bsn(normalise_bsn(query)))
+        pseudonym = pseudonymise_bsn(normalise_bsn(query))
+        # Also a member added with this BSN while it belonged to a person the adder may
+        # not see: their search must find it as it would for any BSN they typed.
+        typed_for = PossibleDuplicate.objects.filter(
+            existing_person__bsn_pseudonym=pseudonym, new_person__isnull=False
+        ).values("new_person_id")
+        return Q(memberships__person__bsn_pseudonym=pseudonym) | Q(
+            memberships__person__in=typed_for
+        )
     q = Q()
     for word in query.split():
         q &= (

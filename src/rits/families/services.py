@@ -238,6 +238,10 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
             )
     if existing is None:
         person = _apply_person(Person(), replace(data, bsn="") if hidden_match else data)
+        if hidden_match is not None:
+            # The BSN as typed, encrypted, but without the pseudonym (the link, which is
+            # the known person's): the new record reads as one with a BSN, like any other.
+            person.bsn_encrypted = encrypt_bsn(data.bsn)
         person.full_clean(exclude=["bsn_encrypted", "bsn_pseudonym"])
         person.save()
     else:

@@ -67,7 +67,8 @@ def test_bsn_of_a_person_the_user_cannot_see_is_answered_as_unknown(family_setup
     assert not Membership.objects.filter(family=x, person=mother).exists()
     new = Person.objects.get(given_names="Sara")
     assert Membership.objects.filter(family=x, person=new).exists()
-    assert new.bsn_pseudonym is None and new.bsn_encrypted == ""
+    assert new.bsn_pseudonym is None  # not linked to the known person
+    assert factories.valid_bsn(1) not in new.bsn_encrypted
     assert new.birth_date == datetime.date(1991, 2, 3)  # what was typed, not the known one
     hidden = AuditEvent.objects.filter(object_type="membership", family_id=x.pk).get()
 
@@ -189,3 +190,22 @@ def test_ended_involvement_with_the_other_family_does_not_count(family_setup, ho
     assert Involvement.objects.filter(professional=housing["professional"]).count() == 2
     _add(as_user(housing["professional"]), housing["family"], factories.valid_bsn(1))
     assert PossibleDuplicate.objects.count() == 1
+
+
+def test_nothing_in_the_adders_own_view_tells_the_two_answers_apart(family_setup, housing, as_user):
+    x = housing["family"]
+    client = as_user(housing["professional"])
+    _add(client, x, factories.valid_bsn(1))  # known, in a family they cannot see
+    _add(client, x, factories.valid_bsn(50), given_names="Lina")  # unknown
+    export = client.get(reverse("families:export", args=[x.pk])).json()
+    members = {m["given_names"]: m for m in export["members"]}
+    assert members["Sara"]["has_bsn"] is members["Lina"]["has_bsn"] is True
+    api = client.get(f"/api/v1/families/{x.pk}").json()
+    assert {m["has_bsn"] for m in api["members"]} == {True}
+    # searching by either BSN finds their own family, and only that
+    for bsn in (factories.valid_bsn(1), factories.valid_bsn(50)):
+        page = client.post(reverse("families:my-families"), {"q": bsn})
+        assert x.name.encode() in page.content
+        assert family_setup["family"].name.encode() not in page.content
+        found = client.post("/api/v1/families/search", {"q": bsn}, content_type="application/json")
+        assert [f["id"] for f in found.json()] == [x.pk]
