@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rits.access.rules import (
+    FamilyNotFound,
     Grant,
     Ground,
     grant_for,
@@ -321,6 +322,8 @@ def pending_involvements(*, user) -> list[Involvement]:
     else:
         ground = Ground.COORDINATOR
         coordinated = [f for f, g in grants_by_family(professional).items() if g.is_coordinator]
+        if not coordinated:
+            raise FamilyNotFound  # not their page: the same 'not found' as elsewhere
         pending = pending.filter(family_id__in=coordinated)
     found = list(
         pending.select_related("family", "organisation", "professional__user").order_by(
