@@ -13,6 +13,7 @@ FAMILY_MODELS = {
     "Involvement",
     "NetworkMember",
     "FamilyEvent",
+    "PossibleDuplicate",
     "EmergencyAccess",
     "AuditEvent",
 }

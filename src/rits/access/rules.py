@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rits.access.models import EmergencyAccess
 from rits.families.domains import ALL_DOMAINS
-from rits.families.models import Family, Involvement
+from rits.families.models import Family, Involvement, InvolvementApproval
 from rits.organisations.models import Professional, ProfessionalRole
 
 # The largest id the database can hold (bigint); a larger number in a URL is no family.
@@ -50,6 +50,21 @@ class Grant:
     def is_coordinator(self) -> bool:
         return self.ground == Ground.COORDINATOR
 
+    @property
+    def can_write(self) -> bool:
+        """Emergency access is there to read in an emergency, and a privacy officer reviews
+        access: neither ground changes a family."""
+        return self.ground not in {Ground.EMERGENCY, Ground.PRIVACY_OFFICER}
+
+    def require_write(self) -> None:
+        """For every service that writes family data: refuse a read-only grant."""
+        if self.ground == Ground.EMERGENCY:
+            raise PermissionDenied(_("Emergency access is for reading only."))
+        if not self.can_write:
+            raise PermissionDenied(
+                _("A privacy officer reviews access and cannot change a family.")
+            )
+
     def sees_domain(self, domain: str) -> bool:
         return not domain or domain in self.domains
 
@@ -78,7 +93,11 @@ def _active_involvements(professional: Professional, today: date) -> QuerySet[In
         mine |= Q(
             professional__team_id=professional.team_id, organisation_id=professional.organisation_id
         )
-    return Involvement.objects.filter(mine, start_date__lte=today).filter(
+    # Only approved involvements (the default manager says so too; said here again because
+    # this is the one place that decides access): one an import added to an existing
+    # family gives nothing until its coordinator or a privacy officer approves it.
+    approved = Q(approval=InvolvementApproval.APPROVED)
+    return Involvement.all_objects.filter(mine, approved, start_date__lte=today).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
     )
 

@@ -341,16 +341,18 @@ class Member:
     language: str
 
 
+# Why a family was registered, with the life domain the reason belongs to: a reason that
+# names Veilig Thuis or the GP is domain content, never shown to every domain.
 REASONS = (
-    "zorgen over de opvoeding",
-    "vraag van school over gedrag en verzuim",
-    "signaal van de huisarts",
-    "geldzorgen en veel stress thuis",
-    "doorverwijzing na een melding bij Veilig Thuis",
-    "ouder vraagt zelf om hulp",
-    "verhuizing, nieuwe school en weinig netwerk",
-    "scheiding van de ouders",
-    "signaal van het consultatiebureau",
+    ("zorgen over de opvoeding", LifeDomain.DOMESTIC_RELATIONS),
+    ("vraag van school over gedrag en verzuim", LifeDomain.WORK_EDUCATION),
+    ("signaal van de huisarts", LifeDomain.PHYSICAL_HEALTH),
+    ("geldzorgen en veel stress thuis", LifeDomain.FINANCES),
+    ("doorverwijzing na een melding bij Veilig Thuis", LifeDomain.SAFETY),
+    ("ouder vraagt zelf om hulp", LifeDomain.DOMESTIC_RELATIONS),
+    ("verhuizing, nieuwe school en weinig netwerk", LifeDomain.SOCIAL_NETWORK),
+    ("scheiding van de ouders", LifeDomain.DOMESTIC_RELATIONS),
+    ("signaal van het consultatiebureau", LifeDomain.PHYSICAL_HEALTH),
 )
 
 NOTES: dict[str, tuple[str, ...]] = {
@@ -741,11 +743,10 @@ class FamilyGenerator:
                 )
             )
 
-        event(
-            start - timedelta(days=rng.randint(0, 14)),
-            "family_registered",
-            f"Aangemeld bij {wijkteam.name}: {rng.choice(REASONS)}.",
-        )
+        registered = start - timedelta(days=rng.randint(0, 14))
+        reason, reason_domain = rng.choice(REASONS)
+        event(registered, "family_registered", f"Aangemeld bij {wijkteam.name}.")
+        event(registered, "registration_reason", f"Reden van aanmelding: {reason}.", reason_domain)
         if rng.random() < 0.06:
             previous = pool.someone_else(rng, coordinator)
             if previous is not None:

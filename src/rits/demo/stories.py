@@ -220,8 +220,15 @@ def _demo_1(*, region, staff, bsns, today) -> None:
     s.event(
         250,
         "family_registered",
-        "Aangemeld bij Wijkteam Utrecht door de huisarts: Saba wil hulp bij de opvoeding van "
-        "Yonas en voelt zich alleen.",
+        "Aangemeld bij Wijkteam Utrecht.",
+    )
+    # Who registered the family and why is domain content (the GP): only in its domain.
+    s.event(
+        250,
+        "registration_reason",
+        "Reden van aanmelding (via de huisarts): Saba wil hulp bij de opvoeding van Yonas en "
+        "voelt zich alleen.",
+        D.DOMESTIC_RELATIONS,
     )
     s.event(
         240,

@@ -121,6 +121,10 @@ class FamilyImportView(APIView):
             "changes nothing. Every rejected row is reported with its line, field and "
             "reason; the other rows are imported. A file that cannot be read (wrong "
             "encoding, missing columns) is refused with 400 and nothing is imported. "
+            "An import never registers an involvement for the importing user, and an "
+            "involvement it adds to a family that already existed waits for the approval "
+            "of the family's coordinator or a privacy officer. A dry run checks against "
+            "the families you may see only, so it reveals nothing about the others. "
             "The format is described in docs/import-format.md."
         ),
         request={"multipart/form-data": FamilyImportSerializer},

@@ -41,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rits.access.rules import visible_families
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import pseudonymise_bsn
@@ -50,12 +51,18 @@ from rits.families.models import (
     Family,
     FamilyEvent,
     Involvement,
+    InvolvementApproval,
     LegalBasis,
     MemberRole,
     Membership,
     Person,
 )
-from rits.families.services import PersonData, _apply_person, validate_person
+from rits.families.services import (
+    PersonData,
+    _apply_person,
+    involvement_timeline,
+    validate_person,
+)
 from rits.organisations.models import Municipality, Organisation, Professional, User
 
 # A synchronous import of a file this size takes seconds; larger caseloads can be split
@@ -777,8 +784,9 @@ class _Plan:
     warnings: list[Problem] = field(default_factory=list)
     person_status: dict[int, str] = field(default_factory=dict)
     involvement_status: dict[int, str] = field(default_factory=dict)
-    # (kind, text): the text is made when it is written, in the region's language.
-    timeline: list[tuple[str, Callable[[], str]]] = field(default_factory=list)
+    # (kind, text, life domain): the text is made when it is written, in the region's
+    # language; an event without a domain carries no free text from the files.
+    timeline: list[tuple[str, Callable[[], str], str]] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:
@@ -814,6 +822,7 @@ class _Import:
         self.family_counts = FamilySummary()
         self.person_file = ""
         self.involvement_file = ""
+        self.professional = getattr(user, "professional", None) if user is not None else None
 
     # -- parsing ----------------------------------------------------------------------
 
@@ -930,6 +939,15 @@ class _Import:
                     _("This professional works for another organisation (%(organisation)s).")
                     % {"organisation": professional.organisation.name},
                 )
+        if professional is not None and self.professional is not None:
+            if professional.pk == self.professional.pk:
+                cells.fail(
+                    "professional_email",
+                    _(
+                        "An import cannot register an involvement for yourself: access to a "
+                        "family is given by its coordinator, not by the one who imports."
+                    ),
+                )
         role = cells.text("role", max_length=_max_length(Involvement, "role"), required=True)
         domains = cells.parse("domains", parse_domain_list, max_length=1000) or []
         legal_basis = cells.parse("legal_basis", parse_legal_basis, required=True)
@@ -987,16 +1005,25 @@ class _Import:
         family member is the same object, so that a change made for one row is seen by
         the next."""
         refs = {r.family_ref for r in persons} | {r.family_ref for r in involvements}
+        # A dry run knows only the families the importing user may see (and their
+        # members): every other family is planned as new, so that its report reads the
+        # same for an existing reference as for a new one.
+        shown = self._visible_family_ids() if self.dry_run else None
         families: dict[int, Family] = {}
         for chunk in _chunks(refs):
             for family in Family.objects.filter(reference__in=chunk).select_related("municipality"):
+                if shown is not None and family.pk not in shown:
+                    continue
                 families[family.pk] = family
                 self.families.base[family.reference] = family
         found: dict[int, Person] = {}
+        persons_qs = Person.objects.all()
+        if shown is not None:
+            persons_qs = persons_qs.filter(memberships__family_id__in=shown).distinct()
         for chunk in _chunks({r.person_ref for r in persons}):
-            found.update({p.pk: p for p in Person.objects.filter(reference__in=chunk)})
+            found.update({p.pk: p for p in persons_qs.filter(reference__in=chunk)})
         for chunk in _chunks({r.pseudonym for r in persons if r.pseudonym}):
-            found.update({p.pk: p for p in Person.objects.filter(bsn_pseudonym__in=chunk)})
+            found.update({p.pk: p for p in persons_qs.filter(bsn_pseudonym__in=chunk)})
         family_ids = list(families)
         memberships: list[Membership] = []
         for chunk in _chunks(family_ids):
@@ -1015,15 +1042,25 @@ class _Import:
                 self.pseudonyms.base[person.bsn_pseudonym] = person
         # Organisations and professionals are not joined in: the rows already have them,
         # and compare by id; a name is only needed for a rare message.
+        # All involvements, also those waiting for approval or rejected: a re-import
+        # finds them by reference, and a waiting coordinator is a coordinator.
         loaded: dict[int, Involvement] = {}
+        involvements_qs = Involvement.all_objects.all()
+        if shown is not None:
+            involvements_qs = involvements_qs.filter(family_id__in=shown)
         for chunk in _chunks({r.reference for r in involvements}):
-            loaded.update({i.pk: i for i in Involvement.objects.filter(reference__in=chunk)})
+            loaded.update({i.pk: i for i in involvements_qs.filter(reference__in=chunk)})
         for chunk in _chunks(family_ids):
             active = Q(family_id__in=chunk, is_coordinator=True, end_date__isnull=True)
-            for involvement in Involvement.objects.filter(active):
+            for involvement in Involvement.all_objects.filter(active):
                 involvement = loaded.setdefault(involvement.pk, involvement)
                 self.coordinators.base[families[involvement.family_id].reference] = involvement
         self.involvements.base = {i.reference: i for i in loaded.values() if i.reference}
+
+    def _visible_family_ids(self) -> set[int]:
+        if self.user is None or self.professional is None:
+            return set()  # the command line: no one's own caseload
+        return set(visible_families(self.user).values_list("pk", flat=True))
 
     def _layers(self) -> tuple[_Layered, ...]:
         return (
@@ -1182,6 +1219,7 @@ class _Import:
                         )
                         % {"count": count}
                     ),
+                    "",
                 ),
             )
         return plan
@@ -1272,6 +1310,7 @@ class _Import:
                                 "role": membership.get_role_display().lower(),
                             }
                         ),
+                        "",
                     )
                 )
             status = "created"
@@ -1360,9 +1399,27 @@ class _Import:
         if existing is None:
             status = "created"
             plan.new_involvements.append(involvement)
-            plan.timeline.append(
-                ("involvement_started", lambda: self._involvement_text(involvement))
-            )
+            if plan.family_status != "created":
+                # An involvement on a family that already exists gives access to it:
+                # not before the family's coordinator or a privacy officer approves.
+                involvement.approval = InvolvementApproval.PENDING
+                plan.warnings.append(
+                    Problem(
+                        self.involvement_file,
+                        row.line,
+                        None,
+                        _(
+                            "This family was already in Rits: the involvement waits for the "
+                            "approval of its coordinator or a privacy officer, and gives no "
+                            "access until then."
+                        ),
+                    )
+                )
+            else:
+                domain = involvement_timeline(involvement)[1]
+                plan.timeline.append(
+                    ("involvement_started", lambda: involvement_timeline(involvement)[0], domain)
+                )
         elif _involvement_state(involvement) != before:
             status = "updated"
             plan.changed_involvements.append(involvement)
@@ -1375,21 +1432,16 @@ class _Import:
         self.involvements[row.reference] = involvement
         plan.involvement_status[row.line] = status
 
-    @staticmethod
-    def _involvement_text(involvement: Involvement) -> str:
-        values = {"organisation": involvement.organisation.name, "role": involvement.role}
-        if involvement.professional is not None:
-            values["organisation"] = (
-                f"{involvement.organisation.name} ({involvement.professional.name})"
-            )
-        if involvement.is_coordinator:
-            return _("Involvement registered: %(organisation)s as %(role)s, coordinator") % values
-        return _("Involvement registered: %(organisation)s as %(role)s") % values
-
     # -- writing -------------------------------------------------------------------
 
     def _write(self, plans: list[_Plan]) -> None:
         """Write a batch of plans: bulk statements, then one audit event per family."""
+
+        if self.dry_run:
+            # Nothing is kept, and everything was checked while planning. Not writing
+            # also keeps a dry run from telling an existing reference from a new one
+            # (a family it cannot see is planned as new; see load_existing).
+            return
 
         def every(name: str) -> list:
             return [obj for plan in plans for obj in getattr(plan, name)]
@@ -1412,8 +1464,8 @@ class _Import:
             [i for i in changed if i.is_coordinator],
         ):
             if part:
-                Involvement.objects.bulk_update(part, INVOLVEMENT_FIELDS)
-        Involvement.objects.bulk_create(every("new_involvements"))
+                Involvement.all_objects.bulk_update(part, INVOLVEMENT_FIELDS)
+        Involvement.all_objects.bulk_create(every("new_involvements"))
         now = timezone.now()
         # Timeline texts are stored, so they are written in the region's language rather
         # than in whatever language the administrator's browser asked for.
@@ -1424,14 +1476,13 @@ class _Import:
                     occurred_at=now,
                     kind=kind,
                     description=text()[:500],
+                    domain=domain,
                     actor=self.user,
                 )
                 for plan in plans
-                for kind, text in plan.timeline
+                for kind, text, domain in plan.timeline
             ]
         FamilyEvent.objects.bulk_create(events)
-        if self.dry_run:
-            return  # nothing happens, so there is nothing to audit
         for plan in plans:
             if plan.changes:
                 self._audit(plan)
@@ -1459,6 +1510,9 @@ class _Import:
                 "members_added": members_added,
                 "roles_changed": roles_changed,
                 "involvements_created": ids(plan.new_involvements),
+                "involvements_pending": ids(
+                    i for i in plan.new_involvements if i.approval == InvolvementApproval.PENDING
+                ),
                 "involvements_updated": ids(plan.changed_involvements),
             },
         )

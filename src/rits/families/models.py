@@ -105,7 +105,9 @@ class Person(models.Model):
 
     @property
     def has_bsn(self) -> bool:
-        return bool(self.bsn_pseudonym)
+        # Also a BSN kept without its pseudonym: one that belongs to a person the one who
+        # typed it may not see (see PossibleDuplicate).
+        return bool(self.bsn_pseudonym or self.bsn_encrypted)
 
 
 class MemberRole(models.TextChoices):
@@ -148,10 +150,27 @@ class LegalBasis(models.TextChoices):
     LEGAL_OBLIGATION = "legal_obligation", _("Other legal obligation")
 
 
+class InvolvementApproval(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    PENDING = "pending", _("Waiting for approval")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ApprovedInvolvementManager(models.Manager):
+    """Only approved involvements: one waiting for approval, or rejected, gives no access
+    and is no part of the family's file anywhere. ``Involvement.all_objects`` has all."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(approval=InvolvementApproval.APPROVED)
+
+
 class Involvement(models.Model):
     """Which organisation (and professional) is involved with a family, in which role,
     on which legal basis and for which life domains. The involvement is what grants a
-    professional access, limited to its domains."""
+    professional access, limited to its domains.
+
+    An import that adds an involvement to a family that already exists waits for the
+    approval of the family's coordinator or a privacy officer (``approval``)."""
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="involvements")
     person = models.ForeignKey(
@@ -181,8 +200,23 @@ class Involvement(models.Model):
     end_date = models.DateField(_("until"), null=True, blank=True)
     is_coordinator = models.BooleanField(_("coordinator"), default=False)
     reference = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    approval = models.CharField(
+        _("approval"),
+        max_length=16,
+        choices=InvolvementApproval.choices,
+        default=InvolvementApproval.APPROVED,
+    )
+    approval_decided_by = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approval_decided_at = models.DateTimeField(null=True, blank=True)
+
+    all_objects = models.Manager()
+    objects = ApprovedInvolvementManager()
 
     class Meta:
+        # The default (also for a family's ``involvements``): approved ones only.
+        default_manager_name = "objects"
         ordering = ["-is_coordinator", "start_date", "id"]
         constraints = [
             # One family, one coordinator.
@@ -276,3 +310,46 @@ class FamilyEvent(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SAME = "same", _("Same person")
+    DIFFERENT = "different", _("Different person")
+
+
+class PossibleDuplicate(models.Model):
+    """'Mogelijk dezelfde persoon': someone added a member with the BSN of a person they
+    may not see. They were answered as if the BSN were unknown and got a new person
+    without it; whether the two are the same is for the known person's own coordinator
+    to decide, never for the one who typed the BSN."""
+
+    existing_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="possible_duplicates"
+    )
+    # Empty once the new person is merged into the existing one (and deleted).
+    new_person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Where the new person was added; never shown to the reviewer (not their family).
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="+")
+    raised_by = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.existing_person_id} ~ {self.new_person_id} ({self.status})"

@@ -3,22 +3,35 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from rits.access.rules import Grant, grant_for, visible_families
+from rits.access.rules import (
+    FamilyNotFound,
+    Grant,
+    Ground,
+    grant_for,
+    grants_by_family,
+    professional_for,
+    visible_families,
+)
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS
 from rits.families.models import (
+    DuplicateStatus,
     Family,
     FamilyEvent,
     Involvement,
+    InvolvementApproval,
     MemberRole,
     Membership,
     NetworkMember,
+    PossibleDuplicate,
 )
+from rits.organisations.models import ProfessionalRole
 
 TIMELINE_LENGTH = 50
 
@@ -99,7 +112,15 @@ def _search_filter(query: str) -> Q:
     if birth_date:
         return Q(memberships__person__birth_date=birth_date)
     if looks_like_bsn(query):
-        return Q(memberships__person__bsn_pseudonym=pseudonymise_bsn(normalise_bsn(query)))
+        pseudonym = pseudonymise_bsn(normalise_bsn(query))
+        # Also a member added with this BSN while it belonged to a person the adder may
+        # not see: their search must find it as it would for any BSN they typed.
+        typed_for = PossibleDuplicate.objects.filter(
+            existing_person__bsn_pseudonym=pseudonym, new_person__isnull=False
+        ).values("new_person_id")
+        return Q(memberships__person__bsn_pseudonym=pseudonym) | Q(
+            memberships__person__in=typed_for
+        )
     q = Q()
     for word in query.split():
         q &= (
@@ -133,6 +154,7 @@ class FamilyOverview:
     hidden_involvements: int
     network: list[NetworkMember]
     events: list[FamilyEvent]
+    possible_duplicates: list[PossibleDuplicate]
 
 
 def sees_involvement(grant: Grant, involvement: Involvement) -> bool:
@@ -147,7 +169,10 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
     """Who is around this family and what is going on, as far as ``user`` may see it.
 
     A constant number of queries, however many members, involvements or events."""
-    grant = grant_for(user, family_id)
+    return _overview(user, grant_for(user, family_id))
+
+
+def _overview(user, grant: Grant) -> FamilyOverview:
     family = grant.family
     members = list(Membership.objects.filter(family=family).select_related("person").order_by("id"))
     all_involvements = list(
@@ -162,6 +187,7 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
     if grant.domains != ALL_DOMAINS:
         events_qs = events_qs.filter(Q(domain="") | Q(domain__in=sorted(grant.domains)))
     events = list(events_qs[:TIMELINE_LENGTH])
+    possible_duplicates = _possible_duplicates(user, grant)
     log_event(
         action=AuditAction.VIEW,
         actor=Actor.for_user(user),
@@ -181,12 +207,60 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
         hidden_involvements=len(all_involvements) - len(involvements),
         network=network,
         events=events,
+        possible_duplicates=possible_duplicates,
+    )
+
+
+def _possible_duplicates(user, grant: Grant) -> list[PossibleDuplicate]:
+    """Open possible duplicates of this family's members, for its coordinator to decide.
+
+    The reviewer sees the details that were entered for the new person and who entered
+    them, not the family they were added to; that read is audited on that family."""
+    if not grant.is_coordinator:
+        return []
+    found = list(
+        PossibleDuplicate.objects.filter(
+            existing_person__memberships__family=grant.family, status=DuplicateStatus.OPEN
+        )
+        .select_related("existing_person", "new_person", "raised_by", "raised_by_organisation")
+        .distinct()
+    )
+    for duplicate in found:
+        log_event(
+            action=AuditAction.VIEW,
+            actor=Actor.for_user(user),
+            object_type="possible_duplicate",
+            object_id=duplicate.pk,
+            family_id=duplicate.family_id,
+            person_ids=[p for p in (duplicate.new_person_id,) if p],
+            ground="duplicate_review",
+        )
+    return found
+
+
+def form_page_viewed(*, user, grant: Grant, form: str) -> None:
+    """A form page of a family shows family data (its name, and after a refused post what
+    was entered): a read like any other, so it leaves an audit event like the overview."""
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type="family.form",
+        object_id=grant.family.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        detail={"form": form},
     )
 
 
 def family_export(*, user, family_id: int | str) -> dict:
-    """A portable copy of what ``user`` may see of one family (the same access as the overview)."""
-    overview = family_overview(user=user, family_id=family_id)
+    """A portable copy of what ``user`` may see of one family (the same access as the overview).
+
+    Not under emergency access: that is for reading on screen in an emergency, and a copy
+    would outlive both the emergency and its review."""
+    grant = grant_for(user, family_id)
+    if not grant.can_write:
+        raise PermissionDenied(_("Emergency access does not allow exporting a family."))
+    overview = _overview(user, grant)
     family = overview.family
     log_event(
         action=AuditAction.EXPORT,
@@ -241,3 +315,34 @@ def family_export(*, user, family_id: int | str) -> dict:
         "exported_by": str(user),
         "note": _("Contains personal data. Handle according to the AVG."),
     }
+
+
+def pending_involvements(*, user) -> list[Involvement]:
+    """Involvements an import added to existing families, waiting for approval: for a
+    privacy officer all of them, for a coordinator those of the families they coordinate,
+    for anyone else none. Each family shown leaves an audit event."""
+    professional = professional_for(user)
+    pending = Involvement.all_objects.filter(approval=InvolvementApproval.PENDING)
+    if professional.role == ProfessionalRole.PRIVACY_OFFICER:
+        ground = Ground.PRIVACY_OFFICER
+    else:
+        ground = Ground.COORDINATOR
+        coordinated = [f for f, g in grants_by_family(professional).items() if g.is_coordinator]
+        if not coordinated:
+            raise FamilyNotFound  # not their page: the same 'not found' as elsewhere
+        pending = pending.filter(family_id__in=coordinated)
+    found = list(
+        pending.select_related("family", "organisation", "professional__user").order_by(
+            "family__name", "family_id", "id"
+        )
+    )
+    for family_id in sorted({i.family_id for i in found}):
+        log_event(
+            action=AuditAction.VIEW,
+            actor=Actor.for_user(user),
+            object_type="involvement.pending",
+            family_id=family_id,
+            ground=ground,
+            detail={"involvements": [i.pk for i in found if i.family_id == family_id]},
+        )
+    return found

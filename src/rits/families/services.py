@@ -1,26 +1,31 @@
 """Every write of family data. Each service validates, writes in one transaction and
 leaves an audit event and (where a colleague should see it) a timeline event."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rits.access.rules import Grant
+from rits.access.rules import MAX_ID, FamilyNotFound, Grant, access_log_grant, grants_by_family
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
+    DuplicateStatus,
     Family,
     FamilyEvent,
     Gender,
+    Involvement,
+    InvolvementApproval,
     MemberRole,
     Membership,
     NetworkMember,
     Person,
+    PossibleDuplicate,
 )
 
 MAX_AGE_YEARS = 120
@@ -155,8 +160,13 @@ def _apply_person(person: Person, data: PersonData) -> Person:
 
 
 def record_event(
-    *, family: Family, kind: str, description: str, actor_user=None, domain: str = ""
+    *, family: Family, kind: str, description: str, domain: str, actor_user=None
 ) -> FamilyEvent:
+    """Write one timeline event. ``domain`` has no default: every writer decides. An event
+    without a domain is shown to everyone who sees the family, so it carries fixed text
+    and what every grant sees anyway (members' names, the coordinator), never free text
+    from a user or an import nor an organisation that reveals a domain; text with domain
+    content carries that domain, or stays out of the timeline."""
     return FamilyEvent.objects.create(
         family=family,
         occurred_at=timezone.now(),
@@ -167,28 +177,81 @@ def record_event(
     )
 
 
+def _may_see_person(grant: Grant, person: Person) -> bool:
+    """Whether the professional may see ``person``: a member of a family they have a
+    grant for that allows writing. Emergency access does not count: it is for reading,
+    and linking a person would route that person's signals to another family for good."""
+    family_ids = set(person.memberships.values_list("family_id", flat=True))
+    if not family_ids:
+        return False
+    if grant.family.pk in family_ids:
+        return True
+    grants = grants_by_family(grant.professional)
+    return any(grants[f].can_write for f in family_ids if f in grants)
+
+
+def involvement_timeline(involvement: Involvement) -> tuple[str, str]:
+    """What the timeline says when an involvement starts, and in which life domain.
+
+    Who is involved says something about the family (Veilig Thuis, a mental-health
+    provider), so the event is shown as the overview shows the involvement: to everyone
+    only for the coordinator and for an involvement with the whole family without a
+    domain; otherwise in its (first) life domain."""
+    organisation = involvement.organisation.name
+    if involvement.professional is not None:
+        organisation = f"{organisation} ({involvement.professional.name})"
+    domains = sorted(involvement.domains or [])
+    if involvement.is_coordinator or not domains:
+        # Shown to everyone: only the organisation, which the overview shows everyone
+        # for these involvements; the role is free text from whoever registered it.
+        if involvement.is_coordinator:
+            text = _("Coordinator registered: %(organisation)s") % {"organisation": organisation}
+        else:
+            text = _("Involvement registered: %(organisation)s") % {"organisation": organisation}
+        return text, ""
+    values = {"organisation": organisation, "role": involvement.role}
+    return _("Involvement registered: %(organisation)s as %(role)s") % values, domains[0]
+
+
 @transaction.atomic
 def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership:
-    """Add a person to a family the user may see. A person already known by BSN is linked,
-    not duplicated."""
+    """Add a person to a family the user may see.
+
+    A person already known by BSN is linked, not duplicated, but only when the user may
+    see that person. Otherwise the answer is exactly that for an unknown BSN: a new person
+    is created, without the BSN (it belongs to the known person, and the new record must
+    not reveal the match), and the possible match goes to the review of the known
+    person's own coordinator (:class:`PossibleDuplicate`)."""
+    grant.require_write()
     family = grant.family
     validate_person(data, role=role, family=family)
-    existing = None
+    existing = hidden_match = None
     if data.bsn:
-        existing = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
+        known = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
+        if known is not None and _may_see_person(grant, known):
+            existing = known
+        else:
+            hidden_match = known
         if existing and Membership.objects.filter(family=family, person=existing).exists():
             raise ValidationError(
                 {"bsn": _("A person with this BSN is already a member of this family.")}
             )
-    person = existing or _apply_person(Person(), data)
     if existing is None:
+        person = _apply_person(Person(), replace(data, bsn="") if hidden_match else data)
+        if hidden_match is not None:
+            # The BSN as typed, encrypted, but without the pseudonym (the link, which is
+            # the known person's): the new record reads as one with a BSN, like any other.
+            person.bsn_encrypted = encrypt_bsn(data.bsn)
         person.full_clean(exclude=["bsn_encrypted", "bsn_pseudonym"])
         person.save()
+    else:
+        person = existing
     membership = Membership.objects.create(family=family, person=person, role=role)
     record_event(
         family=family,
         kind="member_added",
         actor_user=user,
+        domain="",
         description=_("%(name)s added as %(role)s")
         % {"name": person.full_name, "role": membership.get_role_display().lower()},
     )
@@ -201,11 +264,143 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
         person_ids=[person.pk],
         ground=grant.ground,
     )
+    if hidden_match is not None:
+        _raise_possible_duplicate(user=user, grant=grant, existing=hidden_match, new=person)
     return membership
+
+
+def _raise_possible_duplicate(*, user, grant: Grant, existing: Person, new: Person) -> None:
+    duplicate = PossibleDuplicate.objects.create(
+        existing_person=existing,
+        new_person=new,
+        family=grant.family,
+        raised_by=grant.professional,
+        raised_by_organisation=grant.professional.organisation,
+        raised_at=timezone.now(),
+    )
+    # In the access log of each family of the known person, where their coordinator and
+    # the privacy officer look; the user who added the member is never told.
+    for family_id in sorted(set(existing.memberships.values_list("family_id", flat=True))):
+        log_event(
+            action=AuditAction.CREATE,
+            actor=Actor.for_user(user),
+            object_type="possible_duplicate",
+            object_id=duplicate.pk,
+            family_id=family_id,
+            person_ids=[existing.pk, new.pk],
+            ground=REVIEW_GROUND,
+        )
+
+
+# The ground in audit events of the duplicate review: who raised or decided it does not
+# see the other family.
+REVIEW_GROUND = "duplicate_review"
+
+
+def _open_duplicate(grant: Grant, duplicate_id: int | str) -> PossibleDuplicate:
+    """One open possible duplicate about a member of ``grant``'s family, for its
+    coordinator; anyone else gets the same 'not found' as for an id that does not exist."""
+    if not grant.is_coordinator or not grant.can_write:
+        raise FamilyNotFound
+    try:
+        duplicate_id = int(duplicate_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    duplicate = (
+        PossibleDuplicate.objects.select_for_update(of=("self",))
+        .filter(
+            pk=duplicate_id,
+            existing_person__memberships__family=grant.family,
+            status=DuplicateStatus.OPEN,
+        )
+        .select_related("existing_person", "new_person", "family")
+        .first()
+        if 0 < duplicate_id <= MAX_ID
+        else None
+    )
+    if duplicate is None:
+        raise FamilyNotFound
+    return duplicate
+
+
+@transaction.atomic
+def decide_possible_duplicate(
+    *, user, grant: Grant, duplicate_id: int | str, same_person: bool
+) -> PossibleDuplicate:
+    """The known person's coordinator decides. The same person: the new record is merged
+    into the known one (its memberships and everything that refers to it move over, the
+    new record is deleted). A different person: the review is closed."""
+    duplicate = _open_duplicate(grant, duplicate_id)
+    existing, new = duplicate.existing_person, duplicate.new_person
+    new_id = new.pk if new is not None else None
+    if same_person and new is not None:
+        moved = _merge_person(new, into=existing)
+        for family in moved:
+            record_event(
+                family=family,
+                kind="member_merged",
+                actor_user=user,
+                domain="",
+                description=_(
+                    "%(name)s: the record was joined with the known record of this person"
+                )
+                % {"name": existing.full_name},
+            )
+            log_event(
+                action=AuditAction.UPDATE,
+                actor=Actor.for_user(user),
+                object_type="membership",
+                family_id=family.pk,
+                person_ids=[existing.pk, new_id],
+                ground=REVIEW_GROUND,
+                detail={"merged": new_id, "into": existing.pk},
+            )
+        duplicate.new_person = None  # deleted with the merge
+    duplicate.status = DuplicateStatus.SAME if same_person else DuplicateStatus.DIFFERENT
+    duplicate.decided_by = grant.professional
+    duplicate.decided_at = timezone.now()
+    duplicate.save(update_fields=["new_person", "status", "decided_by", "decided_at"])
+    log_event(
+        action=AuditAction.UPDATE,
+        actor=Actor.for_user(user),
+        object_type="possible_duplicate",
+        object_id=duplicate.pk,
+        family_id=grant.family.pk,
+        person_ids=[p for p in (existing.pk, new_id) if p],
+        ground=grant.ground,
+        detail={"decision": duplicate.status},
+    )
+    return duplicate
+
+
+def _merge_person(new: Person, *, into: Person) -> list[Family]:
+    """Move everything that refers to ``new`` over to ``into`` and delete ``new``; the
+    families whose membership moved."""
+    families = []
+    for membership in Membership.objects.filter(person=new).select_related("family"):
+        if Membership.objects.filter(family=membership.family, person=into).exists():
+            membership.delete()
+        else:
+            membership.person = into
+            membership.save(update_fields=["person"])
+        families.append(membership.family)
+    # Every other reference (involvements, network, plans, signals), also those without
+    # a related name, so that deleting the new record takes nothing with it.
+    for relation in Person._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete and relation.one_to_many):
+            continue
+        model, name = relation.related_model, relation.field.name
+        if model in (Membership, PossibleDuplicate):
+            continue
+        model._base_manager.filter(**{name: new}).update(**{name: into})
+    PossibleDuplicate.objects.filter(existing_person=new).update(existing_person=into)
+    new.delete()
+    return families
 
 
 @transaction.atomic
 def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkMember:
+    grant.require_write()
     member.family = grant.family
     member.full_clean()
     member.save()
@@ -226,3 +421,54 @@ def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkM
         ground=grant.ground,
     )
     return member
+
+
+@transaction.atomic
+def decide_involvement(*, user, involvement_id: int | str, approve: bool) -> Involvement:
+    """Approve or reject an involvement an import added to an existing family. For the
+    family's coordinator and a privacy officer; anyone else gets 'not found'. Approved,
+    it gives access from now on and enters the timeline; rejected, it is ended and never
+    gives access."""
+    try:
+        involvement_id = int(involvement_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    involvement = (
+        Involvement.all_objects.select_for_update(of=("self",))
+        .filter(pk=involvement_id, approval=InvolvementApproval.PENDING)
+        .select_related("organisation", "professional__user")
+        .first()
+        if 0 < involvement_id <= MAX_ID
+        else None
+    )
+    if involvement is None:
+        raise FamilyNotFound
+    grant = access_log_grant(user, involvement.family_id)
+    now = timezone.now()
+    involvement.approval_decided_by = grant.professional
+    involvement.approval_decided_at = now
+    if approve:
+        involvement.approval = InvolvementApproval.APPROVED
+    else:
+        involvement.approval = InvolvementApproval.REJECTED
+        # Ended as well: a rejected coordinator must not keep the family's one place.
+        involvement.end_date = max(involvement.start_date, timezone.localdate())
+    involvement.save(
+        update_fields=["approval", "approval_decided_by", "approval_decided_at", "end_date"]
+    )
+    if approve:
+        with translation.override(settings.LANGUAGE_CODE):
+            text, domain = involvement_timeline(involvement)
+        record_event(
+            family=grant.family, kind="involvement_started", description=text, domain=domain
+        )
+    log_event(
+        action=AuditAction.UPDATE,
+        actor=Actor.for_user(user),
+        object_type="involvement",
+        object_id=involvement.pk,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        detail={"approval": involvement.approval},
+    )
+    return involvement

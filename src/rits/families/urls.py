@@ -12,4 +12,15 @@ urlpatterns = [
     path(
         "families/<int:family_id>/network/new/", views.add_network_member, name="add-network-member"
     ),
+    path("involvements/pending/", views.pending_involvements, name="pending-involvements"),
+    path(
+        "involvements/<int:involvement_id>/approval/",
+        views.decide_involvement,
+        name="decide-involvement",
+    ),
+    path(
+        "families/<int:family_id>/possible-duplicates/<int:duplicate_id>/",
+        views.decide_possible_duplicate,
+        name="decide-possible-duplicate",
+    ),
 ]

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rits.access.rules import grant_for
 from rits.families import selectors, services
@@ -74,6 +74,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @login_required
 def add_member(request, family_id: int):
     grant = grant_for(request.user, family_id)
+    grant.require_write()  # refused before the form is shown, not only when it is sent
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -94,6 +95,7 @@ def add_member(request, family_id: int):
         else:
             messages.success(request, _("The member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="member")
     return render(
         request,
         "families/family_form.html",
@@ -104,6 +106,7 @@ def add_member(request, family_id: int):
 @login_required
 def add_network_member(request, family_id: int):
     grant = grant_for(request.user, family_id)
+    grant.require_write()
     form = NetworkMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,8 +118,58 @@ def add_network_member(request, family_id: int):
         else:
             messages.success(request, _("The network member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="network_member")
     return render(
         request,
         "families/family_form.html",
         {"form": form, "family": grant.family, "title": _("Add someone from the network")},
     )
+
+
+@login_required
+@require_POST
+def decide_possible_duplicate(request, family_id: int, duplicate_id: int):
+    grant = grant_for(request.user, family_id)
+    decision = request.POST.get("decision")
+    if decision not in {"same", "different"}:
+        messages.error(request, _("Choose 'the same person' or 'a different person'."))
+    else:
+        services.decide_possible_duplicate(
+            user=request.user,
+            grant=grant,
+            duplicate_id=duplicate_id,
+            same_person=decision == "same",
+        )
+        messages.success(
+            request,
+            _("The records have been joined.")
+            if decision == "same"
+            else _("Recorded as a different person."),
+        )
+    return redirect("families:overview", family_id=grant.family.pk)
+
+
+@login_required
+@require_GET
+def pending_involvements(request):
+    involvements = selectors.pending_involvements(user=request.user)
+    return render(request, "families/pending_involvements.html", {"involvements": involvements})
+
+
+@login_required
+@require_POST
+def decide_involvement(request, involvement_id: int):
+    decision = request.POST.get("decision")
+    if decision not in {"approve", "reject"}:
+        messages.error(request, _("Choose 'approve' or 'reject'."))
+    else:
+        services.decide_involvement(
+            user=request.user, involvement_id=involvement_id, approve=decision == "approve"
+        )
+        messages.success(
+            request,
+            _("The involvement has been approved.")
+            if decision == "approve"
+            else _("The involvement has been rejected."),
+        )
+    return redirect("families:pending-involvements")

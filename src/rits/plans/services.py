@@ -71,8 +71,7 @@ class Change:
 
 
 def _require_writer(grant: Grant) -> None:
-    if grant.ground == "emergency":
-        raise PermissionDenied(_("Emergency access is for reading only."))
+    grant.require_write()
 
 
 def _require_domains(grant: Grant, domains) -> None:
@@ -438,7 +437,7 @@ def add_agreement(*, user, grant: Grant, revision: int | None, data: AgreementDa
 
 def may_change_agreement(grant: Grant, agreement: Agreement) -> bool:
     """Its owner, and whoever's involvement covers all of its life domains."""
-    if grant.ground == "emergency":
+    if not grant.can_write:
         return False
     return agreement.owner_professional_id == grant.professional.pk or set(
         agreement.domains

@@ -31,7 +31,7 @@ def _plan_url(family_id: int, anchor: str = "") -> str:
 
 
 def _writable(grant) -> bool:
-    return grant.ground != "emergency"
+    return grant.can_write
 
 
 PERSPECTIVE_HEADINGS = {

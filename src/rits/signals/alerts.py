@@ -40,7 +40,6 @@ from django.utils.translation import gettext as _
 from rits.access.rules import (
     MAX_ID,
     Grant,
-    Ground,
     grant_for,
     grants_by_family,
     professional_for,
@@ -609,8 +608,7 @@ def _alert_and_grant(user, alert_id: int | str, *, lock: bool = False) -> tuple[
 
 
 def _writable(grant: Grant) -> None:
-    if grant.ground == Ground.EMERGENCY:
-        raise PermissionDenied(_("Emergency access is for reading only."))
+    grant.require_write()
 
 
 def may_change_status(grant: Grant, alert: Alert) -> bool:
@@ -962,9 +960,7 @@ def _line(alert: Alert, grant: Grant | None, today: date) -> AlertLine:
         line.family = grant.family
         line.signals = _signal_lines(alert)
         line.can_change = (
-            alert.status in UNRESOLVED
-            and grant.ground != Ground.EMERGENCY
-            and may_change_status(grant, alert)
+            alert.status in UNRESOLVED and grant.can_write and may_change_status(grant, alert)
         )
     return line
 

@@ -10,14 +10,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from rits.access.rules import FamilyNotFound, grant_for, grants_by_family, visible_families
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
-from rits.families import importing
+from rits.families import importing, services
 from rits.families.bsn import decrypt_bsn, pseudonymise_bsn
 from rits.families.importing import (
     INVOLVEMENT_COLUMNS,
@@ -34,6 +36,7 @@ from rits.organisations.models import (
     ProfessionalRole,
     User,
 )
+from tests.auth import login_verified
 
 TODAY = timezone.localdate()
 VALID_BSN = "123456782"
@@ -491,6 +494,12 @@ def test_coordination_can_be_handed_over_in_one_file(region):
 
     assert report.rejected == []
     family = Family.objects.get(reference="F1")
+    # Issue 9 #3: the family already existed, so the new coordinator waits for approval.
+    assert not family.involvements.filter(is_coordinator=True).exists()
+    waiting = Involvement.all_objects.get(family=family, is_coordinator=True)
+    assert waiting.professional == other and waiting.approval == "pending"
+    officer = make_professional("po@buurtteam.example", region["buurtteam"], "privacy_officer")
+    services.decide_involvement(user=officer.user, involvement_id=waiting.pk, approve=True)
     assert family.involvements.get(is_coordinator=True).professional == other
 
 
@@ -907,7 +916,10 @@ def test_existing_family_gets_new_members_roles_and_involvements(region):
     family = Family.objects.get(reference="F1")
     assert family.memberships.get(person__reference="P2").role == "step_parent"
     kinds = sorted(family.events.values_list("kind", flat=True))
-    assert kinds == ["family_imported", "involvement_started", "member_added"]
+    # Issue 9 #3: the involvement on the existing family waits for approval; it enters
+    # the timeline when it is approved.
+    assert kinds == ["family_imported", "member_added"]
+    assert Involvement.all_objects.filter(family=family, approval="pending").count() == 1
 
 
 def test_the_examples_in_the_documentation_import_cleanly(region):
@@ -925,3 +937,147 @@ def test_the_examples_in_the_documentation_import_cleanly(region):
     assert report.rejected == [] and report.warnings == []
     assert (report.persons.created, report.involvements.created) == (5, 3)
     assert Family.objects.get(reference="F-1001").involvements.filter(is_coordinator=True).exists()
+
+
+# --- issue 9 #3: an import gives no one access on its own --------------------------------
+# It never registers the importing user, an involvement on a family that already exists
+# waits for the approval of the family's coordinator or a privacy officer, and a dry run
+# reveals no existence.
+
+
+def as_admin(administrator) -> dict:
+    return {"actor": Actor.for_user(administrator.user), "user": administrator.user}
+
+
+def test_an_import_cannot_register_the_importing_user(region, administrator):
+    rows = [involvement(professional_email="Admin@Buurtteam.example", coordinator="nee")]
+    report = run(household(), rows, **as_admin(administrator))
+    assert [(p.file, p.line, p.field) for p in report.rejected] == [
+        ("involvements.csv", 2, "professional_email")
+    ]
+    assert "yourself" in report.rejected[0].reason
+    assert not Involvement.all_objects.filter(professional=administrator).exists()
+    # and not through the API either
+    response = api_client(administrator.user).post(URL, upload(household(), rows))
+    assert response.status_code == 200
+    assert response.json()["rejected"][0]["field"] == "professional_email"
+    assert not Involvement.all_objects.filter(professional=administrator).exists()
+    with pytest.raises(FamilyNotFound):
+        grant_for(administrator.user, Family.objects.get(reference="F1").pk)
+
+
+@pytest.fixture
+def existing(region, administrator):
+    """F1 and F2 are in Rits; then an import adds a colleague of the administrator to F1."""
+    run(household(), support())
+    colleague = make_professional(
+        "colleague@buurtteam.example", region["buurtteam"], "professional"
+    )
+    rows = [involvement(professional_email=colleague.email, role="Extra", coordinator="nee")]
+    report = run(household(), rows, **as_admin(administrator))
+    return {"report": report, "colleague": colleague, "family": Family.objects.get(reference="F1")}
+
+
+def test_an_involvement_on_an_existing_family_waits_and_gives_no_access(existing):
+    family, colleague = existing["family"], existing["colleague"]
+    assert existing["report"].rejected == []
+    assert any("approval" in w.reason for w in existing["report"].warnings)
+    waiting = Involvement.all_objects.get(professional=colleague)
+    assert waiting.approval == "pending"
+    # no access anywhere: one family, lists, the inbox's grants, the family's own file
+    with pytest.raises(FamilyNotFound):
+        grant_for(colleague.user, family.pk)
+    assert not visible_families(colleague.user).exists()
+    assert grants_by_family(colleague) == {}
+    assert not family.involvements.filter(professional=colleague).exists()
+    assert not FamilyEvent.objects.filter(family=family, description__contains="Extra").exists()
+    imports = AuditEvent.objects.filter(family_id=family.pk, action="import")
+    assert [waiting.pk] in [e.detail.get("involvements_pending") for e in imports]
+
+
+def test_the_coordinator_approves_and_outsiders_are_refused(existing, region, client):
+    family, colleague = existing["family"], existing["colleague"]
+    waiting = Involvement.all_objects.get(professional=colleague)
+    decide = reverse("families:decide-involvement", args=[waiting.pk])
+    pending = reverse("families:pending-involvements")
+    outsider = make_professional("x@buurtteam.example", region["buurtteam"], "professional")
+    # neither an outsider, nor someone involved who is not the coordinator, nor the
+    # professional it is about
+    for other in (outsider, region["worker"], colleague):
+        login_verified(client, other.user)
+        assert client.get(pending).status_code == 404
+        assert client.post(decide, {"decision": "approve"}).status_code == 404
+    assert Involvement.all_objects.get(pk=waiting.pk).approval == "pending"
+
+    login_verified(client, region["coordinator"].user)
+    page = client.get(pending)
+    assert page.status_code == 200 and b"Extra" in page.content
+    assert AuditEvent.objects.filter(object_type="involvement.pending", family_id=family.pk)
+    assert client.post(decide, {"decision": "approve"}).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.approval == "approved"
+    assert waiting.approval_decided_by == region["coordinator"]
+    assert grant_for(colleague.user, family.pk).family == family
+    assert FamilyEvent.objects.filter(family=family, kind="involvement_started").exists()
+    assert AuditEvent.objects.filter(
+        object_type="involvement", object_id=waiting.pk, detail__approval="approved"
+    ).exists()
+    # decided once
+    assert client.post(decide, {"decision": "reject"}).status_code == 404
+
+
+def test_a_privacy_officer_rejects(existing, region, client):
+    family, colleague = existing["family"], existing["colleague"]
+    waiting = Involvement.all_objects.get(professional=colleague)
+    officer = make_professional("po@buurtteam.example", region["buurtteam"], "privacy_officer")
+    login_verified(client, officer.user)
+    assert b"Extra" in client.get(reverse("families:pending-involvements")).content
+    response = client.post(
+        reverse("families:decide-involvement", args=[waiting.pk]), {"decision": "reject"}
+    )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.approval == "rejected" and waiting.end_date is not None
+    with pytest.raises(FamilyNotFound):
+        grant_for(colleague.user, family.pk)
+    # importing the same file again does not bring it back
+    run(
+        household(),
+        [involvement(professional_email=colleague.email, role="Extra", coordinator="nee")],
+    )
+    assert Involvement.all_objects.get(pk=waiting.pk).approval == "rejected"
+
+
+def test_involvements_on_families_created_by_the_same_import_are_active(region, administrator):
+    run(household(), support(), **as_admin(administrator))
+    family = Family.objects.get(reference="F1")
+    assert grant_for(region["coordinator"].user, family.pk).is_coordinator
+    assert not Involvement.all_objects.exclude(approval="approved").exists()
+
+
+def test_a_dry_run_reads_the_same_for_an_existing_reference_as_for_a_new_one(region, administrator):
+    run(household(), support())  # F1 and F2 exist; the administrator sees neither
+    colleague = make_professional(
+        "colleague@buurtteam.example", region["buurtteam"], "professional"
+    )
+
+    def dry_run(family_ref: str) -> dict:
+        rows = [dict(r, family_ref=family_ref) for r in household() if r["family_ref"] == "F1"]
+        rows = [dict(r, person_ref=f"{family_ref}-{r['person_ref']}") for r in rows]
+        extra = [
+            involvement(
+                family_ref=family_ref,
+                professional_email=colleague.email,
+                role="Extra",
+                coordinator="ja",
+            )
+        ]
+        return run(rows, extra, dry_run=True, **as_admin(administrator)).as_dict()
+
+    existing, new = dry_run("F1"), dry_run("F-NEW")
+    assert existing == new
+    assert existing["families"] == {"created": 1, "updated": 0, "unchanged": 0}
+    assert existing["rejected"] == []
+    # nothing was kept, not even what a dry run writes to check
+    assert not Family.objects.filter(reference="F-NEW").exists()
+    assert not Involvement.all_objects.filter(professional=colleague).exists()
