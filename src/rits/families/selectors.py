@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from rits.access.rules import Grant, grant_for, visible_families
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
-from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
+
+# looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
+from rits.families.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS
 from rits.families.models import (
     Family,
@@ -83,12 +85,6 @@ def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Famil
         person_ids=[m.person_id for f in result for m in f.member_lines],
     )
     return result
-
-
-def looks_like_bsn(query: str) -> bool:
-    """Whether a search text is a BSN: such a search must not travel in a URL."""
-    digits = normalise_bsn(query)
-    return digits.isdigit() and is_valid_bsn(digits)
 
 
 def _search_filter(query: str) -> Q:
