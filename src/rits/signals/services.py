@@ -35,6 +35,7 @@ from rits.signals import parsing
 from rits.signals.models import (
     BatchFormat,
     BatchStatus,
+    RemovedSignalReference,
     Signal,
     SignalBatch,
     SignalBatchPart,
@@ -463,7 +464,8 @@ _COPY_TYPES = {
 def _staging_sql() -> tuple[str, str, list[str], str]:
     """How a chunk is written on PostgreSQL: a temporary table with the row fields,
     COPY into it (with the types of its columns), and one INSERT from it that leaves out
-    references the source sent before and returns the ids it wrote."""
+    references the source sent before (also those of signals since removed) and returns
+    the ids it wrote."""
     qn = connection.ops.quote_name
     fields = [Signal._meta.get_field(name) for name in _ROW_FIELDS]
     types = [_COPY_TYPES[f.get_internal_type()] for f in fields]
@@ -474,9 +476,15 @@ def _staging_sql() -> tuple[str, str, list[str], str]:
     copy = f"COPY rits_signal_staging ({columns}) FROM STDIN (FORMAT BINARY)"
     constant = ["source", "batch", "received_at", "status"]
     constant_columns = ", ".join(qn(Signal._meta.get_field(n).column) for n in constant)
+    removed = RemovedSignalReference._meta
     # Table and column names from the model, values as parameters.
     insert = f"""INSERT INTO {qn(Signal._meta.db_table)} ({constant_columns}, {columns})
-        SELECT %s, %s, %s, %s, {columns} FROM rits_signal_staging
+        SELECT %s, %s, %s, %s, {columns} FROM rits_signal_staging staged
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {qn(removed.db_table)} removed
+            WHERE removed.{qn(removed.get_field("source").column)} = %s
+            AND removed.{qn(removed.get_field("reference").column)} = staged.reference
+        )
         ON CONFLICT (source_id, reference) DO NOTHING RETURNING id"""  # noqa: S608
     return create, copy, types, insert
 
@@ -496,13 +504,27 @@ def _write_signals(batch: SignalBatch, rows: list[SignalData], built: list) -> l
                 for values in built:
                     write_row(values)
             cursor.execute(
-                insert, [batch.source_id, batch.pk, batch.received_at, SignalStatus.RECEIVED]
+                insert,
+                [
+                    batch.source_id,
+                    batch.pk,
+                    batch.received_at,
+                    SignalStatus.RECEIVED,
+                    batch.source_id,
+                ],
             )
             ids = [pk for (pk,) in cursor.fetchall()]
             # Dropped at commit anyway; now, so that the next chunk can make it again
             # also where chunks share a transaction (in tests).
             cursor.execute("DROP TABLE rits_signal_staging")
         return ids
+    removed = set(
+        RemovedSignalReference.objects.filter(
+            source_id=batch.source_id, reference__in=[d.reference for d in rows]
+        ).values_list("reference", flat=True)
+    )
+    if removed:
+        built = [signal for signal in built if signal.reference not in removed]
     Signal.objects.bulk_create(built, ignore_conflicts=True)
     # ignore_conflicts gives no ids back (and a concurrent delivery may have won a
     # reference in between): what was written is read back by line. Only this chunk
@@ -751,6 +773,13 @@ def receive_signal(
         .values_list("pk", flat=True)
         .first()
     )
+    if existing is None:
+        # Sent before and since removed by retention: a resend all the same.
+        existing = (
+            RemovedSignalReference.objects.filter(source=source, reference=parsed.reference)
+            .values_list("signal_id", flat=True)
+            .first()
+        )
     if existing is not None:
         return SignalReceipt(existing, parsed.reference, False, warnings)
     signal = build_signal(parsed, source=source, batch=None, received_at=timezone.now())

@@ -207,3 +207,38 @@ def test_a_key_opens_nothing_once_its_organisation_is_no_signal_source(landlord,
     ):
         assert response.status_code == 403
     assert Signal.objects.count() == 1
+
+
+def test_a_resend_after_retention_does_not_tell_which_signals_were_kept(family_setup):
+    """Retention removes the signals that linked to nobody and keeps the linked ones: a
+    resend must be a duplicate either way, or it would tell which was which."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rits.signals import retention
+
+    landlord = factories.OrganisationFactory(name="Woonstichting Een", kind="woningcorporatie")
+    api = token_client(issue(landlord))
+    known = signal_row(reference="KNOWN-1", bsn=KNOWN)
+    unknown = signal_row(reference="UNKNOWN", bsn=UNKNOWN)
+    first = {
+        r["reference"]: api.post("/api/v1/signals", r, format="json") for r in (known, unknown)
+    }
+    later = timezone.now() + timedelta(days=400)
+    assert retention.purge_unlinked_signals(now=later) == 1
+    assert list(Signal.objects.values_list("reference", flat=True)) == ["KNOWN-1"]
+
+    for row in (known, unknown):
+        again = api.post("/api/v1/signals", row, format="json")
+        assert again.status_code == 200, row["reference"]
+        assert again.json()["duplicate"] is True
+        assert again.json()["id"] == first[row["reference"]].json()["id"]
+    upload = api.post(
+        "/api/v1/signal-batches",
+        {"file": SimpleUploadedFile("again.csv", csv_bytes([known, unknown]))},
+        format="multipart",
+    )
+    report = api.get(upload.json()["url"]).json()
+    assert (report["accepted"], report["duplicates"]) == (0, 2)
+    assert list(Signal.objects.values_list("reference", flat=True)) == ["KNOWN-1"]
