@@ -237,10 +237,10 @@ class SignalBatchListView(SignalSourceAPIView):
     )
     def post(self, request: Request) -> Response:
         limit = services.max_upload_bytes()
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        # ASCII digits only (int() also reads "١٢"); a length that is no number is left to
+        # the reading, which counts the bytes anyway.
+        length = int(declared) if declared.isascii() and declared.isdigit() else 0
         # Refused before the body is read.
         if length > limit + MULTIPART_OVERHEAD:
             raise ContentTooLarge(services.too_large_reason())
