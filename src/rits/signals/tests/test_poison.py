@@ -257,3 +257,29 @@ def test_a_batch_id_beyond_the_database_integer_is_not_found(
     batch = services.process_batch(_receive(landlord, csv_bytes(rows(1))).pk)
     page = staff.get(reverse("signals:batch", args=[batch.pk]), {"offset": "\u00b2"})
     assert page.status_code == 200
+
+
+def test_any_text_as_offset_or_limit_is_answered_never_a_server_error(landlord, landlord_api):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    batch = services.process_batch(_receive(landlord, csv_bytes(rows(1))).pk)
+    url = f"/api/v1/signal-batches/{batch.pk}"
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        name=st.sampled_from(["offset", "limit"]),
+        value=st.one_of(
+            st.text(max_size=30),
+            st.integers(min_value=-(2**70), max_value=2**70).map(str),
+        ),
+    )
+    def answered(name, value):
+        response = landlord_api.get(url, {name: value})
+        if response.status_code == 400:
+            assert [p["name"] for p in response.json()["invalid_params"]] == [name]
+        else:
+            assert response.status_code == 200
+            assert value == "" or (value.isascii() and value.isdigit())
+
+    answered()
