@@ -271,9 +271,12 @@ class SignalBatchListView(SignalSourceAPIView):
             if exc.too_large:
                 raise ContentTooLarge(exc.reason) from None
             raise ValidationError({"file": [exc.reason]}) from None
-        url = reverse("api:signal-batch-detail", args=[batch.pk])
+        delivery = selectors.delivery_of(batch, offset=None)
+        url = reverse("api:signal-batch-detail", args=[delivery.id])
         return Response(
-            {"id": batch.pk, "status": batch.status, "url": url},
+            SignalBatchAcceptedSerializer(
+                {"id": delivery.id, "status": delivery.status, "url": url}
+            ).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": request.build_absolute_uri(url)},
         )

@@ -151,8 +151,11 @@ def delivery_for_source(
     return _delivery(_own_batch(source=source, batch_id=batch_id), offset=offset, limit=limit)
 
 
-def delivery_of(batch: SignalBatch, *, offset: int = 0, limit: int = REPORT_PAGE_SIZE) -> Delivery:
-    """A delivery the caller already holds (the command line that just imported it)."""
+def delivery_of(
+    batch: SignalBatch, *, offset: int | None = 0, limit: int = REPORT_PAGE_SIZE
+) -> Delivery:
+    """A delivery the caller already holds (just received, or just imported on the
+    command line); without its report when ``offset`` is None."""
     return _delivery(batch, offset=offset, limit=limit)
 
 
