@@ -4,6 +4,8 @@ so it never has to be decrypted to find a person and never appears in logs or UR
 
 import hashlib
 import hmac
+import re
+import unicodedata
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -26,6 +28,36 @@ def normalise_bsn(value: str) -> str:
     if len(cleaned) == 8 and cleaned.isdigit():
         cleaned = "0" + cleaned
     return cleaned
+
+
+# A letter (of any script): then a text is no BSN. Found in C, so that most texts (say a
+# reference like "HUUR-2026-0001", checked for every row of a delivery) cost no loop.
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def looks_like_bsn(value: str) -> bool:
+    """Whether a text is a BSN, however it is written: with spaces, dots, dashes or
+    other separators (``1234.56.782``), with a leading zero lost (8 digits), or in the
+    digits of another script (Arabic-Indic ``١٢٣٤٥٦٧٨٢``). The one test of "is this a
+    BSN" wherever a text must not carry one (a search that would travel in a URL, a
+    signal's reference, a report): written in any of these ways it is still the
+    person's number.
+
+    Not a check of input that should be a BSN: that takes ``normalise_bsn`` and
+    ``is_valid_bsn``, which accept ASCII digits only."""
+    # Eight digits at least; more than 40 characters is far more than a BSN with
+    # separators.
+    if not 8 <= len(value) <= 40 or _LETTER.search(value):
+        return False
+    digits = []
+    for character in value:
+        if character.isdecimal():
+            # Any script's decimal digit as 0-9 (isdecimal, not isdigit: "²" is no digit).
+            digits.append(str(unicodedata.decimal(character)))
+        elif character.isalnum():
+            return False  # a letter, or a number such as "²" or "½": not a BSN
+        # Anything else separates digits, as in normalise_bsn.
+    return is_valid_bsn(normalise_bsn("".join(digits)))
 
 
 @lru_cache(maxsize=4)

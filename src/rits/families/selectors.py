@@ -18,7 +18,9 @@ from rits.access.rules import (
 )
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
-from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
+
+# looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
+from rits.families.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS
 from rits.families.models import (
     DuplicateStatus,
@@ -96,12 +98,6 @@ def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Famil
         person_ids=[m.person_id for f in result for m in f.member_lines],
     )
     return result
-
-
-def looks_like_bsn(query: str) -> bool:
-    """Whether a search text is a BSN: such a search must not travel in a URL."""
-    digits = normalise_bsn(query)
-    return digits.isdigit() and is_valid_bsn(digits)
 
 
 def _search_filter(query: str) -> Q:

@@ -54,6 +54,24 @@ class OrganisationKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("Municipality")
 
 
+# The kinds of organisation that deliver signals (``rits.signals``): those that see early
+# signs of trouble in a household from outside care. Only their staff may upload signals,
+# only they get an API key; neighbourhood teams, care providers and the like act on
+# signals, they do not deliver them. The one list: the upload page, the menu, the API
+# and the key commands all ask ``Organisation.is_signal_source``. In this order in the
+# demo's key table.
+SIGNAL_SOURCE_KINDS = (
+    OrganisationKind.WONINGCORPORATIE,
+    OrganisationKind.ENERGY_COMPANY,
+    OrganisationKind.WATER_COMPANY,
+    OrganisationKind.HEALTH_INSURER,
+    OrganisationKind.SCHOOL,
+    OrganisationKind.JGZ,
+    OrganisationKind.VEILIG_THUIS,
+    OrganisationKind.POLICE,
+)
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
@@ -81,6 +99,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_signal_source(self) -> bool:
+        return self.kind in SIGNAL_SOURCE_KINDS
 
 
 class Team(models.Model):

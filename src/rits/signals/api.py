@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    ParseError,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,7 +72,9 @@ PROBLEM_RESPONSES = {
         description="No API key, or a key that is wrong or revoked.",
     ),
     403: OpenApiResponse(
-        SignalProblemDetailsSerializer, description="Not a signal source's API key."
+        SignalProblemDetailsSerializer,
+        description="Not a signal source's API key, or the key of an organisation that is "
+        "no signal source (any more).",
     ),
 }
 
@@ -86,6 +93,19 @@ class SignalSourceAPIView(APIView):
         return request.user.token
 
 
+class SignalJSONParser(JSONParser):
+    """JSON, refusing what Python's decoder cannot read as a 400 instead of a crash:
+    arrays or objects nested hundreds deep (a ``RecursionError``)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(
+                _("This JSON is nested too deeply to be read. Send one signal as a flat object.")
+            ) from None
+
+
 def _errors(problems: list[Problem]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for problem in problems:
@@ -94,7 +114,7 @@ def _errors(problems: list[Problem]) -> dict[str, list[str]]:
 
 
 class SignalView(SignalSourceAPIView):
-    parser_classes = [JSONParser]
+    parser_classes = [SignalJSONParser]
 
     @extend_schema(
         summary="Deliver one signal",
@@ -102,8 +122,10 @@ class SignalView(SignalSourceAPIView):
             "One signal as a JSON object, checked by the same rules as a row of a file "
             "(docs/signal-format.md). Answers 201 with the new signal's id. A reference this "
             "source sent before is not stored again: the answer is 200 with "
-            '`"duplicate": true` and the signal stored then, unchanged. A signal that does not '
-            "pass is refused with 400 and every field at fault."
+            '`"duplicate": true` and the id of the signal stored then, unchanged. The status '
+            "is always `received`: what becomes of a signal after intake (whether it was "
+            "linked to anyone) is never told to its source. A signal that does not pass is "
+            "refused with 400 and every field at fault."
         ),
         request=SignalInputSerializer,
         responses={
@@ -130,8 +152,14 @@ class SignalView(SignalSourceAPIView):
             )
         except services.SignalRejected as exc:
             raise ValidationError(_errors(exc.problems)) from None
+        intake = selectors.signal_intake(
+            signal_id=receipt.signal_id,
+            reference=receipt.reference,
+            created=receipt.created,
+            warnings=receipt.warnings,
+        )
         return Response(
-            SignalReceiptSerializer(receipt).data,
+            SignalReceiptSerializer(intake).data,
             status=status.HTTP_201_CREATED if receipt.created else status.HTTP_200_OK,
         )
 
@@ -209,10 +237,10 @@ class SignalBatchListView(SignalSourceAPIView):
     )
     def post(self, request: Request) -> Response:
         limit = services.max_upload_bytes()
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        # ASCII digits only (int() also reads "١٢"); a length that is no number is left to
+        # the reading, which counts the bytes anyway.
+        length = int(declared) if declared.isascii() and declared.isdigit() else 0
         # Refused before the body is read.
         if length > limit + MULTIPART_OVERHEAD:
             raise ContentTooLarge(services.too_large_reason())
@@ -243,20 +271,36 @@ class SignalBatchListView(SignalSourceAPIView):
             if exc.too_large:
                 raise ContentTooLarge(exc.reason) from None
             raise ValidationError({"file": [exc.reason]}) from None
-        url = reverse("api:signal-batch-detail", args=[batch.pk])
+        delivery = selectors.delivery_of(batch, offset=None)
+        url = reverse("api:signal-batch-detail", args=[delivery.id])
         return Response(
-            {"id": batch.pk, "status": batch.status, "url": url},
+            SignalBatchAcceptedSerializer(
+                {"id": delivery.id, "status": delivery.status, "url": url}
+            ).data,
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": request.build_absolute_uri(url)},
         )
 
 
-def _non_negative(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+# The furthest a report can be paged: more lines than the largest delivery can have.
+MAX_OFFSET = 10**9
+
+
+def whole_number_param(request: Request, name: str, *, default: int, maximum: int) -> int:
+    """A query parameter that is a whole number from 0 to ``maximum``; 400 naming the
+    parameter otherwise. ASCII digits only: ``str.isdigit`` is also true for "²", which
+    ``int`` refuses; and a number is range-checked before it reaches the database.
+
+    The one place in this API where a number is read from a request (to be replaced by
+    the shared helper for request parameters, when there is one)."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or (maximum is not None and int(raw) > maximum):
-        reason = _("A whole number from 0 to %(max)d.") % {"max": maximum or 10**9}
+    # At most as many digits as the maximum has: int() of a thousand digits is slow.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum))) or (
+        int(raw) > maximum
+    ):
+        reason = _("A whole number from 0 to %(max)d.") % {"max": maximum}
         raise ValidationError({name: [reason]})
     return int(raw)
 
@@ -265,49 +309,44 @@ class SignalBatchDetailView(SignalSourceAPIView):
     @extend_schema(
         summary="A batch's status and report",
         description=(
-            "Status, counts and the per-row report of one of your own batches. Another "
-            "source's batch is not found (404), as is one that does not exist."
+            "Status, counts and the per-row report of one of your own batches: how it was "
+            "taken in, never what became of its signals afterwards. Another source's batch "
+            "is not found (404), as is one that does not exist."
         ),
         parameters=[
-            OpenApiParameter("offset", int, description="First report line to return."),
+            OpenApiParameter(
+                "offset",
+                OpenApiTypes.INT,
+                description=f"First report line to return (0 to {MAX_OFFSET}).",
+            ),
             OpenApiParameter(
                 "limit",
-                int,
-                description=f"Report lines to return (at most {selectors.REPORT_PAGE_SIZE}).",
+                OpenApiTypes.INT,
+                description=f"Report lines to return (0 to {selectors.REPORT_PAGE_SIZE}).",
             ),
         ],
         responses={
             200: SignalBatchSerializer,
+            400: OpenApiResponse(
+                SignalProblemDetailsSerializer, description="offset or limit out of range."
+            ),
             404: OpenApiResponse(SignalProblemDetailsSerializer, description="Not found."),
             **PROBLEM_RESPONSES,
         },
         tags=["signals"],
     )
     def get(self, request: Request, batch_id: int) -> Response:
-        batch = selectors.batch_for_source(
-            source=self.source_token(request).organisation, batch_id=batch_id
+        offset = whole_number_param(request, "offset", default=0, maximum=MAX_OFFSET)
+        limit = whole_number_param(
+            request,
+            "limit",
+            default=selectors.REPORT_PAGE_SIZE,
+            maximum=selectors.REPORT_PAGE_SIZE,
         )
-        offset = _non_negative(request, "offset", 0)
-        limit = _non_negative(
-            request, "limit", selectors.REPORT_PAGE_SIZE, selectors.REPORT_PAGE_SIZE
+        delivery = selectors.delivery_for_source(
+            source=self.source_token(request).organisation,
+            batch_id=batch_id,
+            offset=offset,
+            limit=limit,
         )
-        total, report = selectors.batch_report(batch=batch, offset=offset, limit=limit)
-        data = {
-            "id": batch.pk,
-            "file_name": batch.file_name,
-            "format": batch.format,
-            "status": batch.status,
-            "received_at": batch.received_at,
-            "started_at": batch.started_at,
-            "finished_at": batch.finished_at,
-            "size_bytes": batch.size_bytes,
-            "rows": batch.rows,
-            "accepted": batch.accepted,
-            "duplicates": batch.duplicates,
-            "rejected": batch.rejected,
-            "error": batch.error,
-            "warnings": batch.warnings,
-            "report_total": total,
-            "report": report,
-        }
-        return Response(SignalBatchSerializer(data).data)
+        return Response(SignalBatchSerializer(delivery).data)

@@ -59,7 +59,11 @@ class SignalSourceTokenAuthentication(BaseAuthentication):
 
 
 class IsSignalSource(BasePermission):
+    """A signal source's key, of an organisation that is (still) of a signal-source kind:
+    a key issued before its organisation became another kind opens nothing."""
+
     message = _("Only signal sources can use this endpoint, with their API key.")
 
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, SignalSourceClient)
+        user = request.user
+        return isinstance(user, SignalSourceClient) and user.organisation.is_signal_source

@@ -11,20 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from rits.organisations.models import Organisation, OrganisationKind
+from rits.organisations.models import SIGNAL_SOURCE_KINDS, Organisation
 from rits.signals import services
-
-# The kinds of organisation that deliver signals in the demo.
-SIGNAL_SOURCE_KINDS = (
-    OrganisationKind.WONINGCORPORATIE,
-    OrganisationKind.ENERGY_COMPANY,
-    OrganisationKind.WATER_COMPANY,
-    OrganisationKind.HEALTH_INSURER,
-    OrganisationKind.SCHOOL,
-    OrganisationKind.JGZ,
-    OrganisationKind.VEILIG_THUIS,
-    OrganisationKind.POLICE,
-)
 
 
 @dataclass(frozen=True)

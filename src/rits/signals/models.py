@@ -274,6 +274,32 @@ class Signal(models.Model):
 # --- linking: the right person, the right household ---------------------------------------
 
 
+class RemovedSignalReference(models.Model):
+    """The reference of a signal that retention removed, and the id it had. A reference a
+    source sent once is never taken as new again: sending it after the signal was removed
+    is answered as any resend ("duplicate", with that id). Otherwise the answer would tell
+    the source whether its first signal was kept, and retention keeps the signals that
+    were linked to a family: the source could learn whether a person is known. Holds the
+    source's own reference only (never a BSN: intake refuses one), nothing about a person."""
+
+    source = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reference = models.CharField(max_length=100)
+    signal_id = models.PositiveBigIntegerField()
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "reference"], name="removed_signal_reference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"removed reference of signal {self.signal_id}"
+
+
 class LinkMethod(models.TextChoices):
     BSN = "bsn", _("BSN (exact)")
     PROBABILISTIC = "probabilistic", _("Name, date of birth and address")

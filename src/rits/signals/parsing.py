@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from rits.families.bsn import is_valid_bsn, normalise_bsn
+from rits.families.bsn import is_valid_bsn, looks_like_bsn, normalise_bsn
 from rits.signals.models import RISK_CODES, BatchFormat, SignalType
 
 COLUMNS = (
@@ -79,6 +79,12 @@ TRUE_VALUES = frozenset({"ja", "yes", "true", "1", "j", "y"})
 FALSE_VALUES = frozenset({"nee", "no", "false", "0", "n", ""})
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+# A lone surrogate is no character: text that holds one is not valid Unicode, cannot be
+# written as UTF-8 and is refused by the database. It arrives as a JSON escape
+# ("\ud800") or as the bytes of one (ED A0 80, which ``decode`` lets through for this).
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Either of the two: a text that cannot be used as it is (the quick check of a row).
+_UNFIT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # In a note (from JSON) a line break is text; other control characters are not.
 _CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
@@ -132,6 +138,13 @@ class FileUnreadable(Exception):
         self.reason = reason
 
 
+def storable_text(value: str, max_length: int) -> str:
+    """A text that is not a row's (a file name, a key's name) as it can be stored: without
+    control characters and lone surrogates (which the database refuses or cannot
+    encode), stripped, cut to ``max_length``."""
+    return _UNFIT_TEXT.sub("", value).strip()[:max_length]
+
+
 def sniff_format(head: bytes) -> str:
     """JSON when the content starts with ``[`` or ``{`` (after a BOM and white space)."""
     text = head.removeprefix(UTF8_BOM).lstrip()
@@ -166,7 +179,10 @@ def decode(chunks: Iterable[bytes]) -> Iterator[str]:
                 )
             data = data.removeprefix(UTF8_BOM)
         try:
-            text, consumed = codecs.utf_8_decode(data, "strict", False)
+            # "surrogatepass": the bytes of a lone surrogate become that surrogate, which
+            # the row's checks refuse for its own field; any other byte that is not
+            # UTF-8 refuses the file (it was saved in another encoding).
+            text, consumed = codecs.utf_8_decode(data, "surrogatepass", False)
         except UnicodeDecodeError as exc:
             raise _not_utf8(newlines + data.count(b"\n", 0, exc.start) + 1) from None
         newlines += data.count(b"\n", 0, consumed)
@@ -177,7 +193,7 @@ def decode(chunks: Iterable[bytes]) -> Iterator[str]:
         if first and UTF8_BOM.startswith(pending):
             return  # only (part of) a byte order mark
         try:
-            text, _consumed = codecs.utf_8_decode(pending, "strict", True)
+            text, _consumed = codecs.utf_8_decode(pending, "surrogatepass", True)
         except UnicodeDecodeError:
             raise _not_utf8(newlines + 1) from None
         yield text
@@ -346,6 +362,7 @@ def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
     positions = [i for i, name in enumerate(header) if name in COLUMNS]
     names = [header[i] for i in positions]
     every_column = len(positions) == width
+    reference_at = header.index("reference")
     for number, line in numbered:
         if not line or line.isspace():
             continue
@@ -354,11 +371,11 @@ def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
                 number,
                 None,
                 _("This line is longer than %(max)d characters.") % {"max": MAX_LINE_CHARS},
+                _reference_in_broken(line[:MAX_LINE_CHARS], delimiter, reference_at),
             )
             continue
-        if "\x00" in line:
-            yield Problem(number, None, _("This line contains control characters."))
-            continue
+        # A control character (even NUL) is reported for the cell it is in, by the checks
+        # of the row: the csv module splits such a line as any other.
         if '"' in line or "\r" in line:
             # Quotes (and a carriage return, which csv treats as a line end) need the
             # csv module; a line without either splits exactly as it would split it.
@@ -373,6 +390,7 @@ def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
                         'write a quote inside it as two quotes (""), and keep a cell on one '
                         "line."
                     ),
+                    _reference_in_broken(line, delimiter, reference_at),
                 )
                 continue
             if not any(c.strip() for c in cells):
@@ -390,11 +408,32 @@ def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
                 None,
                 _("This line has %(found)d cells where the header has %(expected)d.")
                 % {"found": len(cells), "expected": width},
+                # Which cell is missing or extra cannot be known; the reference is the
+                # cell in its column (the source's own, never a BSN).
+                reportable_reference(cells[reference_at]) if reference_at < len(cells) else "",
             )
             continue
         if not every_column:
             cells = [cells[i] for i in positions]
         yield RawRow(number, dict(zip(names, cells, strict=True)))
+
+
+def _reference_in_broken(line: str, delimiter: str, position: int) -> str:
+    """The reference of a line that cannot be split strictly (its quotes do not match, or
+    it is cut short), when the cells before the trouble hold it; else empty."""
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter, strict=False), [])
+    except csv.Error:  # e.g. a carriage return in an unquoted cell
+        return ""
+    # After the trouble (a quote left open, the cut) one cell takes the rest of the line:
+    # only a cell before the last one is whole, and a quote or separator in it shows it
+    # is not a cell as written.
+    if position >= len(cells) - 1:
+        return ""
+    cell = cells[position]
+    if '"' in cell or delimiter in cell:
+        return ""
+    return reportable_reference(cell)
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -448,6 +487,18 @@ class _JsonArray:
             % {"line": line},
         )
 
+    def _too_deep(self) -> FileUnreadable:
+        line = self._line(self._pos)
+        return FileUnreadable(
+            line,
+            _(
+                "This JSON is nested too deeply to be read (an item starting on line "
+                "%(line)d). Send a JSON array of flat objects; nothing from this file was "
+                "accepted."
+            )
+            % {"line": line},
+        )
+
     def _value(self) -> Any:
         while True:
             try:
@@ -456,6 +507,10 @@ class _JsonArray:
                 if len(self._buffer) - self._pos > MAX_JSON_ITEM_CHARS or not self._fill():
                     raise self._syntax_error(exc.pos) from None
                 continue
+            except RecursionError:
+                # Arrays or objects nested hundreds deep: no signal is, and the decoder
+                # cannot read them. The file's structure cannot be read: refused whole.
+                raise self._too_deep() from None
             # A number at the end of the buffer may go on in the next chunk.
             if end == len(self._buffer) and not isinstance(value, dict | list) and self._fill():
                 continue
@@ -728,25 +783,30 @@ def parse_bsn(raw: str) -> str:
     return bsn
 
 
-def looks_like_bsn(value: str) -> bool:
-    """Nine digits that pass the 11-proef: never repeated in a report."""
-    if not value.isdecimal():
-        return False
-    if not value.isascii():
-        # Digits of another script (e.g. Arabic-Indic) can still write a BSN.
-        value = str(int(value)).zfill(len(value))
-    return is_valid_bsn(normalise_bsn(value))
+def parse_reference(raw: str) -> str:
+    """The source's own id of the signal, as written; never a BSN (it would be stored and
+    repeated in every report as the reference)."""
+    if looks_like_bsn(raw):
+        raise _Invalid(
+            _(
+                "A reference may not be a BSN (nor look like one: nine digits that pass the "
+                "11-proef). Use your own case or invoice number, e.g. HUUR-2026-0001, and "
+                "put the BSN in the bsn field."
+            )
+        )
+    return raw
 
 
 def reportable_reference(value: Any) -> str:
-    """The reference as a report may repeat it: never a BSN, never a control character."""
+    """The reference as a report may repeat it: never a BSN, never a control character,
+    always valid Unicode."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         return ""
     text = str(value).strip()
     if (
         not text
         or len(text) > MAX_LENGTHS["reference"]
-        or _CONTROL_CHARACTERS.search(text)
+        or _UNFIT_TEXT.search(text)
         or looks_like_bsn(text)
     ):
         return ""
@@ -782,9 +842,9 @@ def _plain_texts(cells: Mapping[str, Any]) -> list[str] | None:
     if not all(_required(texts)):
         return None
     joined = "".join(texts)
-    # isprintable() is False for every control character (and for some other
-    # characters, such as a no-break space): only then is the exact check needed.
-    if not joined.isprintable() and _CONTROL_CHARACTERS.search(joined):
+    # isprintable() is False for every control character and surrogate (and for some
+    # other characters, such as a no-break space): only then is the exact check needed.
+    if not joined.isprintable() and _UNFIT_TEXT.search(joined):
         return None
     # A cell can only be longer than a common limit when the row is.
     if len(joined) > _COMMON_LIMIT and any(map(operator.gt, map(len, texts), _LIMITS)):
@@ -821,7 +881,19 @@ def _checked_texts(cells: Mapping[str, Any], fails: list) -> list[Any]:
         if name in _MULTILINE:
             value = value.replace("\r\n", "\n")
             controls = _CONTROL_EXCEPT_NEWLINE
-        if controls.search(value):
+        if _SURROGATES.search(value):
+            fails.append(
+                (
+                    index,
+                    name,
+                    _(
+                        "This field is not valid text: it holds a lone surrogate (such as "
+                        "\\ud800), which is no character. Send text as UTF-8."
+                    ),
+                )
+            )
+            texts.append(None)
+        elif controls.search(value):
             fails.append(
                 (index, name, _("Remove the control characters (such as tabs) from this field."))
             )
@@ -859,7 +931,7 @@ def _parse_plain(t: list[str]) -> tuple:
     """The values of a row of plain text (see ``_plain_texts``), all at once; raises
     ``_Invalid`` at the first bad one. The parsers are those of ``_parse_cells``."""
     return (
-        t[0],
+        parse_reference(t[0]),
         parse_signal_type(t[1]),
         parse_date(t[2]),
         parse_date(t[3]) if t[3] else None,
@@ -882,7 +954,7 @@ def _parse_plain(t: list[str]) -> tuple:
 def _parse_cells(t: list[Any], fails: list) -> tuple:
     """The values of a row cell by cell, noting every bad one in ``fails`` (then None)."""
     return (
-        t[0],
+        _parsed(fails, 0, parse_reference, t[0]),
         _parsed(fails, 1, parse_signal_type, t[1]),
         _parsed(fails, 2, parse_date, t[2]),
         _parsed(fails, 3, parse_date, t[3]),

@@ -4,7 +4,9 @@ Each stage is idempotent and restartable on its own (see ``services.process_batc
 ``linking.link_signals`` and ``rules.run_rules``), so running the pipeline again after a
 worker was stopped half-way finishes the work without losing or doubling anything."""
 
-from dataclasses import dataclass
+import logging
+import traceback
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +16,11 @@ from django.utils import timezone
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.signals import linking, rules, services
+from rits.signals.linking import LinkReport
 from rits.signals.models import Signal, SignalBatch, SignalStatus
+from rits.signals.rules import RulesReport
+
+logger = logging.getLogger(__name__)
 
 # Signals put back in the linking queue per transaction.
 RELINK_CHUNK = 10_000
@@ -23,8 +29,10 @@ RELINK_CHUNK = 10_000
 @dataclass
 class PipelineReport:
     batch: SignalBatch | None
-    linking: linking.LinkReport
-    rules: rules.RulesReport
+    linking: LinkReport = field(default_factory=LinkReport)
+    rules: RulesReport = field(default_factory=RulesReport)
+    # The kind of error that stopped this batch's run (its message may quote a cell).
+    error: str = ""
 
     def summary(self) -> list[str]:
         linked, rule_run = self.linking, self.rules
@@ -56,8 +64,25 @@ def run_for_batch(batch_id: int) -> PipelineReport:
 
 def run_pending() -> list[PipelineReport]:
     """Everything left half-way: unfinished deliveries, then any signal not linked yet
-    and any linked signal the rules have not seen (after a worker was stopped)."""
-    reports = [run_for_batch(batch_id) for batch_id in services.unfinished_batches()]
+    and any linked signal the rules have not seen (after a worker was stopped).
+
+    Each delivery on its own: one whose run raises (a batch whose processing fails is
+    marked failed by ``process_batch``; this is anything after, or the database) is
+    reported and the next one is run, so that one bad delivery never holds up the
+    deliveries behind it."""
+    reports = []
+    for batch_id in services.unfinished_batches():
+        try:
+            reports.append(run_for_batch(batch_id))
+        except Exception as exc:
+            logger.error(
+                "signal batch %s: the pipeline stopped with %s\n%s",
+                batch_id,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            batch = SignalBatch.objects.select_related("source").get(pk=batch_id)
+            reports.append(PipelineReport(batch=batch, error=type(exc).__name__))
     reports.append(
         PipelineReport(batch=None, linking=linking.link_signals(), rules=rules.run_rules())
     )

@@ -9,7 +9,9 @@
   its counts and its per-row report (which hold no BSN) stay.
 
 Every removal is audited, one event per batch of removals, naming what was removed and
-the families it concerned. Run daily with ``manage.py purge_signals``; running it again
+the families it concerned. The reference of a removed signal is kept
+(``RemovedSignalReference``), so that a source sending it again is answered "duplicate"
+as before the removal: which signals were kept (the linked ones) must not show. Run daily with ``manage.py purge_signals``; running it again
 removes nothing more.
 
 Risk registrations past their term are not removed at once: they are archived
@@ -30,6 +32,7 @@ from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.signals.models import (
     BatchStatus,
+    RemovedSignalReference,
     Signal,
     SignalBatch,
     SignalBatchPart,
@@ -54,7 +57,9 @@ def retention_actor() -> Actor:
 
 
 def _remove_signals(signals: QuerySet[Signal], *, reason: str, older_than, actor: Actor) -> int:
-    """Remove ``signals`` in batches, each one transaction with one audit event."""
+    """Remove ``signals`` in batches, each one transaction with one audit event; keep
+    their references (see ``RemovedSignalReference``)."""
+    now = timezone.now()
     removed = 0
     while ids := list(signals.order_by("pk").values_list("pk", flat=True)[:PER_BATCH]):
         with transaction.atomic():
@@ -62,6 +67,17 @@ def _remove_signals(signals: QuerySet[Signal], *, reason: str, older_than, actor
                 set(
                     SignalLink.objects.filter(signal_id__in=ids).values_list("family_id", flat=True)
                 )
+            )
+            RemovedSignalReference.objects.bulk_create(
+                [
+                    RemovedSignalReference(
+                        source_id=source_id, reference=reference, signal_id=pk, removed_at=now
+                    )
+                    for pk, source_id, reference in Signal.objects.filter(pk__in=ids).values_list(
+                        "pk", "source_id", "reference"
+                    )
+                ],
+                ignore_conflicts=True,
             )
             count, _per_model = Signal.objects.filter(pk__in=ids).delete()
             log_event(

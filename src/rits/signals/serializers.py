@@ -1,6 +1,10 @@
 """Serializers of the signal intake API. The rows themselves are checked by
 ``rits.signals.parsing`` (one set of rules for files, arrays and single signals); the
-input serializer here describes that format in the OpenAPI document."""
+input serializer here describes that format in the OpenAPI document.
+
+The answers are written from ``selectors.Delivery`` and ``selectors.SignalIntake``, what
+a source may see of its deliveries: how they were taken in, never what became of a
+signal afterwards (linked or not, alerts)."""
 
 from rest_framework import serializers
 
@@ -85,18 +89,19 @@ class SignalProblemSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Never contains the content of a field.")
 
 
+# Written from a ``selectors.SignalIntake``.
 class SignalReceiptSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="signal.pk")
-    reference = serializers.CharField(source="signal.reference")
-    status = serializers.ChoiceField(choices=SignalStatus.choices, source="signal.status")
-    duplicate = serializers.SerializerMethodField(
-        help_text="true when this reference had been received before; the signal stored then "
-        "is returned unchanged."
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=[(SignalStatus.RECEIVED.value, SignalStatus.RECEIVED.label)],
+        help_text="Always received: what becomes of a signal after intake is not told to "
+        "its source.",
+    )
+    duplicate = serializers.BooleanField(
+        help_text="true when this reference had been received before; nothing was changed."
     )
     warnings = SignalProblemSerializer(many=True)
-
-    def get_duplicate(self, receipt) -> bool:
-        return not receipt.created
 
 
 class SignalBatchUploadSerializer(serializers.Serializer):
@@ -118,7 +123,8 @@ class SignalBatchSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=BatchStatus.choices,
         help_text="received → processing → done; failed when the file as a whole could not "
-        "be read (see error; then nothing from it was accepted).",
+        "be read (then nothing from it was accepted) or when processing stopped on an "
+        "error (then the rows in the counts were taken in, the rest was not): see error.",
     )
     received_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
@@ -132,7 +138,9 @@ class SignalBatchSerializer(serializers.Serializer):
     )
     rejected = serializers.IntegerField(help_text="Rows refused; see report.")
     error = serializers.CharField(
-        allow_blank=True, help_text="Why the file could not be read; empty when it could."
+        allow_blank=True,
+        help_text="Why the batch failed (the file could not be read, or processing stopped); "
+        "empty when it did not.",
     )
     warnings = SignalProblemSerializer(
         many=True, help_text="Remarks that did not stop the file, e.g. ignored columns."

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
+import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -33,6 +35,7 @@ from rits.signals import parsing
 from rits.signals.models import (
     BatchFormat,
     BatchStatus,
+    RemovedSignalReference,
     Signal,
     SignalBatch,
     SignalBatchPart,
@@ -41,6 +44,8 @@ from rits.signals.models import (
     SignalStatus,
 )
 from rits.signals.parsing import FileUnreadable, Problem, RawRow, SignalData
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "rits_"
 PREFIX_LENGTH = 16  # the visible start of a key that is stored, to recognise it
@@ -84,16 +89,34 @@ def source_actor(token: SignalSourceToken) -> Actor:
     )
 
 
+class NotASignalSource(Exception):
+    """Only organisations of a signal-source kind deliver signals (``SIGNAL_SOURCE_KINDS``)."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        super().__init__(not_a_signal_source_reason(organisation))
+        self.reason = not_a_signal_source_reason(organisation)
+
+
+def not_a_signal_source_reason(organisation: Organisation) -> str:
+    return _(
+        "%(organisation)s is not a signal source: only housing corporations, energy and "
+        "water companies, health insurers, schools, youth health care (JGZ), Veilig Thuis "
+        "and the police deliver signals."
+    ) % {"organisation": organisation.name}
+
+
 def issue_token(
     *, organisation: Organisation, name: str, actor: Actor
 ) -> tuple[SignalSourceToken, str]:
     """Make a new API key for a signal source. Returns the key and its plaintext, which
     is not stored anywhere and cannot be shown again."""
+    if not organisation.is_signal_source:
+        raise NotASignalSource(organisation)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = SignalSourceToken.objects.create(
             organisation=organisation,
-            name=name[:100],
+            name=parsing.storable_text(name, 100),
             prefix=_prefix(plaintext),
             token_hash=hash_token(plaintext),
         )
@@ -230,6 +253,8 @@ def receive_batch(
     the database task backend both rows are committed together, so there is never a
     stored batch without its task nor a task without its batch. With ``enqueue=False``
     the caller processes it (the command line does, with :func:`process_batch`)."""
+    if not source.is_signal_source:
+        raise NotASignalSource(source)
     limit = max_upload_bytes()
     digest = hashlib.sha256()
     size = lines = 0
@@ -239,7 +264,9 @@ def receive_batch(
             source=source,
             token=token,
             submitted_by=user,
-            file_name=file_name[:255],
+            # The name as the sender's system gave it: made storable (a name from a disk
+            # or a form may hold any bytes), never refused for it.
+            file_name=parsing.storable_text(file_name, 255),
             format=fmt or BatchFormat.CSV,
         )
         for seq, piece in enumerate(_pieces(content)):
@@ -437,7 +464,8 @@ _COPY_TYPES = {
 def _staging_sql() -> tuple[str, str, list[str], str]:
     """How a chunk is written on PostgreSQL: a temporary table with the row fields,
     COPY into it (with the types of its columns), and one INSERT from it that leaves out
-    references the source sent before and returns the ids it wrote."""
+    references the source sent before (also those of signals since removed) and returns
+    the ids it wrote."""
     qn = connection.ops.quote_name
     fields = [Signal._meta.get_field(name) for name in _ROW_FIELDS]
     types = [_COPY_TYPES[f.get_internal_type()] for f in fields]
@@ -448,9 +476,15 @@ def _staging_sql() -> tuple[str, str, list[str], str]:
     copy = f"COPY rits_signal_staging ({columns}) FROM STDIN (FORMAT BINARY)"
     constant = ["source", "batch", "received_at", "status"]
     constant_columns = ", ".join(qn(Signal._meta.get_field(n).column) for n in constant)
+    removed = RemovedSignalReference._meta
     # Table and column names from the model, values as parameters.
     insert = f"""INSERT INTO {qn(Signal._meta.db_table)} ({constant_columns}, {columns})
-        SELECT %s, %s, %s, %s, {columns} FROM rits_signal_staging
+        SELECT %s, %s, %s, %s, {columns} FROM rits_signal_staging staged
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {qn(removed.db_table)} removed
+            WHERE removed.{qn(removed.get_field("source").column)} = %s
+            AND removed.{qn(removed.get_field("reference").column)} = staged.reference
+        )
         ON CONFLICT (source_id, reference) DO NOTHING RETURNING id"""  # noqa: S608
     return create, copy, types, insert
 
@@ -470,13 +504,27 @@ def _write_signals(batch: SignalBatch, rows: list[SignalData], built: list) -> l
                 for values in built:
                     write_row(values)
             cursor.execute(
-                insert, [batch.source_id, batch.pk, batch.received_at, SignalStatus.RECEIVED]
+                insert,
+                [
+                    batch.source_id,
+                    batch.pk,
+                    batch.received_at,
+                    SignalStatus.RECEIVED,
+                    batch.source_id,
+                ],
             )
             ids = [pk for (pk,) in cursor.fetchall()]
             # Dropped at commit anyway; now, so that the next chunk can make it again
             # also where chunks share a transaction (in tests).
             cursor.execute("DROP TABLE rits_signal_staging")
         return ids
+    removed = set(
+        RemovedSignalReference.objects.filter(
+            source_id=batch.source_id, reference__in=[d.reference for d in rows]
+        ).values_list("reference", flat=True)
+    )
+    if removed:
+        built = [signal for signal in built if signal.reference not in removed]
     Signal.objects.bulk_create(built, ignore_conflicts=True)
     # ignore_conflicts gives no ids back (and a concurrent delivery may have won a
     # reference in between): what was written is read back by line. Only this chunk
@@ -602,7 +650,45 @@ def process_batch(batch_id: int, *, today: date | None = None) -> SignalBatch:
     The report is stored, so it is written in the region's language, whichever process
     (a worker, or a request in another language) happens to run this."""
     with translation.override(settings.LANGUAGE_CODE):
-        return _process_batch(batch_id, today=today)
+        try:
+            return _process_batch(batch_id, today=today)
+        except (OperationalError, InterfaceError):
+            # The database went away or gave up (a lost connection, a deadlock): not the
+            # batch's fault. It stays unfinished, and the next run resumes it.
+            raise
+        except Exception as exc:
+            # Anything else is about this delivery: it would fail again on every run
+            # and hold up the batches behind it. It ends as failed, with the reason; the
+            # chunks already written stay (their rows are in the counts).
+            return _fail(batch_id, exc)
+
+
+def _fail(batch_id: int, exc: Exception) -> SignalBatch:
+    # The message of an error from the database or a codec may quote a cell (a name, a
+    # BSN): the log has the kind of error and where it arose, never its message.
+    logger.error(
+        "signal batch %s: processing failed with %s\n%s",
+        batch_id,
+        type(exc).__name__,
+        "".join(traceback.format_tb(exc.__traceback__)),
+    )
+    batch = SignalBatch.objects.select_related("source", "token__organisation", "submitted_by").get(
+        pk=batch_id
+    )
+    if batch.resume_line:
+        reason = _(
+            "Processing stopped on an unexpected error after line %(line)d: the rows up to "
+            "that line were taken in as reported, the rest of the delivery was not read. "
+            "The error is logged for the administrator. Send the rest again, or the whole "
+            "delivery: rows received before are counted as duplicates."
+        ) % {"line": batch.resume_line}
+    else:
+        reason = _(
+            "Processing stopped on an unexpected error; nothing from this delivery was "
+            "taken in. The error is logged for the administrator. Send the delivery again "
+            "later, or ask the administrator."
+        )
+    return _finish(batch_id, actor=batch_actor(batch), error=reason)
 
 
 def _process_batch(batch_id: int, *, today: date | None) -> SignalBatch:
@@ -655,7 +741,12 @@ class SignalRejected(Exception):
 
 @dataclass(frozen=True)
 class SignalReceipt:
-    signal: Signal
+    """A signal taken in: its id and reference, whether it is new, and warnings. Not the
+    signal itself, whose status moves on after intake: what the source is answered is
+    built from this (``selectors.signal_intake``), never from the stored signal."""
+
+    signal_id: int
+    reference: str
     created: bool
     warnings: list[Problem]
 
@@ -670,14 +761,27 @@ def receive_signal(
     """Check and store one signal (``POST /api/v1/signals``) with the same rules as a row
     of a file. A reference the source sent before returns the signal stored then,
     unchanged (``created`` False). Raises ``SignalRejected`` with the problems."""
+    if not source.is_signal_source:
+        raise NotASignalSource(source)
     today = today or timezone.localdate()
     parsed, problems = parsing.parse_signal(RawRow(1, data), today=today)
     if parsed is None:
         raise SignalRejected(problems)
     warnings = parsing.unknown_field_warnings(data, line=1)
-    existing = Signal.objects.filter(source=source, reference=parsed.reference).first()
+    existing = (
+        Signal.objects.filter(source=source, reference=parsed.reference)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is None:
+        # Sent before and since removed by retention: a resend all the same.
+        existing = (
+            RemovedSignalReference.objects.filter(source=source, reference=parsed.reference)
+            .values_list("signal_id", flat=True)
+            .first()
+        )
     if existing is not None:
-        return SignalReceipt(existing, False, warnings)
+        return SignalReceipt(existing, parsed.reference, False, warnings)
     signal = build_signal(parsed, source=source, batch=None, received_at=timezone.now())
     try:
         with transaction.atomic():
@@ -691,10 +795,11 @@ def receive_signal(
             )
     except IntegrityError:
         # The same reference arrived at the same moment through another request.
-        return SignalReceipt(
-            Signal.objects.get(source=source, reference=parsed.reference), False, warnings
+        existing = Signal.objects.values_list("pk", flat=True).get(
+            source=source, reference=parsed.reference
         )
+        return SignalReceipt(existing, parsed.reference, False, warnings)
     from rits.signals.tasks import process_signal_task  # tasks imports this module
 
     process_signal_task.enqueue(signal.pk)
-    return SignalReceipt(signal, True, warnings)
+    return SignalReceipt(signal.pk, signal.reference, True, warnings)

@@ -1,7 +1,10 @@
 """The upload page for a signal source's staff, and the delivery's progress.
 
 The same path as the API and ``import_signals``: the file is stored as it came, then
-processed in the background; the progress page polls (htmx) until it is done."""
+processed in the background; the progress page polls (htmx) until it is done. Only staff
+of a signal source's organisation (``SIGNAL_SOURCE_KINDS``) deliver signals; what they
+see of a delivery is what its source may see (``selectors.Delivery``): how it was taken
+in, never what became of its signals."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -9,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rits.access.rules import professional_for
 from rits.audit.services import Actor
 from rits.signals import selectors, services
 
@@ -28,7 +30,7 @@ class UploadForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    professional = professional_for(request.user)
+    professional = selectors.source_staff(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -54,7 +56,7 @@ def upload(request):
         {
             "form": form,
             "organisation": professional.organisation,
-            "batches": selectors.recent_batches(user=request.user),
+            "batches": selectors.recent_deliveries(user=request.user),
         },
     )
 
@@ -71,9 +73,8 @@ def _format_of(name: str) -> str | None:
 @login_required
 @require_GET
 def batch(request, batch_id: int):
-    progress = selectors.batch_for_staff(user=request.user, batch_id=batch_id)
-    total, problems = selectors.batch_report(batch=progress.batch, limit=200)
-    context = {"p": progress, "batch": progress.batch, "problems": problems, "total": total}
+    delivery = selectors.delivery_for_staff(user=request.user, batch_id=batch_id, limit=200)
+    context = {"batch": delivery}
     if request.htmx:
         return render(request, "signals/_batch_progress.html", context)
     return render(request, "signals/batch.html", context)

@@ -83,3 +83,8 @@ def report(batch) -> list[tuple]:
 
 def reasons(batch, field: str | None = None) -> list[str]:
     return [r for _line, f, r in report(batch) if field is None or f == field]
+
+
+def counts_of(batch) -> tuple[int, int, int, int]:
+    """Rows read, accepted, duplicates, rejected."""
+    return batch.rows, batch.accepted, batch.duplicates, batch.rejected

@@ -238,7 +238,13 @@ def test_a_bsn_never_appears_in_the_report_or_the_audit_log(landlord):
     assert counts(batch) == (4, 1, 0, 3)
     assert Signal.objects.get().bsn_pseudonym == pseudonymise_bsn(VALID_BSN)
     problems = list(SignalBatchProblem.objects.values("line", "reference", "field", "reason"))
-    assert [p["reference"] for p in problems] == ["R1", "R2", ""]
+    # The BSN used as a reference is refused for it too (and never repeated).
+    assert [(p["reference"], p["field"]) for p in problems] == [
+        ("R1", "bsn"),
+        ("R2", "house_number"),
+        ("", "reference"),
+        ("", "signal_type"),
+    ]
     text = json.dumps(problems) + json.dumps(list(AuditEvent.objects.values("detail")))
     text += json.dumps(batch.warnings) + batch.error
     for bsn in (INVALID_BSN, VALID_BSN, OTHER_VALID_BSN):
@@ -409,7 +415,8 @@ def test_a_single_signal_and_a_batch_share_references(landlord):
     batch = deliver(landlord, csv_bytes([signal_row(reference="R"), signal_row(reference="S")]))
     assert counts(batch) == (2, 1, 1, 0)
     again = services.receive_signal(source=landlord, data=signal_row(reference="S"), actor=actor)
-    assert not again.created and again.signal.batch == batch
+    assert not again.created
+    assert Signal.objects.get(pk=again.signal_id).batch == batch
 
 
 def test_processing_a_batch_twice_changes_nothing(landlord):
@@ -451,11 +458,13 @@ def test_interrupted_processing_resumes_without_losing_or_doubling(landlord, mon
     def crash_after_two_chunks(*args, **kwargs):
         calls.append(1)
         if len(calls) == 3:
-            raise RuntimeError("worker stopped")
+            raise SystemExit("worker stopped")
         store(*args, **kwargs)
 
     monkeypatch.setattr(services, "_store_chunk", crash_after_two_chunks)
-    with pytest.raises(RuntimeError):
+    # A worker is stopped by a signal (SystemExit), not by an error of the batch: the
+    # batch stays unfinished, to be resumed (an error would end it as failed).
+    with pytest.raises(SystemExit):
         services.process_batch(batch.pk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PROCESSING and batch.resume_line == 5

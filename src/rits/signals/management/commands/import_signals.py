@@ -1,7 +1,10 @@
 """``manage.py import_signals FILE --source <organisation name or id>``.
 
 The same path as the API: the file is stored as it is (``receive_batch``), then
-processed (``process_batch``), here and now instead of by a worker."""
+processed (``process_batch``), here and now instead of by a worker. What it prints is
+what the source may see of its delivery (``selectors.Delivery``): run for a source, its
+output may well be sent to it, so it tells how the file was taken in and never what
+became of the signals (linked or not, alerts)."""
 
 from pathlib import Path
 
@@ -11,7 +14,8 @@ from django.utils.translation import gettext as _
 from rits.audit.services import Actor
 from rits.signals import pipeline, selectors, services
 from rits.signals.management.commands._source import find_source
-from rits.signals.models import BatchFormat, BatchStatus, SignalBatch
+from rits.signals.models import BatchFormat, BatchStatus
+from rits.signals.selectors import Delivery
 
 READ_BYTES = 1024 * 1024
 
@@ -22,10 +26,10 @@ def _read(path: Path):
             yield chunk
 
 
-def format_report(batch: SignalBatch) -> list[str]:
+def format_report(batch: Delivery) -> list[str]:
     """The outcome as lines of text: the counts, then every warning and rejected row."""
     lines = []
-    if batch.status == BatchStatus.FAILED:
+    if batch.status == BatchStatus.FAILED and not batch.rows:
         lines.append(
             _("%(file)s: nothing accepted. %(error)s")
             % {"file": batch.file_name, "error": batch.error}
@@ -44,6 +48,8 @@ def format_report(batch: SignalBatch) -> list[str]:
             "rejected": batch.rejected,
         }
     )
+    if batch.status == BatchStatus.FAILED:
+        lines.append(batch.error)
     if batch.warnings:
         lines.append(_("Warnings:"))
         lines.extend(_line(w) for w in batch.warnings)
@@ -61,9 +67,17 @@ def format_report(batch: SignalBatch) -> list[str]:
 
 def _line(problem: dict) -> str:
     values = {"line": problem["line"], "field": problem["field"], "reason": problem["reason"]}
-    if problem["field"]:
-        return _("line %(line)d, field %(field)s: %(reason)s") % values
-    return _("line %(line)d: %(reason)s") % values
+    text = (
+        _("line %(line)d, field %(field)s: %(reason)s")
+        if problem["field"]
+        else _("line %(line)d: %(reason)s")
+    ) % values
+    if problem.get("reference"):
+        return _("%(problem)s (reference %(reference)s)") % {
+            "problem": text,
+            "reference": problem["reference"],
+        }
+    return text
 
 
 class Command(BaseCommand):
@@ -108,13 +122,13 @@ class Command(BaseCommand):
             )
         except services.DeliveryRefused as exc:
             raise CommandError(exc.reason) from None
-        report = pipeline.run_for_batch(batch.pk)
-        batch = report.batch
-        for line in format_report(batch):
+        batch = pipeline.run_for_batch(batch.pk).batch
+        delivery = selectors.delivery_of(batch)
+        for line in format_report(delivery):
             self.stdout.write(line)
-        for line in report.summary():
-            self.stdout.write(line)
-        # Bad rows are reported, not fatal; only a file that could not be read at all
-        # makes the command fail, so that a script notices nothing was imported.
-        if batch.status == BatchStatus.FAILED:
+        # Bad rows are reported, not fatal; only a file that could not be read at all (or
+        # whose processing stopped) makes the command fail, so that a script notices.
+        if batch.status == BatchStatus.FAILED and not batch.rows:
             raise CommandError(_("Nothing was imported: the file could not be read."))
+        if batch.status == BatchStatus.FAILED:
+            raise CommandError(_("The import stopped before the end of the file."))

@@ -18,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("prefix", metavar="PREFIX", help="The key's first 16 characters.")
 
     def handle(self, *args, prefix: str, **options) -> None:
+        # A prefix is ASCII ("rits_" and base64); anything else (a surrogate from the
+        # command line) would only trouble the database.
+        if not prefix.isascii() or not prefix.isprintable():
+            raise CommandError(_("No active key starts with %(prefix)s.") % {"prefix": "?"})
         tokens = list(
             SignalSourceToken.objects.filter(prefix=prefix, revoked_at__isnull=True).select_related(
                 "organisation"
