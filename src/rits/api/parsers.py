@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 
-from rits.core.params import text_problem
+from rits.core.params import contains_bsn, text_problem
 
 
 class CheckedJSONParser(JSONParser):
@@ -41,7 +41,9 @@ def first_bad_text(data) -> tuple[str, str] | None:
                 if reason is not None:
                     # the key itself cannot be shown: it is what is wrong
                     return where, reason
-                pending.append((f"{where}.{key}" if where else key, item))
+                # a key is named where it is wrong, but never a BSN used as a key
+                shown = "(key)" if contains_bsn(key) else key
+                pending.append((f"{where}.{shown}" if where else shown, item))
         elif isinstance(value, list):
             pending.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
     return None

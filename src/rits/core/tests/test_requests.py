@@ -2,6 +2,7 @@
 of family data (#13), logging out (#10), a new session at the second factor (#12) and
 no BSN echoed into forms or the language switch (#15)."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -204,3 +205,12 @@ def test_the_emergency_access_form_does_not_echo_the_bsn(family_setup, as_user):
     response = client.post(reverse("access:emergency-access"), {"bsn": bsn, "reason": "too short"})
     assert response.status_code == 200  # the reason is too short
     assert bsn.encode() not in response.content
+
+
+def test_a_bad_text_under_a_bsn_key_does_not_name_the_bsn(family_setup, as_user):
+    client = as_user(family_setup["worker"])
+    bsn = factories.valid_bsn(1)
+    body = json.dumps({"q": "Haile", bsn: {"x": "a\x00"}})
+    response = client.post("/api/v1/families/search", body, content_type="application/json")
+    assert response.status_code == 400
+    assert bsn not in response.content.decode()
