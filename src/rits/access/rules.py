@@ -135,7 +135,8 @@ def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFo
     family's, the event carries its ``family_id``, so that the privacy officer sees the
     attempt in that family's access log; the coordinator's view of the log leaves
     refusals out (rits.audit.selectors), and an id that is no family is linked to none.
-    The existence query runs for every refusal, so both answers take the same work."""
+    The existence query runs for every refused number, existing or not, so that both
+    answers take the same work."""
     text = str(attempted)[:40]
     shown = "bsn-like number" if contains_bsn(str(attempted)) else text
     family_id = None
