@@ -1,13 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.forms import BsnInput
+
 
 class EmergencyAccessForm(forms.Form):
     bsn = forms.CharField(
         label=_("BSN of a family member"),
         max_length=11,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        widget=BsnInput(),
     )
     reference = forms.CharField(label=_("or the family's reference"), max_length=64, required=False)
     reason = forms.CharField(

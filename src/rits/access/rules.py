@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rits.access.models import EmergencyAccess
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
+from rits.core.params import MAX_ID, BadParameter, contains_bsn, parse_int
 from rits.families.domains import ALL_DOMAINS
 from rits.families.models import Family, Involvement, InvolvementApproval
 from rits.organisations.models import Professional, ProfessionalRole
-
-# The largest id the database can hold (bigint); a larger number in a URL is no family.
-MAX_ID = 2**63 - 1
 
 
 class FamilyNotFound(Http404):
@@ -120,12 +120,11 @@ def visible_families(user) -> QuerySet[Family]:
 def grant_for(user, family_id: int | str) -> Grant:
     """What ``user`` may see of family ``family_id``; ``FamilyNotFound`` when nothing."""
     professional = professional_for(user)
+    attempted = family_id
     try:
-        family_id = int(family_id)
-    except (TypeError, ValueError):
-        raise FamilyNotFound from None
-    if not 0 < family_id <= MAX_ID:
-        raise FamilyNotFound
+        family_id = parse_int(family_id, name="family_id")
+    except BadParameter:
+        raise refused_read(user, attempted) from None
     today = timezone.localdate()
     involvements = list(
         _active_involvements(professional, today)
@@ -143,7 +142,34 @@ def grant_for(user, family_id: int | str) -> Grant:
     )
     if emergency is not None:
         return Grant(emergency.family, professional, Ground.EMERGENCY, ALL_DOMAINS)
-    raise FamilyNotFound
+    raise refused_read(user, family_id)
+
+
+def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFound:
+    """Record that access refused ``user`` a family (``attempted``: the id as given) and
+    return the ``FamilyNotFound`` to raise: the same 404 whether or not the family exists.
+
+    The event names the professional and organisation and the attempted id (bounded;
+    never a BSN: a BSN-like number is recorded as such, not as itself). When the id is a
+    family's, the event carries its ``family_id``, so that the privacy officer sees the
+    attempt in that family's access log; the coordinator's view of the log leaves
+    refusals out (rits.audit.selectors), and an id that is no family is linked to none.
+    The existence query runs for every refused number, existing or not, so that both
+    answers take the same work."""
+    text = str(attempted)[:40]
+    shown = "bsn-like number" if contains_bsn(str(attempted)) else text
+    family_id = None
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        family_id = Family.objects.filter(pk=int(text)).values_list("pk", flat=True).first()
+    log_event(
+        action=AuditAction.REFUSED,
+        actor=Actor.for_user(user),
+        object_type=object_type,
+        object_id=shown,
+        family_id=family_id,
+        detail={"attempted_id": shown},
+    )
+    return FamilyNotFound()
 
 
 def _grant_from(professional: Professional, involvements: list[Involvement]) -> Grant:
@@ -180,17 +206,17 @@ def access_log_grant(user, family_id: int | str) -> Grant:
     A privacy officer sees the log (who looked, when, why), not the family's file."""
     professional = professional_for(user)
     if professional.role == ProfessionalRole.PRIVACY_OFFICER:
-        family = (
-            Family.objects.filter(pk=family_id).only("id", "name").first()
-            if str(family_id).isdigit() and int(family_id) <= MAX_ID
-            else None
-        )
+        try:
+            pk = parse_int(family_id, name="family_id")
+        except BadParameter:
+            pk = None
+        family = Family.objects.filter(pk=pk).only("id", "name").first() if pk else None
         if family is None:
-            raise FamilyNotFound
+            raise refused_read(user, family_id, object_type="family.access_log")
         return Grant(family, professional, Ground.PRIVACY_OFFICER, frozenset())
-    grant = grant_for(user, family_id)
+    grant = grant_for(user, family_id)  # records its own refusal
     if not grant.is_coordinator:
-        raise FamilyNotFound
+        raise refused_read(user, family_id, object_type="family.access_log")
     return grant
 
 

@@ -4,6 +4,7 @@ for validation errors, the fields at fault."""
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -18,7 +19,7 @@ def problem_details_handler(exc, context):
         return None
     body = {
         "type": "about:blank",
-        "title": getattr(exc, "default_detail", _("Error")),
+        "title": _title(exc),
         "status": response.status_code,
         "detail": "",
     }
@@ -36,6 +37,16 @@ def problem_details_handler(exc, context):
     return response
 
 
+def _title(exc) -> str:
+    """The exception's own short title; where that is a template ('Method "{method}" not
+    allowed.'), the message DRF formatted from it for this request."""
+    title = str(getattr(exc, "default_detail", "") or _("Error"))
+    if "{" in title:
+        detail = getattr(exc, "detail", None)
+        title = str(detail) if isinstance(detail, str) else str(_("Error"))
+    return title
+
+
 def _flatten(data, prefix: str = "") -> list[dict]:
     params = []
     if isinstance(data, dict):
@@ -51,3 +62,28 @@ def _flatten(data, prefix: str = "") -> list[dict]:
     else:
         params.append({"name": prefix or "non_field_errors", "reason": str(data)})
     return params
+
+
+# --- answers Django gives itself (no view matched, or a view failed) ---------------
+
+
+def _problem_response(request, status: int, title: str):
+    from django.http import JsonResponse
+
+    body = {"type": "about:blank", "title": title, "status": status, "detail": title}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def not_found(request, exception=None):
+    """handler404: an address under /api/ that matches no endpoint (``/families/abc``)
+    is a problem detail like every other API error; pages keep the 404 page."""
+    if request.path.startswith("/api/"):
+        return _problem_response(request, 404, _("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: for the API, a problem detail (never an HTML page to a machine)."""
+    if request.path.startswith("/api/"):
+        return _problem_response(request, 500, _("Server error."))
+    return defaults.server_error(request)

@@ -12,3 +12,57 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
             "name": "sessionid",
             "description": "The session of a professional who logged in with password and second factor.",
         }
+
+
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_DETAILS = {
+    "type": "object",
+    "description": "Problem details (RFC 9457), as every error of this API.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "invalid_params": {
+            "type": "array",
+            "description": "For invalid input: each parameter or field at fault, and why.",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
+                "required": ["name", "reason"],
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def problem_details_hook(result, generator, request, public):
+    """Every error the API answers is a problem detail (rits.api.errors) sent as
+    ``application/problem+json``: document it so, for every operation. Error responses a
+    view describes itself keep their schema and get the right content type; any other
+    4xx (a refused parameter, a missing login, an unknown id, a method not allowed) is
+    documented once per operation as ``4XX``."""
+    result.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = (
+        PROBLEM_DETAILS
+    )
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, response in responses.items():
+                content = response.get("content", {})
+                if str(code)[0] in "45" and "application/json" in content:
+                    content[PROBLEM_TYPE] = content.pop("application/json")
+            responses.setdefault(
+                "4XX",
+                {
+                    "description": "The request cannot be answered: see the problem details.",
+                    "content": {
+                        PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+                    },
+                },
+            )
+    return result

@@ -18,6 +18,9 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("removed")
     IMPORT = "import", _("imported")
     EMERGENCY_ACCESS = "emergency_access", _("used emergency access")
+    # A read that access refused (an id or name outside one's caseload): for the privacy
+    # officer, who looks for professionals trying families they have no part in.
+    REFUSED = "refused", _("was refused")
 
 
 class AuditChain(models.Model):

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from rits.access.rules import Grant, access_log_grant
+from rits.access.rules import Grant, Ground, access_log_grant
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor, log_event
 
@@ -13,6 +13,9 @@ def family_access_log(
     events: QuerySet[AuditEvent] = AuditEvent.objects.filter(family_id=grant.family.pk).order_by(
         "-occurred_at", "-id"
     )
+    if grant.ground != Ground.PRIVACY_OFFICER:
+        # Refused attempts at this family are the privacy officer's to follow up.
+        events = events.exclude(action=AuditAction.REFUSED)
     result = list(events[:limit])
     log_event(
         action=AuditAction.VIEW,

@@ -10,3 +10,7 @@ urlpatterns = [
     path("api/v1/", include("rits.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Errors under /api/ are problem details, like those the API's views answer.
+handler404 = "rits.api.errors.not_found"
+handler500 = "rits.api.errors.server_error"

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.params import contains_bsn
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
@@ -20,3 +22,29 @@ class TokenForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class BsnInput(forms.TextInput):
+    """The input of a BSN field. It never renders the value back into the page (a form
+    shown again after an error would otherwise carry the BSN in its HTML, the browser's
+    history and form cache): the field comes back empty, saying why."""
+
+    template_name = "core/widgets/bsn_input.html"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "inputmode": "numeric", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, None, attrs)
+        context["widget"]["retype"] = bool(value)
+        return context
+
+
+class NoBsnEchoTextInput(forms.TextInput):
+    """A text input (a search box) that renders its value back, unless a BSN is in it."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and contains_bsn(value):
+            return None
+        return value

@@ -1,6 +1,10 @@
 from django.conf import settings
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from rits.core.params import text_problem
 
 # Pages reachable before the second factor is passed.
 OPEN_PREFIXES = ("/static/", "/login/", "/logout/", "/health/", "/i18n/", "/api/v1/schema/")
@@ -27,3 +31,54 @@ class SecondFactorRequiredMiddleware:
                 return self.get_response(request)
             return redirect(reverse("core:login-verify"))
         return self.get_response(request)
+
+
+class CheckedQueryStringMiddleware:
+    """Refuses a query string with a NUL or another control character in any parameter,
+    once for every page and endpoint, before a view can pass it to the database (where
+    PostgreSQL answers NUL in text with a server error). A clear 400 that names the
+    parameter: a problem detail for the API, a page otherwise. The value is never echoed:
+    it may be a name or a BSN. (Lone surrogates cannot come from a query string: Django
+    decodes it with replacement characters; JSON bodies are checked by the API's parser.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, values in request.GET.lists():
+            for text in (name, *values):
+                reason = text_problem(text)
+                if reason is not None:
+                    shown = name if text_problem(name) is None else _("a parameter name")
+                    return self._refuse(request, shown, reason)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, name: str, reason: str):
+        if request.path.startswith("/api/"):
+            body = {
+                "type": "about:blank",
+                "title": str(_("Invalid input.")),
+                "status": 400,
+                "detail": str(_("See invalid_params for what is wrong and where.")),
+                "invalid_params": [{"name": name, "reason": reason}],
+            }
+            return JsonResponse(body, status=400, content_type="application/problem+json")
+        return render(
+            request, "core/bad_request.html", {"name": name, "reason": reason}, status=400
+        )
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every answer but static files (which
+    WhiteNoise serves before this middleware is reached): pages and API answers carry
+    family data, and no browser, proxy or shared computer may keep a copy of them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from rits.core import views
@@ -9,7 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/verify/", views.verify, name="login-verify"),
     path("login/setup/", views.setup, name="login-setup"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.logout, name="logout"),
     path("health/", views.health, name="health"),
     path("robots.txt", views.robots),
 ]

@@ -4,26 +4,45 @@ import base64
 
 import segno
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rits.core.forms import LoginForm, TokenForm
 from rits.core.middleware import needs_second_factor
+from rits.core.params import without_bsn_query
 
 
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        # The page a login started from goes back into a form field: not with a BSN.
+        return without_bsn_query(super().get_redirect_url())
+
+
+@require_http_methods(["GET", "POST"])
+def logout(request):
+    """Logging out is a POST (the header's button); a GET only asks to confirm, so that
+    a link or a prefetch cannot log anyone out."""
+    if request.method == "POST":
+        auth_logout(request)
+        messages.info(request, _("You have been logged out."))
+        return redirect("core:login")
+    return render(request, "core/logout.html")
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
@@ -32,11 +51,25 @@ def locked_out(request, credentials=None, *args, **kwargs):
     return render(request, "core/locked_out.html", {"minutes": minutes}, status=429)
 
 
-def _safe_next(request) -> str:
+def _next_url(request) -> str:
+    """Where to go after logging in, if given and on this site; never with a BSN."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+        return without_bsn_query(target)
+    return ""
+
+
+def _safe_next(request) -> str:
+    return _next_url(request) or settings.LOGIN_REDIRECT_URL
+
+
+def _second_factor_passed(request, device) -> None:
+    """Mark the session as verified with ``device``, under a new session id and CSRF
+    token: an id known before the second factor (fixated, or read while only the
+    password was passed) must not open the verified session."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    rotate_token(request)
 
 
 @login_required
@@ -54,7 +87,7 @@ def verify(request):
             throttled |= not allowed
             # django-otp doubles the wait after each wrong code (throttling).
             if allowed and device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
+                _second_factor_passed(request, device)
                 return redirect(_safe_next(request))
         if throttled:
             form.add_error(
@@ -64,7 +97,7 @@ def verify(request):
             form.add_error(
                 "token", _("This code is not right or has expired. Try the newest code.")
             )
-    return render(request, "core/verify.html", {"form": form})
+    return render(request, "core/verify.html", {"form": form, "next": _next_url(request)})
 
 
 @login_required
@@ -80,7 +113,7 @@ def setup(request):
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             return redirect(settings.LOGIN_REDIRECT_URL)
         form.add_error(
             "token", _("This code is not right. Check the time on your phone and try again.")

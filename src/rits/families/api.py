@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rits.core.params import query_text
 from rits.families import selectors
 from rits.families.serializers import FamilyOverviewSerializer, FamilySummarySerializer
 
@@ -20,7 +21,8 @@ class FamilyListView(APIView):
         responses=FamilySummarySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        query = request.query_params.get("q", "")
+        # NUL and lone surrogates are refused (400) before they reach the database.
+        query = query_text(request, "q")
         if selectors.looks_like_bsn(query):
             raise ValidationError(
                 {

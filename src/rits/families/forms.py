@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.forms import BsnInput, NoBsnEchoTextInput
+from rits.core.params import validate_text
 from rits.families.models import Gender, MemberRole, NetworkMember
 
 LANGUAGE_HELP = _("Codes separated by commas, e.g. 'nl, ar'. Use 'ti' for Tigrinya.")
@@ -11,7 +13,8 @@ class SearchForm(forms.Form):
         label=_("Search by name, date of birth, postcode or BSN"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        validators=[validate_text],
+        widget=NoBsnEchoTextInput(attrs={"type": "search", "autocomplete": "off"}),
         help_text=_("For example 'Bakker', '14-03-2019' or '3511AB'."),
     )
 
@@ -36,7 +39,7 @@ class MemberForm(forms.Form):
         label=_("BSN"),
         max_length=11,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        widget=BsnInput(),
         help_text=_("Optional. Stored encrypted; never shown again in full."),
     )
     languages = forms.CharField(

@@ -195,7 +195,9 @@ def test_an_uninvolved_professional_is_refused_everywhere(shared_plan, api, meth
     assert response.status_code == 404, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert "Haile" not in response.content.decode()
-    assert AuditEvent.objects.count() == before  # nothing read, nothing written
+    # nothing read, nothing written: only the refusal itself, for the privacy officer
+    assert AuditEvent.objects.count() == before + 1
+    assert AuditEvent.objects.order_by("-id").first().action == "refused"
 
 
 @pytest.mark.parametrize(("method", "tail"), ENDPOINTS)

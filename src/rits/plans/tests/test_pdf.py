@@ -176,7 +176,7 @@ def test_the_coordinators_copy_holds_the_whole_plan(plan_setup, as_user):
     family = plan_setup["family"]
     response = get_pdf(as_user(plan_setup["coordinator"]), family, "en")
     text = text_of(response)
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
     assert response["Content-Disposition"] == f'attachment; filename="plan-{family.pk}-v1.pdf"'
     for expected in [
         "Our plan",
