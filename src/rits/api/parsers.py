@@ -7,17 +7,24 @@ from rest_framework.parsers import JSONParser
 from rits.core.params import contains_bsn, text_problem
 
 
-class CheckedJSONParser(JSONParser):
-    """DRF's JSON parser, but a lone surrogate ("\\ud800"), a NUL or another control
-    character in any key or string is refused with a 400 naming where it is (before a
-    serializer or the database sees it), and a body nested too deeply to read is a parse
-    error rather than a server error."""
+class ReadableJSONParser(JSONParser):
+    """DRF's JSON parser, but a body nested too deeply for Python's decoder to read (a
+    ``RecursionError``) is a parse error (400) rather than a server error."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            data = super().parse(stream, media_type, parser_context)
+            return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("JSON parse error - the body is nested too deeply.")) from None
+
+
+class CheckedJSONParser(ReadableJSONParser):
+    """The API's default parser: a lone surrogate ("\\ud800"), a NUL or another control
+    character in any key or string is refused with a 400 naming where it is, before a
+    serializer or the database sees it."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
         problem = first_bad_text(data)
         if problem is not None:
             where, reason = problem

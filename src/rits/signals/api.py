@@ -15,15 +15,15 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.exceptions import (
     APIException,
-    ParseError,
     UnsupportedMediaType,
     ValidationError,
 )
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rits.api.parsers import ReadableJSONParser
 from rits.signals import selectors, services
 from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
 from rits.signals.models import BatchFormat
@@ -93,19 +93,6 @@ class SignalSourceAPIView(APIView):
         return request.user.token
 
 
-class SignalJSONParser(JSONParser):
-    """JSON, refusing what Python's decoder cannot read as a 400 instead of a crash:
-    arrays or objects nested hundreds deep (a ``RecursionError``)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError(
-                _("This JSON is nested too deeply to be read. Send one signal as a flat object.")
-            ) from None
-
-
 def _errors(problems: list[Problem]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for problem in problems:
@@ -114,7 +101,9 @@ def _errors(problems: list[Problem]) -> dict[str, list[str]]:
 
 
 class SignalView(SignalSourceAPIView):
-    parser_classes = [SignalJSONParser]
+    # Texts are checked per field by intake (a bad one is a problem of its field, as in a
+    # file), so only the structure is checked here.
+    parser_classes = [ReadableJSONParser]
 
     @extend_schema(
         summary="Deliver one signal",

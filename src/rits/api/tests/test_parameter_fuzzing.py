@@ -25,12 +25,8 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 # Server errors this branch leaves to another part of the code (strict: the test fails
 # as soon as one is fixed, so that its entry is removed here).
-KNOWN_SERVER_ERRORS = {
-    "GET /api/v1/signal-batches/{batch_id}": (
-        "offset/limit beyond a bigint or in other digits ('²'): the batch report's own "
-        "parser (rits.signals.api._non_negative), fixed with issue 9 #9 in signals"
-    ),
-}
+# Operations with a known server error, to be fixed (xfail, strict): none left.
+KNOWN_SERVER_ERRORS: dict[str, str] = {}
 
 
 def _operations() -> list:
