@@ -142,9 +142,11 @@ class AgreementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     action = serializers.CharField()
     kind = serializers.ChoiceField(choices=AgreementKind.choices)
-    owner = serializers.CharField(
-        source="owner_key",
-        help_text='Who does it: "professional:<id>", "person:<id>" or "network:<id>".',
+    owner = serializers.SerializerMethodField(
+        help_text=(
+            'Who does it: "professional:<id>", "person:<id>" or "network:<id>"; just '
+            '"professional" for a professional whose involvement you may not know of.'
+        )
     )
     owner_name = serializers.SerializerMethodField(
         help_text=(
@@ -162,6 +164,10 @@ class AgreementSerializer(serializers.Serializer):
     may_change = serializers.SerializerMethodField(
         help_text="Whether you may change it: its owner, or whoever covers all its life domains."
     )
+
+    def get_owner(self, obj) -> str:
+        hidden = obj.owner_professional_id not in self.context["owners_in_view"]
+        return "professional" if obj.owner_professional_id and hidden else obj.owner_key
 
     def get_owner_name(self, obj) -> str:
         return owner_name_for(obj, self.context["owners_in_view"])

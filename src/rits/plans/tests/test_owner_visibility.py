@@ -166,6 +166,8 @@ def test_an_agreement_does_not_name_a_hidden_owner(plan_setup, ggz_agreement, cl
         assert "Brief voor de woningcorporatie" in body, url
         assert ggz.name not in body and "GGZ Centraal" not in body, url
         assert HIDDEN in body, url
+        # nor by the id that the owner's key would carry
+        assert f"professional:{ggz.pk}" not in body, url
 
     # The printed plan and the comparison of versions do not name them either.
     document = selectors.plan_document(user=housing.user, family_id=family.pk)
