@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -35,13 +35,14 @@ import holidays
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.dispatch import receiver
 from django.utils import formats, numberformat, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rits.core.db import among
 from rits.families.domains import LifeDomain
 from rits.families.models import (
     ADULT_ROLES,
@@ -654,52 +655,6 @@ def rule_for(code: str) -> Rule | None:
 def rule_title(code: str) -> str:
     rule = rule_for(code)
     return str(rule.title) if rule else code
-
-
-# --- reading in bulk ------------------------------------------------------------------------
-
-
-def pg_array(values: Sequence) -> str | list:
-    """``values`` as one PostgreSQL array parameter. Ids and dates are spelled out as an
-    array literal (``'{1,2,NULL}'``): psycopg escapes each element of a list on its own,
-    which costs more than the rest of the query when a chunk sends thousands. Anything
-    else stays a list."""
-    if all(v is None or type(v) is int or type(v) is date for v in values):
-        return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
-    return list(values)
-
-
-class _AnyOf(Expression):
-    """``field = ANY(%s)``: the values as one array parameter. A chunk filters on
-    thousands of ids, and ``field__in`` makes each of them a parameter of its own, which
-    costs more (in Django and psycopg) than PostgreSQL spends finding the rows."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, field: str, values: list) -> None:
-        super().__init__()
-        self.lhs = F(field)
-        self.values = values
-
-    def get_source_expressions(self) -> list:
-        return [self.lhs]
-
-    def set_source_expressions(self, expressions: list) -> None:
-        [self.lhs] = expressions
-
-    def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.lhs)
-        return f"{sql} = ANY(%s)", (*params, pg_array(self.values))
-
-
-def among(field: str, values: Iterable) -> Q:
-    """A filter: ``field`` is one of ``values`` (as ``field__in``; on PostgreSQL as one
-    array parameter however many values)."""
-    values = list(values)
-    if values and connection.vendor == "postgresql":
-        return Q(_AnyOf(field, values))
-    return Q(**{f"{field}__in": values})
 
 
 # --- loading the facts in bulk ---------------------------------------------------------------

@@ -16,7 +16,6 @@ import logging
 import secrets
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
+from rits.core import db
 from rits.families.bsn import pseudonymise_bsn
 from rits.organisations.models import Organisation, User
 from rits.signals import parsing
@@ -305,32 +305,18 @@ def receive_batch(
     return batch
 
 
-def _is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-@contextmanager
-def _psycopg_cursor():
-    """A plain psycopg cursor on Django's connection, in the same transaction
-    (PostgreSQL only). It sends and receives bytes as they are, where Django's cursor
-    (which binds parameters on the client) sends and reads a part as hexadecimal text:
-    twice the bytes, and most of the time it takes to store or read a delivery."""
-    import psycopg  # only with PostgreSQL
-
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        yield cursor
-
-
 def _store_part(batch_id: int, seq: int, piece: bytes) -> None:
-    if not _is_postgresql():
+    if not db.is_postgresql():
         SignalBatchPart.objects.create(batch_id=batch_id, seq=seq, data=piece)
         return
     table = connection.ops.quote_name(SignalBatchPart._meta.db_table)
-    with _psycopg_cursor() as cursor:
-        with cursor.copy(f"COPY {table} (batch_id, seq, data) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "int4", "bytea"])
-            copy.write_row((batch_id, seq, piece))
+    with db.psycopg_cursor() as cursor:
+        db.copy_rows(
+            cursor,
+            f"COPY {table} (batch_id, seq, data) FROM STDIN (FORMAT BINARY)",
+            [(batch_id, seq, piece)],
+            types=["int8", "int4", "bytea"],
+        )
 
 
 def batch_content(batch_id: int) -> Iterator[bytes]:
@@ -340,13 +326,13 @@ def batch_content(batch_id: int) -> Iterator[bytes]:
         .order_by("seq")
         .values_list("pk", flat=True)
     )
-    if not _is_postgresql():
+    if not db.is_postgresql():
         for pk in part_ids:
             yield bytes(SignalBatchPart.objects.values_list("data", flat=True).get(pk=pk))
         return
     table = connection.ops.quote_name(SignalBatchPart._meta.db_table)
     for pk in part_ids:
-        with _psycopg_cursor() as cursor:
+        with db.psycopg_cursor() as cursor:
             cursor.execute(
                 f"SELECT data FROM {table} WHERE id = %s",  # noqa: S608 (the model's table)
                 [pk],
@@ -494,15 +480,11 @@ def _write_signals(batch: SignalBatch, rows: list[SignalData], built: list) -> l
     reference the source sent before, in any batch or on its own, is left out)."""
     if not rows:
         return []
-    if _is_postgresql():
+    if db.is_postgresql():
         create, copy_sql, types, insert = _staging_sql()
         with connection.cursor() as cursor:
             cursor.execute(create)
-            with cursor.cursor.copy(copy_sql) as copy:
-                copy.set_types(types)
-                write_row = copy.write_row
-                for values in built:
-                    write_row(values)
+            db.copy_rows(cursor.cursor, copy_sql, built, types=types)
             cursor.execute(
                 insert,
                 [
@@ -545,7 +527,7 @@ def _store_chunk(batch: SignalBatch, chunk: _Chunk, actor: Actor) -> None:
     for data in chunk.rows:
         candidates.setdefault(data.reference, data)
     # Pseudonymising (or building model instances) takes time: done before the lock.
-    if _is_postgresql():
+    if db.is_postgresql():
         built = [_row_values(d) for d in candidates.values()]
     else:
         built = [
