@@ -912,7 +912,6 @@ def end_to_end(files: list[dict], timers: Timers, *, analyze: bool) -> dict:
                         content=read_chunks(f["path"]),
                         file_name=Path(f["path"]).name,
                         actor=actor,
-                        enqueue=False,
                     )
                 report = pipeline.run_for_batch(batch.pk)
                 b = report.batch

@@ -53,7 +53,6 @@ from rits.organisations.models import Organisation, Professional, ProfessionalRo
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.models import Agreement
-from rits.signals import rules
 from rits.signals.models import (
     Alert,
     AlertStatus,
@@ -61,6 +60,7 @@ from rits.signals.models import (
     Signal,
     SignalType,
 )
+from rits.signals.rule_catalogue import ConcernMatchRule, rule_for, rule_title
 
 RAISED, UPDATED, UNCHANGED = "raised", "updated", "unchanged"
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
@@ -82,7 +82,7 @@ def rules_actor() -> Actor:
 
 
 def _event_domain(rule_code: str) -> str:
-    rule = rules.rule_for(rule_code)
+    rule = rule_for(rule_code)
     return rule.domains[0] if rule and rule.domains else ""
 
 
@@ -301,7 +301,7 @@ def raise_alerts(
 
 
 def _alerts_raised(created: list[tuple[AlertDraft, int]], actor: Actor, now: datetime) -> None:
-    titles = {rule: rules.rule_title(rule) for rule in {d.rule for d, _pk in created}}
+    titles = {rule: rule_title(rule) for rule in {d.rule for d, _pk in created}}
     template = _("Alert: %(title)s. %(reason)s")
     # The reason in the active language, as Alert.reason chooses it.
     english = Alert(reason_nl="nl", reason_en="en").reason == "en"
@@ -481,7 +481,7 @@ def _matches_recorded(created: list[tuple[ConcernMatchDraft, int]], actor: Actor
                 (template % {"names": ", ".join(sorted(o.name for o in d.organisations))})[:500]
                 for d, _pk in created
             ],
-            "domain": rules.ConcernMatchRule.domains[0],
+            "domain": ConcernMatchRule.domains[0],
         },
     )
     log_events(
@@ -528,7 +528,7 @@ def record_concern_match(
 
 def sees_alert(grant: Grant, rule_code: str) -> bool:
     """Whether ``grant`` covers the life domains the alert is about."""
-    rule = rules.rule_for(rule_code)
+    rule = rule_for(rule_code)
     return grant.is_coordinator or grant.sees_any(rule.domains if rule else ())
 
 
@@ -625,7 +625,7 @@ def acknowledge_alert(*, user, alert_id: int) -> Alert:
             user,
             grant,
             alert,
-            _("Alert acknowledged: %(title)s") % {"title": rules.rule_title(alert.rule)},
+            _("Alert acknowledged: %(title)s") % {"title": rule_title(alert.rule)},
         )
     return alert
 
@@ -680,10 +680,10 @@ def act_on_alert(
         )
         description = (
             _("Alert acted on: %(title)s — agreement “%(action)s”")
-            % {"title": rules.rule_title(alert.rule), "action": agreement.action[:200]}
+            % {"title": rule_title(alert.rule), "action": agreement.action[:200]}
             if agreement
             else _("Alert acted on: %(title)s — %(note)s")
-            % {"title": rules.rule_title(alert.rule), "note": note}
+            % {"title": rule_title(alert.rule), "note": note}
         )
         _status_changed(
             user, grant, alert, description, agreement=agreement.pk if agreement else None
@@ -711,7 +711,7 @@ def dismiss_alert(*, user, alert_id: int, reason: str) -> Alert:
             grant,
             alert,
             _("Alert dismissed: %(title)s — %(reason)s")
-            % {"title": rules.rule_title(alert.rule), "reason": reason},
+            % {"title": rule_title(alert.rule), "reason": reason},
         )
     return alert
 
@@ -776,7 +776,7 @@ def _escalate(ids: list[int], actor: Actor) -> int:
         escalated_at=now,
         updated_at=now,
     )
-    titles = {rule: rules.rule_title(rule) for rule in {r[1] for r in rows}}
+    titles = {rule: rule_title(rule) for rule in {r[1] for r in rows}}
     with translation_of_region():
         FamilyEvent.objects.bulk_create(
             FamilyEvent(
@@ -889,11 +889,11 @@ def _signal_lines(alert: Alert) -> list[SignalLine]:
 
 def _line(alert: Alert, grant: Grant | None, today: date) -> AlertLine:
     visible = grant is not None and sees_alert(grant, alert.rule)
-    rule = rules.rule_for(alert.rule)
+    rule = rule_for(alert.rule)
     assignee = alert.assigned_to.name if alert.assigned_to_id else ""
     line = AlertLine(
         alert=alert,
-        title=rules.rule_title(alert.rule),
+        title=rule_title(alert.rule),
         visible=visible,
         reason=alert.reason if visible or (rule and rule.anonymous_reason) else "",
         due_date=alert.due_date,
@@ -1125,7 +1125,7 @@ def record_in_touch(
                         "Concern match: %(name)s says the organisations have been in touch."
                     )
                     % {"name": organisation.name},
-                    domain=rules.ConcernMatchRule.domains[0],
+                    domain=ConcernMatchRule.domains[0],
                 )
             log_event(
                 action=AuditAction.UPDATE,

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rits.api.parsers import ReadableJSONParser
-from rits.signals import selectors, services
+from rits.signals import pipeline, selectors, services
 from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
 from rits.signals.models import BatchFormat
 from rits.signals.parsing import Problem
@@ -136,7 +136,7 @@ class SignalView(SignalSourceAPIView):
             raise ValidationError({"non_field_errors": [_("Send one signal as a JSON object.")]})
         token = self.source_token(request)
         try:
-            receipt = services.receive_signal(
+            receipt = pipeline.receive_signal(
                 source=token.organisation, data=data, actor=services.source_actor(token)
             )
         except services.SignalRejected as exc:
@@ -248,7 +248,7 @@ class SignalBatchListView(SignalSourceAPIView):
             raise UnsupportedMediaType(media_type or "none")
         token = self.source_token(request)
         try:
-            batch = services.receive_batch(
+            batch = pipeline.receive_batch(
                 source=token.organisation,
                 content=content,
                 file_name=file_name,

@@ -240,19 +240,15 @@ def receive_batch(
     token: SignalSourceToken | None = None,
     user: User | None = None,
     actor: Actor,
-    enqueue: bool = True,
 ) -> SignalBatch:
-    """Store a delivery exactly as it came and queue it for processing; return the batch.
+    """Store a delivery exactly as it came; return the batch (``pipeline.receive_batch``
+    also queues it for processing, the command line processes it with
+    :func:`process_batch`).
 
     ``content`` may be the bytes or an iterable of chunks (an upload, a request body, a
     file), which is stored piece by piece without holding it all in memory. ``fmt`` is
     ``csv`` or ``json``; without it the content decides. Raises ``DeliveryRefused`` for
-    an empty or too large delivery (then nothing is stored).
-
-    The processing task is queued in the same transaction that stores the batch: with
-    the database task backend both rows are committed together, so there is never a
-    stored batch without its task nor a task without its batch. With ``enqueue=False``
-    the caller processes it (the command line does, with :func:`process_batch`)."""
+    an empty or too large delivery (then nothing is stored)."""
     if not source.is_signal_source:
         raise NotASignalSource(source)
     limit = max_upload_bytes()
@@ -298,10 +294,6 @@ def receive_batch(
                 "sha256": batch.sha256,
             },
         )
-        if enqueue:
-            from rits.signals.tasks import process_batch_task  # tasks imports this module
-
-            process_batch_task.enqueue(batch.pk)
     return batch
 
 
@@ -781,7 +773,4 @@ def receive_signal(
             source=source, reference=parsed.reference
         )
         return SignalReceipt(existing, parsed.reference, False, warnings)
-    from rits.signals.tasks import process_signal_task  # tasks imports this module
-
-    process_signal_task.enqueue(signal.pk)
     return SignalReceipt(signal.pk, signal.reference, True, warnings)

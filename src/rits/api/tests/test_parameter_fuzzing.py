@@ -89,7 +89,6 @@ def callers(family_setup, client, settings):
         file_name="signals.json",
         token=token,
         actor=Actor.system("test"),
-        enqueue=False,
     )
     # Ids that exist, so that parameters are also parsed past the lookup of their object.
     seeded = {"family_id": family_setup["family"].pk, "batch_id": batch.pk, "number": 1}
