@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rits.api.parsers import ReadableJSONParser
-from rits.signals import pipeline, selectors, services
+from rits.signals import clients, pipeline, selectors, services
 from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
 from rits.signals.models import BatchFormat
 from rits.signals.parsing import Problem
@@ -137,7 +137,7 @@ class SignalView(SignalSourceAPIView):
         token = self.source_token(request)
         try:
             receipt = pipeline.receive_signal(
-                source=token.organisation, data=data, actor=services.source_actor(token)
+                source=token.organisation, data=data, actor=clients.source_actor(token)
             )
         except services.SignalRejected as exc:
             raise ValidationError(_errors(exc.problems)) from None
@@ -254,7 +254,7 @@ class SignalBatchListView(SignalSourceAPIView):
                 file_name=file_name,
                 fmt=fmt,
                 token=token,
-                actor=services.source_actor(token),
+                actor=clients.source_actor(token),
             )
         except services.DeliveryRefused as exc:
             if exc.too_large:

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
-from rits.signals import services
+from rits.signals import clients, services
 from rits.signals.models import BatchStatus, Signal, SignalBatch, SignalSourceToken
 from tests import factories
 
@@ -293,14 +293,14 @@ def test_without_a_valid_key_nothing_is_accepted(landlord, method, authorization
 def test_a_revoked_key_is_refused_at_once(landlord, landlord_key, landlord_api):
     assert landlord_api.post(SIGNALS, signal_row(), format="json").status_code == 201
     token = SignalSourceToken.objects.get()
-    services.revoke_token(token=token, actor=Actor.system("test"))
+    clients.revoke_token(token=token, actor=Actor.system("test"))
     response = landlord_api.post(SIGNALS, signal_row(reference="R2"), format="json")
     assert response.status_code == 401
     assert Signal.objects.count() == 1
 
 
 def test_a_demo_key_works_only_in_demo_mode(landlord, settings):
-    client = token_client(services.ensure_demo_token(landlord))
+    client = token_client(clients.ensure_demo_token(landlord))
     settings.DEMO_MODE = False
     assert client.post(SIGNALS, signal_row(), format="json").status_code == 401
     settings.DEMO_MODE = True

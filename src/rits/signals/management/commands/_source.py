@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from rits.organisations.models import Organisation
-from rits.signals import parsing, services
+from rits.signals import clients, parsing
 
 
 def find_source(value: str) -> Organisation:
@@ -23,5 +23,5 @@ def find_source(value: str) -> Organisation:
             _("No organisation %(source)s: give its id or its exact name.") % {"source": text}
         )
     if not organisation.is_signal_source:
-        raise CommandError(services.not_a_signal_source_reason(organisation))
+        raise CommandError(clients.not_a_signal_source_reason(organisation))
     return organisation
