@@ -955,8 +955,7 @@ def evaluate(truth_path: str) -> dict:
     """Linking against the truth, person-level, in SQL (and the project's own
     ``evaluate_links`` as a cross-check)."""
     from django.db import connection
-
-    from rits.signals.linking import evaluate_links
+    from link_quality import evaluate_links
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_truth")

@@ -233,31 +233,7 @@ COLUMNS = (
 )
 
 
-def record(
-    *,
-    unique_id: int,
-    surname: str,
-    prefix: str,
-    given_names: str,
-    birth_date: date | None,
-    postcode: str,
-    house_number: int | None,
-    house_number_suffix: str,
-) -> dict[str, Any]:
-    """One row as the linkage model compares it (both signals and persons): the
-    reference for what ``load_rows`` computes for whole tables (a test holds the two
-    to the same values)."""
-    values = (
-        unique_id,
-        *_name_values(surname, prefix),
-        *_given_values(given_names),
-        *_date_values(birth_date),
-        *_address_values(postcode, house_number, house_number_suffix),
-    )
-    return dict(zip(COLUMNS, values, strict=True))
-
-
-# The same values as ``record``, for a whole table at once: from raw columns (``RAW``),
+# The values the linkage model compares, for a whole table at once: from raw columns (``RAW``),
 # dates and addresses in SQL, names through small tables of their distinct values,
 # normalised by the Python functions above (a region has a few thousand distinct names).
 RAW = (
@@ -1331,36 +1307,3 @@ def _store_postgresql(links, reviews, events, by_status, now) -> None:
                 ",".join(str(status) for status, pks in by_status.items() for _pk in pks),
             ],
         )
-
-
-# --- measuring --------------------------------------------------------------------------
-
-
-def evaluate_links(truth: dict[int, int | None]) -> tuple[float, float]:
-    """Precision and recall of the person links against a known truth (signal id ->
-    the id of the person it is really about, or ``None`` for someone Rits does not know),
-    for the benchmark.
-
-    Precision: of the (signal, person) links made, the share that is right. Recall: of
-    the signals about a known person, the share linked to that person. Household links
-    name no person and are not counted; a signal still in review counts as not linked."""
-    made = correct = 0
-    found: set[int] = set()
-    ids = sorted(truth)
-    for start in range(0, len(ids), 10_000):
-        rows = (
-            SignalLink.objects.filter(signal_id__in=ids[start : start + 10_000])
-            .exclude(person_id=None)
-            .order_by()
-            .values_list("signal_id", "person_id")
-            .distinct()
-        )
-        for signal_id, person_id in rows:
-            made += 1
-            if truth.get(signal_id) == person_id:
-                correct += 1
-                found.add(signal_id)
-    known = sum(1 for person in truth.values() if person is not None)
-    precision = correct / made if made else 1.0
-    recall = len(found) / known if known else 1.0
-    return precision, recall
