@@ -208,7 +208,7 @@ def clean_up() -> dict[str, int]:
 P_ID, P_FAMILY, P_ROLE, P_SURNAME, P_PREFIX, P_GIVEN, P_BORN, P_BSN = range(8)
 P_POSTCODE, P_NUMBER, P_SUFFIX, P_CITY = range(8, 12)
 ADULT_ROLES = {"parent", "step_parent", "guardian", "other"}
-# Postcodes PostNL never issues, which intake refuses (parsing._UNUSED_POSTCODE_LETTERS);
+# Postcodes PostNL never issues, which intake refuses (core.intake.cells.UNUSED_POSTCODE_LETTERS);
 # the demo region has some (see the report): nobody is taken from such an address.
 UNUSED_POSTCODE_LETTERS = frozenset({"SA", "SD", "SS"})
 

@@ -24,10 +24,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rits.api.parsers import ReadableJSONParser
+from rits.core.intake.reading import Problem
 from rits.signals import clients, pipeline, selectors, services
 from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
 from rits.signals.models import BatchFormat
-from rits.signals.parsing import Problem
 from rits.signals.serializers import (
     SignalBatchAcceptedSerializer,
     SignalBatchSerializer,

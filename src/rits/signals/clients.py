@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
+from rits.core.intake import reading
 from rits.organisations.models import Organisation
-from rits.signals import parsing
 from rits.signals.models import SignalSourceToken
 
 TOKEN_PREFIX = "rits_"
@@ -87,7 +87,7 @@ def issue_token(
     with transaction.atomic():
         token = SignalSourceToken.objects.create(
             organisation=organisation,
-            name=parsing.storable_text(name, 100),
+            name=reading.storable_text(name, 100),
             prefix=_prefix(plaintext),
             token_hash=hash_token(plaintext),
         )

@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.core import db
+from rits.core.intake import reading
+from rits.core.intake.reading import FileUnreadable, Problem
 from rits.families.bsn import pseudonymise_bsn
 from rits.organisations.models import Organisation, User
 from rits.signals import parsing
@@ -42,7 +44,7 @@ from rits.signals.models import (
     SignalSourceToken,
     SignalStatus,
 )
-from rits.signals.parsing import FileUnreadable, Problem, RawRow, SignalData
+from rits.signals.parsing import RawRow, SignalData
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ def receive_batch(
             submitted_by=user,
             # The name as the sender's system gave it: made storable (a name from a disk
             # or a form may hold any bytes), never refused for it.
-            file_name=parsing.storable_text(file_name, 255),
+            file_name=reading.storable_text(file_name, 255),
             format=fmt or BatchFormat.CSV,
         )
         for seq, piece in enumerate(_pieces(content)):
@@ -135,7 +137,7 @@ def receive_batch(
                 # Leaving the block with an exception rolls back what was stored.
                 raise DeliveryRefused(too_large_reason(), too_large=True)
             if seq == 0 and fmt is None:
-                batch.format = parsing.sniff_format(piece[:1024])
+                batch.format = reading.sniff_format(piece[:1024])
             digest.update(piece)
             lines += piece.count(b"\n")
             last = piece[-1:]
