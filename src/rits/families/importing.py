@@ -44,6 +44,7 @@ from django.utils.translation import ngettext
 from rits.access.rules import visible_families
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
+from rits.core.db import batched
 from rits.core.intake import reading
 from rits.core.intake.cells import (
     Invalid,
@@ -586,9 +587,7 @@ def _family_name(rows: list[_PersonRow]) -> str:
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    values = list(values)
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
+    return batched(values, _IN_CHUNK)
 
 
 # --- the import ---------------------------------------------------------------------
