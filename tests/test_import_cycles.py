@@ -182,3 +182,17 @@ def test_the_cycle_check_sees_function_level_and_relative_imports(tmp_path):
     assert _imported(node, "rits.demo_app.b", False, known) == {"rits.demo_app.a"}
     graph = {"rits.demo_app.a": {"rits.demo_app.b"}, "rits.demo_app.b": {"rits.demo_app.a"}}
     assert strongly_connected(graph) == [{"rits.demo_app.a", "rits.demo_app.b"}]
+
+
+def test_work_is_queued_in_one_place():
+    # One rule for when a task is queued (pipeline.py's docstring): no other module
+    # queues one itself.
+    queuing = sorted(
+        module
+        for module, path in _modules().items()
+        if any(
+            isinstance(node, ast.Attribute) and node.attr == "enqueue"
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    )
+    assert queuing == ["rits.signals.pipeline"]
