@@ -208,7 +208,7 @@ def clean_up() -> dict[str, int]:
 P_ID, P_FAMILY, P_ROLE, P_SURNAME, P_PREFIX, P_GIVEN, P_BORN, P_BSN = range(8)
 P_POSTCODE, P_NUMBER, P_SUFFIX, P_CITY = range(8, 12)
 ADULT_ROLES = {"parent", "step_parent", "guardian", "other"}
-# Postcodes PostNL never issues, which intake refuses (parsing._UNUSED_POSTCODE_LETTERS);
+# Postcodes PostNL never issues, which intake refuses (core.intake.cells.UNUSED_POSTCODE_LETTERS);
 # the demo region has some (see the report): nobody is taken from such an address.
 UNUSED_POSTCODE_LETTERS = frozenset({"SA", "SD", "SS"})
 
@@ -912,7 +912,6 @@ def end_to_end(files: list[dict], timers: Timers, *, analyze: bool) -> dict:
                         content=read_chunks(f["path"]),
                         file_name=Path(f["path"]).name,
                         actor=actor,
-                        enqueue=False,
                     )
                 report = pipeline.run_for_batch(batch.pk)
                 b = report.batch
@@ -956,8 +955,7 @@ def evaluate(truth_path: str) -> dict:
     """Linking against the truth, person-level, in SQL (and the project's own
     ``evaluate_links`` as a cross-check)."""
     from django.db import connection
-
-    from rits.signals.linking import evaluate_links
+    from link_quality import evaluate_links
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_truth")

@@ -115,7 +115,6 @@ def test_the_coordinator_decides_a_doubtful_link(page, demo_1, log_in_as, assert
         content=doubtful.encode(),
         file_name="twijfel.csv",
         actor=Actor.system("test"),
-        enqueue=False,
     )
     pipeline.run_for_batch(batch.pk)
     review = LinkReview.objects.get(family=family, person=mother)

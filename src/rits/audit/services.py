@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rits.audit.models import AuditAction, AuditChain, AuditEvent
+from rits.core import db
 
 HASHED_FIELDS = (
     "chain",
@@ -190,23 +191,15 @@ _JSON_FIELDS = frozenset({"person_ids", "detail"})
 
 
 def _insert_events(events: list[dict[str, Any]]) -> None:
-    """Insert events (their field values) at once: on PostgreSQL by COPY, which takes
-    a fraction of the time ``bulk_create`` spends preparing each value in Python (the
-    rules write hundreds of thousands of events for a million signals)."""
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create([AuditEvent(**e) for e in events], batch_size=2000)
-        return
-    from psycopg.types.json import Jsonb  # only with PostgreSQL
-
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(AuditEvent._meta.get_field(f).column) for f in _EVENT_FIELDS)
-    # Table and column names from the model, values sent as data.
-    statement = f"COPY {quote(AuditEvent._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for event in events:
-            copy.write_row(
-                [Jsonb(event[f]) if f in _JSON_FIELDS else event[f] for f in _EVENT_FIELDS]
-            )
+    """Insert events (their field values) at once (by COPY on PostgreSQL: the rules
+    write hundreds of thousands of events for a million signals)."""
+    db.write_rows(
+        AuditEvent,
+        _EVENT_FIELDS,
+        ([event[f] for f in _EVENT_FIELDS] for event in events),
+        json_fields=_JSON_FIELDS,
+        batch_size=2000,
+    )
 
 
 @dataclass

@@ -44,6 +44,16 @@ from django.utils.translation import ngettext
 from rits.access.rules import visible_families
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
+from rits.core.db import batched
+from rits.core.intake import reading
+from rits.core.intake.cells import (
+    Invalid,
+    parse_bool,
+    parse_date,
+    parse_house_number,
+    parse_postcode,
+)
+from rits.core.intake.reading import FileUnreadable, Problem
 from rits.families.bsn import pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS, parse_domains
 from rits.families.models import (
@@ -124,16 +134,10 @@ GENDER_SYNONYMS: dict[str, str] = {
     "onbekend": "",
     "unknown": "",
 }
-TRUE_VALUES = frozenset({"ja", "yes", "true", "1"})
-FALSE_VALUES = frozenset({"nee", "no", "false", "0", ""})
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 # ASCII digits only: str.isdigit() and \d also accept digits such as "²" that int() refuses.
 _DIGITS = re.compile(r"[0-9]+")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
-_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
-_UNUSED_POSTCODE_LETTERS = frozenset({"SA", "SD", "SS"})
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _SAFE_DOMAIN_WORD = re.compile(r"[a-z_ -]{1,40}")
 _LEGAL_BASES = frozenset(LegalBasis.values)
@@ -153,28 +157,9 @@ class ImportSource:
     content: bytes
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A rejected row (or file) or a warning: where, which field (None: the whole row), why."""
-
-    file: str
-    line: int
-    field: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        if self.field:
-            return _("%(file)s line %(line)d, field %(field)s: %(reason)s") % {
-                "file": self.file,
-                "line": self.line,
-                "field": self.field,
-                "reason": self.reason,
-            }
-        return _("%(file)s line %(line)d: %(reason)s") % {
-            "file": self.file,
-            "line": self.line,
-            "reason": self.reason,
-        }
+def _problem(file: str, line: int, field: str | None, reason: str) -> Problem:
+    """A problem of the import, which names its file (a report covers two)."""
+    return Problem(line, field, reason, file=file)
 
 
 @dataclass
@@ -223,13 +208,6 @@ class ImportReport:
 # --- reading CSV ----------------------------------------------------------------
 
 
-class FileUnreadable(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
 @dataclass
 class _CsvRow:
     line: int
@@ -245,45 +223,6 @@ class _CsvFile:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _decode(content: bytes) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileUnreadable(
-            1,
-            _(
-                "The file is saved as UTF-16 (Unicode text). Save it as 'CSV UTF-8' "
-                "and import it again."
-            ),
-        )
-    if content.startswith(b"\xef\xbb\xbf"):
-        content = content[3:]
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = content.count(b"\n", 0, exc.start) + 1
-        raise FileUnreadable(
-            line,
-            _(
-                "The file is not UTF-8: line %(line)d contains a character that is not valid "
-                "UTF-8 (the file was probably saved as Latin-1 or Windows-1252). Save it as "
-                "'CSV UTF-8' and import it again; nothing from this file was imported."
-            )
-            % {"line": line},
-        ) from None
-
-
-def _physical_lines(text: str) -> list[str]:
-    # Split on line ends only: str.splitlines() would also split on characters such as
-    # U+2028 that may legitimately appear inside a cell.
-    if "\n" not in text and "\r" in text:
-        text = text.replace("\r", "\n")
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
-
-
-def _sniff_delimiter(header: str) -> str:
-    outside_quotes = re.sub(r'"[^"]*"', "", header)
-    return ";" if outside_quotes.count(";") > outside_quotes.count(",") else ","
-
-
 def read_csv(
     source: ImportSource, *, columns: Iterable[str], optional: frozenset[str] = frozenset()
 ) -> _CsvFile:
@@ -295,7 +234,7 @@ def read_csv(
     so one unclosed quote costs one row instead of swallowing the rest of the file."""
     columns = tuple(columns)
     result = _CsvFile(name=source.name)
-    lines = _physical_lines(_decode(source.content))
+    lines = list(reading.lines(reading.decode([source.content])))
     index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if index is None:
         raise FileUnreadable(1, _("The file is empty; the first line must name the columns."))
@@ -307,7 +246,7 @@ def read_csv(
         if index >= len(lines) or not lines[index].strip():
             raise FileUnreadable(index + 1, _("The line after 'sep=' must name the columns."))
     header_line = lines[index]
-    delimiter = delimiter or _sniff_delimiter(header_line)
+    delimiter = delimiter or reading.sniff_delimiter(header_line)
     try:
         header = [c.strip().lower() for c in next(csv.reader([header_line], delimiter=delimiter))]
     except csv.Error:
@@ -344,7 +283,7 @@ def read_csv(
     for name in header:
         if name not in columns:
             result.warnings.append(
-                Problem(
+                _problem(
                     source.name,
                     index + 1,
                     name or None,
@@ -359,7 +298,7 @@ def read_csv(
         except csv.Error:
             result.data_lines += 1
             result.problems.append(
-                Problem(
+                _problem(
                     source.name,
                     number,
                     None,
@@ -375,7 +314,7 @@ def read_csv(
         result.data_lines += 1
         if len(cells) != len(header):
             result.problems.append(
-                Problem(
+                _problem(
                     source.name,
                     number,
                     None,
@@ -396,40 +335,10 @@ def read_csv(
 # --- parsing cells ----------------------------------------------------------------
 
 
-class _Invalid(Exception):
-    """A cell that cannot be used; the message is the reason (never the cell's content)."""
-
-
-def parse_date(raw: str) -> date | None:
-    """``YYYY-MM-DD`` or ``DD-MM-YYYY``; empty is None."""
-    if not raw:
-        return None
-    iso = _ISO_DATE.fullmatch(raw)
-    dutch = _DUTCH_DATE.fullmatch(raw)
-    try:
-        if iso:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if dutch:
-            return date(int(dutch[3]), int(dutch[2]), int(dutch[1]))
-    except ValueError:
-        raise _Invalid(_("This date does not exist.")) from None
-    raise _Invalid(_("Write a date as YYYY-MM-DD (e.g. 2015-03-28) or DD-MM-YYYY (28-03-2015)."))
-
-
-def parse_bool(raw: str) -> bool:
-    """ja/nee, yes/no, true/false, 1/0; empty is no."""
-    value = raw.lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES:
-        return False
-    raise _Invalid(_("Use ja or nee (also yes/no, true/false, 1/0), or leave it empty."))
-
-
 def parse_role(raw: str) -> str:
     role = ROLE_SYNONYMS.get(raw.lower().replace("-", "_").replace(" ", "_"))
     if role is None:
-        raise _Invalid(
+        raise Invalid(
             _("Unknown role; use one of %(roles)s (or ouder, kind, ongeboren, stiefouder, voogd).")
             % {"roles": ", ".join(MemberRole.values)}
         )
@@ -439,7 +348,7 @@ def parse_role(raw: str) -> str:
 def parse_gender(raw: str) -> str:
     gender = GENDER_SYNONYMS.get(raw.lower())
     if gender is None:
-        raise _Invalid(_("Use f (or v), m or x, or leave it empty."))
+        raise Invalid(_("Use f (or v), m or x, or leave it empty."))
     return gender
 
 
@@ -449,7 +358,7 @@ def parse_languages(raw: str) -> list[str]:
         if not code:
             continue
         if not _LANGUAGE_CODE.fullmatch(code):
-            raise _Invalid(
+            raise Invalid(
                 _("Use language codes such as nl, ar or ti, separated by ';', ',' or spaces.")
             )
         if code not in codes:
@@ -457,38 +366,18 @@ def parse_languages(raw: str) -> list[str]:
     return codes
 
 
-def parse_postcode(raw: str) -> str:
-    """Normalised to ``1234AB``; empty stays empty."""
-    compact = raw.replace(" ", "").upper()
-    if not compact:
-        return ""
-    if not _POSTCODE.fullmatch(compact) or compact[4:] in _UNUSED_POSTCODE_LETTERS:
-        raise _Invalid(_("This is not a Dutch postcode; write it as 1234 AB."))
-    return compact
-
-
-def parse_house_number(raw: str) -> int | None:
-    if not raw:
-        return None
-    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) < 100000:
-        raise _Invalid(
-            _("A house number is a whole number; put letters and additions in house_number_suffix.")
-        )
-    return int(raw)
-
-
 def normalise_gemeentecode(raw: str) -> str:
     """``344``, ``0344`` and ``GM0344`` all mean 0344 (spreadsheets drop leading zeros)."""
     code = raw.upper().removeprefix("GM")
     if not _DIGITS.fullmatch(code) or len(code) > 4:
-        raise _Invalid(_("A gemeentecode is four digits, e.g. 0344 for Utrecht."))
+        raise Invalid(_("A gemeentecode is four digits, e.g. 0344 for Utrecht."))
     return code.zfill(4)
 
 
 def parse_legal_basis(raw: str) -> str:
     value = raw.lower()
     if value not in _LEGAL_BASES:
-        raise _Invalid(
+        raise Invalid(
             _("Unknown legal basis; use one of %(values)s.")
             % {"values": ", ".join(LegalBasis.values)}
         )
@@ -506,7 +395,7 @@ def parse_domain_list(raw: str) -> list[str]:
         else:
             reason = _("Unknown life domains.")
         values = _("Use %(values)s.") % {"values": ", ".join(sorted(ALL_DOMAINS))}
-        raise _Invalid(f"{reason} {values}") from None
+        raise Invalid(f"{reason} {values}") from None
 
 
 class _Cells:
@@ -551,7 +440,7 @@ class _Cells:
             return None
         try:
             return parser(raw)
-        except _Invalid as exc:
+        except Invalid as exc:
             self.fail(column, str(exc))
             return None
 
@@ -698,9 +587,7 @@ def _family_name(rows: list[_PersonRow]) -> str:
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    values = list(values)
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
+    return batched(values, _IN_CHUNK)
 
 
 # --- the import ---------------------------------------------------------------------
@@ -994,7 +881,7 @@ class _Import:
 
     def _reject(self, file: str, line: int, errors: list[tuple[str | None, str]]) -> None:
         for name, reason in errors:
-            self.rejected.append(Problem(file, line, name, reason))
+            self.rejected.append(_problem(file, line, name, reason))
 
     # -- loading what exists -------------------------------------------------------
 
@@ -1142,7 +1029,7 @@ class _Import:
         ):
             for row in rows:
                 if (file, row.line) not in already:
-                    self.rejected.append(Problem(file, row.line, None, reason))
+                    self.rejected.append(_problem(file, row.line, None, reason))
         self.rejected.extend(plan.problems)
         self.warnings.extend(plan.warnings)
 
@@ -1155,7 +1042,7 @@ class _Import:
             if row.address.key() != address.key():
                 first = group.persons[0].line
                 plan.warnings.append(
-                    Problem(
+                    _problem(
                         self.person_file,
                         row.line,
                         row.address.first_difference(address),
@@ -1183,7 +1070,9 @@ class _Import:
                 else _("No family with this family_ref in Rits or in the persons file.")
             )
             for row in group.involvements:
-                plan.problems.append(Problem(self.involvement_file, row.line, "family_ref", reason))
+                plan.problems.append(
+                    _problem(self.involvement_file, row.line, "family_ref", reason)
+                )
             return plan
         # Rows that stop someone being coordinator go first, so that handing over
         # coordination in one file does not depend on the order of its lines.
@@ -1191,7 +1080,7 @@ class _Import:
         for row in sorted(group.involvements, key=lambda r: (r.coordinator, r.line)):
             if row.reference in seen:
                 plan.problems.append(
-                    Problem(
+                    _problem(
                         self.involvement_file,
                         row.line,
                         "role",
@@ -1235,7 +1124,7 @@ class _Import:
 
     def _plan_person(self, row: _PersonRow, plan: _Plan) -> None:
         def reject(name: str | None, reason: str) -> None:
-            plan.problems.append(Problem(self.person_file, row.line, name, reason))
+            plan.problems.append(_problem(self.person_file, row.line, name, reason))
 
         earlier = self.seen.get(row.person_ref)
         if earlier is not None:
@@ -1360,7 +1249,7 @@ class _Import:
 
     def _plan_involvement(self, row: _InvolvementRow, plan: _Plan) -> None:
         def reject(name: str, reason: str) -> None:
-            plan.problems.append(Problem(self.involvement_file, row.line, name, reason))
+            plan.problems.append(_problem(self.involvement_file, row.line, name, reason))
 
         family = plan.family
         existing = self.involvements.get(row.reference)
@@ -1404,7 +1293,7 @@ class _Import:
                 # not before the family's coordinator or a privacy officer approves.
                 involvement.approval = InvolvementApproval.PENDING
                 plan.warnings.append(
-                    Problem(
+                    _problem(
                         self.involvement_file,
                         row.line,
                         None,
@@ -1562,7 +1451,7 @@ def import_families(
             files.append(read_csv(source, columns=columns, optional=optional))
         except FileUnreadable as exc:
             summary.error = exc.reason
-            report.rejected.append(Problem(source.name, exc.line, None, exc.reason))
+            report.rejected.append(_problem(source.name, exc.line, None, exc.reason))
             files.append(None)
     if report.unreadable:
         return report

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -46,13 +46,13 @@ from rits.access.rules import (
 )
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.core.db import among, insert_rows
 from rits.families.models import Family, FamilyEvent
 from rits.families.services import record_event
 from rits.organisations.models import Organisation, Professional, ProfessionalRole, Team
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.models import Agreement
-from rits.signals import rules
 from rits.signals.models import (
     Alert,
     AlertStatus,
@@ -60,6 +60,7 @@ from rits.signals.models import (
     Signal,
     SignalType,
 )
+from rits.signals.rule_catalogue import ConcernMatchRule, rule_for, rule_title
 
 RAISED, UPDATED, UNCHANGED = "raised", "updated", "unchanged"
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
@@ -81,7 +82,7 @@ def rules_actor() -> Actor:
 
 
 def _event_domain(rule_code: str) -> str:
-    rule = rules.rule_for(rule_code)
+    rule = rule_for(rule_code)
     return rule.domains[0] if rule and rule.domains else ""
 
 
@@ -103,60 +104,6 @@ def _timeline(alert: Alert, family: Family, description: str, *, kind: str, user
 # A bulk insert that collides with alerts another worker raised at the same moment is
 # retried with those joined instead; colliding again and again is no race but a bug.
 CREATE_ATTEMPTS = 3
-
-
-def insert_rows(
-    model, columns: dict[str, list | object], *, ignore_conflicts: bool = False
-) -> list[int | None]:
-    """Insert rows given column by column in one statement: a field's attribute name →
-    a list of one value per row, or one value (not a list) for every row, as the
-    database stores them (ids, text, dates). Fields not given get their defaults
-    (``auto_now``: now). Returns the new ids in order; with ``ignore_conflicts``
-    nothing, and a row that conflicts with one that exists is left out.
-
-    On PostgreSQL one ``INSERT … SELECT … FROM UNNEST`` with one array per column: a
-    model instance per row (``bulk_create``) costs several times what the database
-    spends on the row, and the rules insert thousands per chunk. Elsewhere
-    ``bulk_create``."""
-    lists = {name: v for name, v in columns.items() if isinstance(v, list)}
-    counts = {len(v) for v in lists.values()}
-    if len(counts) > 1:
-        raise ValueError("Every column needs a value for every row.")
-    count = counts.pop() if counts else 0
-    if not count:
-        return []
-    if connection.vendor != "postgresql":
-        objects = [
-            model(**{name: v[i] if name in lists else v for name, v in columns.items()})
-            for i in range(count)
-        ]
-        model.objects.bulk_create(objects, ignore_conflicts=ignore_conflicts)
-        return [] if ignore_conflicts else [o.pk for o in objects]
-    meta = model._meta
-    fields = {f.attname: f for f in meta.concrete_fields}
-    if unknown := set(columns) - set(fields):
-        raise ValueError(f"Not fields of {meta.label}: {sorted(unknown)}")
-    now = timezone.now()
-    values = {name: v for name, v in columns.items() if name not in lists}
-    for name, f in fields.items():
-        if name in columns or f.primary_key:
-            continue
-        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        values[name] = now if auto else f.get_db_prep_save(f.get_default(), connection)
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(fields[name].column) for name in [*values, *lists])
-    selected = ", ".join([*(f"%s::{fields[name].db_type(connection)}" for name in values), "u.*"])
-    arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in lists)
-    # Names and types from the model's own metadata; every value is a parameter.
-    sql = f"""INSERT INTO {quote(meta.db_table)} ({names})
-        SELECT {selected} FROM UNNEST({arrays}) AS u"""  # noqa: S608
-    params = [*values.values(), *(rules.pg_array(v) for v in lists.values())]
-    with connection.cursor() as cursor:
-        if ignore_conflicts:
-            cursor.execute(f"{sql} ON CONFLICT DO NOTHING", params)
-            return []
-        cursor.execute(f"{sql} RETURNING {quote(meta.pk.column)}", params)
-        return [pk for (pk,) in cursor.fetchall()]
 
 
 @dataclass
@@ -217,8 +164,8 @@ def _locked_alerts(merged: dict) -> dict[tuple[str, int, str], tuple[int, str, d
     rows = (
         Alert.objects.select_for_update()
         .filter(
-            rules.among("family_id", {family_id for _r, family_id, _k in merged}),
-            rules.among("key", {key for _r, _f, key in merged}),
+            among("family_id", {family_id for _r, family_id, _k in merged}),
+            among("key", {key for _r, _f, key in merged}),
             rule__in={rule for rule, _f, _k in merged},
         )
         .order_by("pk")
@@ -251,7 +198,7 @@ def _create_once(model, merged: dict, locked: Callable, columns: Callable, field
             found = {
                 tuple(values): pk
                 for pk, *values in model.objects.filter(
-                    *[rules.among(name, {getattr(d, name) for d in new}) for name in fields]
+                    *[among(name, {getattr(d, name) for d in new}) for name in fields]
                 ).values_list("pk", *fields)
             }
             ids = [found[draft.identity] for draft in new]
@@ -309,8 +256,8 @@ def raise_alerts(
             outcome[draft.identity] = (pk, RAISED)
         known = set(
             through.objects.filter(
-                rules.among("alert_id", [pk for pk, _s, _d in existing.values()]),
-                rules.among("signal_id", {s for i in existing for s in merged[i].signal_ids}),
+                among("alert_id", [pk for pk, _s, _d in existing.values()]),
+                among("signal_id", {s for i in existing for s in merged[i].signal_ids}),
             ).values_list("alert_id", "signal_id")
             if existing
             else ()
@@ -334,7 +281,7 @@ def raise_alerts(
         _pairs(through, "alert_id", pairs)
         now = timezone.now()
         for day, pks in moved.items():
-            Alert.objects.filter(rules.among("pk", pks)).update(due_date=day, updated_at=now)
+            Alert.objects.filter(among("pk", pks)).update(due_date=day, updated_at=now)
         if created:
             _alerts_raised(created, actor, now)
         log_events(
@@ -354,7 +301,7 @@ def raise_alerts(
 
 
 def _alerts_raised(created: list[tuple[AlertDraft, int]], actor: Actor, now: datetime) -> None:
-    titles = {rule: rules.rule_title(rule) for rule in {d.rule for d, _pk in created}}
+    titles = {rule: rule_title(rule) for rule in {d.rule for d, _pk in created}}
     template = _("Alert: %(title)s. %(reason)s")
     # The reason in the active language, as Alert.reason chooses it.
     english = Alert(reason_nl="nl", reason_en="en").reason == "en"
@@ -449,8 +396,8 @@ def _merged_matches(
 
 def _existing_matches(merged: dict) -> dict[tuple[int, str], int]:
     rows = ConcernMatch.objects.filter(
-        rules.among("family_id", {family_id for family_id, _k in merged}),
-        rules.among("key", {key for _f, key in merged}),
+        among("family_id", {family_id for family_id, _k in merged}),
+        among("key", {key for _f, key in merged}),
     ).values_list("pk", "family_id", "key")
     return {(f, k): pk for pk, f, k in rows if (f, k) in merged}
 
@@ -486,8 +433,8 @@ def record_concern_matches(
         pairs = [(pk, s) for draft, pk in created for s in draft.signal_ids]
         known = set(
             signals_through.objects.filter(
-                rules.among("concernmatch_id", existing.values()),
-                rules.among("signal_id", {s for i in existing for s in merged[i].signal_ids}),
+                among("concernmatch_id", existing.values()),
+                among("signal_id", {s for i in existing for s in merged[i].signal_ids}),
             ).values_list("concernmatch_id", "signal_id")
             if existing
             else ()
@@ -534,7 +481,7 @@ def _matches_recorded(created: list[tuple[ConcernMatchDraft, int]], actor: Actor
                 (template % {"names": ", ".join(sorted(o.name for o in d.organisations))})[:500]
                 for d, _pk in created
             ],
-            "domain": rules.ConcernMatchRule.domains[0],
+            "domain": ConcernMatchRule.domains[0],
         },
     )
     log_events(
@@ -581,7 +528,7 @@ def record_concern_match(
 
 def sees_alert(grant: Grant, rule_code: str) -> bool:
     """Whether ``grant`` covers the life domains the alert is about."""
-    rule = rules.rule_for(rule_code)
+    rule = rule_for(rule_code)
     return grant.is_coordinator or grant.sees_any(rule.domains if rule else ())
 
 
@@ -678,7 +625,7 @@ def acknowledge_alert(*, user, alert_id: int) -> Alert:
             user,
             grant,
             alert,
-            _("Alert acknowledged: %(title)s") % {"title": rules.rule_title(alert.rule)},
+            _("Alert acknowledged: %(title)s") % {"title": rule_title(alert.rule)},
         )
     return alert
 
@@ -733,10 +680,10 @@ def act_on_alert(
         )
         description = (
             _("Alert acted on: %(title)s — agreement “%(action)s”")
-            % {"title": rules.rule_title(alert.rule), "action": agreement.action[:200]}
+            % {"title": rule_title(alert.rule), "action": agreement.action[:200]}
             if agreement
             else _("Alert acted on: %(title)s — %(note)s")
-            % {"title": rules.rule_title(alert.rule), "note": note}
+            % {"title": rule_title(alert.rule), "note": note}
         )
         _status_changed(
             user, grant, alert, description, agreement=agreement.pk if agreement else None
@@ -764,7 +711,7 @@ def dismiss_alert(*, user, alert_id: int, reason: str) -> Alert:
             grant,
             alert,
             _("Alert dismissed: %(title)s — %(reason)s")
-            % {"title": rules.rule_title(alert.rule), "reason": reason},
+            % {"title": rule_title(alert.rule), "reason": reason},
         )
     return alert
 
@@ -800,14 +747,14 @@ def _escalate(ids: list[int], actor: Actor) -> int:
     """One chunk of overdue alerts, in a constant number of queries."""
     rows = list(
         Alert.objects.select_for_update()
-        .filter(rules.among("pk", ids), status=AlertStatus.OPEN, escalated_at__isnull=True)
+        .filter(among("pk", ids), status=AlertStatus.OPEN, escalated_at__isnull=True)
         .order_by("pk")
         .values_list("pk", "rule", "family_id", "due_date", "team_id", "assigned_to_id")
     )
     if not rows:
         return 0
     assignee_teams = dict(
-        Professional.objects.filter(rules.among("pk", {r[5] for r in rows if r[5]})).values_list(
+        Professional.objects.filter(among("pk", {r[5] for r in rows if r[5]})).values_list(
             "pk", "team_id"
         )
     )
@@ -824,12 +771,12 @@ def _escalate(ids: list[int], actor: Actor) -> int:
         leads[team_id].append(pk)
     now = timezone.now()
     assignee_team = Professional.objects.filter(pk=OuterRef("assigned_to_id")).values("team_id")
-    Alert.objects.filter(rules.among("pk", teams)).update(
+    Alert.objects.filter(among("pk", teams)).update(
         team_id=Coalesce(F("team_id"), Subquery(assignee_team[:1])),
         escalated_at=now,
         updated_at=now,
     )
-    titles = {rule: rules.rule_title(rule) for rule in {r[1] for r in rows}}
+    titles = {rule: rule_title(rule) for rule in {r[1] for r in rows}}
     with translation_of_region():
         FamilyEvent.objects.bulk_create(
             FamilyEvent(
@@ -942,11 +889,11 @@ def _signal_lines(alert: Alert) -> list[SignalLine]:
 
 def _line(alert: Alert, grant: Grant | None, today: date) -> AlertLine:
     visible = grant is not None and sees_alert(grant, alert.rule)
-    rule = rules.rule_for(alert.rule)
+    rule = rule_for(alert.rule)
     assignee = alert.assigned_to.name if alert.assigned_to_id else ""
     line = AlertLine(
         alert=alert,
-        title=rules.rule_title(alert.rule),
+        title=rule_title(alert.rule),
         visible=visible,
         reason=alert.reason if visible or (rule and rule.anonymous_reason) else "",
         due_date=alert.due_date,
@@ -1178,7 +1125,7 @@ def record_in_touch(
                         "Concern match: %(name)s says the organisations have been in touch."
                     )
                     % {"name": organisation.name},
-                    domain=rules.ConcernMatchRule.domains[0],
+                    domain=ConcernMatchRule.domains[0],
                 )
             log_event(
                 action=AuditAction.UPDATE,

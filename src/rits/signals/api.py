@@ -24,10 +24,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rits.api.parsers import ReadableJSONParser
-from rits.signals import selectors, services
+from rits.core.intake.reading import Problem
+from rits.signals import clients, pipeline, selectors, services
 from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
 from rits.signals.models import BatchFormat
-from rits.signals.parsing import Problem
 from rits.signals.serializers import (
     SignalBatchAcceptedSerializer,
     SignalBatchSerializer,
@@ -136,8 +136,8 @@ class SignalView(SignalSourceAPIView):
             raise ValidationError({"non_field_errors": [_("Send one signal as a JSON object.")]})
         token = self.source_token(request)
         try:
-            receipt = services.receive_signal(
-                source=token.organisation, data=data, actor=services.source_actor(token)
+            receipt = pipeline.receive_signal(
+                source=token.organisation, data=data, actor=clients.source_actor(token)
             )
         except services.SignalRejected as exc:
             raise ValidationError(_errors(exc.problems)) from None
@@ -248,13 +248,13 @@ class SignalBatchListView(SignalSourceAPIView):
             raise UnsupportedMediaType(media_type or "none")
         token = self.source_token(request)
         try:
-            batch = services.receive_batch(
+            batch = pipeline.receive_batch(
                 source=token.organisation,
                 content=content,
                 file_name=file_name,
                 fmt=fmt,
                 token=token,
-                actor=services.source_actor(token),
+                actor=clients.source_actor(token),
             )
         except services.DeliveryRefused as exc:
             if exc.too_large:

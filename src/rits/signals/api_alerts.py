@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from rits.signals import alerts
 from rits.signals.api import PROBLEM_RESPONSES, SignalSourceAPIView
+from rits.signals.clients import source_actor
 from rits.signals.serializers import SignalProblemDetailsSerializer
 from rits.signals.serializers_alerts import (
     AlertSerializer,
@@ -23,7 +24,6 @@ from rits.signals.serializers_alerts import (
     DismissRequestSerializer,
     InTouchRequestSerializer,
 )
-from rits.signals.services import source_actor
 
 TAGS = ["alerts"]
 

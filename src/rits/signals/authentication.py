@@ -12,8 +12,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 
 from rits.organisations.models import Organisation
+from rits.signals.clients import authenticate_token
 from rits.signals.models import SignalSourceToken
-from rits.signals.services import authenticate_token
 
 KEYWORD = "Token"
 

@@ -1,7 +1,7 @@
 """API keys for the demo region's signal sources, printed by ``manage.py build_demo``.
 
 Only hashes of keys are stored, so a key can only be printed when it is made. Demo keys
-are derived from a public demo secret (``services.demo_token_plaintext``) instead of
+are derived from a public demo secret (``clients.demo_token_plaintext``) instead of
 drawn at random: every build prints the same keys, so examples and scripts keep
 working, and nothing has to be revoked. That is safe only because demo keys work only
 while demo mode is on, which production refuses."""
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from rits.organisations.models import SIGNAL_SOURCE_KINDS, Organisation
-from rits.signals import services
+from rits.signals import clients
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def ensure_demo_tokens(organisations: Iterable[Organisation]) -> list[DemoToken]
         (o for o in organisations if o.kind in SIGNAL_SOURCE_KINDS),
         key=lambda o: (SIGNAL_SOURCE_KINDS.index(o.kind), o.name),
     )
-    return [DemoToken(o.name, o.get_kind_display(), services.ensure_demo_token(o)) for o in sources]
+    return [DemoToken(o.name, o.get_kind_display(), clients.ensure_demo_token(o)) for o in sources]
 
 
 def format_demo_tokens(tokens: list[DemoToken]) -> str:

@@ -77,6 +77,7 @@ from django.utils.translation import gettext as _
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.core.db import batched, copy_rows, in_lists
 from rits.families.domains import LifeDomain
 from rits.families.models import (
     ADULT_ROLES,
@@ -110,8 +111,6 @@ SNAPSHOT_FROM = 1000
 # already links against the population as it was when the run began; this lets the next
 # deliveries share that view for a few minutes.
 SNAPSHOT_MAX_AGE = 300.0
-# Values per IN (...) list: SQLite refuses more than 32,766 parameters in one statement.
-IN_BATCH = 5000
 MODEL_PATH = Path(__file__).with_name("linkage_model.json")
 ACTOR = "linking"
 ADULT_AGE = 18
@@ -139,34 +138,6 @@ SIGNAL_DOMAINS: dict[str, str] = {
 
 def signal_domain(signal_type: str) -> str:
     return SIGNAL_DOMAINS.get(signal_type, LifeDomain.SAFETY)
-
-
-def _batched(values: Iterable, size: int = IN_BATCH) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _in_lists(values: Iterable, db_type: str) -> list:
-    """What to give a ``__in`` lookup for many values (``db_type`` ``bigint`` or
-    ``text``): on PostgreSQL one subquery over a single parameter (one short statement,
-    however many values; the planner sees a set to join), elsewhere lists of at most
-    ``IN_BATCH`` values, one statement each."""
-    values = sorted(set(values))
-    if not values:
-        return []
-    if connection.vendor == "postgresql":
-        if db_type == "text" and any("," in v for v in values):
-            return [RawSQL("SELECT unnest(%s::text[])", [values])]
-        # As one comma-separated string: psycopg quotes an array parameter value by
-        # value, which for 50,000 values costs more than the query.
-        return [
-            RawSQL(  # noqa: S611 (a type name, and the values as a parameter)
-                f"SELECT unnest(string_to_array(%s, ','))::{db_type}",
-                [",".join(map(str, values))],
-            )
-        ]
-    return list(_batched(values))
 
 
 # --- normalising names and addresses ----------------------------------------------------
@@ -262,31 +233,7 @@ COLUMNS = (
 )
 
 
-def record(
-    *,
-    unique_id: int,
-    surname: str,
-    prefix: str,
-    given_names: str,
-    birth_date: date | None,
-    postcode: str,
-    house_number: int | None,
-    house_number_suffix: str,
-) -> dict[str, Any]:
-    """One row as the linkage model compares it (both signals and persons): the
-    reference for what ``load_rows`` computes for whole tables (a test holds the two
-    to the same values)."""
-    values = (
-        unique_id,
-        *_name_values(surname, prefix),
-        *_given_values(given_names),
-        *_date_values(birth_date),
-        *_address_values(postcode, house_number, house_number_suffix),
-    )
-    return dict(zip(COLUMNS, values, strict=True))
-
-
-# The same values as ``record``, for a whole table at once: from raw columns (``RAW``),
+# The values the linkage model compares, for a whole table at once: from raw columns (``RAW``),
 # dates and addresses in SQL, names through small tables of their distinct values,
 # normalised by the Python functions above (a region has a few thousand distinct names).
 RAW = (
@@ -716,7 +663,7 @@ def _pending_signals(signal_ids: list[int] | None) -> Iterator[list[_SignalRow]]
         wanted = sorted(set(signal_ids))
         for start in range(0, len(wanted), DECIDE_SIZE):
             rows: list[_SignalRow] = []
-            for ids in _in_lists(wanted[start : start + DECIDE_SIZE], "bigint"):
+            for ids in in_lists(wanted[start : start + DECIDE_SIZE], "bigint"):
                 rows += _signal_rows(_pending(ids))
             if rows:
                 yield rows
@@ -790,7 +737,7 @@ def _link_chunk(decisions: list[_Decision]) -> LinkReport:
         # Locked and checked again inside the transaction: another worker may have linked
         # some of these meanwhile (then they are skipped here, not linked twice).
         locked: set[int] = set()
-        for ids in _in_lists((d.signal.pk for d in decisions), "bigint"):
+        for ids in in_lists((d.signal.pk for d in decisions), "bigint"):
             locked.update(
                 Signal.objects.select_for_update(skip_locked=True)
                 .filter(pk__in=ids, linked_at__isnull=True)
@@ -841,7 +788,7 @@ def _members(filter_q: Q) -> list[_Member]:
 def _members_where(lookup: str, values: Iterable, db_type: str = "bigint") -> list[_Member]:
     """``_members`` whose ``lookup`` is one of ``values``."""
     members: list[_Member] = []
-    for batch in _in_lists(values, db_type):
+    for batch in in_lists(values, db_type):
         members += _members(Q(**{f"{lookup}__in": batch}))
     return members
 
@@ -915,10 +862,10 @@ def candidate_rows(signals: list[Signal | _SignalRow]) -> list[tuple]:
     }
     rows: dict[int, tuple] = {}
     members = Membership.objects.order_by()
-    for batch in _batched(dates):
+    for batch in batched(dates):
         for row in members.filter(person__birth_date__in=batch).values_list(*_CANDIDATE_FIELDS):
             rows[row[0]] = row
-    for batch in _batched(addresses):
+    for batch in batched(addresses):
         at = members.filter(
             family__postcode__in={p for p, _n in batch},
             family__house_number__in={n for _p, n in batch},
@@ -926,7 +873,7 @@ def candidate_rows(signals: list[Signal | _SignalRow]) -> list[tuple]:
         for row in at.values_list(*_CANDIDATE_FIELDS):
             if (row[5], row[6]) in addresses:
                 rows[row[0]] = row
-    for batch in _batched(name_years):
+    for batch in batched(name_years):
         years = [y for _n, y in batch]
         named = members.filter(
             person__surname__in={n for n, _y in batch},
@@ -1015,7 +962,7 @@ def _link_by_model(decisions: list[_Decision], run: _Run, members: dict[int, _Me
         return
     # Read again from the database, not taken from the snapshot: who the member is now;
     # with the person's other memberships, for linking to each of their families.
-    for batch in _in_lists({p["unique_id_l"] for p in pairs}, "bigint"):
+    for batch in in_lists({p["unique_id_l"] for p in pairs}, "bigint"):
         candidates_q = Membership.objects.filter(pk__in=batch).values("person_id")
         for m in _members(Q(person_id__in=candidates_q)):
             members[m.membership_id] = m
@@ -1159,7 +1106,7 @@ def _families_with_children_at(keys: set[str]) -> list[tuple]:
         )
         return list(children.filter(family_id__in=at).values_list(*fields).distinct())
     rows: list[tuple] = []
-    for batch in _batched(places):
+    for batch in batched(places):
         rows += (
             children.filter(
                 family__postcode__in={p for p, _n in batch},
@@ -1295,7 +1242,7 @@ def _store(links, reviews, events, by_status, now) -> None:
         ]
     )
     for status, ids in by_status.items():
-        for batch in _batched(ids):
+        for batch in batched(ids):
             Signal.objects.filter(pk__in=batch).update(status=status, linked_at=now)
 
 
@@ -1315,12 +1262,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS rits_review_rows
 """
 
 
-def _copy(cursor, statement: str, rows: Iterable[Sequence]) -> None:
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def _store_postgresql(links, reviews, events, by_status, now) -> None:
     """PostgreSQL: every row through COPY (no statement text, parameter or model instance
     per row), links and reviews by way of a staging table so that those that already
@@ -1330,7 +1271,7 @@ def _store_postgresql(links, reviews, events, by_status, now) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_STAGING)
         if links:
-            _copy(cursor, f"COPY rits_link_rows ({', '.join(LINK_COLUMNS)}) FROM STDIN", links)
+            copy_rows(cursor, f"COPY rits_link_rows ({', '.join(LINK_COLUMNS)}) FROM STDIN", links)
             cursor.execute(
                 f"INSERT INTO {link_table} ({', '.join(LINK_COLUMNS)}, created_at) "  # noqa: S608 (the models' tables)
                 f"SELECT {', '.join(LINK_COLUMNS)}, %s FROM rits_link_rows "
@@ -1338,7 +1279,7 @@ def _store_postgresql(links, reviews, events, by_status, now) -> None:
                 [now],
             )
         if reviews:
-            _copy(
+            copy_rows(
                 cursor,
                 f"COPY rits_review_rows ({', '.join(REVIEW_COLUMNS)}) FROM STDIN",
                 ((*row[:4], json.dumps(row[4])) for row in reviews),
@@ -1350,12 +1291,12 @@ def _store_postgresql(links, reviews, events, by_status, now) -> None:
                 [LinkReview._meta.get_field("status").default, now],
             )
         if events:
-            _copy(
+            copy_rows(
                 cursor,
                 f"COPY {event_table} (occurred_at, kind, {', '.join(EVENT_COLUMNS)}) FROM STDIN",
                 ((now, "signal", *row) for row in events),
             )
-        # Ids and statuses as two comma-separated strings (see ``_in_lists``).
+        # Ids and statuses as two comma-separated strings (see ``core.db.in_lists``).
         cursor.execute(
             f"UPDATE {signal_table} AS s SET status = t.status, linked_at = %s "  # noqa: S608
             "FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) "
@@ -1366,36 +1307,3 @@ def _store_postgresql(links, reviews, events, by_status, now) -> None:
                 ",".join(str(status) for status, pks in by_status.items() for _pk in pks),
             ],
         )
-
-
-# --- measuring --------------------------------------------------------------------------
-
-
-def evaluate_links(truth: dict[int, int | None]) -> tuple[float, float]:
-    """Precision and recall of the person links against a known truth (signal id ->
-    the id of the person it is really about, or ``None`` for someone Rits does not know),
-    for the benchmark.
-
-    Precision: of the (signal, person) links made, the share that is right. Recall: of
-    the signals about a known person, the share linked to that person. Household links
-    name no person and are not counted; a signal still in review counts as not linked."""
-    made = correct = 0
-    found: set[int] = set()
-    ids = sorted(truth)
-    for start in range(0, len(ids), 10_000):
-        rows = (
-            SignalLink.objects.filter(signal_id__in=ids[start : start + 10_000])
-            .exclude(person_id=None)
-            .order_by()
-            .values_list("signal_id", "person_id")
-            .distinct()
-        )
-        for signal_id, person_id in rows:
-            made += 1
-            if truth.get(signal_id) == person_id:
-                correct += 1
-                found.add(signal_id)
-    known = sum(1 for person in truth.values() if person is not None)
-    precision = correct / made if made else 1.0
-    recall = len(found) / known if known else 1.0
-    return precision, recall

@@ -18,20 +18,34 @@ it is never interpreted here, and pages escape it when they show it."""
 
 from __future__ import annotations
 
-import codecs
 import csv
-import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rits.core.intake.cells import (
+    Invalid,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_house_number,
+    parse_postcode,
+)
+from rits.core.intake.reading import (
+    FileUnreadable,
+    JsonArray,
+    Problem,
+    decode,
+    lines,
+    sniff_delimiter,
+)
 from rits.families.bsn import is_valid_bsn, looks_like_bsn, normalise_bsn
 from rits.signals.models import RISK_CODES, BatchFormat, SignalType
 
@@ -72,11 +86,6 @@ MAX_LENGTHS = {
 # characters); refusing them early keeps one broken line from costing much memory.
 MAX_LINE_CHARS = 10_000
 MAX_JSON_ITEM_CHARS = 100_000
-MAX_AMOUNT = Decimal("9999999999.99")
-EARLIEST_DATE = date(1900, 1, 1)
-
-TRUE_VALUES = frozenset({"ja", "yes", "true", "1", "j", "y"})
-FALSE_VALUES = frozenset({"nee", "no", "false", "0", "n", ""})
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 # A lone surrogate is no character: text that holds one is not valid Unicode, cannot be
@@ -87,162 +96,15 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _UNFIT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # In a note (from JSON) a line break is text; other control characters are not.
 _CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DUTCH_DATE = re.compile(r"([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})")
-_POSTCODE = re.compile(r"[1-9][0-9]{3}[A-Z]{2}")
-_UNUSED_POSTCODE_LETTERS = frozenset({"SA", "SD", "SS"})
-_DIGITS = re.compile(r"[0-9]+")
-# "1.234,56" / "1234,56" (Dutch) and "1,234.56" / "1234.56": a separator followed by
-# exactly three digits groups thousands, one followed by one or two digits is decimal.
-_AMOUNT_DUTCH = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
-_AMOUNT_ENGLISH = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
-# Digits with one or two decimals after a point or a comma, no thousands: read alike by
-# both patterns above.
-_AMOUNT_PLAIN = re.compile(r"[0-9]{1,10}(?:[.,][0-9]{1,2})?")
 _SAFE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,39}")
 
-UTF8_BOM = b"\xef\xbb\xbf"
 _SIGNAL_TYPES = frozenset(SignalType.values)
 
 
 # --- problems -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A rejected row (``field`` None: the whole row) or a warning about the file.
-
-    ``line`` is the line in a CSV file (the header is line 1) or the position of the
-    object in a JSON array (the first is 1)."""
-
-    line: int
-    field: str | None
-    reason: str
-    reference: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "reference": self.reference,
-            "field": self.field,
-            "reason": self.reason,
-        }
-
-
-class FileUnreadable(Exception):
-    """The file as a whole cannot be read; nothing from it is accepted."""
-
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
-        self.reason = reason
-
-
-def storable_text(value: str, max_length: int) -> str:
-    """A text that is not a row's (a file name, a key's name) as it can be stored: without
-    control characters and lone surrogates (which the database refuses or cannot
-    encode), stripped, cut to ``max_length``."""
-    return _UNFIT_TEXT.sub("", value).strip()[:max_length]
-
-
-def sniff_format(head: bytes) -> str:
-    """JSON when the content starts with ``[`` or ``{`` (after a BOM and white space)."""
-    text = head.removeprefix(UTF8_BOM).lstrip()
-    return BatchFormat.JSON if text[:1] in (b"[", b"{") else BatchFormat.CSV
-
-
 # --- decoding and lines -----------------------------------------------------------------
-
-
-def decode(chunks: Iterable[bytes]) -> Iterator[str]:
-    """UTF-8 text from byte chunks, without a BOM. Raises ``FileUnreadable`` naming the
-    line of the first byte that is not UTF-8."""
-    pending = b""
-    newlines = 0  # line ends in the bytes already decoded
-    first = True
-    for chunk in chunks:
-        if not chunk:
-            continue
-        data = pending + chunk
-        if first:
-            if len(data) < 3 and UTF8_BOM.startswith(data):
-                pending = data
-                continue
-            first = False
-            if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise FileUnreadable(
-                    1,
-                    _(
-                        "The file is saved as UTF-16 (Unicode text). Save it as UTF-8 "
-                        "('CSV UTF-8' in Excel) and send it again."
-                    ),
-                )
-            data = data.removeprefix(UTF8_BOM)
-        try:
-            # "surrogatepass": the bytes of a lone surrogate become that surrogate, which
-            # the row's checks refuse for its own field; any other byte that is not
-            # UTF-8 refuses the file (it was saved in another encoding).
-            text, consumed = codecs.utf_8_decode(data, "surrogatepass", False)
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(newlines + data.count(b"\n", 0, exc.start) + 1) from None
-        newlines += data.count(b"\n", 0, consumed)
-        pending = data[consumed:]
-        if text:
-            yield text
-    if pending:
-        if first and UTF8_BOM.startswith(pending):
-            return  # only (part of) a byte order mark
-        try:
-            text, _consumed = codecs.utf_8_decode(pending, "surrogatepass", True)
-        except UnicodeDecodeError:
-            raise _not_utf8(newlines + 1) from None
-        yield text
-
-
-def _not_utf8(line: int) -> FileUnreadable:
-    return FileUnreadable(
-        line,
-        _(
-            "The file is not UTF-8: line %(line)d contains a character that is not valid "
-            "UTF-8 (the file was probably saved as Latin-1 or Windows-1252). Save it as "
-            "UTF-8 ('CSV UTF-8' in Excel) and send it again; nothing from this file was "
-            "accepted."
-        )
-        % {"line": line},
-    )
-
-
-def lines(texts: Iterable[str]) -> Iterator[str]:
-    """Physical lines, split on line ends only (``\\n``, ``\\r\\n``, or ``\\r`` in a
-    file that has no ``\\n`` at all). ``str.splitlines`` would also split on characters
-    such as U+2028 that may appear inside a cell."""
-    buffer = ""
-    separator: str | None = None
-    for text in texts:
-        buffer += text
-        if separator is None:
-            if "\n" in buffer:
-                separator = "\n"
-            elif "\r" in buffer and not buffer.endswith("\r"):
-                separator = "\r"
-            else:
-                buffer = _cut_overlong(buffer)
-                continue
-        *complete, buffer = buffer.split(separator)
-        for line in complete:
-            yield line.removesuffix("\r")
-        buffer = _cut_overlong(buffer)
-    if buffer:
-        if separator is None and "\r" in buffer:
-            yield from buffer.rstrip("\r").split("\r")
-        else:
-            yield buffer.removesuffix("\r")
-
-
-def _cut_overlong(unfinished: str) -> str:
-    # A line without an end in sight is refused as too long anyway; keeping all of it
-    # would make every following chunk re-scan it (and hold it in memory).
-    return unfinished[: MAX_LINE_CHARS + 1] if len(unfinished) > MAX_LINE_CHARS + 1 else unfinished
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -268,11 +130,6 @@ class FileShape:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def _sniff_delimiter(header: str) -> str:
-    outside_quotes = re.sub(r'"[^"]*"', "", header)
-    return ";" if outside_quotes.count(";") > outside_quotes.count(",") else ","
-
-
 def _safe_name(name: str, position: int) -> str:
     # A header cell is only repeated when it looks like a column name: the "header" may
     # be a line of someone's data.
@@ -294,7 +151,7 @@ def _check_header(numbered: Iterator[tuple[int, str]]) -> FileShape:
         number, line = next(numbered, (number + 1, ""))
         if not line.strip():
             raise FileUnreadable(number, _("The line after 'sep=' must name the columns."))
-    delimiter = delimiter or _sniff_delimiter(line)
+    delimiter = delimiter or sniff_delimiter(line)
     try:
         cells = next(csv.reader([line], delimiter=delimiter, strict=True))
     except csv.Error:
@@ -351,7 +208,9 @@ def _check_header(numbered: Iterator[tuple[int, str]]) -> FileShape:
 
 
 def _csv_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Problem]:
-    numbered = enumerate(lines(decode(chunks)), start=1)
+    numbered = enumerate(
+        lines(decode(chunks, lone_surrogates=True), max_chars=MAX_LINE_CHARS), start=1
+    )
     for number, _line in numbered:
         if number == shape.header_line:
             break
@@ -439,112 +298,10 @@ def _reference_in_broken(line: str, delimiter: str, position: int) -> str:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-class _JsonArray:
-    """The items of a JSON array, decoded one at a time from streamed text."""
-
-    def __init__(self, texts: Iterable[str]) -> None:
-        self._texts = iter(texts)
-        self._buffer = ""
-        self._pos = 0
-        self._eof = False
-        self._newlines = 0  # line ends in text already dropped from the buffer
-        self._decoder = json.JSONDecoder()
-
-    def _fill(self) -> bool:
-        if self._eof:
-            return False
-        try:
-            text = next(self._texts)
-        except StopIteration:
-            self._eof = True
-            return False
-        self._newlines += self._buffer.count("\n", 0, self._pos)
-        self._buffer = self._buffer[self._pos :] + text
-        self._pos = 0
-        return True
-
-    def _line(self, pos: int) -> int:
-        return self._newlines + self._buffer.count("\n", 0, pos) + 1
-
-    def _peek(self) -> str:
-        """The next character that is not white space ('' at the end)."""
-        while True:
-            while self._pos < len(self._buffer) and self._buffer[self._pos] in " \t\r\n":
-                self._pos += 1
-            if self._pos < len(self._buffer):
-                return self._buffer[self._pos]
-            if not self._fill():
-                return ""
-
-    def _syntax_error(self, pos: int | None = None) -> FileUnreadable:
-        line = self._line(self._pos if pos is None else pos)
-        return FileUnreadable(
-            line,
-            _(
-                "This is not valid JSON (the problem is on line %(line)d). Send a JSON array "
-                "of objects; nothing from this file was accepted."
-            )
-            % {"line": line},
-        )
-
-    def _too_deep(self) -> FileUnreadable:
-        line = self._line(self._pos)
-        return FileUnreadable(
-            line,
-            _(
-                "This JSON is nested too deeply to be read (an item starting on line "
-                "%(line)d). Send a JSON array of flat objects; nothing from this file was "
-                "accepted."
-            )
-            % {"line": line},
-        )
-
-    def _value(self) -> Any:
-        while True:
-            try:
-                value, end = self._decoder.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError as exc:
-                if len(self._buffer) - self._pos > MAX_JSON_ITEM_CHARS or not self._fill():
-                    raise self._syntax_error(exc.pos) from None
-                continue
-            except RecursionError:
-                # Arrays or objects nested hundreds deep: no signal is, and the decoder
-                # cannot read them. The file's structure cannot be read: refused whole.
-                raise self._too_deep() from None
-            # A number at the end of the buffer may go on in the next chunk.
-            if end == len(self._buffer) and not isinstance(value, dict | list) and self._fill():
-                continue
-            self._pos = end
-            return value
-
-    def __iter__(self) -> Iterator[Any]:
-        if self._peek() != "[":
-            if self._peek() == "":
-                raise FileUnreadable(1, _("The file is empty; send a JSON array of objects."))
-            raise FileUnreadable(
-                self._line(self._pos),
-                _("Send a JSON array of objects ([{...}, {...}]); nothing was accepted."),
-            )
-        self._pos += 1
-        if self._peek() == "]":
-            self._pos += 1
-        else:
-            while True:
-                if self._peek() == "":
-                    raise self._syntax_error()
-                yield self._value()
-                following = self._peek()
-                self._pos += 1
-                if following == "]":
-                    break
-                if following != ",":
-                    raise self._syntax_error(self._pos - 1)
-        if self._peek() != "":
-            raise self._syntax_error()
-
-
 def _json_rows(chunks: Iterable[bytes]) -> Iterator[RawRow | Problem]:
-    for position, item in enumerate(_JsonArray(decode(chunks)), start=1):
+    for position, item in enumerate(
+        JsonArray(decode(chunks, lone_surrogates=True), max_item_chars=MAX_JSON_ITEM_CHARS), start=1
+    ):
         if not isinstance(item, dict):
             yield Problem(position, None, _("Each item of the array must be an object."))
             continue
@@ -558,7 +315,9 @@ def check_file(chunks: Iterable[bytes], fmt: str) -> FileShape:
     """The first pass: raise ``FileUnreadable`` when the file cannot be read as a whole
     (encoding, header, JSON syntax, no rows at all); else what the second pass needs."""
     if fmt == BatchFormat.CSV:
-        numbered = enumerate(lines(decode(chunks)), start=1)
+        numbered = enumerate(
+            lines(decode(chunks, lone_surrogates=True), max_chars=MAX_LINE_CHARS), start=1
+        )
         shape = _check_header(numbered)
         has_rows = False
         for _number, line in numbered:  # reading on checks the encoding of the whole file
@@ -569,7 +328,9 @@ def check_file(chunks: Iterable[bytes], fmt: str) -> FileShape:
     shape = FileShape(format=BatchFormat.JSON)
     unknown: dict[str, int] = {}
     items = 0
-    for position, item in enumerate(_JsonArray(decode(chunks)), start=1):
+    for position, item in enumerate(
+        JsonArray(decode(chunks, lone_surrogates=True), max_item_chars=MAX_JSON_ITEM_CHARS), start=1
+    ):
         items += 1
         if isinstance(item, dict):
             for key in item:
@@ -611,10 +372,6 @@ def read_rows(chunks: Iterable[bytes], shape: FileShape) -> Iterator[RawRow | Pr
 # --- one row ---------------------------------------------------------------------------------
 
 
-class _Invalid(Exception):
-    """A value that cannot be used; the message is the reason (never the value)."""
-
-
 class SignalData(NamedTuple):
     """A checked row. ``bsn`` is the plain number, only until it is pseudonymised when
     the signal is stored. A named tuple: one is made per row, cheaply."""
@@ -639,135 +396,20 @@ class SignalData(NamedTuple):
     note: str
 
 
-def parse_date(raw: str) -> date | None:
-    """``YYYY-MM-DD`` or ``DD-MM-YYYY``; empty is None."""
-    if not raw:
-        return None
-    if len(raw) == 10:
-        # The usual shapes first, through the C parser, which takes only ASCII digits in
-        # exactly this layout; anything it refuses gets the full check for its reason.
-        if raw[4] == "-" and raw[7] == "-":
-            iso = raw
-        elif raw[2] == "-" and raw[5] == "-":
-            iso = f"{raw[6:]}-{raw[3:5]}-{raw[:2]}"
-        else:
-            iso = ""
-        if iso:
-            try:
-                value = date.fromisoformat(iso)
-            except ValueError:
-                pass
-            else:
-                if value >= EARLIEST_DATE:
-                    return value
-    iso_match = _ISO_DATE.fullmatch(raw)
-    dutch = _DUTCH_DATE.fullmatch(raw)
-    try:
-        if iso_match:
-            value = date(int(iso_match[1]), int(iso_match[2]), int(iso_match[3]))
-        elif dutch:
-            value = date(int(dutch[3]), int(dutch[2]), int(dutch[1]))
-        else:
-            raise _Invalid(
-                _("Write a date as YYYY-MM-DD (e.g. 2026-03-28) or DD-MM-YYYY (28-03-2026).")
-            )
-    except ValueError:
-        raise _Invalid(_("This date does not exist.")) from None
-    if value < EARLIEST_DATE:
-        raise _Invalid(_("This date is before 1900."))
-    return value
-
-
-def parse_amount(raw: Any) -> Decimal | None:
-    """Euros: ``1234.56``, ``1.234,56``, ``1234,56``, ``1,234.56`` or a JSON number; at
-    most two decimals, never negative; empty is None."""
-    if raw.__class__ is str and _AMOUNT_PLAIN.fullmatch(raw):
-        # The usual notation; at most ten digits before the separator: never too large.
-        return Decimal(raw.replace(",", ".")).quantize(_CENT)
-    if isinstance(raw, bool):
-        raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
-    if isinstance(raw, int | float):
-        try:
-            value = Decimal(str(raw))
-        except InvalidOperation:
-            raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56.")) from None
-        if not value.is_finite():
-            raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
-    else:
-        text = str(raw).replace(" ", "").replace("\u00a0", "")
-        text = text.removeprefix("€").removeprefix("EUR").removeprefix("eur")
-        if not text:
-            return None
-        if text[:1] in ("-", "\u2212") or text.endswith("-"):
-            raise _Invalid(_("An amount cannot be negative."))
-        text = text.removeprefix("+")
-        if _AMOUNT_DUTCH.fullmatch(text):
-            value = Decimal(text.replace(".", "").replace(",", "."))
-        elif _AMOUNT_ENGLISH.fullmatch(text):
-            value = Decimal(text.replace(",", ""))
-        else:
-            raise _Invalid(_("Write an amount in euros, e.g. 1234.56 or 1.234,56."))
-    if value < 0:
-        raise _Invalid(_("An amount cannot be negative."))
-    try:
-        cents = value.quantize(_CENT)
-    except InvalidOperation:
-        # More digits than a Decimal holds (28): far above the largest amount.
-        raise _Invalid(_("This amount is too large.")) from None
-    if value != cents:
-        raise _Invalid(_("An amount has at most two decimals."))
-    if value > MAX_AMOUNT:
-        raise _Invalid(_("This amount is too large."))
-    return cents
-
-
-def parse_bool(raw: Any) -> bool:
-    """ja/nee, yes/no, true/false, 1/0 (or a JSON boolean); empty is no."""
-    if isinstance(raw, bool):
-        return raw
-    value = str(raw).strip().lower()
-    if value in TRUE_VALUES:
-        return True
-    if value in FALSE_VALUES:
-        return False
-    raise _Invalid(_("Use true or false (also ja/nee, yes/no, 1/0), or leave it empty."))
-
-
 def parse_signal_type(raw: str) -> str:
     value = raw.lower()
     if value not in _SIGNAL_TYPES:
-        raise _Invalid(
+        raise Invalid(
             _("Unknown signal type; use one of %(types)s.")
             % {"types": ", ".join(SignalType.values)}
         )
     return value
 
 
-def parse_postcode(raw: str) -> str:
-    """Normalised to ``1234AB``; empty stays empty."""
-    compact = raw.replace(" ", "").upper()
-    if not compact:
-        return ""
-    if not _POSTCODE.fullmatch(compact) or compact[4:] in _UNUSED_POSTCODE_LETTERS:
-        raise _Invalid(_("This is not a Dutch postcode; write it as 1234 AB."))
-    return compact
-
-
-def parse_house_number(raw: str) -> int | None:
-    if not raw:
-        return None
-    # ASCII digits only, as [0-9]+ (str.isdigit alone also takes e.g. "²").
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 100000:
-        raise _Invalid(
-            _("A house number is a whole number; put letters and additions in house_number_suffix.")
-        )
-    return int(raw)
-
-
 def parse_risk_code(raw: str) -> str:
     value = raw.lower()
     if value and value not in _RISK_CODES:
-        raise _Invalid(_("A risk category is one letter from a to l."))
+        raise Invalid(_("A risk category is one letter from a to l."))
     return value
 
 
@@ -779,7 +421,7 @@ def parse_bsn(raw: str) -> str:
     # Only ASCII digits: is_valid_bsn cannot read digits such as "²", and a BSN written
     # in other digits would get another pseudonym than the same number in 0-9.
     if not bsn.isascii() or not is_valid_bsn(bsn):
-        raise _Invalid(_("This is not a valid BSN (it fails the 11-proef)."))
+        raise Invalid(_("This is not a valid BSN (it fails the 11-proef)."))
     return bsn
 
 
@@ -787,7 +429,7 @@ def parse_reference(raw: str) -> str:
     """The source's own id of the signal, as written; never a BSN (it would be stored and
     repeated in every report as the reference)."""
     if looks_like_bsn(raw):
-        raise _Invalid(
+        raise Invalid(
             _(
                 "A reference may not be a BSN (nor look like one: nine digits that pass the "
                 "11-proef). Use your own case or invoice number, e.g. HUUR-2026-0001, and "
@@ -824,7 +466,6 @@ _required = operator.itemgetter(*(COLUMNS.index(name) for name in REQUIRED_COLUM
 _TAKES_VALUES = frozenset({"amount_eur", "crisis"})
 # A multi-line cell (from JSON): a line break is text there.
 _MULTILINE = frozenset({"note"})
-_CENT = Decimal("0.01")
 _RISK_CODES = frozenset(RISK_CODES)
 # Problems about several fields together come after the problems of single fields.
 _ROW_CHECKS = len(COLUMNS)
@@ -922,14 +563,14 @@ def _parsed(fails: list, index: int, parser: Callable[[Any], Any], value: Any) -
         return None
     try:
         return parser(value)
-    except _Invalid as exc:
+    except Invalid as exc:
         fails.append((index, COLUMNS[index], str(exc)))
         return None
 
 
 def _parse_plain(t: list[str]) -> tuple:
     """The values of a row of plain text (see ``_plain_texts``), all at once; raises
-    ``_Invalid`` at the first bad one. The parsers are those of ``_parse_cells``."""
+    ``Invalid`` at the first bad one. The parsers are those of ``_parse_cells``."""
     return (
         parse_reference(t[0]),
         parse_signal_type(t[1]),
@@ -993,7 +634,7 @@ def parse_signal(row: RawRow, *, today: date) -> tuple[SignalData | None, list[P
     if texts is not None:
         try:
             values = _parse_plain(texts)
-        except _Invalid:
+        except Invalid:
             pass  # a bad value: the cell by cell pass below names each one
     if values is None:
         if texts is None:

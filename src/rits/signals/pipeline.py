@@ -2,7 +2,17 @@
 
 Each stage is idempotent and restartable on its own (see ``services.process_batch``,
 ``linking.link_signals`` and ``rules.run_rules``), so running the pipeline again after a
-worker was stopped half-way finishes the work without losing or doubling anything."""
+worker was stopped half-way finishes the work without losing or doubling anything.
+
+This module is also the one place where work is queued for the workers
+(django-tasks; the backend is set by ``RITS_TASKS_BACKEND``): the doors of the intake
+(the API, the upload page) call :func:`receive_batch` and :func:`receive_signal` here,
+which store through ``services`` and queue the processing. The rule, the same for both:
+**the task is queued in the transaction that stores the work.** With the database
+backend the stored delivery (or signal) and its task are committed together, so there is
+never one without the other (a transactional outbox); with the immediate backend (the
+demo) the pipeline runs before that transaction commits, and a failure in it rolls the
+delivery back with it. Intake services never queue anything themselves."""
 
 import logging
 import traceback
@@ -12,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
@@ -19,6 +30,7 @@ from rits.signals import linking, rules, services
 from rits.signals.linking import LinkReport
 from rits.signals.models import Signal, SignalBatch, SignalStatus
 from rits.signals.rules import RulesReport
+from rits.signals.services import SignalReceipt
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +135,38 @@ def relink_unlinked() -> PipelineReport:
                 },
             )
     return run_for_signals(ids)
+
+
+# --- queueing -------------------------------------------------------------------------------
+
+
+@task()
+def process_batch_task(batch_id: int) -> None:
+    """Process a stored batch, link its signals and run the rules. Safe to run more than
+    once: every stage picks up where it stopped and never doubles anything."""
+    run_for_batch(batch_id)
+
+
+@task()
+def process_signal_task(signal_id: int) -> None:
+    """Link one signal that came in on its own and run the rules."""
+    run_for_signals([signal_id])
+
+
+def receive_batch(**delivery) -> SignalBatch:
+    """Store a delivery (``services.receive_batch``, with the same arguments) and queue
+    its processing in the same transaction."""
+    with transaction.atomic():
+        batch = services.receive_batch(**delivery)
+        process_batch_task.enqueue(batch.pk)
+    return batch
+
+
+def receive_signal(**signal) -> SignalReceipt:
+    """Store one signal (``services.receive_signal``, with the same arguments) and, when
+    it is new, queue its linking and rules in the same transaction."""
+    with transaction.atomic():
+        receipt = services.receive_signal(**signal)
+        if receipt.created:
+            process_signal_task.enqueue(receipt.signal_id)
+    return receipt

@@ -1,4 +1,5 @@
-"""Every write of the signal intake: API keys, receiving and processing deliveries.
+"""Every write of the signal intake: receiving and processing deliveries (the sources' API
+keys are in ``clients.py``).
 
 Intake is the first stage of the pipeline and ends with signals in status
 ``received``. A delivery is stored raw before it is parsed (:func:`receive_batch`), then
@@ -9,14 +10,10 @@ reference: sending a row again is counted as a duplicate and changes nothing."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import logging
-import secrets
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -29,9 +26,13 @@ from django.utils.translation import gettext as _
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
+from rits.core import db
+from rits.core.intake import reading
+from rits.core.intake.reading import FileUnreadable, Problem
 from rits.families.bsn import pseudonymise_bsn
 from rits.organisations.models import Organisation, User
 from rits.signals import parsing
+from rits.signals.clients import NotASignalSource, source_actor
 from rits.signals.models import (
     BatchFormat,
     BatchStatus,
@@ -43,12 +44,10 @@ from rits.signals.models import (
     SignalSourceToken,
     SignalStatus,
 )
-from rits.signals.parsing import FileUnreadable, Problem, RawRow, SignalData
+from rits.signals.parsing import RawRow, SignalData
 
 logger = logging.getLogger(__name__)
 
-TOKEN_PREFIX = "rits_"
-PREFIX_LENGTH = 16  # the visible start of a key that is stored, to recognise it
 # Bytes per stored piece of a delivery; also the most of it held in memory at once.
 PART_BYTES = 4 * 1024 * 1024
 # Rows per transaction while processing: large enough that what each chunk costs besides
@@ -56,139 +55,6 @@ PART_BYTES = 4 * 1024 * 1024
 # bulk statements) is shared by many rows, small enough to keep a chunk's transaction
 # short (a fraction of a second) and its memory small.
 ROWS_PER_CHUNK = 10_000
-# A key's last use is written at most this often, not on every request.
-LAST_USED_RESOLUTION_SECONDS = 300
-# Demo keys are derived from this secret, which is public on purpose: a demo key is as
-# public as the demo password, and only works while demo mode is on (see
-# ``authenticate_token``), which production refuses. Derived rather than random so that
-# the keys stay the same across `make demo` runs and can be used in examples and scripts.
-DEMO_TOKEN_SECRET = b"rits-demo-signal-source-keys"
-
-
-# --- API keys -----------------------------------------------------------------------------------
-
-
-def hash_token(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode()).hexdigest()
-
-
-def _prefix(plaintext: str) -> str:
-    # Enough to tell keys apart (also demo keys, which share "rits_demo_"), far too little
-    # to guess the rest: a random key has 43 characters after "rits_".
-    return plaintext[:PREFIX_LENGTH]
-
-
-def source_actor(token: SignalSourceToken) -> Actor:
-    """Who acts when a source's key is used: the organisation, through that key."""
-    return Actor(
-        user_id=None,
-        display=f"API key {token.prefix}… ({token.name})",
-        organisation_id=token.organisation_id,
-        organisation_name=token.organisation.name,
-        role="signal_source",
-    )
-
-
-class NotASignalSource(Exception):
-    """Only organisations of a signal-source kind deliver signals (``SIGNAL_SOURCE_KINDS``)."""
-
-    def __init__(self, organisation: Organisation) -> None:
-        super().__init__(not_a_signal_source_reason(organisation))
-        self.reason = not_a_signal_source_reason(organisation)
-
-
-def not_a_signal_source_reason(organisation: Organisation) -> str:
-    return _(
-        "%(organisation)s is not a signal source: only housing corporations, energy and "
-        "water companies, health insurers, schools, youth health care (JGZ), Veilig Thuis "
-        "and the police deliver signals."
-    ) % {"organisation": organisation.name}
-
-
-def issue_token(
-    *, organisation: Organisation, name: str, actor: Actor
-) -> tuple[SignalSourceToken, str]:
-    """Make a new API key for a signal source. Returns the key and its plaintext, which
-    is not stored anywhere and cannot be shown again."""
-    if not organisation.is_signal_source:
-        raise NotASignalSource(organisation)
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        token = SignalSourceToken.objects.create(
-            organisation=organisation,
-            name=parsing.storable_text(name, 100),
-            prefix=_prefix(plaintext),
-            token_hash=hash_token(plaintext),
-        )
-        log_event(
-            action=AuditAction.CREATE,
-            actor=actor,
-            object_type="signal_source_token",
-            object_id=token.pk,
-            detail={"organisation": organisation.pk, "prefix": token.prefix},
-        )
-    return token, plaintext
-
-
-def revoke_token(*, token: SignalSourceToken, actor: Actor) -> SignalSourceToken:
-    """Stop a key from working, at once. Revoking twice changes nothing."""
-    if token.revoked_at is not None:
-        return token
-    with transaction.atomic():
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        log_event(
-            action=AuditAction.UPDATE,
-            actor=actor,
-            object_type="signal_source_token",
-            object_id=token.pk,
-            detail={"organisation": token.organisation_id, "revoked": True},
-        )
-    return token
-
-
-def demo_token_plaintext(organisation: Organisation) -> str:
-    digest = hmac.new(DEMO_TOKEN_SECRET, organisation.name.encode(), hashlib.sha256).digest()
-    return TOKEN_PREFIX + "demo_" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def ensure_demo_token(organisation: Organisation) -> str:
-    """The demo key of a demo signal source, created when missing; returns its plaintext.
-
-    Seeding the demo is not a user action, so this leaves no audit event (as the rest of
-    the demo region)."""
-    plaintext = demo_token_plaintext(organisation)
-    SignalSourceToken.objects.get_or_create(
-        token_hash=hash_token(plaintext),
-        defaults={
-            "organisation": organisation,
-            "name": "demo",
-            "prefix": _prefix(plaintext),
-            "is_demo": True,
-        },
-    )
-    return plaintext
-
-
-def authenticate_token(plaintext: str) -> SignalSourceToken | None:
-    """The active key with this plaintext, or None. Notes when it was last used."""
-    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
-        return None
-    token = (
-        SignalSourceToken.objects.select_related("organisation")
-        .filter(token_hash=hash_token(plaintext), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or (token.is_demo and not settings.DEMO_MODE):
-        return None
-    now = timezone.now()
-    if (
-        token.last_used_at is None
-        or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS
-    ):
-        SignalSourceToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
-    return token
 
 
 # --- receiving ----------------------------------------------------------------------------------
@@ -240,19 +106,15 @@ def receive_batch(
     token: SignalSourceToken | None = None,
     user: User | None = None,
     actor: Actor,
-    enqueue: bool = True,
 ) -> SignalBatch:
-    """Store a delivery exactly as it came and queue it for processing; return the batch.
+    """Store a delivery exactly as it came; return the batch (``pipeline.receive_batch``
+    also queues it for processing, the command line processes it with
+    :func:`process_batch`).
 
     ``content`` may be the bytes or an iterable of chunks (an upload, a request body, a
     file), which is stored piece by piece without holding it all in memory. ``fmt`` is
     ``csv`` or ``json``; without it the content decides. Raises ``DeliveryRefused`` for
-    an empty or too large delivery (then nothing is stored).
-
-    The processing task is queued in the same transaction that stores the batch: with
-    the database task backend both rows are committed together, so there is never a
-    stored batch without its task nor a task without its batch. With ``enqueue=False``
-    the caller processes it (the command line does, with :func:`process_batch`)."""
+    an empty or too large delivery (then nothing is stored)."""
     if not source.is_signal_source:
         raise NotASignalSource(source)
     limit = max_upload_bytes()
@@ -266,7 +128,7 @@ def receive_batch(
             submitted_by=user,
             # The name as the sender's system gave it: made storable (a name from a disk
             # or a form may hold any bytes), never refused for it.
-            file_name=parsing.storable_text(file_name, 255),
+            file_name=reading.storable_text(file_name, 255),
             format=fmt or BatchFormat.CSV,
         )
         for seq, piece in enumerate(_pieces(content)):
@@ -275,7 +137,7 @@ def receive_batch(
                 # Leaving the block with an exception rolls back what was stored.
                 raise DeliveryRefused(too_large_reason(), too_large=True)
             if seq == 0 and fmt is None:
-                batch.format = parsing.sniff_format(piece[:1024])
+                batch.format = reading.sniff_format(piece[:1024])
             digest.update(piece)
             lines += piece.count(b"\n")
             last = piece[-1:]
@@ -298,39 +160,21 @@ def receive_batch(
                 "sha256": batch.sha256,
             },
         )
-        if enqueue:
-            from rits.signals.tasks import process_batch_task  # tasks imports this module
-
-            process_batch_task.enqueue(batch.pk)
     return batch
 
 
-def _is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-@contextmanager
-def _psycopg_cursor():
-    """A plain psycopg cursor on Django's connection, in the same transaction
-    (PostgreSQL only). It sends and receives bytes as they are, where Django's cursor
-    (which binds parameters on the client) sends and reads a part as hexadecimal text:
-    twice the bytes, and most of the time it takes to store or read a delivery."""
-    import psycopg  # only with PostgreSQL
-
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        yield cursor
-
-
 def _store_part(batch_id: int, seq: int, piece: bytes) -> None:
-    if not _is_postgresql():
+    if not db.is_postgresql():
         SignalBatchPart.objects.create(batch_id=batch_id, seq=seq, data=piece)
         return
     table = connection.ops.quote_name(SignalBatchPart._meta.db_table)
-    with _psycopg_cursor() as cursor:
-        with cursor.copy(f"COPY {table} (batch_id, seq, data) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "int4", "bytea"])
-            copy.write_row((batch_id, seq, piece))
+    with db.psycopg_cursor() as cursor:
+        db.copy_rows(
+            cursor,
+            f"COPY {table} (batch_id, seq, data) FROM STDIN (FORMAT BINARY)",
+            [(batch_id, seq, piece)],
+            types=["int8", "int4", "bytea"],
+        )
 
 
 def batch_content(batch_id: int) -> Iterator[bytes]:
@@ -340,13 +184,13 @@ def batch_content(batch_id: int) -> Iterator[bytes]:
         .order_by("seq")
         .values_list("pk", flat=True)
     )
-    if not _is_postgresql():
+    if not db.is_postgresql():
         for pk in part_ids:
             yield bytes(SignalBatchPart.objects.values_list("data", flat=True).get(pk=pk))
         return
     table = connection.ops.quote_name(SignalBatchPart._meta.db_table)
     for pk in part_ids:
-        with _psycopg_cursor() as cursor:
+        with db.psycopg_cursor() as cursor:
             cursor.execute(
                 f"SELECT data FROM {table} WHERE id = %s",  # noqa: S608 (the model's table)
                 [pk],
@@ -494,15 +338,11 @@ def _write_signals(batch: SignalBatch, rows: list[SignalData], built: list) -> l
     reference the source sent before, in any batch or on its own, is left out)."""
     if not rows:
         return []
-    if _is_postgresql():
+    if db.is_postgresql():
         create, copy_sql, types, insert = _staging_sql()
         with connection.cursor() as cursor:
             cursor.execute(create)
-            with cursor.cursor.copy(copy_sql) as copy:
-                copy.set_types(types)
-                write_row = copy.write_row
-                for values in built:
-                    write_row(values)
+            db.copy_rows(cursor.cursor, copy_sql, built, types=types)
             cursor.execute(
                 insert,
                 [
@@ -545,7 +385,7 @@ def _store_chunk(batch: SignalBatch, chunk: _Chunk, actor: Actor) -> None:
     for data in chunk.rows:
         candidates.setdefault(data.reference, data)
     # Pseudonymising (or building model instances) takes time: done before the lock.
-    if _is_postgresql():
+    if db.is_postgresql():
         built = [_row_values(d) for d in candidates.values()]
     else:
         built = [
@@ -799,7 +639,4 @@ def receive_signal(
             source=source, reference=parsed.reference
         )
         return SignalReceipt(existing, parsed.reference, False, warnings)
-    from rits.signals.tasks import process_signal_task  # tasks imports this module
-
-    process_signal_task.enqueue(signal.pk)
     return SignalReceipt(signal.pk, signal.reference, True, warnings)

@@ -21,8 +21,9 @@ from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.forms import AgreementForm
 from rits.plans.models import AgreementKind
-from rits.signals import alerts, rules
+from rits.signals import alerts
 from rits.signals.alerts import AlertLine
+from rits.signals.rule_catalogue import ARREARS, rule_for
 
 STATUS_LABELS = {
     "active": gettext_lazy("To do"),
@@ -123,7 +124,7 @@ def _changeable(request, alert_id: int) -> AlertLine:
 
 def suggested_action(line: AlertLine) -> str:
     """What the agreement could say, from the signals behind the alert."""
-    arrears = [s for s in line.signals if s.signal_type in rules.ARREARS]
+    arrears = [s for s in line.signals if s.signal_type in ARREARS]
     if arrears:
         what = ", ".join(
             _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
@@ -157,7 +158,7 @@ def act(request, alert_id: int):
     grant = editing.grant
     owners = plan_services.agreement_owner_choices(grant)
     me = f"professional:{grant.professional.pk}"
-    rule = rules.rule_for(line.alert.rule)
+    rule = rule_for(line.alert.rule)
     today = timezone.localdate()
     form = AlertAgreementForm(
         request.POST if request.method == "POST" else None,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rits.audit.services import Actor
-from rits.signals import selectors, services
+from rits.signals import pipeline, selectors, services
 
 
 class UploadForm(forms.Form):
@@ -38,7 +38,7 @@ def upload(request):
             form.add_error("file", services.too_large_reason())
         else:
             try:
-                batch = services.receive_batch(
+                batch = pipeline.receive_batch(
                     source=professional.organisation,
                     content=upload.chunks(),
                     file_name=upload.name,

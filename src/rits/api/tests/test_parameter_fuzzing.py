@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from rits.audit.services import Actor
 from rits.organisations.models import OrganisationKind
+from rits.signals import clients as signal_clients
 from rits.signals import services as signal_services
 from tests import factories
 from tests.auth import login_verified
@@ -80,7 +81,7 @@ def callers(family_setup, client, settings):
     landlord = factories.OrganisationFactory(
         name="Woonstichting Test", kind=OrganisationKind.WONINGCORPORATIE
     )
-    token, key = signal_services.issue_token(
+    token, key = signal_clients.issue_token(
         organisation=landlord, name="fuzz", actor=Actor.system("test")
     )
     batch = signal_services.receive_batch(
@@ -89,7 +90,6 @@ def callers(family_setup, client, settings):
         file_name="signals.json",
         token=token,
         actor=Actor.system("test"),
-        enqueue=False,
     )
     # Ids that exist, so that parameters are also parsed past the lookup of their object.
     seeded = {"family_id": family_setup["family"].pk, "batch_id": batch.pk, "number": 1}

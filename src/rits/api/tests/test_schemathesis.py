@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from rits.audit.services import Actor
 from rits.organisations.models import OrganisationKind
-from rits.signals import services as signal_services
+from rits.signals import clients as signal_clients
 from tests import factories
 from tests.auth import login_verified
 
@@ -57,7 +57,7 @@ def api_world(db, family_setup, client, settings):
     landlord = factories.OrganisationFactory(
         name="Woonstichting Test", kind=OrganisationKind.WONINGCORPORATIE
     )
-    _token, key = signal_services.issue_token(
+    _token, key = signal_clients.issue_token(
         organisation=landlord, name="schemathesis", actor=Actor.system("test")
     )
     # A WSGI request ends by closing "old" connections, which would close the test's own

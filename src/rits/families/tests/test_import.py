@@ -409,7 +409,7 @@ def test_child_older_than_parent_is_rejected(region):
         ("birth_date", "1990/04/12", "YYYY-MM-DD"),
         ("birth_date", "31-02-1990", "does not exist"),
         ("gender", "vrouwelijk", "f (or v)"),
-        ("interpreter_needed", "misschien", "ja or nee"),
+        ("interpreter_needed", "misschien", "ja/nee, j/n"),
         ("surname", "", "required"),
         ("person_ref", "", "required"),
         ("surname", "B" * 201, "At most 200"),

@@ -20,7 +20,7 @@ from rits.families.importing import (
 )
 from rits.families.models import FamilyEvent, Involvement, NetworkMember
 from rits.plans import services as plan_services
-from rits.signals import rules
+from rits.signals.rule_catalogue import RULES
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_every_event_kind_without_a_domain_carries_no_free_text(family_setup):
 def test_every_signal_rule_has_a_domain_for_its_events():
     # alert events take the domain of their rule; a rule without one would put its
     # reasons and notes in front of every domain
-    assert all(rule.domains for rule in rules.RULES)
+    assert all(rule.domains for rule in RULES)
 
 
 @pytest.fixture

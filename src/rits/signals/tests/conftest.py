@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from rits.audit.services import Actor
 from rits.organisations.models import OrganisationKind
-from rits.signals import services
+from rits.signals import clients
 from tests import factories
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -42,7 +42,7 @@ def energy_company(db):
 
 
 def issue(organisation, name="test") -> str:
-    _token, plaintext = services.issue_token(
+    _token, plaintext = clients.issue_token(
         organisation=organisation, name=name, actor=Actor.system("test")
     )
     return plaintext

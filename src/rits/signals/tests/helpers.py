@@ -72,7 +72,6 @@ def deliver(source, content: bytes, *, name: str = "signals.csv", fmt=None, toda
         file_name=name,
         fmt=fmt,
         actor=Actor.system("test"),
-        enqueue=False,
     )
     return services.process_batch(batch.pk, today=today)
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
-from rits.signals import services
+from rits.signals import clients, services
 from rits.signals.models import BatchStatus, Signal, SignalBatch, SignalSourceToken
 from tests import factories
 
@@ -227,13 +227,30 @@ def test_with_the_database_backend_a_worker_processes_the_batch(
     assert response.status_code == 202
     # The task is queued in the same transaction as the batch.
     task = DBTaskResult.objects.get()
-    assert task.task_path == "rits.signals.tasks.process_batch_task"
+    assert task.task_path == "rits.signals.pipeline.process_batch_task"
     assert SignalBatch.objects.get().status == BatchStatus.RECEIVED
 
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
 
     assert SignalBatch.objects.get().status == BatchStatus.DONE
     assert Signal.objects.count() == 2
+
+
+def test_one_signal_is_queued_in_the_transaction_that_stores_it(
+    transactional_db, landlord_api, settings
+):
+    # The same rule as for a delivery (pipeline.py): a new signal and its task are
+    # committed together; a signal sent again queues nothing.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert landlord_api.post(SIGNALS, signal_row(), format="json").status_code == 201
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "rits.signals.pipeline.process_signal_task"
+    assert task.args_kwargs["args"] == [Signal.objects.get().pk]
+    assert landlord_api.post(SIGNALS, signal_row(), format="json").status_code == 200
+    assert DBTaskResult.objects.count() == 1
+
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    assert Signal.objects.get().linked_at is not None
 
 
 # --- who may do what ---------------------------------------------------------------------------
@@ -276,14 +293,14 @@ def test_without_a_valid_key_nothing_is_accepted(landlord, method, authorization
 def test_a_revoked_key_is_refused_at_once(landlord, landlord_key, landlord_api):
     assert landlord_api.post(SIGNALS, signal_row(), format="json").status_code == 201
     token = SignalSourceToken.objects.get()
-    services.revoke_token(token=token, actor=Actor.system("test"))
+    clients.revoke_token(token=token, actor=Actor.system("test"))
     response = landlord_api.post(SIGNALS, signal_row(reference="R2"), format="json")
     assert response.status_code == 401
     assert Signal.objects.count() == 1
 
 
 def test_a_demo_key_works_only_in_demo_mode(landlord, settings):
-    client = token_client(services.ensure_demo_token(landlord))
+    client = token_client(clients.ensure_demo_token(landlord))
     settings.DEMO_MODE = False
     assert client.post(SIGNALS, signal_row(), format="json").status_code == 401
     settings.DEMO_MODE = True

@@ -88,7 +88,7 @@ def test_issue_signal_token_prints_a_key_that_works_once_shown(landlord):
 
 def test_process_signal_batches_picks_up_what_was_left(landlord):
     batch = services.receive_batch(
-        source=landlord, content=csv_bytes(rows(2)), actor=Actor.system("t"), enqueue=False
+        source=landlord, content=csv_bytes(rows(2)), actor=Actor.system("t")
     )
     output = run("process_signal_batches")
     assert f"batch {batch.pk}" in output and "2 accepted" in output

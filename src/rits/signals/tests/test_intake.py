@@ -328,7 +328,7 @@ def test_the_raw_delivery_is_stored_before_it_is_read(landlord, monkeypatch):
     chunks = [content[i : i + 37] for i in range(0, len(content), 37)]
 
     batch = services.receive_batch(
-        source=landlord, content=chunks, file_name="s.csv", actor=Actor.system("t"), enqueue=False
+        source=landlord, content=chunks, file_name="s.csv", actor=Actor.system("t")
     )
 
     assert batch.status == BatchStatus.RECEIVED and not Signal.objects.exists()
@@ -450,7 +450,6 @@ def test_interrupted_processing_resumes_without_losing_or_doubling(landlord, mon
         content=csv_bytes(data),
         file_name="s.csv",
         actor=Actor.system("t"),
-        enqueue=False,
     )
     store = services._store_chunk
     calls = []

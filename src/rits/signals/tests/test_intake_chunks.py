@@ -59,7 +59,7 @@ def counts(batch) -> tuple[int, int, int, int]:
 
 def receive(source, content: bytes):
     return services.receive_batch(
-        source=source, content=content, file_name="s.csv", actor=Actor.system("t"), enqueue=False
+        source=source, content=content, file_name="s.csv", actor=Actor.system("t")
     )
 
 

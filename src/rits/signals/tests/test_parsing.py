@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from rits.core.intake import reading
 from rits.signals import parsing
 from rits.signals.parsing import FileUnreadable, RawRow
 
@@ -25,7 +26,7 @@ def pieces(content: bytes, size: int) -> list[bytes]:
 
 
 def read_all(content: bytes, *, size: int | None = None, fmt: str | None = None) -> list:
-    fmt = fmt or parsing.sniff_format(content[:1024])
+    fmt = fmt or reading.sniff_format(content[:1024])
     chunks = (lambda: pieces(content, size)) if size else (lambda: [content])
     shape = parsing.check_file(chunks(), fmt)
     return list(parsing.read_rows(chunks(), shape))
@@ -70,7 +71,7 @@ def test_amounts_in_dutch_and_english_notation(raw, expected):
     ],
 )
 def test_bad_amounts_are_refused(raw, reason):
-    with pytest.raises(parsing._Invalid, match=reason):
+    with pytest.raises(parsing.Invalid, match=reason):
         parsing.parse_amount(raw)
 
 
@@ -94,7 +95,7 @@ def test_crisis_takes_yes_and_no_in_several_forms(raw, expected):
 
 
 def test_crisis_refuses_anything_else():
-    with pytest.raises(parsing._Invalid):
+    with pytest.raises(parsing.Invalid):
         parsing.parse_bool("misschien")
 
 
@@ -106,7 +107,7 @@ def test_dates_in_two_notations_and_impossible_dates():
         ("03/02/2026", "Write a date"),
         ("0000-01-01", "does not exist"),
     ):
-        with pytest.raises(parsing._Invalid, match=reason):
+        with pytest.raises(parsing.Invalid, match=reason):
             parsing.parse_date(raw)
 
 
@@ -114,21 +115,21 @@ def test_utf8_is_decoded_across_chunk_boundaries_and_the_bom_dropped():
     text = "reference,surname\nR1,Çelik 😀\nR2,ʿAbd al-Lāh\n"
     content = b"\xef\xbb\xbf" + text.encode()
     for size in (1, 2, 3, 5, len(content)):
-        assert "".join(parsing.decode(pieces(content, size))) == text
+        assert "".join(reading.decode(pieces(content, size))) == text
 
 
 def test_a_file_in_latin1_is_refused_naming_the_first_bad_line():
     content = "reference,surname\nR1,Jansen\nR2,Çelik\n".encode("latin-1")
     for size in (1, 4, len(content)):
         with pytest.raises(FileUnreadable) as exc:
-            list(parsing.decode(pieces(content, size)))
+            list(reading.decode(pieces(content, size)))
         assert exc.value.line == 3
         assert "line 3" in exc.value.reason and "UTF-8" in exc.value.reason
 
 
 def test_a_file_in_utf16_is_refused():
     with pytest.raises(FileUnreadable, match="UTF-16"):
-        list(parsing.decode(["reference\n".encode("utf-16")]))
+        list(reading.decode(["reference\n".encode("utf-16")]))
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
@@ -136,7 +137,7 @@ def test_lines_end_in_any_convention_and_survive_any_chunking(ending):
     text = ending.join(["a,b", "c,d", "e\u2028f,g"]) + ending
     for size in (1, 2, 3, len(text)):
         parts = [text[i : i + size] for i in range(0, len(text), size)]
-        assert list(parsing.lines(parts)) == ["a,b", "c,d", "e\u2028f,g"]
+        assert list(reading.lines(parts)) == ["a,b", "c,d", "e\u2028f,g"]
 
 
 def test_csv_and_json_read_the_same_rows_whatever_the_chunk_size():
@@ -158,7 +159,7 @@ def test_json_numbers_split_over_chunks_are_read_whole():
     for size in (1, 2, 3):
         result = read_all(content, size=size, fmt="json")
         assert result[0].cells["house_number"] == 123456789
-        assert isinstance(result[1], parsing.Problem) and result[1].line == 2
+        assert isinstance(result[1], reading.Problem) and result[1].line == 2
 
 
 @pytest.mark.parametrize(
@@ -192,13 +193,13 @@ def test_a_line_without_end_is_cut_short_and_refused():
         1
     ]
     result = read_all(content, size=4096)
-    assert isinstance(result[0], parsing.Problem) and "longer than" in result[0].reason
+    assert isinstance(result[0], reading.Problem) and "longer than" in result[0].reason
     assert result[1].cells["reference"] == "REF-1"
 
 
 def test_sniffing_the_format():
-    assert parsing.sniff_format(b"\xef\xbb\xbf  [{") == "json"
-    assert parsing.sniff_format(b"reference;signal_type") == "csv"
+    assert reading.sniff_format(b"\xef\xbb\xbf  [{") == "json"
+    assert reading.sniff_format(b"reference;signal_type") == "csv"
 
 
 def test_a_line_without_quotes_is_split_as_the_csv_module_splits_it():
@@ -229,7 +230,7 @@ def test_a_line_without_quotes_is_split_as_the_csv_module_splits_it():
         expected.append((number, dict(zip(parsing.COLUMNS, cells, strict=True))))
     found = [
         (r.line, "quotes" if "quotes" in r.reason else "cells")
-        if isinstance(r, parsing.Problem)
+        if isinstance(r, reading.Problem)
         else (r.line, dict(r.cells))
         for r in result
     ]
@@ -253,7 +254,7 @@ def test_digits_other_than_0_to_9_are_refused_never_a_crash():
 
 @pytest.mark.parametrize("raw", ["1" * 30, "1.000.000.000.000.000.000.000.000.000,00", 1e30])
 def test_an_amount_with_more_digits_than_a_decimal_holds_is_too_large(raw):
-    with pytest.raises(parsing._Invalid, match="too large"):
+    with pytest.raises(parsing.Invalid, match="too large"):
         parsing.parse_amount(raw)
 
 
@@ -270,5 +271,5 @@ def test_an_amount_with_more_digits_than_a_decimal_holds_is_too_large(raw):
 def test_dates_in_either_notation_with_or_without_leading_zeros(raw, expected):
     assert parsing.parse_date(raw) == date.fromisoformat(expected)
     for wrong in ("20260302", "2026-03-02T", "2026/03/02", "２026-03-02", "02-03-26"):
-        with pytest.raises(parsing._Invalid, match="Write a date"):
+        with pytest.raises(parsing.Invalid, match="Write a date"):
             parsing.parse_date(wrong)

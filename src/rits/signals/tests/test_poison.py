@@ -23,9 +23,7 @@ NESTED = b"[" * 5000 + b"]" * 5000
 
 
 def _receive(source, content: bytes, fmt=None) -> SignalBatch:
-    return services.receive_batch(
-        source=source, content=content, fmt=fmt, actor=Actor.system("t"), enqueue=False
-    )
+    return services.receive_batch(source=source, content=content, fmt=fmt, actor=Actor.system("t"))
 
 
 def _with_bad_surname(raw: bytes) -> bytes:
@@ -199,7 +197,6 @@ def test_a_file_name_that_cannot_be_stored_is_made_storable(landlord):
         content=csv_bytes(rows(1)),
         file_name="huur\x00\udcff.csv",
         actor=Actor.system("t"),
-        enqueue=False,
     )
     batch.refresh_from_db()
     assert batch.file_name == "huur.csv"

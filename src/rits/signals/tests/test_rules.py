@@ -12,7 +12,7 @@ from rits.organisations.models import OrganisationKind
 from rits.plans.models import AgreementStatus
 from rits.signals import rules
 from rits.signals.models import Alert, AlertStatus, ConcernMatch, Signal, SignalStatus
-from rits.signals.rules import add_working_days, due_date, run_daily_rules, run_rules
+from rits.signals.rules import run_daily_rules, run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import (
     TODAY,
@@ -21,6 +21,7 @@ from rits.signals.tests.test_rules_support import (
     linked_signal,
     make_signal,
 )
+from rits.signals.working_days import add_working_days, due_date
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -469,7 +470,7 @@ def test_turning_18_within_18_months_without_transition_plan(region):
         "insurance, housing, school or work, a mentor)."
     )
     assert not alert.signals.exists()
-    assert alert.due_date == rules.add_working_days(today, 10)
+    assert alert.due_date == add_working_days(today, 10)
     # Daily: the next day (and after dismissing it) nothing new.
     assert run_daily_rules(today=today + datetime.timedelta(days=1)).alerts_raised == 0
     Alert.objects.update(status=AlertStatus.DISMISSED, dismissed_reason="in hand")

@@ -286,27 +286,3 @@ def test_escalation_of_many_alerts_in_as_many_queries_as_one(region, settings):
     leads = {e.detail["team"]: e.detail["team_leads"] for e in escalated}
     assert leads == {region["team"].pk: [region["lead"].pk], other_team.pk: [other_lead.pk]}
     assert run_daily_rules(today=day + datetime.timedelta(days=2)).escalated == 0
-
-
-def test_insert_rows_fills_in_the_defaults(region):
-    family = region["family"]
-    columns = {
-        "rule": ["a", "b"],
-        "key": ["1", "2"],
-        "family_id": [family.pk, family.pk],
-        "reason_nl": "nl",
-        "reason_en": "en",
-        "due_date": [datetime.date(2026, 12, 1), datetime.date(2026, 12, 2)],
-    }
-    ids = alerts.insert_rows(Alert, columns)
-    assert len(ids) == 2 and None not in ids
-    rows = list(Alert.objects.filter(pk__in=ids).order_by("pk"))
-    assert [a.rule for a in rows] == ["a", "b"] and [a.pk for a in rows] == ids
-    for alert in rows:
-        assert alert.status == AlertStatus.OPEN and alert.reason_en == "en"
-        assert alert.created_at and alert.updated_at and alert.dismissed_reason == ""
-    # With ignore_conflicts a row that exists is left as it is.
-    columns.update(rule=["a", "c"], key=["1", "3"])
-    assert alerts.insert_rows(Alert, columns, ignore_conflicts=True) == []
-    assert sorted(Alert.objects.values_list("rule", flat=True)) == ["a", "b", "c"]
-    assert alerts.insert_rows(Alert, {"rule": [], "key": "x"}) == []

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from rits.organisations.models import SIGNAL_SOURCE_KINDS, OrganisationKind
-from rits.signals import services
+from rits.signals import clients
 from rits.signals.models import Signal, SignalBatch, SignalSourceToken, SignalStatus
 from tests import factories
 
@@ -179,7 +179,7 @@ def test_keys_are_issued_to_signal_sources_only(landlord):
     team = factories.OrganisationFactory(name="Wijkteam Noord")
     with pytest.raises(CommandError, match="not a signal source"):
         call_command("issue_signal_token", source=team.name, name="x", stdout=StringIO())
-    with pytest.raises(services.NotASignalSource):
+    with pytest.raises(clients.NotASignalSource):
         issue(team)
     assert not SignalSourceToken.objects.exists()
 

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from rits.audit.services import Actor
-from rits.signals import services
+from rits.signals import pipeline
 from rits.signals.models import BatchStatus, Signal, SignalBatch, SignalStatus
 from rits.signals.tests.helpers import csv_bytes, rows
 
@@ -72,7 +72,7 @@ def _wait_until(condition, timeout: float) -> bool:
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(transactional_db, landlord, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     content = csv_bytes(rows(ROWS))
-    batch = services.receive_batch(
+    batch = pipeline.receive_batch(
         source=landlord, content=content, file_name="groot.csv", actor=Actor.system("test")
     )
 

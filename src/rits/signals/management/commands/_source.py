@@ -3,14 +3,15 @@
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from rits.core.intake import reading
 from rits.organisations.models import Organisation
-from rits.signals import parsing, services
+from rits.signals import clients
 
 
 def find_source(value: str) -> Organisation:
     """An organisation of a signal-source kind, by id or by exact name (case-insensitive)."""
     # A name from the command line may hold any bytes (as surrogates): no organisation's.
-    text = parsing.storable_text(value, 200)
+    text = reading.storable_text(value, 200)
     if value.isascii() and value.isdigit() and len(value) <= 18:
         organisation = Organisation.objects.filter(pk=int(value)).first()
     elif text == value.strip():
@@ -23,5 +24,5 @@ def find_source(value: str) -> Organisation:
             _("No organisation %(source)s: give its id or its exact name.") % {"source": text}
         )
     if not organisation.is_signal_source:
-        raise CommandError(services.not_a_signal_source_reason(organisation))
+        raise CommandError(clients.not_a_signal_source_reason(organisation))
     return organisation

@@ -118,7 +118,6 @@ class Command(BaseCommand):
                 file_name=path.name,
                 fmt=options["format"],
                 actor=Actor.system("import_signals command"),
-                enqueue=False,
             )
         except services.DeliveryRefused as exc:
             raise CommandError(exc.reason) from None

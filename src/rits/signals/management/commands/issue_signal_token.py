@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from rits.audit.services import Actor
-from rits.signals import services
+from rits.signals import clients
 from rits.signals.management.commands._source import find_source
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         organisation = find_source(options["source"])
-        token, plaintext = services.issue_token(
+        token, plaintext = clients.issue_token(
             organisation=organisation,
             name=options["name"],
             actor=Actor.system("issue_signal_token command"),

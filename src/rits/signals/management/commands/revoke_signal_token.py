@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from rits.audit.services import Actor
-from rits.signals import services
+from rits.signals import clients
 from rits.signals.models import SignalSourceToken
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 if not tokens
                 else _("More than one active key starts with %(prefix)s.") % {"prefix": prefix}
             )
-        token = services.revoke_token(
+        token = clients.revoke_token(
             token=tokens[0], actor=Actor.system("revoke_signal_token command")
         )
         self.stdout.write(
