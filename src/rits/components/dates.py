@@ -41,8 +41,6 @@ def human_value(value: date | datetime, style: str = "date") -> str:
         return formats.date_format(value, "DATETIME_FORMAT")
     if style not in STYLES:
         raise ValueError(f"unknown date style {style!r}; one of {sorted(STYLES)} or 'long'")
-    if isinstance(value, datetime):
-        return dateformat.format(value, STYLES[style])
     return dateformat.format(value, STYLES[style])
 
 

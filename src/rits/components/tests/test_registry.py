@@ -1,6 +1,8 @@
 """The page composition: panels and menu items that apps register, shown to the right
 people, in order, without the page's own app importing them."""
 
+import copy
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -18,7 +20,9 @@ def test_panel(settings, tmp_path):
         '<section id="test-panel" aria-labelledby="test-panel-h"><h2 id="test-panel-h">'
         "Test panel</h2><p>{{ shown_for }} sees {{ family.name }} on {{ ground }}</p></section>"
     )
-    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], str(tmp_path)]
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], str(tmp_path)]
+    settings.TEMPLATES = templates  # assigned, so that the template engines are rebuilt
     seen = []
 
     def context(*, grant, request, overview):
