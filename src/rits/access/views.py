@@ -1,11 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rits.access import selectors, services
 from rits.access.forms import EmergencyAccessForm, ReviewForm
+from rits.components.dates import time_element
 
 
 @login_required
@@ -17,10 +20,13 @@ def emergency_access(request):
             user=request.user, reason=d["reason"], bsn=d["bsn"], reference=d["reference"]
         )
         if granted is not None:
+            # The end time as the reader's clock says it (TIME_ZONE, not the stored
+            # UTC), in the date component's <time> element; the message framework
+            # keeps the escaped, safe HTML.
+            text = _("Emergency access until %(time)s. This access is logged and will be reviewed.")
             messages.warning(
                 request,
-                _("Emergency access until %(time)s. This access is logged and will be reviewed.")
-                % {"time": granted.expires_at.strftime("%H:%M")},
+                mark_safe(escape(text) % {"time": time_element(granted.expires_at, "time")}),  # noqa: S308
             )
             return redirect("families:overview", family_id=granted.family_id)
         form.add_error(

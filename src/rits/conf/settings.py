@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "rits.core",
+    "rits.components",
     "rits.organisations",
     "rits.families",
     "rits.access",

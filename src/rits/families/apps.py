@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FamiliesConfig(AppConfig):
     name = "rits.families"
+
+    def ready(self) -> None:
+        from rits.components.registry import register_nav
+        from rits.families import panels
+
+        panels.register()
+        register_nav(
+            "my_families", order=10, label=_("My families"), url_name="families:my-families"
+        )

@@ -7,14 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rits.access.rules import grant_for
+from rits.components.registry import family_panels, my_families_panels
 from rits.families import selectors, services
 from rits.families.forms import MemberForm, NetworkMemberForm, SearchForm
-from rits.plans import selectors as plan_selectors
 
 
 @login_required
@@ -34,7 +33,8 @@ def my_families(request):
     context = {"form": form, "families": families, "query": shown_query}
     if request.htmx:
         return render(request, "families/_family_list.html", context)
-    context["reminders"] = plan_selectors.my_reminders(user=request.user)
+    # Sections other apps contribute (plans: the reminders), registered in their AppConfig.
+    context["panels"] = my_families_panels.shown(request=request)
     return render(request, "families/my_families.html", context)
 
 
@@ -42,11 +42,13 @@ def my_families(request):
 @require_GET
 def family_overview(request, family_id: int):
     overview = selectors.family_overview(user=request.user, family_id=family_id)
-    plan = plan_selectors.plan_summary(grant=overview.grant, members=overview.members)
+    # The page is composed of the panels the apps registered (rits.components.registry):
+    # each reads through its own app's selector with the grant the overview holds.
+    panels = family_panels.shown(grant=overview.grant, request=request, overview=overview)
     return render(
         request,
         "families/overview.html",
-        {"o": overview, "family": overview.family, "plan": plan, "today": timezone.localdate()},
+        {"o": overview, "family": overview.family, "panels": panels},
     )
 
 

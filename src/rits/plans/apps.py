@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class PlansConfig(AppConfig):
     name = "rits.plans"
+
+    def ready(self) -> None:
+        from rits.plans import panels
+
+        panels.register()

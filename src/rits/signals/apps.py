@@ -2,9 +2,36 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _is_signal_source(professional) -> bool:
+    return professional is not None and professional.organisation.is_signal_source
+
+
 class SignalsConfig(AppConfig):
     name = "rits.signals"
     verbose_name = _("Signals")
 
     def ready(self) -> None:
-        from rits.signals import schema  # noqa: F401  (registers the OpenAPI extension)
+        from rits.components.registry import register_nav, register_panel
+        from rits.signals import (
+            panels,
+            schema,  # noqa: F401  (registers the OpenAPI extension)
+        )
+
+        register_panel(
+            "alerts", order=25, template="signals/panels/alerts.html", context=panels.alerts
+        )
+        register_nav(
+            "alerts",
+            order=20,
+            label=_("Alerts"),
+            url_name="signals:inbox",
+            current_on=("signals:inbox", "signals:inbox-team"),
+        )
+        register_nav("review", order=30, label=_("Links to review"), url_name="signals:review")
+        register_nav(
+            "deliver_signals",
+            order=50,
+            label=_("Deliver signals"),
+            url_name="signals:upload",
+            visible=_is_signal_source,
+        )

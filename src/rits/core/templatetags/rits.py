@@ -36,9 +36,3 @@ def language_name(code: str) -> str:
         return local if local == translated else f"{local} ({translated})"
     return EXTRA_LANGUAGES.get(code, code)
 
-
-@register.filter
-def domain_labels(domains) -> list[str]:
-    from rits.families.domains import LifeDomain
-
-    return [LifeDomain(d).label for d in domains if d in LifeDomain.values]

@@ -47,6 +47,7 @@ def _page(response, source) -> tuple[int, str]:
     text = text.replace(source.name, "SOURCE")
     text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "csrf", text)
     text = re.sub(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}", "TIME", text)
+    text = re.sub(r'datetime="[^"]*"', 'datetime="TIME"', text)  # <time> (the date component)
     text = re.sub(r"/signals/batches/\d+/", "/signals/batches/ID/", text)
     text = re.sub(r"(Delivery|Levering) \d+", r"\1 ID", text)
     text = re.sub(r"<span>[^<]* · SOURCE</span>", "USER", text)
