@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from rits.access.rules import professional_for
 from rits.organisations.models import Organisation, Professional
-from rits.signals.models import BatchStatus, SignalBatch, SignalBatchProblem, SignalStatus
+from rits.signals.alerts import UNRESOLVED, sees_alert
+from rits.signals.models import (
+    Alert,
+    BatchStatus,
+    SignalBatch,
+    SignalBatchProblem,
+    SignalStatus,
+)
+from rits.signals.rule_catalogue import RULES, rule_title
 
 REPORT_PAGE_SIZE = 1000
 # The largest id of a row (a 64-bit integer); a larger number in a URL is no batch, and
@@ -213,10 +221,6 @@ def open_alerts_of_family(*, grant) -> list[FamilyAlert]:
     """The unresolved alerts about the grant's family whose life domains the grant
     covers (``alerts.sees_alert``), the most urgent first. For the family page, whose
     read is audited itself; one query, none for a reader whom no rule concerns."""
-    from rits.signals.alerts import UNRESOLVED, sees_alert
-    from rits.signals.models import Alert
-    from rits.signals.rules import RULES, rule_title
-
     today = timezone.localdate()
     alerts = Alert.objects.filter(family_id=grant.family.pk, status__in=UNRESOLVED)
     if not grant.is_coordinator:

@@ -35,4 +35,3 @@ def language_name(code: str) -> str:
         translated = translation.gettext(info["name"])
         return local if local == translated else f"{local} ({translated})"
     return EXTRA_LANGUAGES.get(code, code)
-

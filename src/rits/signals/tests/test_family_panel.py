@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from rits.signals.models import Alert, AlertStatus
-from rits.signals.rules import rule_title
+from rits.signals.rule_catalogue import rule_title
 from tests import factories
 
 pytestmark = pytest.mark.django_db
