@@ -207,22 +207,30 @@ def touches(source: _Module) -> list[tuple[str, str]]:
             if model is not None and node.attr in manager_names(model):
                 found.append((source.where(node), f"{model.__name__}.{node.attr}"))
             if (
-                node.attr == "db_table"
+                node.attr in {"db_table", "default_manager", "base_manager"}
                 and isinstance(node.value, ast.Attribute)
                 and node.value.attr == "_meta"
                 and (model := source.model_of(node.value.value)) is not None
             ):
-                found.append((source.where(node), f"{model.__name__}._meta.db_table"))
+                found.append((source.where(node), f"{model.__name__}._meta.{node.attr}"))
         elif isinstance(node, ast.Call):
             func = (
                 node.func.attr
                 if isinstance(node.func, ast.Attribute)
                 else getattr(node.func, "id", "")
             )
-            if func in {"get_object_or_404", "get_list_or_404"} and node.args:
+            # get_object_or_404(Family, ...), and admin.site.register(Family): the admin
+            # would show every family to whoever may use it
+            if func in {"get_object_or_404", "get_list_or_404", "register"} and node.args:
                 model = source.model_of(node.args[0])
                 if model is not None:
                     found.append((source.where(node), f"{func}({model.__name__})"))
+            # DetailView.as_view(model=Family), ...(queryset=Family.objects...)
+            for keyword in node.keywords:
+                if keyword.arg in {"model", "queryset"}:
+                    model = source.model_of(keyword.value)
+                    if model is not None:
+                        found.append((source.where(node), f"{keyword.arg}={model.__name__}"))
             if func == "get_model" and node.args and isinstance(node.args[0], ast.Constant):
                 label = str(node.args[0].value)
                 name = node.args[1].value if len(node.args) > 1 else ""
@@ -375,7 +383,11 @@ def view(request, pk):
     Model.objects.get(pk=pk)
     get_object_or_404(Alert, pk=pk)
     cursor.execute(f"SELECT * FROM plans_plan WHERE id = {pk}")
-    return Family._meta.db_table
+    return Family._meta.db_table, Alert._meta.default_manager
+
+
+site.register(Alert)
+urlpatterns = [path("x", DetailView.as_view(model=Family))]
 
 
 class V(DetailView):
@@ -402,9 +414,12 @@ def test_the_check_catches_every_way_in_whatever_the_file_name(tmp_path, name):
         (17, "Alert.objects"),
         (18, "get_object_or_404(Alert)"),
         (19, "table plans_plan in a string"),
+        (20, "Alert._meta.default_manager"),
         (20, "Family._meta.db_table"),
-        (24, "model = Family"),
-        (25, "Alert.objects"),
+        (23, "register(Alert)"),
+        (24, "model=Family"),
+        (28, "model = Family"),
+        (29, "Alert.objects"),
     ]
     assert not allowed(source.module, ALLOWED)
     assert [what for _where, what in all_involvements(source)] == ["Involvement.all_objects"]
