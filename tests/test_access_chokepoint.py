@@ -5,9 +5,10 @@ Family data is derived from the apps, not listed by hand: every model of the fam
 apps, emergency access, the audit log, and every model with a foreign-key path to
 ``Family`` (so a new app's models are fenced the day they exist). A module "touches" a
 table when it uses any manager of such a model (``objects``, ``all_objects``,
-``_default_manager``, ...), passes one to ``get_object_or_404``/``get_list_or_404``,
-names one as a class's ``model =``/``queryset =``, asks ``apps.get_model`` for one, or
-names its table in a string (raw SQL). Reverse related managers (``family.members``) are
+``_default_manager``, ``_meta.default_manager``, ...), passes one to
+``get_object_or_404``/``get_list_or_404`` or an admin's ``register``, names one as a
+class's ``model =``/``queryset =`` or as a ``model=``/``queryset=`` argument, asks
+``apps.get_model`` for one, or names its table in a string (raw SQL). Reverse related managers (``family.members``) are
 out of scope: they start from an object that access already handed out.
 
 Everything else (views, API, serializers, forms, template tags, PDF, tasks) asks a
@@ -67,7 +68,7 @@ ALL_INVOLVEMENTS = ("rits.access.*", "rits.families.*")
 
 @cache
 def family_models() -> frozenset[type[models.Model]]:
-    every = [m for m in apps.get_models(include_auto_created=True)]
+    every = apps.get_models(include_auto_created=True)
     found = {
         m for m in every if m._meta.app_label in FAMILY_APPS or m._meta.label in ALSO_FAMILY_DATA
     }
