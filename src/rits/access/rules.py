@@ -97,9 +97,7 @@ def _active_involvements(professional: Professional, today: date) -> QuerySet[In
     # this is the one place that decides access): one an import added to an existing
     # family gives nothing until its coordinator or a privacy officer approves it.
     approved = Q(approval=InvolvementApproval.APPROVED)
-    return Involvement.all_objects.filter(mine, approved, start_date__lte=today).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    return Involvement.all_objects.filter(mine, approved).active(today)
 
 
 def _active_emergencies(professional: Professional) -> QuerySet[EmergencyAccess]:

@@ -3,8 +3,11 @@
 These models are family data: outside this app's services and selectors, only the
 ``access`` module may query them (enforced by ``tests/test_access_chokepoint.py``)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rits.families.domains import LifeDomain
@@ -156,7 +159,49 @@ class InvolvementApproval(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class ApprovedInvolvementManager(models.Manager):
+def active_on(on: date | None = None, *, prefix: str = "") -> models.Q:
+    """The one definition of an active involvement on ``on`` (today by default): approved,
+    started, and not ended (an end date is the last day). ``prefix`` is the path to the
+    involvement from another model, e.g. ``"involvements__"`` in an annotation."""
+    on = on or timezone.localdate()
+    return models.Q(
+        **{
+            f"{prefix}approval": InvolvementApproval.APPROVED,
+            f"{prefix}start_date__lte": on,
+        }
+    ) & (
+        models.Q(**{f"{prefix}end_date__isnull": True}) | models.Q(**{f"{prefix}end_date__gte": on})
+    )
+
+
+class InvolvementQuerySet(models.QuerySet):
+    def active(self, on: date | None = None) -> "InvolvementQuerySet":
+        """What gives access on ``on`` is also what every page shows as involved."""
+        return self.filter(active_on(on))
+
+    def coordinating(self, on: date | None = None) -> "InvolvementQuerySet":
+        return self.active(on).filter(is_coordinator=True)
+
+    def coordinator_of(self, family, on: date | None = None) -> "Involvement | None":
+        """The family's coordinator on ``on``: on the day of a hand-over, the one who
+        started first (the one handing over)."""
+        return (
+            self.coordinating(on)
+            .filter(family=family)
+            .select_related("professional__user", "organisation")
+            .order_by("start_date", "id")
+            .first()
+        )
+
+    def holding_the_coordination(self) -> "InvolvementQuerySet":
+        """The coordination without an end date, of which the database allows one per
+        family (``one_coordinator_per_family``): not "active" (it may start later, and a
+        coordinator handing over is active with an end date), but what an import must
+        end before it can add another open-ended coordinator."""
+        return self.filter(is_coordinator=True, end_date__isnull=True)
+
+
+class ApprovedInvolvementManager(models.Manager.from_queryset(InvolvementQuerySet)):
     """Only approved involvements: one waiting for approval, or rejected, gives no access
     and is no part of the family's file anywhere. ``Involvement.all_objects`` has all."""
 
@@ -211,7 +256,7 @@ class Involvement(models.Model):
     )
     approval_decided_at = models.DateTimeField(null=True, blank=True)
 
-    all_objects = models.Manager()
+    all_objects = InvolvementQuerySet.as_manager()
     objects = ApprovedInvolvementManager()
 
     class Meta:

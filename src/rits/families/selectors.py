@@ -172,7 +172,8 @@ def _overview(user, grant: Grant) -> FamilyOverview:
     family = grant.family
     members = list(Membership.objects.filter(family=family).select_related("person").order_by("id"))
     all_involvements = list(
-        Involvement.objects.filter(family=family, end_date__isnull=True)
+        Involvement.objects.active()
+        .filter(family=family)
         .select_related("organisation", "professional__user", "person")
         .order_by("-is_coordinator", "start_date", "id")
     )

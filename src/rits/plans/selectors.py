@@ -7,7 +7,6 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -621,11 +620,7 @@ def plan_document(*, user, family_id: int | str) -> PlanPage:
 def family_coordinator(*, grant: Grant) -> Involvement | None:
     """The family's current coordinator, whom everyone with access may know (the family
     overview shows it too): the printed plan says whom the family can ask."""
-    return (
-        Involvement.objects.filter(family=grant.family, is_coordinator=True, end_date__isnull=True)
-        .select_related("professional__user", "organisation")
-        .first()
-    )
+    return Involvement.objects.coordinator_of(grant.family)
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -653,9 +648,7 @@ def my_reminders(*, user) -> Reminders:
         .select_related("plan__family")
         .order_by("due_date")[:20]
     )
-    coordinated = Involvement.objects.filter(
-        professional=professional, is_coordinator=True, start_date__lte=today
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    coordinated = Involvement.objects.coordinating(today).filter(professional=professional)
     reviews = list(
         Plan.objects.filter(
             review_date__lte=today,
