@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.scoping import FamilyScopedQuerySet
 from rits.families.domains import LifeDomain
 from rits.organisations.models import Municipality, Organisation, Professional
 
@@ -125,10 +126,16 @@ class MemberRole(models.TextChoices):
 ADULT_ROLES = {MemberRole.PARENT, MemberRole.STEP_PARENT, MemberRole.GUARDIAN}
 
 
+class MembershipQuerySet(FamilyScopedQuerySet):
+    person_field = "person"
+
+
 class Membership(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -174,7 +181,9 @@ def active_on(on: date | None = None, *, prefix: str = "") -> models.Q:
     )
 
 
-class InvolvementQuerySet(models.QuerySet):
+class InvolvementQuerySet(FamilyScopedQuerySet):
+    person_field = "person"
+
     def active(self, on: date | None = None) -> "InvolvementQuerySet":
         """What gives access on ``on`` is also what every page shows as involved."""
         return self.filter(active_on(on))
@@ -294,6 +303,10 @@ class NetworkRelation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class NetworkMemberQuerySet(FamilyScopedQuerySet):
+    person_field = "for_person"
+
+
 class NetworkMember(models.Model):
     """Someone from the family's own network: first-class part of the help, not an afterthought."""
 
@@ -315,11 +328,17 @@ class NetworkMember(models.Model):
         help_text=_("e.g. 'evenings after 18:00, WhatsApp preferred'"),
     )
 
+    objects = NetworkMemberQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class FamilyEventQuerySet(FamilyScopedQuerySet):
+    domain_field = "domain"
 
 
 class FamilyEvent(models.Model):
@@ -344,6 +363,8 @@ class FamilyEvent(models.Model):
         db_index=False,
     )
 
+    objects = FamilyEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
@@ -361,6 +382,10 @@ class DuplicateStatus(models.TextChoices):
     OPEN = "open", _("Open")
     SAME = "same", _("Same person")
     DIFFERENT = "different", _("Different person")
+
+
+class PossibleDuplicateQuerySet(FamilyScopedQuerySet):
+    person_field = "new_person"
 
 
 class PossibleDuplicate(models.Model):
@@ -392,6 +417,10 @@ class PossibleDuplicate(models.Model):
         Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    # Scoped by the family the new person was added to; the reviewer reads it through
+    # the existing person's family instead (families.selectors._possible_duplicates).
+    objects = PossibleDuplicateQuerySet.as_manager()
 
     class Meta:
         ordering = ["raised_at", "id"]

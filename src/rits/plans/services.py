@@ -70,7 +70,7 @@ class Change:
 
 
 def _require_writer(grant: Grant) -> None:
-    grant.require_write()
+    grant.require("write")
 
 
 def _require_domains(grant: Grant, domains) -> None:
@@ -81,7 +81,8 @@ def _require_domains(grant: Grant, domains) -> None:
 
 
 def _require_coordinator(grant: Grant) -> None:
-    if not grant.is_coordinator:
+    grant.require("write")
+    if not grant.allows("coordinate"):
         raise PermissionDenied(_("Only the family's coordinator can change this part of the plan."))
 
 
