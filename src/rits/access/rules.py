@@ -17,7 +17,8 @@ ground, the life domains, and persons and items it must not show (``sees_person`
 ``is_coordinator`` and ``require("write" | "coordinate" | "export")``. Only this module
 constructs grants (``Grant(...)`` elsewhere fails), so a grant in hand is always one
 access gave. Policy on work items (who sees an alert, who may change it, what a team
-lead sees) is here too: ``sees_work_item``, ``may_change_work_item``, ``is_team_lead``."""
+lead sees) is here too: ``sees_work_item``, ``may_change_work_item``, ``is_team_lead``,
+``sees_team_line_without_family``. Querysets scoped by a grant: ``rits.core.scoping``."""
 
 from dataclasses import dataclass, field
 from datetime import date
