@@ -10,6 +10,11 @@ class AccessConfig(AppConfig):
     name = "rits.access"
 
     def ready(self) -> None:
+        from rits.access.rules import Ground, emergency_grants
+        from rits.access.sources import register_grant_source
+
+        register_grant_source(Ground.EMERGENCY, emergency_grants)
+
         from rits.components.registry import register_nav
 
         register_nav(

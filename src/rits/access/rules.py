@@ -1,25 +1,42 @@
 """The single place that decides who may see which family, and which parts of it.
 
 Every page, API endpoint, search, export and background job that reads family data
-starts here: ``visible_families`` for lists and searches, ``grant_for`` for one family.
-A professional who is not involved gets ``FamilyNotFound`` (a 404), never a 403, so
-that the existence of a family is not revealed."""
+starts here: ``visible_families`` for lists and searches, ``grant_for`` for one family,
+``grants_by_family`` for lists that show many families at once. A professional who is
+not involved gets ``FamilyNotFound`` (a 404), never a 403, so that the existence of a
+family is not revealed.
 
-from dataclasses import dataclass
+**Grant sources.** The grounds come from a registry (``rits.access.sources``): families
+registers involvement, coordinator and team (``rits.families.grants``), access registers
+emergency (below). The three doors above answer from the registry; a new ground is one
+registration in its app's ``ready`` and its tests.
+
+**The grant.** A ``Grant`` is what one principal may see of one family and why: the
+ground, the life domains, and persons and items it must not show (``sees_person``,
+``sees_item``; empty for every ground today). Its permissions live on it: ``can_write``,
+``is_coordinator`` and ``require("write" | "coordinate" | "export")``. Only this module
+constructs grants (``Grant(...)`` elsewhere fails), so a grant in hand is always one
+access gave. Policy on work items (who sees an alert, who may change it, what a team
+lead sees) is here too: ``sees_work_item``, ``may_change_work_item``, ``is_team_lead``,
+``sees_team_line_without_family``. Querysets scoped by a grant: ``rits.core.scoping``."""
+
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rits.access.models import EmergencyAccess
+from rits.access.principals import Principal
+from rits.access.sources import Claim, grant_sources
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.core.params import MAX_ID, BadParameter, contains_bsn, parse_int
 from rits.families.domains import ALL_DOMAINS
-from rits.families.models import Family, Involvement, InvolvementApproval
+from rits.families.models import Family
 from rits.organisations.models import Professional, ProfessionalRole
 
 
@@ -37,14 +54,28 @@ class Ground:
     PRIVACY_OFFICER = "privacy_officer"
 
 
+# Only this module holds it: ``Grant.__post_init__`` refuses a grant made without it.
+_BY_ACCESS = object()
+
+READ_ONLY_GROUNDS = frozenset({Ground.EMERGENCY, Ground.PRIVACY_OFFICER})
+
+
 @dataclass(frozen=True)
 class Grant:
-    """What one professional may see of one family, and why."""
+    """What one professional may see of one family, and why. Made by access only."""
 
     family: Family
     professional: Professional
     ground: str
     domains: frozenset[str]
+    excluded_person_ids: frozenset[int] = frozenset()
+    # (kind, id) pairs, e.g. ("signal.alert", 12): items the grant must not show.
+    excluded_items: frozenset[tuple[str, int]] = frozenset()
+    _made_by: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._made_by is not _BY_ACCESS:
+            raise TypeError("Only rits.access makes a Grant: ask grant_for().")
 
     @property
     def is_coordinator(self) -> bool:
@@ -54,22 +85,67 @@ class Grant:
     def can_write(self) -> bool:
         """Emergency access is there to read in an emergency, and a privacy officer reviews
         access: neither ground changes a family."""
-        return self.ground not in {Ground.EMERGENCY, Ground.PRIVACY_OFFICER}
+        return self.ground not in READ_ONLY_GROUNDS
+
+    def require(self, permission: str) -> None:
+        """Refuse (``PermissionDenied``, a 403: the reader already sees the family) what
+        this grant does not allow: ``"write"`` (change the family's file), ``"export"``
+        (take a copy of the file away) or ``"coordinate"`` (what only the family's
+        coordinator does). "Emergency access is read-only" is decided here, once."""
+        refusal = self._refusal(permission)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+
+    def allows(self, permission: str) -> bool:
+        """``require`` without raising, for a page that hides what it would refuse."""
+        return self._refusal(permission) is None
+
+    def _refusal(self, permission: str):
+        if permission not in ("write", "export", "coordinate"):
+            raise ValueError(f"Unknown permission: {permission!r}")
+        if self.ground == Ground.EMERGENCY:
+            if permission == "export":
+                return _("Emergency access does not allow exporting a family.")
+            return _("Emergency access is for reading only.")
+        if not self.can_write:
+            return _("A privacy officer reviews access and cannot change a family.")
+        if permission == "coordinate" and not self.is_coordinator:
+            return _("Only the family's coordinator can do this.")
+        return None
 
     def require_write(self) -> None:
         """For every service that writes family data: refuse a read-only grant."""
-        if self.ground == Ground.EMERGENCY:
-            raise PermissionDenied(_("Emergency access is for reading only."))
-        if not self.can_write:
-            raise PermissionDenied(
-                _("A privacy officer reviews access and cannot change a family.")
-            )
+        self.require("write")
+
+    @property
+    def sees_all_domains(self) -> bool:
+        return self.domains >= ALL_DOMAINS
 
     def sees_domain(self, domain: str) -> bool:
         return not domain or domain in self.domains
 
     def sees_any(self, domains) -> bool:
         return not domains or bool(self.domains.intersection(domains))
+
+    def sees_person(self, person_id: int | None) -> bool:
+        """Whether this grant shows what is about ``person_id`` (a parent must not see
+        the Veilig Thuis report about themselves); ``None``: about the whole family."""
+        return person_id is None or person_id not in self.excluded_person_ids
+
+    def sees_item(self, kind: str, item_id: int) -> bool:
+        return (kind, item_id) not in self.excluded_items
+
+
+def _grant(principal: Principal, claim: Claim) -> Grant:
+    return Grant(
+        claim.family,
+        principal.professional,
+        claim.ground,
+        claim.domains,
+        claim.excluded_person_ids,
+        claim.excluded_items,
+        _made_by=_BY_ACCESS,
+    )
 
 
 def professional_for(user) -> Professional:
@@ -87,61 +163,68 @@ def professional_for(user) -> Professional:
     return cache["professional"]
 
 
-def _active_involvements(professional: Professional, today: date) -> QuerySet[Involvement]:
-    mine = Q(professional=professional)
-    if professional.team_id and professional.organisation.team_shares_caseload:
-        mine |= Q(
-            professional__team_id=professional.team_id, organisation_id=professional.organisation_id
-        )
-    # Only approved involvements (the default manager says so too; said here again because
-    # this is the one place that decides access): one an import added to an existing
-    # family gives nothing until its coordinator or a privacy officer approves it.
-    approved = Q(approval=InvolvementApproval.APPROVED)
-    return Involvement.all_objects.filter(mine, approved, start_date__lte=today).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+def principal_for(user) -> Principal:
+    """The principal behind a login (only professionals use the pages today)."""
+    return Principal.of_professional(professional_for(user), user=user)
 
 
 def _active_emergencies(professional: Professional) -> QuerySet[EmergencyAccess]:
     return EmergencyAccess.objects.filter(professional=professional, expires_at__gt=timezone.now())
 
 
+class EmergencyGrants:
+    """Break-the-glass: every domain, for reading only, until it expires."""
+
+    precedence = 90
+
+    def family_ids(self, principal: Principal, *, today: date):
+        if principal.professional is None:
+            return []
+        return _active_emergencies(principal.professional).values_list("family_id", flat=True)
+
+    def claims(self, principal: Principal, *, today: date, family_id: int | None):
+        if principal.professional is None:
+            return {}
+        found = _active_emergencies(principal.professional).select_related("family__municipality")
+        if family_id is not None:
+            found = found.filter(family_id=family_id)[:1]
+        claims: dict[int, Claim] = {}
+        for emergency in found:
+            claims.setdefault(
+                emergency.family_id, Claim(emergency.family, Ground.EMERGENCY, ALL_DOMAINS)
+            )
+        return claims
+
+
+emergency_grants = EmergencyGrants()
+
+
 def visible_families(user) -> QuerySet[Family]:
-    """All families the user may see right now (involvement, coordinator, team, emergency)."""
-    professional = professional_for(user)
+    """All families the user may see right now, on any registered ground."""
+    principal = principal_for(user)
     today = timezone.localdate()
-    # Ids first: a caseload is small, and an OR of two subqueries would make PostgreSQL
+    # Ids first: a caseload is small, and an OR of subqueries would make PostgreSQL
     # scan every family in the region (and join all their members when searching).
-    family_ids = set(_active_involvements(professional, today).values_list("family_id", flat=True))
-    family_ids.update(_active_emergencies(professional).values_list("family_id", flat=True))
+    family_ids: set[int] = set()
+    for source in grant_sources():
+        family_ids.update(source.family_ids(principal, today=today))
     return Family.objects.filter(id__in=family_ids)
 
 
 def grant_for(user, family_id: int | str) -> Grant:
     """What ``user`` may see of family ``family_id``; ``FamilyNotFound`` when nothing."""
-    professional = professional_for(user)
+    principal = principal_for(user)
     attempted = family_id
     try:
         family_id = parse_int(family_id, name="family_id")
     except BadParameter:
         raise refused_read(user, attempted) from None
     today = timezone.localdate()
-    involvements = list(
-        _active_involvements(professional, today)
-        .filter(family_id=family_id)
-        .select_related("family__municipality")
-        .only("family", "domains", "is_coordinator", "professional_id")
-    )
-    if involvements:
-        return _grant_from(professional, involvements)
-    emergency = (
-        _active_emergencies(professional)
-        .filter(family_id=family_id)
-        .select_related("family__municipality")
-        .first()
-    )
-    if emergency is not None:
-        return Grant(emergency.family, professional, Ground.EMERGENCY, ALL_DOMAINS)
+    # The strongest ground first; a weaker source is not asked once one gives access.
+    for source in grant_sources():
+        claim = source.claims(principal, today=today, family_id=family_id).get(family_id)
+        if claim is not None:
+            return _grant(principal, claim)
     raise refused_read(user, family_id)
 
 
@@ -172,32 +255,52 @@ def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFo
     return FamilyNotFound()
 
 
-def _grant_from(professional: Professional, involvements: list[Involvement]) -> Grant:
-    """The grant that one professional's active involvements with one family give."""
-    family = involvements[0].family
-    if any(i.is_coordinator and i.professional_id == professional.pk for i in involvements):
-        return Grant(family, professional, Ground.COORDINATOR, ALL_DOMAINS)
-    domains = frozenset(d for i in involvements for d in i.domains)
-    own = any(i.professional_id == professional.pk for i in involvements)
-    return Grant(family, professional, Ground.INVOLVEMENT if own else Ground.TEAM, domains)
-
-
 def grants_by_family(professional: Professional, today: date | None = None) -> dict[int, Grant]:
-    """``grant_for`` for every family the professional may see now, in two queries: the
-    same decision, for lists that show many families at once (the alert inbox)."""
+    """``grant_for`` for every family the professional may see now, one query per
+    source: the same decision, for lists that show many families at once (the inbox)."""
     today = today or timezone.localdate()
-    by_family: dict[int, list[Involvement]] = {}
-    for involvement in _active_involvements(professional, today).select_related(
-        "family__municipality"
-    ):
-        by_family.setdefault(involvement.family_id, []).append(involvement)
-    grants = {fid: _grant_from(professional, found) for fid, found in by_family.items()}
-    for emergency in _active_emergencies(professional).select_related("family__municipality"):
-        grants.setdefault(
-            emergency.family_id,
-            Grant(emergency.family, professional, Ground.EMERGENCY, ALL_DOMAINS),
-        )
+    principal = Principal.of_professional(professional)
+    grants: dict[int, Grant] = {}
+    for source in grant_sources():
+        for family_id, claim in source.claims(principal, today=today, family_id=None).items():
+            if family_id not in grants:
+                grants[family_id] = _grant(principal, claim)
     return grants
+
+
+# --- work items (alerts today; later table agenda items, placement requests) ----------
+
+
+def sees_work_item(grant: Grant, domains) -> bool:
+    """Whether ``grant`` shows a work item about ``domains`` (its rule's life domains):
+    the coordinator sees every one, others those of their domains."""
+    return grant.is_coordinator or grant.sees_any(domains)
+
+
+def is_team_lead(professional: Professional, team_id: int | None = None) -> bool:
+    """A team lead with a team (of ``team_id``, if given)."""
+    return (
+        professional.role == ProfessionalRole.TEAM_LEAD
+        and professional.team_id is not None
+        and (team_id is None or professional.team_id == team_id)
+    )
+
+
+def sees_team_line_without_family(professional: Professional) -> bool:
+    """A team lead sees every work item of their team, also for a family nobody in the
+    team may see: then as a line without family data (who, what, when due), so that the
+    lead can steer the work without reading the file."""
+    return is_team_lead(professional)
+
+
+def may_change_work_item(grant: Grant, *, assigned_to_id: int | None, team_id: int | None) -> bool:
+    """Who may acknowledge, act on or dismiss a work item: the one it is assigned to,
+    the family's coordinator, and the lead of the team it belongs to (``team_id``: the
+    item's team, else the assignee's). Others who see it may read it."""
+    me = grant.professional
+    if grant.is_coordinator or (assigned_to_id and assigned_to_id == me.pk):
+        return True
+    return team_id is not None and is_team_lead(me, team_id)
 
 
 def access_log_grant(user, family_id: int | str) -> Grant:
@@ -213,7 +316,8 @@ def access_log_grant(user, family_id: int | str) -> Grant:
         family = Family.objects.filter(pk=pk).only("id", "name").first() if pk else None
         if family is None:
             raise refused_read(user, family_id, object_type="family.access_log")
-        return Grant(family, professional, Ground.PRIVACY_OFFICER, frozenset())
+        claim = Claim(family, Ground.PRIVACY_OFFICER, frozenset())
+        return _grant(Principal.of_professional(professional, user=user), claim)
     grant = grant_for(user, family_id)  # records its own refusal
     if not grant.is_coordinator:
         raise refused_read(user, family_id, object_type="family.access_log")

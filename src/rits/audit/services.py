@@ -60,7 +60,8 @@ class Actor:
 
     @classmethod
     def system(cls, name: str) -> "Actor":
-        return cls(user_id=None, display=name, role="system")
+        """Rits itself at work, named as such: ``system: linking``."""
+        return cls(user_id=None, display=f"system: {name}", role="system")
 
 
 def event_hash(values: dict[str, Any]) -> str:

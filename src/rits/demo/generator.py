@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils.text import slugify
 from faker import Faker
 
@@ -35,6 +35,7 @@ from rits.families.models import (
     NetworkMember,
     NetworkRelation,
     Person,
+    active_on,
 )
 from rits.organisations.models import Organisation, Professional, ProfessionalRole, Team, User
 
@@ -450,7 +451,7 @@ class FamilyGenerator:
                 role__in=[ProfessionalRole.COORDINATOR, ProfessionalRole.PROFESSIONAL],
             )
             .select_related("user")
-            .annotate(load=Count("involvements", filter=Q(involvements__end_date__isnull=True)))
+            .annotate(load=Count("involvements", filter=active_on(prefix="involvements__")))
             .order_by("id")
         )
         seats: dict[tuple[int, str], list[Seat]] = {}

@@ -35,7 +35,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -938,8 +937,8 @@ class _Import:
         for chunk in _chunks({r.reference for r in involvements}):
             loaded.update({i.pk: i for i in involvements_qs.filter(reference__in=chunk)})
         for chunk in _chunks(family_ids):
-            active = Q(family_id__in=chunk, is_coordinator=True, end_date__isnull=True)
-            for involvement in Involvement.all_objects.filter(active):
+            held = Involvement.all_objects.holding_the_coordination().filter(family_id__in=chunk)
+            for involvement in held:
                 involvement = loaded.setdefault(involvement.pk, involvement)
                 self.coordinators.base[families[involvement.family_id].reference] = involvement
         self.involvements.base = {i.reference: i for i in loaded.values() if i.reference}
@@ -1314,6 +1313,7 @@ class _Import:
             plan.changed_involvements.append(involvement)
         else:
             status = "unchanged"
+        # The open-ended coordination, as ``holding_the_coordination`` reads it.
         if involvement.is_coordinator and involvement.end_date is None:
             self.coordinators[row.family_ref] = involvement
         elif current is involvement:

@@ -3,10 +3,14 @@
 These models are family data: outside this app's services and selectors, only the
 ``access`` module may query them (enforced by ``tests/test_access_chokepoint.py``)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.scoping import FamilyScopedQuerySet
 from rits.families.domains import LifeDomain
 from rits.organisations.models import Municipality, Organisation, Professional
 
@@ -122,10 +126,16 @@ class MemberRole(models.TextChoices):
 ADULT_ROLES = {MemberRole.PARENT, MemberRole.STEP_PARENT, MemberRole.GUARDIAN}
 
 
+class MembershipQuerySet(FamilyScopedQuerySet):
+    person_field = "person"
+
+
 class Membership(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -156,7 +166,51 @@ class InvolvementApproval(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class ApprovedInvolvementManager(models.Manager):
+def active_on(on: date | None = None, *, prefix: str = "") -> models.Q:
+    """The one definition of an active involvement on ``on`` (today by default): approved,
+    started, and not ended (an end date is the last day). ``prefix`` is the path to the
+    involvement from another model, e.g. ``"involvements__"`` in an annotation."""
+    on = on or timezone.localdate()
+    return models.Q(
+        **{
+            f"{prefix}approval": InvolvementApproval.APPROVED,
+            f"{prefix}start_date__lte": on,
+        }
+    ) & (
+        models.Q(**{f"{prefix}end_date__isnull": True}) | models.Q(**{f"{prefix}end_date__gte": on})
+    )
+
+
+class InvolvementQuerySet(FamilyScopedQuerySet):
+    person_field = "person"
+
+    def active(self, on: date | None = None) -> "InvolvementQuerySet":
+        """What gives access on ``on`` is also what every page shows as involved."""
+        return self.filter(active_on(on))
+
+    def coordinating(self, on: date | None = None) -> "InvolvementQuerySet":
+        return self.active(on).filter(is_coordinator=True)
+
+    def coordinator_of(self, family, on: date | None = None) -> "Involvement | None":
+        """The family's coordinator on ``on``: on the day of a hand-over, the one who
+        started first (the one handing over)."""
+        return (
+            self.coordinating(on)
+            .filter(family=family)
+            .select_related("professional__user", "organisation")
+            .order_by("start_date", "id")
+            .first()
+        )
+
+    def holding_the_coordination(self) -> "InvolvementQuerySet":
+        """The coordination without an end date, of which the database allows one per
+        family (``one_coordinator_per_family``): not "active" (it may start later, and a
+        coordinator handing over is active with an end date), but what an import must
+        end before it can add another open-ended coordinator."""
+        return self.filter(is_coordinator=True, end_date__isnull=True)
+
+
+class ApprovedInvolvementManager(models.Manager.from_queryset(InvolvementQuerySet)):
     """Only approved involvements: one waiting for approval, or rejected, gives no access
     and is no part of the family's file anywhere. ``Involvement.all_objects`` has all."""
 
@@ -211,7 +265,7 @@ class Involvement(models.Model):
     )
     approval_decided_at = models.DateTimeField(null=True, blank=True)
 
-    all_objects = models.Manager()
+    all_objects = InvolvementQuerySet.as_manager()
     objects = ApprovedInvolvementManager()
 
     class Meta:
@@ -249,6 +303,10 @@ class NetworkRelation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class NetworkMemberQuerySet(FamilyScopedQuerySet):
+    person_field = "for_person"
+
+
 class NetworkMember(models.Model):
     """Someone from the family's own network: first-class part of the help, not an afterthought."""
 
@@ -270,11 +328,17 @@ class NetworkMember(models.Model):
         help_text=_("e.g. 'evenings after 18:00, WhatsApp preferred'"),
     )
 
+    objects = NetworkMemberQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class FamilyEventQuerySet(FamilyScopedQuerySet):
+    domain_field = "domain"
 
 
 class FamilyEvent(models.Model):
@@ -299,6 +363,8 @@ class FamilyEvent(models.Model):
         db_index=False,
     )
 
+    objects = FamilyEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
@@ -316,6 +382,10 @@ class DuplicateStatus(models.TextChoices):
     OPEN = "open", _("Open")
     SAME = "same", _("Same person")
     DIFFERENT = "different", _("Different person")
+
+
+class PossibleDuplicateQuerySet(FamilyScopedQuerySet):
+    person_field = "new_person"
 
 
 class PossibleDuplicate(models.Model):
@@ -347,6 +417,10 @@ class PossibleDuplicate(models.Model):
         Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    # Scoped by the family the new person was added to; the reviewer reads it through
+    # the existing person's family instead (families.selectors._possible_duplicates).
+    objects = PossibleDuplicateQuerySet.as_manager()
 
     class Meta:
         ordering = ["raised_at", "id"]

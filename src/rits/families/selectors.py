@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -21,7 +20,6 @@ from rits.audit.services import Actor, log_event
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
 from rits.families.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
-from rits.families.domains import ALL_DOMAINS
 from rits.families.models import (
     DuplicateStatus,
     Family,
@@ -170,18 +168,17 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
 
 def _overview(user, grant: Grant) -> FamilyOverview:
     family = grant.family
-    members = list(Membership.objects.filter(family=family).select_related("person").order_by("id"))
+    members = list(Membership.objects.visible_to(grant).select_related("person").order_by("id"))
     all_involvements = list(
-        Involvement.objects.filter(family=family, end_date__isnull=True)
+        Involvement.objects.active()
+        .visible_to(grant)
         .select_related("organisation", "professional__user", "person")
         .order_by("-is_coordinator", "start_date", "id")
     )
     coordinator = next((i for i in all_involvements if i.is_coordinator), None)
     involvements = [i for i in all_involvements if sees_involvement(grant, i)]
-    network = list(NetworkMember.objects.filter(family=family).select_related("for_person"))
-    events_qs = FamilyEvent.objects.filter(family=family).select_related("actor")
-    if grant.domains != ALL_DOMAINS:
-        events_qs = events_qs.filter(Q(domain="") | Q(domain__in=sorted(grant.domains)))
+    network = list(NetworkMember.objects.visible_to(grant).select_related("for_person"))
+    events_qs = FamilyEvent.objects.visible_to(grant).select_related("actor")
     events = list(events_qs[:TIMELINE_LENGTH])
     possible_duplicates = _possible_duplicates(user, grant)
     log_event(
@@ -254,8 +251,7 @@ def family_export(*, user, family_id: int | str) -> dict:
     Not under emergency access: that is for reading on screen in an emergency, and a copy
     would outlive both the emergency and its review."""
     grant = grant_for(user, family_id)
-    if not grant.can_write:
-        raise PermissionDenied(_("Emergency access does not allow exporting a family."))
+    grant.require("export")
     overview = _overview(user, grant)
     family = overview.family
     log_event(

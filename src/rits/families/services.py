@@ -222,7 +222,7 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     is created, without the BSN (it belongs to the known person, and the new record must
     not reveal the match), and the possible match goes to the review of the known
     person's own coordinator (:class:`PossibleDuplicate`)."""
-    grant.require_write()
+    grant.require("write")
     family = grant.family
     validate_person(data, role=role, family=family)
     existing = hidden_match = None
@@ -300,7 +300,7 @@ REVIEW_GROUND = "duplicate_review"
 def _open_duplicate(grant: Grant, duplicate_id: int | str) -> PossibleDuplicate:
     """One open possible duplicate about a member of ``grant``'s family, for its
     coordinator; anyone else gets the same 'not found' as for an id that does not exist."""
-    if not grant.is_coordinator or not grant.can_write:
+    if not grant.allows("coordinate"):
         raise FamilyNotFound
     try:
         duplicate_id = int(duplicate_id)
@@ -400,7 +400,7 @@ def _merge_person(new: Person, *, into: Person) -> list[Family]:
 
 @transaction.atomic
 def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkMember:
-    grant.require_write()
+    grant.require("write")
     member.family = grant.family
     member.full_clean()
     member.save()

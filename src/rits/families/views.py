@@ -76,7 +76,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @login_required
 def add_member(request, family_id: int):
     grant = grant_for(request.user, family_id)
-    grant.require_write()  # refused before the form is shown, not only when it is sent
+    grant.require("write")  # refused before the form is shown, not only when it is sent
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -108,7 +108,7 @@ def add_member(request, family_id: int):
 @login_required
 def add_network_member(request, family_id: int):
     grant = grant_for(request.user, family_id)
-    grant.require_write()
+    grant.require("write")
     form = NetworkMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

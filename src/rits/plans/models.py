@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.scoping import FamilyScopedQuerySet
 from rits.families.domains import LifeDomain
 from rits.families.models import Family, NetworkMember, Person
 from rits.organisations.models import Professional
@@ -49,8 +50,21 @@ class Plan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = FamilyScopedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"plan {self.family}"
+
+
+class PlanPartQuerySet(FamilyScopedQuerySet):
+    """The parts of a plan reach their family through the plan."""
+
+    family_lookup = "plan__family"
+
+
+class AssessmentQuerySet(PlanPartQuerySet):
+    domain_field = "domain"
+    person_field = "person"
 
 
 class Assessment(models.Model):
@@ -72,6 +86,8 @@ class Assessment(models.Model):
     )
     assessed_by_name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["domain", "-assessed_on", "-id"]
@@ -105,6 +121,8 @@ class SafetyItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PlanPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
 
@@ -136,6 +154,8 @@ class SafetyScore(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
 
+    objects = PlanPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["perspective", "name", "-recorded_on", "-id"]
 
@@ -153,6 +173,8 @@ class Goal(models.Model):
     )
     domains = models.JSONField(_("life domains"), default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlanPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -209,6 +231,8 @@ class Agreement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlanPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -278,6 +302,8 @@ class CrisisContact(models.Model):
         help_text=_("The one person the family can always call, day and night."),
     )
 
+    objects = PlanPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["-is_trusted_person", "id"]
         constraints = [
@@ -324,6 +350,8 @@ class PlanVersion(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+
+    objects = PlanPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "-number"]

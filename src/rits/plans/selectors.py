@@ -7,7 +7,6 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,8 +46,10 @@ def shown_owner_ids(grant: Grant) -> set[int]:
     """The professionals the reader may see named as an agreement's owner: those with an
     involvement in the family (now or before) that the reader may see, by the family
     overview's rule (``sees_involvement``)."""
-    involvements = Involvement.objects.filter(family=grant.family, professional__isnull=False).only(
-        "professional_id", "domains", "is_coordinator"
+    involvements = (
+        Involvement.objects.visible_to(grant)
+        .filter(professional__isnull=False)
+        .only("professional_id", "domains", "is_coordinator")
     )
     return {i.professional_id for i in involvements if sees_involvement(grant, i)}
 
@@ -166,7 +167,9 @@ def domain_rows(grant: Grant, content: PlanContent, today: date) -> tuple[list[D
                 label=LifeDomain(domain).label,
                 household=by_key.get((domain, None)),
                 members=[
-                    MemberScore(m, by_key.get((domain, m.person_id))) for m in content.members
+                    MemberScore(m, by_key.get((domain, m.person_id)))
+                    for m in content.members
+                    if grant.sees_person(m.person_id)
                 ],
                 stale_before=_stale_before(today),
             )
@@ -193,7 +196,7 @@ def _page_from(grant: Grant, content: PlanContent, versions: list[PlanVersion]) 
     return PlanPage(
         grant=grant,
         plan=content.plan,
-        members=content.members,
+        members=[m for m in content.members if grant.sees_person(m.person_id)],
         domains=rows,
         hidden_domains=hidden_domains,
         sees_safety=sees_safety,
@@ -256,9 +259,7 @@ class PlanEditing:
     @cached_property
     def members(self) -> list[Membership]:
         return list(
-            Membership.objects.filter(family=self.grant.family)
-            .select_related("person")
-            .order_by("id")
+            Membership.objects.visible_to(self.grant).select_related("person").order_by("id")
         )
 
     @cached_property
@@ -302,7 +303,8 @@ def plan_for_forms(
 
 def agreement_for_editing(*, grant: Grant, agreement_id: int) -> Agreement:
     agreement = (
-        Agreement.objects.filter(pk=agreement_id, plan__family=grant.family)
+        Agreement.objects.visible_to(grant)
+        .filter(pk=agreement_id)
         .select_related("owner_professional__organisation")
         .first()
     )
@@ -621,11 +623,7 @@ def plan_document(*, user, family_id: int | str) -> PlanPage:
 def family_coordinator(*, grant: Grant) -> Involvement | None:
     """The family's current coordinator, whom everyone with access may know (the family
     overview shows it too): the printed plan says whom the family can ask."""
-    return (
-        Involvement.objects.filter(family=grant.family, is_coordinator=True, end_date__isnull=True)
-        .select_related("professional__user", "organisation")
-        .first()
-    )
+    return Involvement.objects.coordinator_of(grant.family)
 
 
 # --- reminders ----------------------------------------------------------------------
@@ -653,9 +651,7 @@ def my_reminders(*, user) -> Reminders:
         .select_related("plan__family")
         .order_by("due_date")[:20]
     )
-    coordinated = Involvement.objects.filter(
-        professional=professional, is_coordinator=True, start_date__lte=today
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    coordinated = Involvement.objects.coordinating(today).filter(professional=professional)
     reviews = list(
         Plan.objects.filter(
             review_date__lte=today,

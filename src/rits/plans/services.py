@@ -13,7 +13,6 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,7 +70,7 @@ class Change:
 
 
 def _require_writer(grant: Grant) -> None:
-    grant.require_write()
+    grant.require("write")
 
 
 def _require_domains(grant: Grant, domains) -> None:
@@ -82,7 +81,8 @@ def _require_domains(grant: Grant, domains) -> None:
 
 
 def _require_coordinator(grant: Grant) -> None:
-    if not grant.is_coordinator:
+    grant.require("write")
+    if not grant.allows("coordinate"):
         raise PermissionDenied(_("Only the family's coordinator can change this part of the plan."))
 
 
@@ -340,8 +340,8 @@ def agreement_owner_choices(grant: Grant) -> list[tuple[str, str, str]]:
     today = timezone.localdate()
     choices: list[tuple[str, str, str]] = []
     involvements = (
-        Involvement.objects.filter(family=family, professional__isnull=False, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        Involvement.objects.active(today)
+        .filter(family=family, professional__isnull=False)
         .select_related("professional__user", "organisation")
         .order_by("-is_coordinator", "id")
     )

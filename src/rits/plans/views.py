@@ -31,7 +31,7 @@ def _plan_url(family_id: int, anchor: str = "") -> str:
 
 
 def _writable(grant) -> bool:
-    return grant.can_write
+    return grant.allows("write")
 
 
 PERSPECTIVE_HEADINGS = {
@@ -128,9 +128,8 @@ def _editing(request, family_id, *, form: str, needs: str = "", **audit) -> Plan
     domain)."""
     editing = selectors.plan_for_forms(user=request.user, family_id=family_id, form=form, **audit)
     grant = editing.grant
-    if not _writable(grant):
-        raise PermissionDenied(_("Emergency access is for reading only."))
-    if needs == "coordinator" and not grant.is_coordinator:
+    grant.require("write")
+    if needs == "coordinator" and not grant.allows("coordinate"):
         raise PermissionDenied(_("Only the family's coordinator can change this part of the plan."))
     if needs == "safety" and not grant.sees_domain(LifeDomain.SAFETY):
         raise PermissionDenied(

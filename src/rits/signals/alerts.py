@@ -37,12 +37,17 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rits.access.principals import Principal
 from rits.access.rules import (
     MAX_ID,
     Grant,
     grant_for,
     grants_by_family,
+    is_team_lead,
+    may_change_work_item,
     professional_for,
+    sees_team_line_without_family,
+    sees_work_item,
 )
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, AuditEntry, log_event, log_events
@@ -78,7 +83,7 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 
 
 def rules_actor() -> Actor:
-    return Actor.system("signal rules")
+    return Principal.system("rules").actor
 
 
 def _event_domain(rule_code: str) -> str:
@@ -527,9 +532,9 @@ def record_concern_match(
 
 
 def sees_alert(grant: Grant, rule_code: str) -> bool:
-    """Whether ``grant`` covers the life domains the alert is about."""
+    """Whether ``grant`` covers the life domains the alert is about (access decides)."""
     rule = rule_for(rule_code)
-    return grant.is_coordinator or grant.sees_any(rule.domains if rule else ())
+    return sees_work_item(grant, rule.domains if rule else ())
 
 
 def _not_found() -> Http404:
@@ -555,18 +560,17 @@ def _alert_and_grant(user, alert_id: int | str, *, lock: bool = False) -> tuple[
 
 
 def _writable(grant: Grant) -> None:
-    grant.require_write()
+    grant.require("write")
 
 
 def may_change_status(grant: Grant, alert: Alert) -> bool:
     """Who may acknowledge, act on or dismiss an alert: the coordinator it is assigned
     to, the family's coordinator, and the team lead of the team it belongs to (the
     assignee's team, as escalation decides it). Others who see the alert may read it."""
-    me = grant.professional
-    if grant.is_coordinator or (alert.assigned_to_id and alert.assigned_to_id == me.pk):
-        return True
+    if grant.is_coordinator or alert.assigned_to_id == grant.professional.pk:
+        return True  # without reading the assignee's team
     team_id = alert.team_id or (alert.assigned_to.team_id if alert.assigned_to_id else None)
-    return me.role == ProfessionalRole.TEAM_LEAD and team_id is not None and me.team_id == team_id
+    return may_change_work_item(grant, assigned_to_id=alert.assigned_to_id, team_id=team_id)
 
 
 def _require_status_changer(grant: Grant, alert: Alert) -> None:
@@ -964,7 +968,7 @@ def my_inbox(*, user, status: str = "active") -> Inbox:
     today = timezone.localdate()
     grants = grants_by_family(professional, today)
     condition = Q(family_id__in=[f for f, g in grants.items() if g.is_coordinator])
-    is_lead = professional.role == ProfessionalRole.TEAM_LEAD and professional.team_id is not None
+    is_lead = is_team_lead(professional)
     if is_lead:
         condition |= Q(team_id=professional.team_id, escalated_at__isnull=False)
     alerts = _alerts(condition, statuses).order_by(
@@ -989,7 +993,7 @@ def team_inbox(*, user, status: str = "active") -> Inbox:
     today = timezone.localdate()
     if professional.team_id is None:
         return Inbox([], today, status)
-    is_lead = professional.role == ProfessionalRole.TEAM_LEAD
+    is_lead = is_team_lead(professional)
     grants = grants_by_family(professional, today)
     alerts = _alerts(Q(team_id=professional.team_id), statuses).order_by(
         Case(
@@ -1001,7 +1005,7 @@ def team_inbox(*, user, status: str = "active") -> Inbox:
         "id",
     )[:INBOX_LIMIT]
     lines = [_line(a, grants.get(a.family_id), today) for a in alerts]
-    lines = [ln for ln in lines if ln.visible or is_lead]
+    lines = [ln for ln in lines if ln.visible or sees_team_line_without_family(professional)]
     _audit_list(user, lines, view="team_inbox")
     return Inbox(lines, today, status, professional.team, is_lead)
 

@@ -75,6 +75,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rits.access.principals import Principal
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, AuditEntry, log_event, log_events
 from rits.core.db import batched, copy_rows, in_lists
@@ -1165,7 +1166,7 @@ def _write(decisions: list[_Decision], report: LinkReport) -> None:
     report.review += len(by_status.get(SignalStatus.REVIEW, []))
     report.unlinked += len(by_status.get(SignalStatus.UNLINKED, []))
     report.reviews += len(reviews)
-    actor = Actor.system(ACTOR)
+    actor = Principal.system(ACTOR).actor
     _audit_per_family(decisions, actor)
     log_event(
         action=AuditAction.CREATE,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.scoping import FamilyScopedQuerySet
 from rits.organisations.models import Organisation
 
 
@@ -307,6 +308,12 @@ class LinkMethod(models.TextChoices):
     HOUSEHOLD = "household", _("Same address as the family")
 
 
+class AboutPersonQuerySet(FamilyScopedQuerySet):
+    """Rows about one family, and (where set) one of its members."""
+
+    person_field = "person"
+
+
 class SignalLink(models.Model):
     """A signal linked to a family: through one of its members (``person``), or through
     the household when an adult's signal concerns the address where a family with
@@ -326,6 +333,8 @@ class SignalLink(models.Model):
     # The linkage model's probability that signal and person are the same (None for BSN).
     match_probability = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AboutPersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -363,6 +372,8 @@ class LinkReview(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AboutPersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["-match_probability", "id"]
@@ -431,6 +442,8 @@ class Alert(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AboutPersonQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
@@ -464,6 +477,8 @@ class ConcernMatch(models.Model):
     notified_at = models.DateTimeField(default=timezone.now)
     in_touch_at = models.DateTimeField(null=True, blank=True)
     in_touch_note = models.CharField(max_length=500, blank=True)
+
+    objects = FamilyScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-notified_at", "-id"]

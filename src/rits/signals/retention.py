@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from rits.access.principals import Principal
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.signals.models import (
@@ -53,7 +54,7 @@ class RetentionReport:
 
 
 def retention_actor() -> Actor:
-    return Actor.system("signal retention")
+    return Principal.system("retention").actor
 
 
 def _remove_signals(signals: QuerySet[Signal], *, reason: str, older_than, actor: Actor) -> int:

@@ -15,7 +15,6 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,13 +65,8 @@ def coordinated_family_ids(user, family_ids: set[int] | None = None) -> set[int]
         return set()
     today = timezone.localdate()
     return set(
-        Involvement.objects.filter(
-            family_id__in=ids,
-            professional=professional,
-            is_coordinator=True,
-            start_date__lte=today,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        Involvement.objects.coordinating(today)
+        .filter(family_id__in=ids, professional=professional)
         .values_list("family_id", flat=True)
     )
 

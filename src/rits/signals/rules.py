@@ -175,9 +175,8 @@ def _load_coordinators(facts: Iterable[FamilyFacts]) -> None:
         return
     today = next(iter(todo.values())).today
     for family_id, professional_id, team_id in (
-        Involvement.objects.filter(among("family_id", todo))
-        .filter(is_coordinator=True, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        Involvement.objects.coordinating(today)
+        .filter(among("family_id", todo))
         .values_list("family_id", "professional_id", "professional__team_id")
     ):
         todo[family_id].coordinator_id = professional_id

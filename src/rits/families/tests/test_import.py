@@ -293,7 +293,7 @@ def test_import_leaves_timeline_and_one_audit_event_per_family(region):
     events = AuditEvent.objects.filter(action=AuditAction.IMPORT)
     assert events.count() == 2
     event = events.get(family_id=bakker.pk)
-    assert event.user_display == "test" and event.role == "system"
+    assert event.user_display == "system: test" and event.role == "system"
     people = Person.objects.filter(reference__in=["P1", "P2", "P3"])
     assert event.person_ids == sorted(p.pk for p in people)
     assert event.detail["family"] == "created"
@@ -722,7 +722,7 @@ def test_command_prints_summary_and_rejected_rows(region, tmp_path):
     assert "involvements.csv: 3 rows: 3 created" in output
     assert "persons.csv line 3, field birth_date: " in output
     event = AuditEvent.objects.filter(action=AuditAction.IMPORT).first()
-    assert event.user_display == "import_families command" and event.user_id is None
+    assert event.user_display == "system: import_families command" and event.user_id is None
 
 
 def test_command_dry_run_saves_nothing(region, tmp_path):

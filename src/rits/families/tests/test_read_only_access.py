@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rits.access.models import EmergencyAccess
-from rits.access.rules import Grant, Ground, grant_for
+from rits.access.rules import Grant, Ground, access_log_grant, grant_for
 from rits.audit.models import AuditEvent
 from rits.families import services
 from rits.families.models import Membership, NetworkMember, Person
@@ -30,17 +30,60 @@ def emergency(family_setup):
     return family_setup["outsider"]
 
 
-def test_only_emergency_and_privacy_officer_grounds_are_read_only(family_setup):
-    family, professional = family_setup["family"], family_setup["worker"]
+def _grant_on_each_ground(family_setup, emergency) -> dict[str, Grant]:
+    """One grant per ground, each as access gives it (a grant cannot be made by hand)."""
+    family, worker = family_setup["family"], family_setup["worker"]
+    team = factories.TeamFactory(organisation=worker.organisation)
+    worker.team = team
+    worker.save()
+    worker.organisation.team_shares_caseload = True
+    worker.organisation.save()
+    colleague = factories.ProfessionalFactory(organisation=worker.organisation, team=team)
+    officer = factories.ProfessionalFactory(role="privacy_officer")
+    grants = {
+        g.ground: g
+        for g in [
+            grant_for(family_setup["coordinator"].user, family.pk),
+            grant_for(worker.user, family.pk),
+            grant_for(colleague.user, family.pk),
+            grant_for(emergency.user, family.pk),
+            access_log_grant(officer.user, family.pk),
+        ]
+    }
+    assert set(grants) == {
+        Ground.COORDINATOR,
+        Ground.INVOLVEMENT,
+        Ground.TEAM,
+        Ground.EMERGENCY,
+        Ground.PRIVACY_OFFICER,
+    }
+    return grants
+
+
+def test_only_emergency_and_privacy_officer_grounds_are_read_only(family_setup, emergency):
+    grants = _grant_on_each_ground(family_setup, emergency)
     for ground in (Ground.COORDINATOR, Ground.INVOLVEMENT, Ground.TEAM):
-        grant = Grant(family, professional, ground, frozenset())
-        assert grant.can_write
-        grant.require_write()
+        assert grants[ground].can_write
+        grants[ground].require_write()
+        grants[ground].require("export")
     for ground in (Ground.EMERGENCY, Ground.PRIVACY_OFFICER):
-        grant = Grant(family, professional, ground, frozenset())
-        assert not grant.can_write
-        with pytest.raises(PermissionDenied):
-            grant.require_write()
+        assert not grants[ground].can_write
+        for permission in ("write", "export", "coordinate"):
+            with pytest.raises(PermissionDenied):
+                grants[ground].require(permission)
+
+
+def test_only_the_coordinator_may_coordinate(family_setup, emergency):
+    grants = _grant_on_each_ground(family_setup, emergency)
+    grants[Ground.COORDINATOR].require("coordinate")
+    for ground in (Ground.INVOLVEMENT, Ground.TEAM):
+        with translation.override("en"), pytest.raises(PermissionDenied, match="coordinator"):
+            grants[ground].require("coordinate")
+
+
+def test_a_grant_cannot_be_made_outside_access(family_setup):
+    with pytest.raises(TypeError, match="Only rits.access"):
+        Grant(family_setup["family"], family_setup["worker"], Ground.COORDINATOR, frozenset())
 
 
 def test_emergency_access_cannot_add_a_member_or_network_member(family_setup, emergency, as_user):

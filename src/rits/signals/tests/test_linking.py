@@ -497,7 +497,7 @@ def test_each_chunk_is_audited_with_ids_only(landlord):
     linking.link_signals()
 
     event = AuditEvent.objects.get(object_type="signal_link")
-    assert event.user_display == "linking" and event.role == "system"
+    assert event.user_display == "system: linking" and event.role == "system"
     assert event.detail["signal_ids"] == [signal.pk]
     assert event.detail["family_ids"] == [family.pk]
     assert event.person_ids == [mother.pk]

@@ -63,7 +63,7 @@ def test_risk_registrations_are_archived_after_two_years_and_removed_after_five(
     [event] = deletions()
     assert event.detail["reason"] == "retention.risk_registration"
     assert event.detail["signal_ids"] == [very_old.pk] and event.detail["family_ids"] == [family.pk]
-    assert event.role == "system"
+    assert event.role == "system" and event.user_display == "system: retention"
     # Again: nothing more.
     assert retention.purge_risk_registrations(now=NOW) == 0
     assert len(deletions()) == 1

@@ -94,6 +94,8 @@ def test_arrears_in_a_family_with_children_alert_the_coordinator(region):
     audit = AuditEvent.objects.get(object_type="signal.alert", action="create")
     assert audit.family_id == family.pk and audit.object_id == str(alert.pk)
     assert audit.detail["rule"] == ARREARS and audit.detail["signal_ids"] == [signal.pk]
+    # Rits itself raised it, and audit says which part of Rits (issue 10).
+    assert audit.user_display == "system: rules" and audit.user_id is None
 
 
 def test_crisis_arrears_are_due_within_3_working_days_across_weekend_and_holidays(region):

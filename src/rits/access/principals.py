@@ -1,0 +1,74 @@
+"""Who acts: a principal is whoever reads or writes family data, and how audit names them.
+
+Only professionals use the pages today; the other kinds are named here so that the next
+domains (portal, regional tables, placements, funding) add grounds for them instead of a
+second notion of "who". The pipeline acts as a ``system`` principal: it reads family
+tables without a grant, and audit names it ("system: linking")."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from rits.audit.services import Actor
+
+
+class PrincipalKind:
+    PROFESSIONAL = "professional"
+    FAMILY_MEMBER = "family_member"
+    NETWORK_MEMBER = "network_member"  # also a mentor the young person chose (JIM)
+    TABLE_MEMBER = "table_member"
+    CAPACITY_MANAGER = "capacity_manager"
+    MUNICIPAL_OFFICER = "municipal_officer"  # aggregates and funding data only
+    MACHINE_CLIENT = "machine_client"  # a signal source, later iJw senders
+    SYSTEM = "system"  # linking, rules, retention
+
+    ALL = (
+        PROFESSIONAL,
+        FAMILY_MEMBER,
+        NETWORK_MEMBER,
+        TABLE_MEMBER,
+        CAPACITY_MANAGER,
+        MUNICIPAL_OFFICER,
+        MACHINE_CLIENT,
+        SYSTEM,
+    )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A kind, and the login, professional or organisation behind it (where there is one)."""
+
+    kind: str
+    user: Any = None
+    professional: Any = None  # rits.organisations.models.Professional
+    organisation: Any = None  # for a kind without a professional, e.g. a machine client
+    system_name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in PrincipalKind.ALL:
+            raise ValueError(f"Unknown kind of principal: {self.kind!r}")
+        if self.kind == PrincipalKind.SYSTEM and not self.system_name:
+            raise ValueError("A system principal needs a name, e.g. 'linking'.")
+
+    @classmethod
+    def of_professional(cls, professional, user=None) -> "Principal":
+        # The organisation is the professional's (not copied here: reading it may cost
+        # a query that the callers of grants_by_family never need).
+        return cls(PrincipalKind.PROFESSIONAL, user=user, professional=professional)
+
+    @classmethod
+    def system(cls, name: str) -> "Principal":
+        """The pipeline's own work: ``Principal.system("linking")``."""
+        return cls(PrincipalKind.SYSTEM, system_name=name)
+
+    @property
+    def audit_name(self) -> str:
+        """How audit names this principal (``AuditEvent.user_display``)."""
+        return self.actor.display
+
+    @property
+    def actor(self) -> Actor:
+        if self.kind == PrincipalKind.SYSTEM:
+            return Actor.system(self.system_name)
+        if self.user is not None:
+            return Actor.for_user(self.user)
+        raise ValueError(f"A {self.kind} principal without a login has no audit name yet.")

@@ -1,0 +1,48 @@
+"""``Model.objects.visible_to(grant)`` for the signals models that hang off a family:
+one family's grant never returns another family's rows (issue 10)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from rits.access.rules import grant_for
+from rits.signals.models import Alert, ConcernMatch, LinkMethod, LinkReview, Signal, SignalLink
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [SignalLink, LinkReview, Alert, ConcernMatch]
+
+
+def fill(family, source, n):
+    person = factories.MembershipFactory(family=family).person
+    signal = Signal.objects.create(
+        source=source,
+        reference=f"S{n}",
+        signal_type="rent_arrears",
+        signal_date=datetime.date(2026, 3, 1),
+    )
+    SignalLink.objects.create(signal=signal, family=family, person=person, method=LinkMethod.BSN)
+    LinkReview.objects.create(signal=signal, person=person, family=family, match_probability=0.9)
+    Alert.objects.create(
+        rule="x",
+        family=family,
+        person=person,
+        reason_nl="x",
+        reason_en="x",
+        due_date=signal.signal_date,
+    )
+    ConcernMatch.objects.create(family=family, key=f"k{n}", notified_at=timezone.now())
+
+
+def test_visible_to_never_returns_another_familys_signal_rows(family_setup, landlord):
+    family = family_setup["family"]
+    fill(family, landlord, 1)
+    fill(factories.FamilyFactory(), landlord, 2)
+    grant = grant_for(family_setup["coordinator"].user, family.pk)
+    for model in MODELS:
+        mine = model.objects.visible_to(grant)
+        assert mine.exists(), model
+        assert set(mine.values_list("family_id", flat=True)) == {family.pk}, model
+        assert model.objects.exclude(family=family).exists(), model
