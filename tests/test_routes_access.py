@@ -32,6 +32,7 @@ from rits.families.models import PossibleDuplicate
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
 from rits.plans.models import PlanVersion
+from rits.signals import clients as signal_clients
 from rits.signals import services as signal_services
 from rits.signals.authentication import SignalSourceTokenAuthentication
 from rits.signals.models import ConcernMatch, LinkReview, SignalSourceToken
@@ -285,13 +286,11 @@ def world(family_setup, settings):
         name="Energie Test", kind=OrganisationKind.ENERGY_COMPANY
     )
     system = Actor.system("test")
-    _token, landlord_key = signal_services.issue_token(
-        organisation=landlord, name="t", actor=system
-    )
+    _token, landlord_key = signal_clients.issue_token(organisation=landlord, name="t", actor=system)
     school = factories.OrganisationFactory(name="De Linde", kind=OrganisationKind.SCHOOL)
-    _token, school_key = signal_services.issue_token(organisation=school, name="t", actor=system)
+    _token, school_key = signal_clients.issue_token(organisation=school, name="t", actor=system)
     batch = signal_services.receive_batch(
-        source=landlord, content=b"reference\n", file_name="s.csv", actor=system, enqueue=False
+        source=landlord, content=b"reference\n", file_name="s.csv", actor=system
     )
 
     signal = linked_signal(
