@@ -236,10 +236,7 @@ QUERY = {"api:plan-comparison": "?from=1&to=1"}
 
 # When a route is a known defect: route name -> reason (xfail, strict: fixing it fails
 # the mark, so that it is taken away).
-KNOWN = {
-    "access:review": "an outsider gets 403 (require_role) rather than 404; the review "
-    "selector lives in rits.access",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _known(routes):

@@ -1,4 +1,6 @@
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from rits.access.models import EmergencyAccess
@@ -35,4 +37,10 @@ def emergency_review_list(*, user, reviewed_limit: int = 50) -> tuple[list, list
 
 
 def emergency_access_for_review(*, user, pk: int) -> EmergencyAccess:
-    return get_object_or_404(_for_review(user=user, reviewed=False), pk=pk)
+    """One emergency access to review. For anyone but a privacy officer it is not found,
+    like any object with an id that they may not see (404, never 403)."""
+    try:
+        pending = _for_review(user=user, reviewed=False)
+    except PermissionDenied:
+        raise Http404 from None
+    return get_object_or_404(pending, pk=pk)
