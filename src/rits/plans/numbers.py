@@ -3,16 +3,15 @@
 ``int()`` reads more than a person types into a number field: other scripts' digits
 (``int("٣") == 3``) and, through ``str.isdigit``, signs it then cannot read (``"²"``).
 Here a number is ASCII digits only and lies within what its column holds; anything else
-is an ordinary invalid value, never a server error. Kept in this one module so that a
-project-wide helper can replace it."""
+is an ordinary invalid value, never a server error. The rule itself is
+``rits.core.params.parse_int``; this module gives the plan's forms and API their shapes of it."""
 
 from django import forms
 from rest_framework import serializers
 
+from rits.core.params import MAX_ID, BadParameter, parse_int
+
 MAX_REVISION = 2**31 - 1  # Plan.revision and PlanVersion.number are 32-bit columns
-MAX_ID = 2**63 - 1  # the largest key a row can have
-# More digits than any column holds: refused before int() has to read them.
-_MAX_DIGITS = len(str(MAX_ID))
 
 
 def whole_number(raw, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
@@ -21,13 +20,11 @@ def whole_number(raw, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        value = raw
-    else:
-        text = str(raw).strip()
-        if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
-            return None
-        value = int(text)
-    return value if minimum <= value <= maximum else None
+        return raw if minimum <= raw <= maximum else None
+    try:
+        return parse_int(str(raw).strip(), name="", minimum=minimum, maximum=maximum)
+    except BadParameter:
+        return None
 
 
 class WholeNumberFormField(forms.IntegerField):

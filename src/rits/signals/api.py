@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from rits.api.parsers import ReadableJSONParser
 from rits.core.intake.reading import Problem
+from rits.core.params import query_int
 from rits.signals import clients, pipeline, selectors, services
 from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
 from rits.signals.models import BatchFormat
@@ -275,25 +276,6 @@ class SignalBatchListView(SignalSourceAPIView):
 MAX_OFFSET = 10**9
 
 
-def whole_number_param(request: Request, name: str, *, default: int, maximum: int) -> int:
-    """A query parameter that is a whole number from 0 to ``maximum``; 400 naming the
-    parameter otherwise. ASCII digits only: ``str.isdigit`` is also true for "²", which
-    ``int`` refuses; and a number is range-checked before it reaches the database.
-
-    The one place in this API where a number is read from a request (to be replaced by
-    the shared helper for request parameters, when there is one)."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    # At most as many digits as the maximum has: int() of a thousand digits is slow.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum))) or (
-        int(raw) > maximum
-    ):
-        reason = _("A whole number from 0 to %(max)d.") % {"max": maximum}
-        raise ValidationError({name: [reason]})
-    return int(raw)
-
-
 class SignalBatchDetailView(SignalSourceAPIView):
     @extend_schema(
         summary="A batch's status and report",
@@ -325,11 +307,12 @@ class SignalBatchDetailView(SignalSourceAPIView):
         tags=["signals"],
     )
     def get(self, request: Request, batch_id: int) -> Response:
-        offset = whole_number_param(request, "offset", default=0, maximum=MAX_OFFSET)
-        limit = whole_number_param(
+        offset = query_int(request, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+        limit = query_int(
             request,
             "limit",
             default=selectors.REPORT_PAGE_SIZE,
+            minimum=0,
             maximum=selectors.REPORT_PAGE_SIZE,
         )
         delivery = selectors.delivery_for_source(
