@@ -3,13 +3,12 @@ queueing it for the workers, and when the next one is due.
 
 The claim and the task are written in one transaction (as the signal pipeline queues
 its work): with the database backend there is never a claimed day without its task, nor
-a task twice; with the immediate backend the job runs inside it, and a failure leaves
-the day unclaimed for the next round."""
+a task twice. A job that fails is a failed task, recorded and logged by the task
+backend (the immediate one too) as any other; its day stays claimed, and its
+``manage.py`` command runs it again by hand."""
 
 from __future__ import annotations
 
-import logging
-import traceback
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,8 +20,6 @@ from rits.scheduling import registry
 from rits.scheduling.models import ScheduledRun
 from rits.scheduling.registry import DailyJob
 from rits.scheduling.tasks import run_daily_job
-
-logger = logging.getLogger(__name__)
 
 # How far back a job that catches up goes after the scheduler was down.
 CATCH_UP_DAYS = 7
@@ -76,23 +73,8 @@ def claim_and_queue(run: Run) -> bool:
 
 
 def run_due(now: datetime | None = None) -> list[Run]:
-    """Claim and queue every run due at ``now``; returns those this scheduler queued. A
-    job that fails (with the immediate backend) is logged and the others still run."""
-    queued = []
-    for run in due_runs(now):
-        try:
-            if claim_and_queue(run):
-                queued.append(run)
-        except Exception as exc:
-            # Its type and where, not its message (which may quote data).
-            logger.error(
-                "daily job %s for %s failed with %s\n%s",
-                run.job,
-                run.day,
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
-            )
-    return queued
+    """Claim and queue every run due at ``now``; returns those this scheduler queued."""
+    return [run for run in due_runs(now) if claim_and_queue(run)]
 
 
 def next_due_at(now: datetime | None = None) -> datetime:
