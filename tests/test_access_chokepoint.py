@@ -47,6 +47,7 @@ ALLOWED = {
     "rits.signals.selectors": "the deliveries a source or its staff may see",
     "rits.signals.alerts": "the alerts' services and selectors (reads through access)",
     "rits.signals.review": "the review queue's service and selectors (through access)",
+    "rits.signals.notices": "who hears of an alert: read after it is raised, as the system",
     "rits.access.*": "the one door: decides who sees which family",
     "rits.audit.services": "writes the audit log",
     "rits.audit.selectors": "reads the audit log (the access-log page)",

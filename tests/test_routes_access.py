@@ -29,6 +29,7 @@ from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
 from rits.audit.services import Actor
 from rits.families.models import PossibleDuplicate
+from rits.notifications.models import Notification
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
 from rits.plans.models import PlanVersion
@@ -54,6 +55,9 @@ class Id:
     insider: str = "coordinator"  # who may use it: a person of the world, or a "token"
     outsider: str = "outsider"  # who may not (for a machine route: "other_token")
     shows_family: bool = True  # a read of it shows family A's data (and is audited)
+    # it names family data: its writes change family rows (so emergency access is tested
+    # on them); a person's own notification is not family data
+    family_data: bool = True
 
 
 # kwarg -> what it names; the one place to add an id when an app adds a route.
@@ -68,6 +72,8 @@ IDS = {
     # A delivery shows how it was taken in, never what became of its signals.
     "batch_id": Id("batch_id", insider="source_staff", outsider="other_staff", shows_family=False),
     "match_id": Id("match_id", insider="token", outsider="other_token", shows_family=False),
+    # The coordinator's own notification; anyone else's is not found.
+    "notification_id": Id("notification_id", shows_family=False, family_data=False),
 }
 # Generic names ("pk", "id") say nothing; they are named per route.
 ROUTE_IDS = {
@@ -143,7 +149,13 @@ KNOWN_IDS = [r for r in ROUTES if all(r.ids().values())]  # the others fail the 
 READS = [
     r for r in KNOWN_IDS if "get" in r.methods and all(i.shows_family for i in r.ids().values())
 ]
-WRITE_ROUTES = [r for r in KNOWN_IDS if set(WRITES) & set(r.methods) and not r.machine]
+WRITE_ROUTES = [
+    r
+    for r in KNOWN_IDS
+    if set(WRITES) & set(r.methods)
+    and not r.machine
+    and all(i.family_data for i in r.ids().values())
+]
 
 
 # A write route's body: one that writes when its insider sends it (checked below), so
@@ -340,6 +352,9 @@ def world(family_setup, settings):
         "review_id": review.pk,
         "batch_id": batch.pk,
         "match_id": match.pk,
+        "notification_id": Notification.objects.create(
+            recipient=coordinator.user, kind="signals.alert_raised", params={}
+        ).pk,
         "emergency_id": EmergencyAccess.objects.get(professional=breaker).pk,
         "emergency": breaker,
         "source_staff": factories.ProfessionalFactory(organisation=landlord),

@@ -2,6 +2,7 @@
 docs/configuration.md. ``RITS_ENVIRONMENT=production`` refuses to start unless the
 security settings a care system needs are in place (see ``_check_production``)."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "rits.audit",
     "rits.plans",
     "rits.signals",
+    "rits.notifications",
+    "rits.scheduling",
     "rits.api",
     "rits.demo",
 ]
@@ -92,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rits.core.context_processors.rits",
+                "rits.notifications.context_processors.notifications",
             ],
         },
     }
@@ -326,6 +330,44 @@ TASKS_BACKEND = env_str("RITS_TASKS_BACKEND", "immediate" if ENVIRONMENT == "dem
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured("RITS_TASKS_BACKEND must be database or immediate")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
+# --- e-mail (notifications) ----------------------------------------------------
+# Notifications go out over SMTP when RITS_EMAIL_HOST is set; without it they are
+# written to the console (development; they never hold family data). Links in them
+# point to RITS_BASE_URL, the address at which people reach Rits.
+EMAIL_HOST = env_str("RITS_EMAIL_HOST")
+EMAIL_PORT = env_int("RITS_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("RITS_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("RITS_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("RITS_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 30
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("RITS_EMAIL_FROM", "Rits <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+RITS_BASE_URL = env_str("RITS_BASE_URL", "http://localhost:8000")
+
+# --- the daily schedule (rits.scheduling) ---------------------------------------
+# When `manage.py run_schedule` queues the daily jobs (local time, HH:MM), and per job
+# another time (comma-separated job=HH:MM, e.g. "notifications.digests=07:30").
+
+
+def _clock(name: str, raw: str) -> datetime.time:
+    try:
+        hours, minutes = raw.strip().split(":")
+        return datetime.time(int(hours), int(minutes))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time as HH:MM, got {raw!r}") from None
+
+
+SCHEDULE_TIME = _clock("RITS_SCHEDULE_TIME", env_str("RITS_SCHEDULE_TIME", "06:00"))
+SCHEDULE_JOB_TIMES = {
+    job.strip(): _clock("RITS_SCHEDULE_JOB_TIMES", clock)
+    for job, _sep, clock in (item.partition("=") for item in env_list("RITS_SCHEDULE_JOB_TIMES"))
+}
 
 # --- rules and alerts (signals) -------------------------------------------------
 # Rules switched off in this region (comma-separated rule codes, see

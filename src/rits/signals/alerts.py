@@ -58,6 +58,7 @@ from rits.organisations.models import Organisation, Professional, ProfessionalRo
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.models import Agreement
+from rits.signals import notices
 from rits.signals.models import (
     Alert,
     AlertStatus,
@@ -353,6 +354,7 @@ def _alerts_raised(created: list[tuple[AlertDraft, int]], actor: Actor, now: dat
             for d, pk in created
         ],
     )
+    notices.notify_raised([pk for _d, pk in created])
 
 
 def raise_alert(
@@ -814,6 +816,7 @@ def _escalate(ids: list[int], actor: Actor) -> int:
             for pk, rule, family_id, due, *_r in rows
         ],
     )
+    notices.notify_escalated([pk for pk, *_r in rows])
     return len(rows)
 
 
