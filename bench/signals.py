@@ -780,7 +780,8 @@ class Timers:
 
 # The steps timed inside each stage: (module, attribute, step name).
 def instrument(timers: Timers) -> None:
-    from rits.signals import alerts, linking, rules, services
+    from rits.signals import alerts, linking, rules
+    from rits.signals.intake import services
 
     timers.wrap(services, "process_batch", "intake")
     timers.wrap(services, "_store_chunk", "intake/write chunks (build signals, ORM, PG)")
@@ -889,7 +890,8 @@ def end_to_end(files: list[dict], timers: Timers, *, analyze: bool) -> dict:
 
     from rits.audit.services import Actor
     from rits.organisations.models import Organisation
-    from rits.signals import linking, pipeline, services
+    from rits.signals import linking, pipeline
+    from rits.signals.intake import services
 
     actor = Actor.system("bench/signals.py")
     totals = {"rows": 0, "accepted": 0, "duplicates": 0, "rejected": 0}

@@ -15,9 +15,9 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from rits.signals import alerts
-from rits.signals.api import PROBLEM_RESPONSES, SignalSourceAPIView
-from rits.signals.clients import source_actor
-from rits.signals.serializers import SignalProblemDetailsSerializer
+from rits.signals.intake.api import PROBLEM_RESPONSES, SignalSourceAPIView
+from rits.signals.intake.clients import source_actor
+from rits.signals.intake.serializers import SignalProblemDetailsSerializer
 from rits.signals.serializers_alerts import (
     AlertSerializer,
     ConcernMatchSerializer,

@@ -26,11 +26,12 @@ from django_tasks import task
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
-from rits.signals import linking, rules, services
+from rits.signals import linking, rules
+from rits.signals.intake import services
+from rits.signals.intake.services import SignalReceipt
 from rits.signals.linking import LinkReport
 from rits.signals.models import Signal, SignalBatch, SignalStatus
 from rits.signals.rules import RulesReport
-from rits.signals.services import SignalReceipt
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from rits.signals import views, views_inbox, views_upload
+from rits.signals import views, views_inbox
+from rits.signals.intake import views as intake_views
 
 app_name = "signals"
 
 urlpatterns = [
-    path("signals/upload/", views_upload.upload, name="upload"),
-    path("signals/batches/<int:batch_id>/", views_upload.batch, name="batch"),
+    path("signals/upload/", intake_views.upload, name="upload"),
+    path("signals/batches/<int:batch_id>/", intake_views.batch, name="batch"),
     # The alert inbox (rules and alerts).
     path("signals/inbox/", views_inbox.inbox, name="inbox"),
     path("signals/inbox/team/", views_inbox.team_inbox, name="inbox-team"),

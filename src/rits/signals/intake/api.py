@@ -26,10 +26,10 @@ from rest_framework.views import APIView
 from rits.api.parsers import ReadableJSONParser
 from rits.core.intake.reading import Problem
 from rits.core.params import query_int
-from rits.signals import clients, pipeline, selectors, services
-from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
-from rits.signals.models import BatchFormat
-from rits.signals.serializers import (
+from rits.signals import pipeline
+from rits.signals.intake import clients, selectors, services
+from rits.signals.intake.authentication import IsSignalSource, SignalSourceTokenAuthentication
+from rits.signals.intake.serializers import (
     SignalBatchAcceptedSerializer,
     SignalBatchSerializer,
     SignalBatchUploadSerializer,
@@ -37,6 +37,7 @@ from rits.signals.serializers import (
     SignalProblemDetailsSerializer,
     SignalReceiptSerializer,
 )
+from rits.signals.models import BatchFormat
 
 READ_BYTES = 1024 * 1024
 # Room for the multipart envelope around a file of the largest allowed size.

@@ -1,5 +1,5 @@
 """Serializers of the signal intake API. The rows themselves are checked by
-``rits.signals.parsing`` (one set of rules for files, arrays and single signals); the
+``rits.signals.intake.parsing`` (one set of rules for files, arrays and single signals); the
 input serializer here describes that format in the OpenAPI document.
 
 The answers are written from ``selectors.Delivery`` and ``selectors.SignalIntake``, what
