@@ -782,18 +782,20 @@ class Timers:
 def instrument(timers: Timers) -> None:
     from rits.signals import alerts, linking, rules
     from rits.signals.intake import services
+    from rits.signals.linking import matcher, store
+    from rits.signals.linking import services as linking_services
 
     timers.wrap(services, "process_batch", "intake")
     timers.wrap(services, "_store_chunk", "intake/write chunks (build signals, ORM, PG)")
     timers.wrap(linking, "link_signals", "linking")
-    timers.wrap(linking.Matcher, "__init__", "linking/Splink set-up")
-    timers.wrap(linking.Matcher, "load_population", "linking/population snapshot into DuckDB")
-    timers.wrap(linking, "candidate_rows", "linking/candidate reads (small runs)")
-    timers.wrap(linking.Matcher, "predict", "linking/Splink predict")
-    timers.wrap(linking, "_link_by_bsn", "linking/BSN lookup")
-    timers.wrap(linking, "_complete_families", "linking/families and households")
-    timers.wrap(linking, "_link_households", "linking/families and households")
-    timers.wrap(linking, "_write", "linking/write links, reviews, timeline")
+    timers.wrap(matcher.Matcher, "__init__", "linking/Splink set-up")
+    timers.wrap(matcher.Matcher, "load_population", "linking/population snapshot into DuckDB")
+    timers.wrap(linking_services, "candidate_rows", "linking/candidate reads (small runs)")
+    timers.wrap(matcher.Matcher, "predict", "linking/Splink predict")
+    timers.wrap(linking_services, "_link_by_bsn", "linking/BSN lookup")
+    timers.wrap(linking_services, "_complete_families", "linking/families and households")
+    timers.wrap(linking_services, "_link_households", "linking/families and households")
+    timers.wrap(store, "write", "linking/write links, reviews, timeline")
     timers.wrap(rules, "run_rules", "rules")
     timers.wrap(rules, "load_facts", "rules/load facts")
     timers.wrap(alerts, "raise_alerts", "rules/raise alerts (with timeline and audit)")

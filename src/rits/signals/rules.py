@@ -49,7 +49,6 @@ from rits.plans.models import Agreement
 from rits.signals import alerts
 from rits.signals.models import Alert, Signal, SignalLink, SignalType
 from rits.signals.rule_catalogue import (
-    CONCERN,
     RULES,
     UNRESOLVED,
     YOUTH_ROLES,
@@ -62,6 +61,7 @@ from rits.signals.rule_catalogue import (
     SignalFact,
     Source,
 )
+from rits.signals.types import CONCERN, VISIT_AND_ABSENCE
 from rits.signals.working_days import add_months, due_date
 
 # Signals per transaction: small enough to keep locks short (a chunk takes well under a
@@ -75,7 +75,6 @@ FAMILIES_PER_CHUNK = 2000
 # A chunk covers thousands of families: every read below is one query for the whole
 # chunk, of plain values (no model instances), and of the signals the rules need only.
 
-VISIT_AND_ABSENCE = (SignalType.MISSED_CHILD_HEALTH_VISIT, SignalType.SCHOOL_ABSENCE)
 SIGNAL_VALUES = (
     "signal_id",
     "signal__source_id",

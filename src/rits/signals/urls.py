@@ -1,7 +1,8 @@
 from django.urls import path
 
-from rits.signals import views, views_inbox
+from rits.signals import views_inbox
 from rits.signals.intake import views as intake_views
+from rits.signals.linking import views as review_views
 
 app_name = "signals"
 
@@ -19,6 +20,6 @@ urlpatterns = [
     path("signals/alerts/<int:alert_id>/act/", views_inbox.act, name="alert-act"),
     path("signals/alerts/<int:alert_id>/dismiss/", views_inbox.dismiss, name="alert-dismiss"),
     # The review queue of linking.
-    path("signals/review/", views.review_list, name="review"),
-    path("signals/review/<int:review_id>/", views.review_detail, name="review-detail"),
+    path("signals/review/", review_views.review_list, name="review"),
+    path("signals/review/<int:review_id>/", review_views.review_detail, name="review-detail"),
 ]

@@ -8,7 +8,8 @@ signal afterwards (linked or not, alerts)."""
 
 from rest_framework import serializers
 
-from rits.signals.models import RISK_CODES, BatchFormat, BatchStatus, SignalStatus, SignalType
+from rits.signals.models import BatchFormat, BatchStatus, SignalStatus, SignalType
+from rits.signals.types import RISK_CODES
 
 FORMAT_HELP = "See docs/signal-format.md for every field, the accepted values and the errors."
 
