@@ -780,10 +780,11 @@ class Timers:
 
 # The steps timed inside each stage: (module, attribute, step name).
 def instrument(timers: Timers) -> None:
-    from rits.signals import alerts, linking, rules
+    from rits.signals import alerts, linking, pipeline
     from rits.signals.intake import services
     from rits.signals.linking import matcher, store
     from rits.signals.linking import services as linking_services
+    from rits.signals.rules import runner
 
     timers.wrap(services, "process_batch", "intake")
     timers.wrap(services, "_store_chunk", "intake/write chunks (build signals, ORM, PG)")
@@ -796,8 +797,8 @@ def instrument(timers: Timers) -> None:
     timers.wrap(linking_services, "_complete_families", "linking/families and households")
     timers.wrap(linking_services, "_link_households", "linking/families and households")
     timers.wrap(store, "write", "linking/write links, reviews, timeline")
-    timers.wrap(rules, "run_rules", "rules")
-    timers.wrap(rules, "load_facts", "rules/load facts")
+    timers.wrap(pipeline, "run_rules", "rules")
+    timers.wrap(runner, "load_facts", "rules/load facts")
     timers.wrap(alerts, "raise_alerts", "rules/raise alerts (with timeline and audit)")
     timers.wrap(alerts, "record_concern_matches", "rules/concern matches")
     timers.wrap(alerts, "log_events", "rules/audit events")

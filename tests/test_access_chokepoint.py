@@ -59,7 +59,8 @@ ALLOWED = {
     "rits.signals.linking.population": "the known members linking compares signals with",
     "rits.signals.linking.matcher": "whether linking's snapshot of the members is still fresh",
     "rits.signals.linking.store": "writes what linking decided (links, reviews, timeline)",
-    "rits.signals.rules": "the rules over linked signals, as the system",
+    "rits.signals.rules.facts": "the facts the rules read in bulk, as the system",
+    "rits.signals.rules.runner": "the rules over linked signals (claims them, assigns alerts)",
     "rits.signals.retention": "retention deletes expired signals, as the system",
     "rits.demo.*": "builds the synthetic demo region",
     # front ends of services, run by an operator on the command line
