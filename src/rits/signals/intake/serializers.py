@@ -152,18 +152,3 @@ class SignalBatchSerializer(serializers.Serializer):
         help_text="One line per problem of a rejected row (a row can have several), in line "
         "order; a page of at most `limit` lines from `offset`.",
     )
-
-
-class SignalInvalidParamSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The field at fault (non_field_errors: the row).")
-    reason = serializers.CharField()
-
-
-class SignalProblemDetailsSerializer(serializers.Serializer):
-    """Problem details (RFC 9457), as every error of this API."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    invalid_params = SignalInvalidParamSerializer(many=True, required=False)
