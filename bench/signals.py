@@ -780,21 +780,25 @@ class Timers:
 
 # The steps timed inside each stage: (module, attribute, step name).
 def instrument(timers: Timers) -> None:
-    from rits.signals import alerts, linking, rules, services
+    from rits.signals import alerts, linking, pipeline
+    from rits.signals.intake import services
+    from rits.signals.linking import matcher, store
+    from rits.signals.linking import services as linking_services
+    from rits.signals.rules import runner
 
     timers.wrap(services, "process_batch", "intake")
     timers.wrap(services, "_store_chunk", "intake/write chunks (build signals, ORM, PG)")
     timers.wrap(linking, "link_signals", "linking")
-    timers.wrap(linking.Matcher, "__init__", "linking/Splink set-up")
-    timers.wrap(linking.Matcher, "load_population", "linking/population snapshot into DuckDB")
-    timers.wrap(linking, "candidate_rows", "linking/candidate reads (small runs)")
-    timers.wrap(linking.Matcher, "predict", "linking/Splink predict")
-    timers.wrap(linking, "_link_by_bsn", "linking/BSN lookup")
-    timers.wrap(linking, "_complete_families", "linking/families and households")
-    timers.wrap(linking, "_link_households", "linking/families and households")
-    timers.wrap(linking, "_write", "linking/write links, reviews, timeline")
-    timers.wrap(rules, "run_rules", "rules")
-    timers.wrap(rules, "load_facts", "rules/load facts")
+    timers.wrap(matcher.Matcher, "__init__", "linking/Splink set-up")
+    timers.wrap(matcher.Matcher, "load_population", "linking/population snapshot into DuckDB")
+    timers.wrap(linking_services, "candidate_rows", "linking/candidate reads (small runs)")
+    timers.wrap(matcher.Matcher, "predict", "linking/Splink predict")
+    timers.wrap(linking_services, "_link_by_bsn", "linking/BSN lookup")
+    timers.wrap(linking_services, "_complete_families", "linking/families and households")
+    timers.wrap(linking_services, "_link_households", "linking/families and households")
+    timers.wrap(store, "write", "linking/write links, reviews, timeline")
+    timers.wrap(pipeline, "run_rules", "rules")
+    timers.wrap(runner, "load_facts", "rules/load facts")
     timers.wrap(alerts, "raise_alerts", "rules/raise alerts (with timeline and audit)")
     timers.wrap(alerts, "record_concern_matches", "rules/concern matches")
     timers.wrap(alerts, "log_events", "rules/audit events")
@@ -889,7 +893,8 @@ def end_to_end(files: list[dict], timers: Timers, *, analyze: bool) -> dict:
 
     from rits.audit.services import Actor
     from rits.organisations.models import Organisation
-    from rits.signals import linking, pipeline, services
+    from rits.signals import linking, pipeline
+    from rits.signals.intake import services
 
     actor = Actor.system("bench/signals.py")
     totals = {"rows": 0, "accepted": 0, "duplicates": 0, "rejected": 0}

@@ -1,4 +1,4 @@
-"""Make the linkage model that linking uses: ``src/rits/signals/linkage_model.json``.
+"""Make the linkage model that linking uses: ``src/rits/signals/linking/linkage_model.json``.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/train_linkage_model.py [--pairs 20000000]
 
@@ -217,7 +217,7 @@ def comparisons():
 def blocking_rules():
     from splink import block_on
 
-    # Kept in step with rits.signals.linking.candidate_rows, which applies them in the
+    # Kept in step with rits.signals.linking.population.candidate_rows, which applies them in the
     # database first.
     return [
         block_on("birth_date"),
@@ -228,7 +228,7 @@ def blocking_rules():
 
 def population() -> list[tuple]:
     """One row per known person (at the address of their first family), as linking reads
-    members (``rits.signals.linking.candidate_rows``)."""
+    members (``rits.signals.linking.population.candidate_rows``)."""
     import django
 
     django.setup()
@@ -260,7 +260,7 @@ def population() -> list[tuple]:
 def train(rows: list[tuple], *, pairs: float, seed: int) -> dict:
     from splink import DuckDBAPI, Linker, SettingsCreator
 
-    from rits.signals.linking import load_rows
+    from rits.signals.linking.normalise import load_rows
 
     db = DuckDBAPI()
     # Normalised exactly as linking compares them.
@@ -332,7 +332,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=float, default=2e7, help="random pairs for u")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--out", default=str(ROOT / "src" / "rits" / "signals" / "linkage_model.json")
+        "--out", default=str(ROOT / "src" / "rits" / "signals" / "linking" / "linkage_model.json")
     )
     parser.add_argument(
         "--conditions-only",

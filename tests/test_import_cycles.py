@@ -205,3 +205,12 @@ def test_work_is_queued_in_one_place():
         )
     )
     assert queuing == sorted(QUEUING)
+
+
+def test_the_rules_decide_and_never_raise_alerts_themselves():
+    # Rules return findings and the pipeline routes them (signals/rules/__init__.py): no
+    # module of the rules imports the alerts, directly or through another module.
+    graph = import_graph()
+    rules = [module for module in graph if module.startswith("rits.signals.rules")]
+    reached = set().union(*(_reach(graph, module) for module in rules))
+    assert rules and "rits.signals.alerts" not in reached

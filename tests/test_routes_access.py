@@ -33,11 +33,11 @@ from rits.notifications.models import Notification
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
 from rits.plans.models import PlanVersion
-from rits.signals import clients as signal_clients
-from rits.signals import services as signal_services
-from rits.signals.authentication import SignalSourceTokenAuthentication
+from rits.signals.intake import clients as signal_clients
+from rits.signals.intake import services as signal_services
+from rits.signals.intake.authentication import SignalSourceTokenAuthentication
 from rits.signals.models import ConcernMatch, LinkReview, SignalSourceToken
-from rits.signals.rules import run_rules
+from rits.signals.pipeline import run_rules
 from rits.signals.tests.test_rules_support import linked_signal
 from tests import factories
 from tests.auth import login_verified

@@ -13,7 +13,8 @@ from rits.demo.services import build_demo_region
 from rits.families.models import Family, Membership
 from rits.organisations.models import Professional
 from rits.plans.models import Agreement
-from rits.signals import pipeline, services
+from rits.signals import pipeline
+from rits.signals.intake import services
 from rits.signals.models import Alert, AlertStatus, LinkReview, SignalLink
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

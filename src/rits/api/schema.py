@@ -1,3 +1,4 @@
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -15,26 +16,6 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
 
 
 PROBLEM_TYPE = "application/problem+json"
-PROBLEM_DETAILS = {
-    "type": "object",
-    "description": "Problem details (RFC 9457), as every error of this API.",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "invalid_params": {
-            "type": "array",
-            "description": "For invalid input: each parameter or field at fault, and why.",
-            "items": {
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
-                "required": ["name", "reason"],
-            },
-        },
-    },
-    "required": ["type", "title", "status", "detail"],
-}
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
@@ -43,10 +24,14 @@ def problem_details_hook(result, generator, request, public):
     ``application/problem+json``: document it so, for every operation. Error responses a
     view describes itself keep their schema and get the right content type; any other
     4xx (a refused parameter, a missing login, an unknown id, a method not allowed) is
-    documented once per operation as ``4XX``."""
-    result.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = (
-        PROBLEM_DETAILS
-    )
+    documented once per operation as ``4XX``, by reference to ``ProblemDetails``: the
+    component of ``core.problems.ProblemDetailsSerializer``, which the views name for
+    their own error responses."""
+    if "ProblemDetails" not in result.get("components", {}).get("schemas", {}):
+        raise ImproperlyConfigured(
+            "No view names core.problems.ProblemDetailsSerializer: the 4XX answers would "
+            "refer to a component that is not in the document."
+        )
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if method not in _METHODS:

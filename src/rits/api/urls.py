@@ -4,8 +4,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rits.families import api as families_api
 from rits.families import api_import
 from rits.plans import api as plans_api
-from rits.signals import api as signals_api
 from rits.signals import api_alerts
+from rits.signals.intake import api as signals_api
 
 app_name = "api"
 

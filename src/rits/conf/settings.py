@@ -392,7 +392,7 @@ UNLINKED_SIGNAL_RETENTION_DAYS = env_int("RITS_UNLINKED_SIGNAL_RETENTION_DAYS", 
 SIGNAL_RAW_RETENTION_DAYS = env_int("RITS_SIGNAL_RAW_RETENTION_DAYS", 30)
 
 # --- linking (signals) ----------------------------------------------------------
-# Match probabilities of the linkage model (rits/signals/linkage_model.json): from
+# Match probabilities of the linkage model (rits/signals/linking/linkage_model.json): from
 # RITS_LINK_THRESHOLD a signal is linked to the person, from RITS_REVIEW_THRESHOLD (up to
 # the link threshold) a professional reviews the candidate; below it nothing is linked.
 

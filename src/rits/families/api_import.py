@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from rits.access.rules import require_role
 from rits.audit.services import Actor
+from rits.core.problems import ProblemDetailsSerializer
 from rits.families import importing
 from rits.organisations.models import ProfessionalRole
 
@@ -80,21 +81,6 @@ class ImportFamilySummarySerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
-class InvalidParamSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The form field at fault: persons or involvements.")
-    reason = serializers.CharField()
-
-
-class FamilyImportProblemSerializer(serializers.Serializer):
-    """Problem details (RFC 9457), as every error of this API."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    invalid_params = InvalidParamSerializer(many=True, required=False)
-
-
 class ImportReportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     persons = ImportFileSummarySerializer()
@@ -131,11 +117,11 @@ class FamilyImportView(APIView):
         responses={
             200: ImportReportSerializer,
             400: OpenApiResponse(
-                FamilyImportProblemSerializer,
+                ProblemDetailsSerializer,
                 description="A file is missing, too large or unreadable; nothing was imported.",
             ),
             403: OpenApiResponse(
-                FamilyImportProblemSerializer,
+                ProblemDetailsSerializer,
                 description="Not logged in, or not an administrator.",
             ),
         },

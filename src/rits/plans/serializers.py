@@ -7,6 +7,7 @@ rules of the plan (the scale, owners, dates in the past) to the services."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rits.core.problems import ProblemDetailsSerializer
 from rits.families.domains import LifeDomain
 from rits.plans.models import (
     AgreementKind,
@@ -41,19 +42,10 @@ def id_field(help_text: str = "") -> serializers.IntegerField:
 # --- problem details ----------------------------------------------------------------
 
 
-class PlanInvalidParamSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The field at fault.")
-    reason = serializers.CharField()
+class PlanProblemSerializer(ProblemDetailsSerializer):
+    """Problem details (RFC 9457), as every error of this API, with the plan's revision
+    when an edit was based on an older one."""
 
-
-class PlanProblemSerializer(serializers.Serializer):
-    """Problem details (RFC 9457), as every error of this API."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    invalid_params = PlanInvalidParamSerializer(many=True, required=False)
     revision = serializers.IntegerField(
         required=False, help_text="With 409 only: the plan's current revision."
     )

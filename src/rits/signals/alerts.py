@@ -67,6 +67,7 @@ from rits.signals.models import (
     SignalType,
 )
 from rits.signals.rule_catalogue import ConcernMatchRule, rule_for, rule_title
+from rits.signals.rules.findings import AlertDraft, ConcernMatchDraft
 
 RAISED, UPDATED, UNCHANGED = "raised", "updated", "unchanged"
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
@@ -110,41 +111,6 @@ def _timeline(alert: Alert, family: Family, description: str, *, kind: str, user
 # A bulk insert that collides with alerts another worker raised at the same moment is
 # retried with those joined instead; colliding again and again is no race but a bug.
 CREATE_ATTEMPTS = 3
-
-
-@dataclass
-class AlertDraft:
-    """An alert a rule concluded, to be raised (or joined) by ``raise_alerts``."""
-
-    rule: str
-    family_id: int
-    key: str
-    reason_nl: str
-    reason_en: str
-    due_date: date
-    signal_ids: Sequence[int] = ()
-    person_id: int | None = None
-    assigned_to_id: int | None = None
-    team_id: int | None = None
-
-    @property
-    def identity(self) -> tuple[str, int, str]:
-        return self.rule, self.family_id, self.key
-
-
-@dataclass
-class ConcernMatchDraft:
-    """A concern match the rule found, to be recorded (or joined) by
-    ``record_concern_matches``. ``organisations``: each with ``pk`` and ``name``."""
-
-    family_id: int
-    key: str
-    organisations: Sequence
-    signal_ids: Sequence[int] = ()
-
-    @property
-    def identity(self) -> tuple[int, str]:
-        return self.family_id, self.key
 
 
 def _merged_alerts(drafts: Iterable[AlertDraft]) -> dict[tuple[str, int, str], AlertDraft]:

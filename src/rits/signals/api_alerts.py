@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
+from rits.core.problems import ProblemDetailsSerializer
 from rits.signals import alerts
-from rits.signals.api import PROBLEM_RESPONSES, SignalSourceAPIView
-from rits.signals.clients import source_actor
-from rits.signals.serializers import SignalProblemDetailsSerializer
+from rits.signals.intake.api import PROBLEM_RESPONSES, SignalSourceAPIView
+from rits.signals.intake.clients import source_actor
 from rits.signals.serializers_alerts import (
     AlertSerializer,
     ConcernMatchSerializer,
@@ -29,7 +29,7 @@ TAGS = ["alerts"]
 
 
 def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(SignalProblemDetailsSerializer, description=description)
+    return OpenApiResponse(ProblemDetailsSerializer, description=description)
 
 
 NOT_FOUND = _problem(

@@ -12,10 +12,8 @@ class SignalsConfig(AppConfig):
 
     def ready(self) -> None:
         from rits.components.registry import register_nav, register_panel
-        from rits.signals import (
-            panels,
-            schema,  # noqa: F401  (registers the OpenAPI extension)
-        )
+        from rits.signals import panels
+        from rits.signals.intake import schema  # noqa: F401  (registers the OpenAPI extension)
 
         register_panel(
             "alerts", order=25, template="signals/panels/alerts.html", context=panels.alerts

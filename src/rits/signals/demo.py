@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from rits.organisations.models import SIGNAL_SOURCE_KINDS, Organisation
-from rits.signals import clients
+from rits.signals.intake import clients
 
 
 @dataclass(frozen=True)

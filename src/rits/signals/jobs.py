@@ -6,14 +6,14 @@ missed."""
 from datetime import date
 
 from rits.scheduling.registry import daily_job
-from rits.signals import pipeline, retention, rules
+from rits.signals import pipeline, retention
 
 
 @daily_job("signals.daily_rules")
 def daily_rules(day: date) -> None:
     """The date-driven rules, then escalation of alerts nobody acknowledged in time
     (``escalate_alerts --daily-rules``)."""
-    rules.run_daily_rules(today=day)
+    pipeline.run_daily_rules(today=day)
 
 
 @daily_job("signals.relinking")

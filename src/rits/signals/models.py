@@ -33,10 +33,6 @@ class SignalType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# The Verwijsindex risk categories, as the source registers them (a letter a–l).
-RISK_CODES = tuple("abcdefghijkl")
-
-
 class SignalStatus(models.TextChoices):
     """Where a signal is in the pipeline. Intake leaves every signal ``received``; linking
     to a person and family (a later stage) moves it on."""

@@ -1,8 +1,14 @@
 """The signal pipeline: intake → link → rules (→ alert → inbox → action in the plan).
 
-Each stage is idempotent and restartable on its own (see ``services.process_batch``,
+Each stage is idempotent and restartable on its own (see ``intake.services.process_batch``,
 ``linking.link_signals`` and ``rules.run_rules``), so running the pipeline again after a
 worker was stopped half-way finishes the work without losing or doubling anything.
+
+The rules decide and this module routes: ``rules`` evaluates the facts into findings
+(alerts to raise, concern matches to record) and hands each chunk's to
+:func:`route_findings`, which gives them to ``alerts``, in the chunk's transaction (so
+that a chunk's signals are marked as seen together with their alerts). The daily run
+(:func:`run_daily_rules`) also escalates overdue alerts, which is not a rule.
 
 This module is also the one place where work is queued for the workers
 (django-tasks; the backend is set by ``RITS_TASKS_BACKEND``): the doors of the intake
@@ -17,20 +23,21 @@ delivery back with it. Intake services never queue anything themselves."""
 import logging
 import traceback
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
-from rits.signals import linking, rules, services
+from rits.signals import alerts, linking, rules
+from rits.signals.intake import services
+from rits.signals.intake.services import SignalReceipt
 from rits.signals.linking import LinkReport
 from rits.signals.models import Signal, SignalBatch, SignalStatus
-from rits.signals.rules import RulesReport
-from rits.signals.services import SignalReceipt
+from rits.signals.rules import Findings, RulesReport
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +63,42 @@ class PipelineReport:
         ]
 
 
+def route_findings(findings: Findings, report: RulesReport) -> None:
+    """Where the rules' findings go: concern matches recorded and alerts raised (or
+    joined), in the transaction of the rules' chunk, and counted in ``report``."""
+    for _pk, created in alerts.record_concern_matches(findings.concern_matches):
+        report.concern_matches += int(created)
+    drafts = findings.alerts
+    for draft, (_pk, outcome) in zip(drafts, alerts.raise_alerts(drafts), strict=True):
+        if outcome == alerts.RAISED:
+            report.raised[draft.rule] += 1
+        elif outcome == alerts.UPDATED:
+            report.updated += 1
+
+
+def run_rules(*, signal_ids: list[int] | None = None, today: date | None = None) -> RulesReport:
+    """The rules over linked signals they have not seen (or ``signal_ids``), their
+    findings raised as alerts (``rules.run_rules``)."""
+    return rules.run_rules(route=route_findings, signal_ids=signal_ids, today=today)
+
+
+def run_daily_rules(*, today: date | None = None) -> RulesReport:
+    """The daily run: the date-driven rules, their findings raised as alerts, then
+    escalation of alerts nobody acknowledged in time. Running it again the same day
+    changes nothing."""
+    today = today or timezone.localdate()
+    report = rules.run_daily_rules(route=route_findings, today=today)
+    with translation.override(settings.LANGUAGE_CODE):
+        report.escalated = alerts.escalate_overdue_alerts(today=today)
+    return report
+
+
 def run_for_signals(signal_ids: list[int]) -> PipelineReport:
     """Link the given signals and run the rules over them."""
     return PipelineReport(
         batch=None,
         linking=linking.link_signals(signal_ids=signal_ids),
-        rules=rules.run_rules(signal_ids=signal_ids),
+        rules=run_rules(signal_ids=signal_ids),
     )
 
 
@@ -95,9 +132,7 @@ def run_pending() -> list[PipelineReport]:
             )
             batch = SignalBatch.objects.select_related("source").get(pk=batch_id)
             reports.append(PipelineReport(batch=batch, error=type(exc).__name__))
-    reports.append(
-        PipelineReport(batch=None, linking=linking.link_signals(), rules=rules.run_rules())
-    )
+    reports.append(PipelineReport(batch=None, linking=linking.link_signals(), rules=run_rules()))
     return reports
 
 

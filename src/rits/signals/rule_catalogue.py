@@ -26,27 +26,9 @@ from rits.families.domains import LifeDomain
 from rits.families.models import MemberRole
 from rits.plans.models import AgreementStatus
 from rits.signals.models import AlertStatus, Signal, SignalType
+from rits.signals.types import ARREARS
 from rits.signals.working_days import add_months
 
-ARREARS = frozenset(
-    {
-        SignalType.RENT_ARREARS,
-        SignalType.MORTGAGE_ARREARS,
-        SignalType.ENERGY_ARREARS,
-        SignalType.WATER_ARREARS,
-        SignalType.HEALTH_INSURANCE_ARREARS,
-    }
-)
-# Signals that say an organisation is concerned about a young person (the Verwijsindex).
-CONCERN = frozenset(
-    {
-        SignalType.SCHOOL_ABSENCE,
-        SignalType.MISSED_CHILD_HEALTH_VISIT,
-        SignalType.VEILIG_THUIS_REPORT,
-        SignalType.POLICE_REPORT,
-        SignalType.RISK_REGISTRATION,
-    }
-)
 YOUTH_ROLES = frozenset({MemberRole.CHILD, MemberRole.UNBORN})
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
 # Stand-in for a transition plan until the transitions app exists: see

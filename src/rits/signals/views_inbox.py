@@ -23,7 +23,8 @@ from rits.plans.forms import AgreementForm
 from rits.plans.models import AgreementKind
 from rits.signals import alerts
 from rits.signals.alerts import AlertLine
-from rits.signals.rule_catalogue import ARREARS, rule_for
+from rits.signals.rule_catalogue import rule_for
+from rits.signals.types import ARREARS
 
 STATUS_LABELS = {
     "active": gettext_lazy("To do"),

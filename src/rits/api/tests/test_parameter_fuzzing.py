@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from rits.audit.services import Actor
 from rits.organisations.models import OrganisationKind
-from rits.signals import clients as signal_clients
-from rits.signals import services as signal_services
+from rits.signals.intake import clients as signal_clients
+from rits.signals.intake import services as signal_services
 from tests import factories
 from tests.auth import login_verified
 

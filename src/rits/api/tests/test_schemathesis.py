@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from rits.audit.services import Actor
 from rits.organisations.models import OrganisationKind
-from rits.signals import clients as signal_clients
+from rits.signals.intake import clients as signal_clients
 from tests import factories
 from tests.auth import login_verified
 

@@ -1,7 +1,7 @@
 """Reading a delivered file, whatever it holds: the intake toolkit's first half.
 
 Shared by the family import (``families/importing.py``), the signal intake
-(``signals/parsing.py``) and the coming iJw messages: decoding (a BOM, UTF-8 only, the
+(``signals/intake/parsing.py``) and the coming iJw messages: decoding (a BOM, UTF-8 only, the
 line of the first byte that is not), physical lines, the CSV delimiter, streamed JSON
 arrays, and the per-row report (``Problem``) and ``FileUnreadable`` for a file refused
 as a whole. Each format's own rules (columns, header checks, row checks) stay with it.

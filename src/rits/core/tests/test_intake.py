@@ -9,7 +9,7 @@ from django.utils import translation
 from rits.core.intake import cells, reading
 from rits.families import importing
 from rits.families.importing import ImportSource
-from rits.signals import parsing
+from rits.signals.intake import parsing
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from rits.audit.services import Actor
 from rits.organisations.models import OrganisationKind
-from rits.signals import clients
+from rits.signals.intake import clients
 from tests import factories
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from rits.audit.services import Actor
-from rits.signals import services
-from rits.signals.parsing import COLUMNS
+from rits.signals.intake import services
+from rits.signals.intake.parsing import COLUMNS
 
 TODAY = timezone.localdate()
 VALID_BSN = "123456782"

@@ -16,7 +16,7 @@ from rits.plans.models import Agreement, Plan
 from rits.plans.services import AgreementData
 from rits.signals import alerts
 from rits.signals.models import Alert, AlertStatus, ConcernMatch
-from rits.signals.rules import run_daily_rules, run_rules
+from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.conftest import issue, token_client
 from rits.signals.tests.test_rules_support import TODAY, linked_signal

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
-from rits.signals import clients, services
+from rits.signals.intake import clients, services
 from rits.signals.models import BatchStatus, Signal, SignalBatch, SignalSourceToken
 from tests import factories
 

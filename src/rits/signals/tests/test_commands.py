@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from rits.audit.services import Actor
-from rits.signals import services
+from rits.signals.intake import services
 from rits.signals.models import BatchStatus, Signal, SignalBatch, SignalSourceToken
 
 from .conftest import token_client

@@ -12,7 +12,7 @@ from django.urls import reverse
 from rits.plans.models import Agreement, Plan
 from rits.signals import alerts
 from rits.signals.models import Alert, AlertStatus
-from rits.signals.rules import run_rules
+from rits.signals.pipeline import run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import TODAY, linked_signal
 from tests import factories

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
 from rits.families.bsn import pseudonymise_bsn
-from rits.signals import parsing, services
+from rits.signals.intake import parsing, services
 from rits.signals.models import BatchStatus, Signal, SignalBatchProblem, SignalStatus
 
 from .helpers import (

@@ -10,7 +10,9 @@ from bench.link_quality import evaluate_links
 from rits.audit.models import AuditEvent
 from rits.families.bsn import pseudonymise_bsn
 from rits.families.models import FamilyEvent, Membership
-from rits.signals import linking
+from rits.signals import linking, types
+from rits.signals.linking import decision, matcher, model, normalise, population, store
+from rits.signals.linking import services as linking_services
 from rits.signals.models import (
     LinkMethod,
     LinkReview,
@@ -81,9 +83,9 @@ def household(
 
 @pytest.fixture(autouse=True)
 def _no_snapshot_of_another_test():
-    # The snapshot of every member outlives a run (linking.SNAPSHOT_MAX_AGE); each test
+    # The snapshot of every member outlives a run (matcher.SNAPSHOT_MAX_AGE); each test
     # has a region of its own.
-    linking.process_matcher().forget_population()
+    matcher.process_matcher().forget_population()
 
 
 def links(signal) -> set[tuple]:
@@ -313,9 +315,9 @@ def test_a_family_member_with_other_given_names_is_no_rival(landlord):
     signal = make_signal(
         landlord, surname="Vries", prefix="de", given_names="Selam", birth_date=None
     )
-    candidates = linking.candidate_rows([signal])
-    scored = linking.process_matcher().predict(
-        [linking.signal_row(signal)], candidates=candidates, floor=0.8
+    candidates = population.candidate_rows([signal])
+    scored = matcher.process_matcher().predict(
+        [decision.signal_row(signal)], candidates=candidates, floor=0.8
     )
     assert len(scored) == 2  # the mother, and her child
 
@@ -423,8 +425,8 @@ def test_running_again_changes_nothing(landlord):
 def test_a_crash_mid_run_loses_nothing_and_doubles_nothing(landlord, monkeypatch):
     family, mother = household()
     signals = [make_signal(landlord) for _ in range(5)]
-    monkeypatch.setattr(linking, "CHUNK_SIZE", 2)
-    real_write = linking._write
+    monkeypatch.setattr(linking_services, "CHUNK_SIZE", 2)
+    real_write = store.write
     calls = []
 
     def crash_on_second_chunk(decisions, report):
@@ -433,14 +435,14 @@ def test_a_crash_mid_run_loses_nothing_and_doubles_nothing(landlord, monkeypatch
         if len(calls) == 2:
             raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(linking, "_write", crash_on_second_chunk)
+    monkeypatch.setattr(store, "write", crash_on_second_chunk)
     with pytest.raises(RuntimeError):
         linking.link_signals()
     # The first chunk stands; the second was rolled back whole; the third never ran.
     assert SignalLink.objects.count() == 2
     assert Signal.objects.filter(linked_at__isnull=True).count() == 3
 
-    monkeypatch.setattr(linking, "_write", real_write)
+    monkeypatch.setattr(store, "write", real_write)
     report = linking.link_signals()
 
     assert report.signals == 3
@@ -481,7 +483,7 @@ def test_large_runs_read_every_member_once_and_decide_the_same(landlord, monkeyp
 
     by_candidates = [make_signal(landlord, **v) for v in variants]
     linking.link_signals(signal_ids=[s.pk for s in by_candidates])
-    monkeypatch.setattr(linking, "SNAPSHOT_FROM", 1)
+    monkeypatch.setattr(linking_services, "SNAPSHOT_FROM", 1)
     from_snapshot = [make_signal(landlord, **v) for v in variants]
     linking.link_signals(signal_ids=[s.pk for s in from_snapshot])
 
@@ -516,7 +518,7 @@ def test_linking_one_signal_takes_a_bounded_number_of_queries(
         household(surname=f"Bakker{n}", given="Jan", postcode="1011AA", number=n + 1)
     household()
     make_signal(landlord)
-    linking.agreement_labels()  # the model file is read once per process
+    model.agreement_labels()  # the model file is read once per process
 
     # The same for any size of region: no query per candidate, family or link (and two
     # audit chains: the chunk's summary and the family's event, each made on first use).
@@ -557,19 +559,19 @@ def test_evaluate_links_gives_precision_and_recall(landlord):
 
 
 def test_names_are_compared_without_accents_case_or_loose_prefixes():
-    assert linking.normalise_text("Çelik-Öztürk") == "celik ozturk"
-    assert linking.split_surname("de Vries", "") == ("de", "vries")
-    assert linking.split_surname("Van der Berg", "") == ("van der", "berg")
-    assert linking.split_surname("Vries", "De") == ("de", "vries")
-    assert linking.split_surname("Van", "") == ("", "van")
-    assert linking.address_key("3511 ab", 12, "-b") == "3511AB-12-B"
-    assert linking.address_key("", 12, "") is None
+    assert normalise.normalise_text("Çelik-Öztürk") == "celik ozturk"
+    assert normalise.split_surname("de Vries", "") == ("de", "vries")
+    assert normalise.split_surname("Van der Berg", "") == ("van der", "berg")
+    assert normalise.split_surname("Vries", "De") == ("de", "vries")
+    assert normalise.split_surname("Van", "") == ("", "van")
+    assert normalise.address_key("3511 ab", 12, "-b") == "3511AB-12-B"
+    assert normalise.address_key("", 12, "") is None
 
 
 def test_every_kind_of_signal_has_a_life_domain():
     from rits.signals.models import SignalType
 
-    assert set(linking.SIGNAL_DOMAINS) == set(SignalType.values)
+    assert set(types.SIGNAL_DOMAINS) == set(SignalType.values)
 
 
 # --- large runs ---------------------------------------------------------------------------
@@ -640,8 +642,8 @@ def test_a_large_run_takes_as_many_queries_as_a_small_one(landlord, settings):
 def test_a_run_is_decided_in_parts_and_written_in_chunks(landlord, monkeypatch, by_id):
     family, mother = household()
     signals = [make_signal(landlord) for _ in range(7)]
-    monkeypatch.setattr(linking, "DECIDE_SIZE", 3)  # parts of 3, 3 and 1 signals
-    monkeypatch.setattr(linking, "CHUNK_SIZE", 2)  # each written in chunks of 2 at most
+    monkeypatch.setattr(linking_services, "DECIDE_SIZE", 3)  # parts of 3, 3 and 1 signals
+    monkeypatch.setattr(linking_services, "CHUNK_SIZE", 2)  # each written in chunks of 2 at most
 
     report = linking.link_signals(signal_ids=[s.pk for s in signals] if by_id else None)
 
@@ -654,7 +656,7 @@ def test_a_run_is_decided_in_parts_and_written_in_chunks(landlord, monkeypatch, 
 def test_a_signal_linked_meanwhile_by_another_worker_is_not_linked_again(landlord, monkeypatch):
     family, mother = household()
     first, second = make_signal(landlord), make_signal(landlord)
-    decide = linking._decide
+    decide = linking_services._decide
 
     def decide_while_another_worker_links_the_first(signals, *, run):
         decisions = decide(signals, run=run)
@@ -663,7 +665,7 @@ def test_a_signal_linked_meanwhile_by_another_worker_is_not_linked_again(landlor
         )
         return decisions
 
-    monkeypatch.setattr(linking, "_decide", decide_while_another_worker_links_the_first)
+    monkeypatch.setattr(linking_services, "_decide", decide_while_another_worker_links_the_first)
 
     report = linking.link_signals()
 
@@ -685,32 +687,32 @@ def test_a_link_that_is_already_there_is_left_as_it_is(landlord):
 
 def test_the_writers_fill_every_column_of_links_reviews_and_events():
     # Links, reviews and timeline events are written without the models' save() (see
-    # linking._store_postgresql): a new column needs a place there.
+    # store._store_postgresql): a new column needs a place there.
     def columns(model):
         return {f.column for f in model._meta.concrete_fields}
 
-    assert columns(SignalLink) == {"id", "created_at", *linking.LINK_COLUMNS}
+    assert columns(SignalLink) == {"id", "created_at", *store.LINK_COLUMNS}
     assert columns(LinkReview) == {
         "id",
         "status",
         "created_at",
         "decided_by_id",
         "decided_at",
-        *linking.REVIEW_COLUMNS,
+        *store.REVIEW_COLUMNS,
     }
-    assert columns(FamilyEvent) == {"id", "occurred_at", "kind", "actor_id", *linking.EVENT_COLUMNS}
+    assert columns(FamilyEvent) == {"id", "occurred_at", "kind", "actor_id", *store.EVENT_COLUMNS}
 
 
 def test_the_snapshot_serves_the_next_runs_until_the_population_changes(landlord, monkeypatch):
-    monkeypatch.setattr(linking, "SNAPSHOT_FROM", 1)
+    monkeypatch.setattr(linking_services, "SNAPSHOT_FROM", 1)
     loads = []
-    load = linking.Matcher.load_population
+    load = matcher.Matcher.load_population
 
     def counted(self, *args, **kwargs):
         loads.append(1)
         return load(self, *args, **kwargs)
 
-    monkeypatch.setattr(linking.Matcher, "load_population", counted)
+    monkeypatch.setattr(matcher.Matcher, "load_population", counted)
     family, mother = household()
 
     def link_one(**fields) -> Signal:
@@ -733,11 +735,11 @@ def test_the_snapshot_serves_the_next_runs_until_the_population_changes(landlord
     Membership.objects.bulk_create(
         [Membership(family=family, person=factories.PersonFactory(), role="child")]
     )
-    linking.population_changed()  # (the factory's person was saved in this process)
+    matcher.population_changed()  # (the factory's person was saved in this process)
     link_one()
     assert len(loads) == 3
 
-    monkeypatch.setattr(linking, "SNAPSHOT_MAX_AGE", 0)
+    monkeypatch.setattr(matcher, "SNAPSHOT_MAX_AGE", 0)
     link_one()
     assert len(loads) == 4
 
@@ -758,15 +760,15 @@ def record(
 ) -> dict:
     """One row as the linkage model compares it (both signals and persons), one value at
     a time through linking's normalising functions: the reference for what
-    ``linking.load_rows`` computes for whole tables."""
+    ``normalise.load_rows`` computes for whole tables."""
     values = (
         unique_id,
-        *linking._name_values(surname, prefix),
-        *linking._given_values(given_names),
-        *linking._date_values(birth_date),
-        *linking._address_values(postcode, house_number, house_number_suffix),
+        *normalise._name_values(surname, prefix),
+        *normalise._given_values(given_names),
+        *normalise._date_values(birth_date),
+        *normalise._address_values(postcode, house_number, house_number_suffix),
     )
-    return dict(zip(linking.COLUMNS, values, strict=True))
+    return dict(zip(normalise.COLUMNS, values, strict=True))
 
 
 def test_members_are_compared_as_record_normalises_them():
@@ -781,7 +783,7 @@ def test_members_are_compared_as_record_normalises_them():
     ]
     con = duckdb.connect()
 
-    linking.load_rows(con, "members", rows)
+    normalise.load_rows(con, "members", rows)
 
     expected = [
         tuple(
@@ -802,7 +804,7 @@ def test_members_are_compared_as_record_normalises_them():
 
 
 def test_a_large_run_in_a_region_without_families_links_nothing(landlord, monkeypatch):
-    monkeypatch.setattr(linking, "SNAPSHOT_FROM", 1)
+    monkeypatch.setattr(linking_services, "SNAPSHOT_FROM", 1)
     signal = make_signal(landlord)
 
     report = linking.link_signals()
@@ -818,14 +820,14 @@ def test_the_population_read_in_bulk_is_the_population_read_row_by_row(landlord)
     household(surname="Çelik-Öztürk", given="Ayşe", postcode="1011AA", number=5, children=2)
     household(surname="Smit", given="", born=None, postcode="", number=None, children=0)
 
-    table = linking.population_table()
+    table = population.population_table()
 
     if connection.vendor != "postgresql":
         assert table is None  # read row by row elsewhere
         return
-    bulk, by_row = linking.Matcher(), linking.Matcher()
+    bulk, by_row = matcher.Matcher(), matcher.Matcher()
     bulk.load_population(table)
-    by_row.load_population(linking.population_rows())
+    by_row.load_population(population.population_rows())
     query = "SELECT * FROM {} ORDER BY unique_id"
     rows = bulk.con.execute(query.format(bulk.population)).fetchall()
     assert len(rows) == 6
@@ -849,7 +851,7 @@ def test_the_quick_tests_in_the_model_change_no_comparison():
 
     levels = {
         (c["output_column_name"], lvl["label_for_charts"]): lvl["sql_condition"]
-        for c in linking.linkage_model()["comparisons"]
+        for c in model.linkage_model()["comparisons"]
         for lvl in c["comparison_levels"]
     }
     plain = {

@@ -9,8 +9,8 @@ import pytest
 from django.utils import translation
 
 from rits.core.intake import reading
-from rits.signals import parsing
-from rits.signals.parsing import FileUnreadable, RawRow
+from rits.signals.intake import parsing
+from rits.signals.intake.parsing import FileUnreadable, RawRow
 
 from .helpers import TODAY, csv_bytes, rows, signal_row
 

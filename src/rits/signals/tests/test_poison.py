@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from rits.audit.services import Actor
-from rits.signals import parsing, services
+from rits.signals.intake import parsing, services
 from rits.signals.models import BatchStatus, Signal, SignalBatch
 
 from .helpers import counts_of, csv_bytes, json_bytes, report, rows, signal_row

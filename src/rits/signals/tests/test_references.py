@@ -6,7 +6,7 @@ import json
 import pytest
 
 from rits.families import bsn, selectors
-from rits.signals import parsing
+from rits.signals.intake import parsing
 from rits.signals.models import Signal, SignalBatchProblem
 
 from .helpers import VALID_BSN, csv_text, deliver, rows, signal_row

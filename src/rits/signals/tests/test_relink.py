@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from rits.audit.models import AuditEvent
-from rits.signals import linking, pipeline
+from rits.signals import pipeline
+from rits.signals.linking import matcher
 from rits.signals.models import Alert, LinkReview, Signal, SignalLink, SignalStatus
 from rits.signals.tests.test_linking import household, make_signal
 from tests import factories
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_snapshot_of_another_test():
-    linking.process_matcher().forget_population()
+    matcher.process_matcher().forget_population()
 
 
 def test_a_signal_links_once_its_family_is_registered(landlord):

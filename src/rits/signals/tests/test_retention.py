@@ -19,7 +19,7 @@ from rits.signals.models import (
     SignalBatchPart,
     SignalStatus,
 )
-from rits.signals.rules import run_daily_rules, run_rules
+from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import TODAY, linked_signal, make_signal
 from tests import factories

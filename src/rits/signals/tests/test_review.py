@@ -8,7 +8,8 @@ from django.urls import reverse
 from rits.audit.models import AuditEvent
 from rits.families.bsn import pseudonymise_bsn
 from rits.families.models import FamilyEvent
-from rits.signals import linking, review
+from rits.signals import linking
+from rits.signals.linking import review
 from rits.signals.models import (
     LinkMethod,
     LinkReview,

@@ -10,9 +10,9 @@ from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.organisations.models import OrganisationKind
 from rits.plans.models import AgreementStatus
-from rits.signals import rules
 from rits.signals.models import Alert, AlertStatus, ConcernMatch, Signal, SignalStatus
-from rits.signals.rules import run_daily_rules, run_rules
+from rits.signals.pipeline import run_daily_rules, run_rules
+from rits.signals.rules import runner
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import (
     TODAY,
@@ -210,7 +210,7 @@ def test_a_rule_can_be_switched_off(region, settings):
 
 
 def test_chunks_are_committed_one_by_one(region, monkeypatch):
-    monkeypatch.setattr(rules, "SIGNALS_PER_CHUNK", 2)
+    monkeypatch.setattr(runner, "SIGNALS_PER_CHUNK", 2)
     for _ in range(5):
         linked_signal(region["landlord"], region["family"], region["mother"])
     report = run_rules()

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.organisations.models import ProfessionalRole
-from rits.signals import alerts, rules
+from rits.signals import alerts
 from rits.signals.models import Alert, AlertStatus, ConcernMatch, Signal
-from rits.signals.rules import run_daily_rules, run_rules
+from rits.signals.pipeline import run_daily_rules, run_rules
+from rits.signals.rules import runner
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import linked_signal
 from tests import factories
@@ -239,7 +240,7 @@ def test_a_parent_in_two_families_without_coordinator_links_both_ways(region):
 
 
 def test_chunks_of_many_signals_are_one_transaction_each(region, monkeypatch):
-    monkeypatch.setattr(rules, "SIGNALS_PER_CHUNK", 3)
+    monkeypatch.setattr(runner, "SIGNALS_PER_CHUNK", 3)
     for _ in range(7):
         family_with_arrears(region)
     report = run_rules()

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from rits.organisations.models import SIGNAL_SOURCE_KINDS, OrganisationKind
-from rits.signals import clients
+from rits.signals.intake import clients
 from rits.signals.models import Signal, SignalBatch, SignalSourceToken, SignalStatus
 from tests import factories
 

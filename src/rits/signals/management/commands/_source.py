@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from rits.core.intake import reading
 from rits.organisations.models import Organisation
-from rits.signals import clients
+from rits.signals.intake import clients
 
 
 def find_source(value: str) -> Organisation:

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rits.signals import alerts, rules
+from rits.signals import alerts, pipeline
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError("--today must be a date as YYYY-MM-DD") from None
         if options["daily_rules"]:
-            report = rules.run_daily_rules(today=today)
+            report = pipeline.run_daily_rules(today=today)
             self.stdout.write(
                 f"daily rules: {report.families} families, {report.alerts_raised} alerts "
                 f"raised; {report.escalated} alerts escalated"

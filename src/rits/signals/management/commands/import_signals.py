@@ -12,10 +12,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from rits.audit.services import Actor
-from rits.signals import pipeline, selectors, services
+from rits.signals import pipeline
+from rits.signals.intake import selectors, services
+from rits.signals.intake.selectors import Delivery
 from rits.signals.management.commands._source import find_source
 from rits.signals.models import BatchFormat, BatchStatus
-from rits.signals.selectors import Delivery
 
 READ_BYTES = 1024 * 1024
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from rits.audit.services import Actor
-from rits.signals import clients
+from rits.signals.intake import clients
 from rits.signals.management.commands._source import find_source
 
 

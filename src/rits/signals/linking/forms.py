@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rits.signals.review import Decision
+from rits.signals.linking.review import Decision
 
 
 class ReviewDecisionForm(forms.Form):

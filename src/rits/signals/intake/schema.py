@@ -2,7 +2,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class SignalSourceTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "rits.signals.authentication.SignalSourceTokenAuthentication"
+    target_class = "rits.signals.intake.authentication.SignalSourceTokenAuthentication"
     name = "signalSourceToken"
 
     def get_security_definition(self, auto_schema):

@@ -31,8 +31,9 @@ from rits.core.intake import reading
 from rits.core.intake.reading import FileUnreadable, Problem
 from rits.families.bsn import pseudonymise_bsn
 from rits.organisations.models import Organisation, User
-from rits.signals import parsing
-from rits.signals.clients import NotASignalSource, source_actor
+from rits.signals.intake import parsing
+from rits.signals.intake.clients import NotASignalSource, source_actor
+from rits.signals.intake.parsing import RawRow, SignalData
 from rits.signals.models import (
     BatchFormat,
     BatchStatus,
@@ -44,7 +45,6 @@ from rits.signals.models import (
     SignalSourceToken,
     SignalStatus,
 )
-from rits.signals.parsing import RawRow, SignalData
 
 logger = logging.getLogger(__name__)
 

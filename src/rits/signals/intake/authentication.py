@@ -12,7 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 
 from rits.organisations.models import Organisation
-from rits.signals.clients import authenticate_token
+from rits.signals.intake.clients import authenticate_token
 from rits.signals.models import SignalSourceToken
 
 KEYWORD = "Token"

@@ -6,25 +6,14 @@ of a signal source's organisation (``SIGNAL_SOURCE_KINDS``) deliver signals; wha
 see of a delivery is what its source may see (``selectors.Delivery``): how it was taken
 in, never what became of its signals."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rits.audit.services import Actor
-from rits.signals import pipeline, selectors, services
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File with signals"),
-        help_text=gettext_lazy(
-            "A CSV file (comma or semicolon, UTF-8) or a JSON array, in the format of the "
-            "signal format description. Rows that are wrong are reported; the good rows are "
-            "taken in."
-        ),
-    )
+from rits.signals import pipeline
+from rits.signals.intake import selectors, services
+from rits.signals.intake.forms import UploadForm
 
 
 @login_required

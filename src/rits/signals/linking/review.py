@@ -24,7 +24,7 @@ from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.models import Family, Involvement, Membership, Person
 from rits.families.services import record_event
-from rits.signals.linking import signal_domain, timeline_text
+from rits.signals.linking.store import timeline_text
 from rits.signals.models import (
     LinkMethod,
     LinkReview,
@@ -33,6 +33,7 @@ from rits.signals.models import (
     SignalLink,
     SignalStatus,
 )
+from rits.signals.types import signal_domain
 
 AGREEMENT_TEXT = {
     "agree": gettext_lazy("Agrees"),

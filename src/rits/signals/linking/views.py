@@ -1,7 +1,7 @@
 """The review queue of linking: possible links for the coordinator of the candidate's
 family to decide (``/signals/review/``). The alert inbox lives in ``views_inbox``.
 
-Thin: every read goes through ``rits.signals.review`` (access and audit), every write
+Thin: every read goes through ``rits.signals.linking.review`` (access and audit), every write
 through its ``decide_review``."""
 
 from django.contrib import messages
@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rits.signals import review
-from rits.signals.forms import ReviewDecisionForm
+from rits.signals.linking import review
+from rits.signals.linking.forms import ReviewDecisionForm
 
 DONE_MESSAGES = {
     review.Decision.CONFIRM: _("Linked: the signal now belongs to this family."),

@@ -47,7 +47,8 @@ from rits.core.intake.reading import (
     sniff_delimiter,
 )
 from rits.families.bsn import is_valid_bsn, looks_like_bsn, normalise_bsn
-from rits.signals.models import RISK_CODES, BatchFormat, SignalType
+from rits.signals.models import BatchFormat, SignalType
+from rits.signals.types import RISK_CODES
 
 COLUMNS = (
     "reference",

@@ -26,17 +26,18 @@ from rest_framework.views import APIView
 from rits.api.parsers import ReadableJSONParser
 from rits.core.intake.reading import Problem
 from rits.core.params import query_int
-from rits.signals import clients, pipeline, selectors, services
-from rits.signals.authentication import IsSignalSource, SignalSourceTokenAuthentication
-from rits.signals.models import BatchFormat
-from rits.signals.serializers import (
+from rits.core.problems import ProblemDetailsSerializer
+from rits.signals import pipeline
+from rits.signals.intake import clients, selectors, services
+from rits.signals.intake.authentication import IsSignalSource, SignalSourceTokenAuthentication
+from rits.signals.intake.serializers import (
     SignalBatchAcceptedSerializer,
     SignalBatchSerializer,
     SignalBatchUploadSerializer,
     SignalInputSerializer,
-    SignalProblemDetailsSerializer,
     SignalReceiptSerializer,
 )
+from rits.signals.models import BatchFormat
 
 READ_BYTES = 1024 * 1024
 # Room for the multipart envelope around a file of the largest allowed size.
@@ -69,11 +70,11 @@ EXAMPLE_SIGNAL = {
 }
 PROBLEM_RESPONSES = {
     401: OpenApiResponse(
-        SignalProblemDetailsSerializer,
+        ProblemDetailsSerializer,
         description="No API key, or a key that is wrong or revoked.",
     ),
     403: OpenApiResponse(
-        SignalProblemDetailsSerializer,
+        ProblemDetailsSerializer,
         description="Not a signal source's API key, or the key of an organisation that is "
         "no signal source (any more).",
     ),
@@ -123,9 +124,7 @@ class SignalView(SignalSourceAPIView):
             200: OpenApiResponse(
                 SignalReceiptSerializer, description="Received before; nothing changed."
             ),
-            400: OpenApiResponse(
-                SignalProblemDetailsSerializer, description="The signal does not pass."
-            ),
+            400: OpenApiResponse(ProblemDetailsSerializer, description="The signal does not pass."),
             **PROBLEM_RESPONSES,
         },
         examples=[OpenApiExample("Rent arrears", value=EXAMPLE_SIGNAL, request_only=True)],
@@ -201,12 +200,10 @@ class SignalBatchListView(SignalSourceAPIView):
         },
         responses={
             202: SignalBatchAcceptedSerializer,
-            400: OpenApiResponse(
-                SignalProblemDetailsSerializer, description="No file, or an empty one."
-            ),
-            413: OpenApiResponse(SignalProblemDetailsSerializer, description="Too large."),
+            400: OpenApiResponse(ProblemDetailsSerializer, description="No file, or an empty one."),
+            413: OpenApiResponse(ProblemDetailsSerializer, description="Too large."),
             415: OpenApiResponse(
-                SignalProblemDetailsSerializer,
+                ProblemDetailsSerializer,
                 description="Not multipart/form-data, text/csv or application/json.",
             ),
             **PROBLEM_RESPONSES,
@@ -299,9 +296,9 @@ class SignalBatchDetailView(SignalSourceAPIView):
         responses={
             200: SignalBatchSerializer,
             400: OpenApiResponse(
-                SignalProblemDetailsSerializer, description="offset or limit out of range."
+                ProblemDetailsSerializer, description="offset or limit out of range."
             ),
-            404: OpenApiResponse(SignalProblemDetailsSerializer, description="Not found."),
+            404: OpenApiResponse(ProblemDetailsSerializer, description="Not found."),
             **PROBLEM_RESPONSES,
         },
         tags=["signals"],

@@ -1,5 +1,5 @@
 """Serializers of the signal intake API. The rows themselves are checked by
-``rits.signals.parsing`` (one set of rules for files, arrays and single signals); the
+``rits.signals.intake.parsing`` (one set of rules for files, arrays and single signals); the
 input serializer here describes that format in the OpenAPI document.
 
 The answers are written from ``selectors.Delivery`` and ``selectors.SignalIntake``, what
@@ -8,7 +8,8 @@ signal afterwards (linked or not, alerts)."""
 
 from rest_framework import serializers
 
-from rits.signals.models import RISK_CODES, BatchFormat, BatchStatus, SignalStatus, SignalType
+from rits.signals.models import BatchFormat, BatchStatus, SignalStatus, SignalType
+from rits.signals.types import RISK_CODES
 
 FORMAT_HELP = "See docs/signal-format.md for every field, the accepted values and the errors."
 
@@ -151,18 +152,3 @@ class SignalBatchSerializer(serializers.Serializer):
         help_text="One line per problem of a rejected row (a row can have several), in line "
         "order; a page of at most `limit` lines from `offset`.",
     )
-
-
-class SignalInvalidParamSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The field at fault (non_field_errors: the row).")
-    reason = serializers.CharField()
-
-
-class SignalProblemDetailsSerializer(serializers.Serializer):
-    """Problem details (RFC 9457), as every error of this API."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    invalid_params = SignalInvalidParamSerializer(many=True, required=False)

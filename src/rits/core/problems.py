@@ -1,0 +1,30 @@
+"""The shape of every error the API answers: problem details (RFC 9457), as
+``rits.api.errors`` writes them. One serializer for the OpenAPI document, named by every
+domain's API for its error responses and by the schema hook for the rest (``4XX``).
+
+It lives in core, below the domains, not in ``rits.api``: ``api.urls`` imports every
+domain's API, so a domain that imported ``rits.api`` for this would close an import cycle
+between the apps."""
+
+from rest_framework import serializers
+
+
+class InvalidParamSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        help_text="The parameter or field at fault (non_field_errors: the input as a whole)."
+    )
+    reason = serializers.CharField()
+
+
+class ProblemDetailsSerializer(serializers.Serializer):
+    """Problem details (RFC 9457), as every error of this API."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    invalid_params = InvalidParamSerializer(
+        many=True,
+        required=False,
+        help_text="For invalid input: each parameter or field at fault, and why.",
+    )

@@ -1,0 +1,200 @@
+"""The known members linking reads: the candidates of a run (the model's blocking rules
+applied in the database), every member for a snapshot, and families with children at an
+address (the household rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from rits.core.db import batched, in_lists
+from rits.families.models import (
+    Family,
+    MemberRole,
+    Membership,
+)
+from rits.signals.linking.decision import SignalRow
+from rits.signals.linking.normalise import RAW, address_key, split_surname
+from rits.signals.models import (
+    Signal,
+)
+
+# A family "with children": someone in it is a child (or is expected).
+CHILD_ROLES = (MemberRole.CHILD, MemberRole.UNBORN)
+
+
+@dataclass(slots=True)
+class Member:
+    membership_id: int
+    person_id: int
+    family_id: int
+    role: str
+    birth_date: date | None
+    bsn_pseudonym: str | None
+    postcode: str
+    house_number: int | None
+    house_number_suffix: str
+
+    @property
+    def address(self) -> str | None:
+        return address_key(self.postcode, self.house_number, self.house_number_suffix)
+
+
+_MEMBER_FIELDS = (
+    "id",
+    "person_id",
+    "family_id",
+    "role",
+    "person__birth_date",
+    "person__bsn_pseudonym",
+    "family__postcode",
+    "family__house_number",
+    "family__house_number_suffix",
+)
+
+
+def read_members(filter_q: Q) -> list[Member]:
+    rows = Membership.objects.filter(filter_q).order_by().values_list(*_MEMBER_FIELDS)
+    return [Member(*row) for row in rows]
+
+
+def members_where(lookup: str, values: Iterable, db_type: str = "bigint") -> list[Member]:
+    """``read_members`` whose ``lookup`` is one of ``values``."""
+    members: list[Member] = []
+    for batch in in_lists(values, db_type):
+        members += read_members(Q(**{f"{lookup}__in": batch}))
+    return members
+
+
+def _surname_variants(signal: Signal | SignalRow) -> set[str]:
+    """The ways the signal's surname is likely stored, for the database's exact index."""
+    variants: set[str] = set()
+    for raw in {signal.surname.strip(), split_surname(signal.surname, signal.prefix)[1]}:
+        if raw:
+            variants.update({raw, raw.title(), raw.capitalize()})
+    return variants
+
+
+_CANDIDATE_FIELDS = (
+    "id",
+    "person__surname",
+    "person__prefix",
+    "person__given_names",
+    "person__birth_date",
+    "family__postcode",
+    "family__house_number",
+    "family__house_number_suffix",
+)
+
+
+def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
+    """Members of known families who might be one of ``signals``: the same date of
+    birth, the same postcode and house number, or the same surname and year of birth
+    (the model's blocking rules, applied in the database first so that only candidates
+    travel). One row per membership, with the family's address: (membership id, surname,
+    prefix, given names, date of birth, postcode, house number, suffix)."""
+    dates = {s.birth_date for s in signals if s.birth_date}
+    addresses = {(s.postcode, s.house_number) for s in signals if s.postcode and s.house_number}
+    name_years = {
+        (name, s.birth_date.year) for s in signals if s.birth_date for name in _surname_variants(s)
+    }
+    rows: dict[int, tuple] = {}
+    members = Membership.objects.order_by()
+    for batch in batched(dates):
+        for row in members.filter(person__birth_date__in=batch).values_list(*_CANDIDATE_FIELDS):
+            rows[row[0]] = row
+    for batch in batched(addresses):
+        at = members.filter(
+            family__postcode__in={p for p, _n in batch},
+            family__house_number__in={n for _p, n in batch},
+        )
+        for row in at.values_list(*_CANDIDATE_FIELDS):
+            if (row[5], row[6]) in addresses:
+                rows[row[0]] = row
+    for batch in batched(name_years):
+        years = [y for _n, y in batch]
+        named = members.filter(
+            person__surname__in={n for n, _y in batch},
+            person__birth_date__gte=date(min(years), 1, 1),
+            person__birth_date__lte=date(max(years), 12, 31),
+        )
+        for row in named.values_list(*_CANDIDATE_FIELDS):
+            if (row[1], row[4].year) in name_years:
+                rows[row[0]] = row
+    return list(rows.values())
+
+
+def population_rows() -> Iterator[tuple]:
+    """Every membership of every known family, as :func:`candidate_rows` gives them."""
+    return Membership.objects.order_by().values_list(*_CANDIDATE_FIELDS).iterator(chunk_size=50_000)
+
+
+def population_table():
+    """``population_rows`` as an Arrow table with the columns ``RAW``, on PostgreSQL read
+    with COPY and Arrow's CSV reader (no Python object per member), or ``None``."""
+    query = Membership.objects.order_by().values_list(*_CANDIDATE_FIELDS).query
+    sql, params = query.sql_with_params()
+    if connection.vendor != "postgresql" or params:
+        return None
+    import io
+
+    import pyarrow as pa
+    from pyarrow import csv
+
+    data = io.BytesIO()
+    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            data.write(block)
+    types = {"BIGINT": pa.int64(), "DATE": pa.date32(), "VARCHAR": pa.string()}
+    if not data.tell():  # no member at all (Arrow reads no columns from nothing)
+        return pa.table({name: pa.array([], types[kind]) for name, kind in RAW})
+    data.seek(0)
+    return csv.read_csv(
+        data,
+        read_options=csv.ReadOptions(column_names=[name for name, _type in RAW]),
+        convert_options=csv.ConvertOptions(
+            column_types={name: types[kind] for name, kind in RAW},
+            # An empty text stays empty; an empty number or date is NULL (how COPY
+            # writes NULL).
+            strings_can_be_null=False,
+        ),
+    )
+
+
+def families_with_children_at(keys: set[str]) -> list[tuple]:
+    """(family id, postcode, house number, suffix) of the families with children at the
+    postcodes and house numbers of the address keys ``keys`` (the caller compares the
+    suffix)."""
+    children = Membership.objects.filter(role__in=CHILD_ROLES).order_by()
+    fields = (
+        "family_id",
+        "family__postcode",
+        "family__house_number",
+        "family__house_number_suffix",
+    )
+    places = sorted({(k.split("-")[0], int(k.split("-")[1])) for k in keys})
+    if connection.vendor == "postgresql":
+        # Exactly those addresses: one join, not every family in those postcodes.
+        at = RawSQL(  # noqa: S611 (no input in the statement, only parameters)
+            f"SELECT f.id FROM {Family._meta.db_table} AS f "  # noqa: S608 (the model's table)
+            "JOIN unnest(%s::text[], %s::integer[]) AS a(postcode, number) "
+            "ON f.postcode = a.postcode AND f.house_number = a.number",
+            [[p for p, _n in places], [n for _p, n in places]],
+        )
+        return list(children.filter(family_id__in=at).values_list(*fields).distinct())
+    rows: list[tuple] = []
+    for batch in batched(places):
+        rows += (
+            children.filter(
+                family__postcode__in={p for p, _n in batch},
+                family__house_number__in={n for _p, n in batch},
+            )
+            .values_list(*fields)
+            .distinct()
+        )
+    return rows

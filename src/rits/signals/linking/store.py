@@ -1,0 +1,224 @@
+"""Writing what linking decided: links, reviews, the families' timeline events, the
+signals' status, and the audit, one chunk of signals at a time (on PostgreSQL through
+COPY)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from functools import lru_cache
+
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rits.access.principals import Principal
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.core.db import batched, copy_rows
+from rits.families.models import (
+    FamilyEvent,
+)
+from rits.signals.linking.decision import Decision, LinkReport
+from rits.signals.models import (
+    LinkReview,
+    Signal,
+    SignalLink,
+    SignalStatus,
+    SignalType,
+)
+from rits.signals.types import signal_domain
+
+ACTOR = "linking"
+
+
+@lru_cache(maxsize=1024)
+def _timeline_text(signal_type: str, source_name: str, language: str) -> str:
+    kind = str(SignalType(signal_type).label) if signal_type in SignalType.values else signal_type
+    text = _("Signal received: %(kind)s (%(source)s)") % {
+        "kind": kind[:1].lower() + kind[1:],
+        "source": source_name,
+    }
+    return text[:500]
+
+
+def timeline_text(signal: Signal) -> str:
+    """What the family's timeline says, e.g. 'Signal received: rent arrears
+    (Woonstichting X)'."""
+    return _timeline_text(signal.signal_type, signal.source.name, translation.get_language())
+
+
+def write(decisions: list[Decision], report: LinkReport) -> None:
+    now = timezone.now()
+    language = translation.get_language()
+    links, reviews, events = [], [], []
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for d in decisions:
+        s = d.signal
+        by_status[d.status].append(s.pk)
+        if d.links:
+            text = _timeline_text(s.signal_type, s.source_name, language)
+            domain = signal_domain(s.signal_type)
+        for family_id, (person_id, method, probability) in sorted(d.links.items()):
+            links.append((s.pk, family_id, person_id, str(method), probability))
+            # One event per signal and family: the family's timeline shows each signal,
+            # in its life domain (which decides who may see it).
+            events.append((family_id, text, domain))
+            report.links[str(method)] += 1
+        for person_id, (family_id, probability, agreement) in sorted(d.reviews.items()):
+            reviews.append((s.pk, person_id, family_id, probability, agreement))
+    if connection.vendor == "postgresql":
+        _store_postgresql(links, reviews, events, by_status, now)
+    else:
+        _store(links, reviews, events, by_status, now)
+    report.signals += len(decisions)
+    report.linked += len(by_status.get(SignalStatus.LINKED, []))
+    report.review += len(by_status.get(SignalStatus.REVIEW, []))
+    report.unlinked += len(by_status.get(SignalStatus.UNLINKED, []))
+    report.reviews += len(reviews)
+    actor = Principal.system(ACTOR).actor
+    _audit_per_family(decisions, actor)
+    log_event(
+        action=AuditAction.CREATE,
+        actor=actor,
+        object_type="signal_link",
+        # Ids and counts only: never names, dates of birth or BSNs.
+        person_ids=sorted({pid for d in decisions for pid, *_ in d.links.values() if pid}),
+        detail={
+            "signal_ids": [d.signal.pk for d in decisions],
+            "family_ids": sorted({fid for d in decisions for fid in d.links}),
+            "review_family_ids": sorted({fid for d in decisions for fid, *_ in d.reviews.values()}),
+            "linked": report.linked,
+            "review": report.review,
+            "unlinked": report.unlinked,
+            "links": dict(report.links),
+        },
+    )
+
+
+def _audit_per_family(decisions: list[Decision], actor: Actor) -> None:
+    """Besides the chunk's summary, one event per family that got signals linked or put
+    up for review, so that the family's access log shows what reached its file (ids
+    only: never names, dates of birth or BSNs)."""
+    linked: dict[int, list[int]] = defaultdict(list)
+    persons: dict[int, set[int]] = defaultdict(set)
+    review: dict[int, list[int]] = defaultdict(list)
+    for d in decisions:
+        for family_id, (person_id, _method, _probability) in d.links.items():
+            linked[family_id].append(d.signal.pk)
+            if person_id:
+                persons[family_id].add(person_id)
+        for person_id, (family_id, _probability, _agreement) in d.reviews.items():
+            review[family_id].append(d.signal.pk)
+            persons[family_id].add(person_id)
+    log_events(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=AuditAction.CREATE,
+                object_type="signal.link",
+                family_id=family_id,
+                person_ids=sorted(persons[family_id]),
+                detail={
+                    "signal_ids": sorted(linked.get(family_id, ())),
+                    "review_signal_ids": sorted(set(review.get(family_id, ()))),
+                },
+            )
+            for family_id in sorted(linked.keys() | review.keys())
+        ],
+    )
+
+
+# The columns the writers below fill (a test checks that they are all the models have).
+LINK_COLUMNS = ("signal_id", "family_id", "person_id", "method", "match_probability")
+
+
+REVIEW_COLUMNS = ("signal_id", "person_id", "family_id", "match_probability", "field_agreement")
+
+
+EVENT_COLUMNS = ("family_id", "description", "domain")
+
+
+def _store(links, reviews, events, by_status, now) -> None:
+    """Any database: Django's bulk inserts, one update per status."""
+    SignalLink.objects.bulk_create(
+        [SignalLink(**dict(zip(LINK_COLUMNS, row, strict=True))) for row in links],
+        ignore_conflicts=True,
+    )
+    LinkReview.objects.bulk_create(
+        [LinkReview(**dict(zip(REVIEW_COLUMNS, row, strict=True))) for row in reviews],
+        ignore_conflicts=True,
+    )
+    FamilyEvent.objects.bulk_create(
+        [
+            FamilyEvent(family_id=family_id, occurred_at=now, kind="signal", **values)
+            for family_id, *rest in events
+            for values in [dict(zip(EVENT_COLUMNS[1:], rest, strict=True))]
+        ]
+    )
+    for status, ids in by_status.items():
+        for batch in batched(ids):
+            Signal.objects.filter(pk__in=batch).update(status=status, linked_at=now)
+
+
+# For ``_store_postgresql``: the commit of a chunk need not wait for the disk (should
+# the database crash right after, the chunk is lost as a whole, links, events, audit
+# and linked_at together, and the next run links those signals again; any later commit
+# that does wait makes it durable too); and staging tables of this connection, emptied
+# at each commit.
+_STAGING = """
+SET LOCAL synchronous_commit TO OFF;
+CREATE TEMPORARY TABLE IF NOT EXISTS rits_link_rows
+    (signal_id bigint, family_id bigint, person_id bigint, method text,
+     match_probability double precision) ON COMMIT DELETE ROWS;
+CREATE TEMPORARY TABLE IF NOT EXISTS rits_review_rows
+    (signal_id bigint, person_id bigint, family_id bigint, match_probability double precision,
+     field_agreement jsonb) ON COMMIT DELETE ROWS
+"""
+
+
+def _store_postgresql(links, reviews, events, by_status, now) -> None:
+    """PostgreSQL: every row through COPY (no statement text, parameter or model instance
+    per row), links and reviews by way of a staging table so that those that already
+    exist are left as they are, as ``bulk_create(ignore_conflicts=True)`` would."""
+    link_table, review_table = SignalLink._meta.db_table, LinkReview._meta.db_table
+    event_table, signal_table = FamilyEvent._meta.db_table, Signal._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGING)
+        if links:
+            copy_rows(cursor, f"COPY rits_link_rows ({', '.join(LINK_COLUMNS)}) FROM STDIN", links)
+            cursor.execute(
+                f"INSERT INTO {link_table} ({', '.join(LINK_COLUMNS)}, created_at) "  # noqa: S608 (the models' tables)
+                f"SELECT {', '.join(LINK_COLUMNS)}, %s FROM rits_link_rows "
+                "ON CONFLICT DO NOTHING",
+                [now],
+            )
+        if reviews:
+            copy_rows(
+                cursor,
+                f"COPY rits_review_rows ({', '.join(REVIEW_COLUMNS)}) FROM STDIN",
+                ((*row[:4], json.dumps(row[4])) for row in reviews),
+            )
+            cursor.execute(
+                f"INSERT INTO {review_table} ({', '.join(REVIEW_COLUMNS)}, status, created_at) "  # noqa: S608
+                f"SELECT {', '.join(REVIEW_COLUMNS)}, %s, %s FROM rits_review_rows "
+                "ON CONFLICT DO NOTHING",
+                [LinkReview._meta.get_field("status").default, now],
+            )
+        if events:
+            copy_rows(
+                cursor,
+                f"COPY {event_table} (occurred_at, kind, {', '.join(EVENT_COLUMNS)}) FROM STDIN",
+                ((now, "signal", *row) for row in events),
+            )
+        # Ids and statuses as two comma-separated strings (see ``core.db.in_lists``).
+        cursor.execute(
+            f"UPDATE {signal_table} AS s SET status = t.status, linked_at = %s "  # noqa: S608
+            "FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) "
+            "AS t(id, status) WHERE s.id = t.id",
+            [
+                now,
+                ",".join(str(pk) for pks in by_status.values() for pk in pks),
+                ",".join(str(status) for status, pks in by_status.items() for _pk in pks),
+            ],
+        )

@@ -1,0 +1,276 @@
+"""Running the rules: chunks of signals (or, for the date-driven rules, of families), each
+in one transaction that loads the facts, evaluates the rules into findings, hands them to
+the caller's router (the pipeline raises the alerts) and marks the signals as seen."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone, translation
+
+from rits.core.db import among
+from rits.families.models import (
+    MemberRole,
+    Membership,
+)
+from rits.organisations.models import OrganisationKind, Team
+from rits.signals.models import Signal, SignalLink
+from rits.signals.rule_catalogue import (
+    RULES,
+    FamilyFacts,
+    Finding,
+    Rule,
+)
+from rits.signals.rules.facts import load_coordinators, load_facts, name_people
+from rits.signals.rules.findings import AlertDraft, ConcernMatchDraft, Findings
+from rits.signals.working_days import add_months, due_date
+
+# Signals per transaction: small enough to keep locks short (a chunk takes well under a
+# second), large enough that every query and insert, one per chunk, pays off.
+SIGNALS_PER_CHUNK = 2000
+
+
+FAMILIES_PER_CHUNK = 2000
+
+
+@dataclass
+class RulesReport:
+    """What a run did: signals and families looked at, alerts raised (per rule) or
+    joined by more signals and concern matches made (the router counts those), and alerts
+    escalated (the pipeline's daily run)."""
+
+    signals: int = 0
+    families: int = 0
+    raised: Counter = field(default_factory=Counter)
+    updated: int = 0
+    concern_matches: int = 0
+    escalated: int = 0
+
+    @property
+    def alerts_raised(self) -> int:
+        return sum(self.raised.values())
+
+    def add(self, other: RulesReport) -> None:
+        self.signals += other.signals
+        self.families += other.families
+        self.raised.update(other.raised)
+        self.updated += other.updated
+        self.concern_matches += other.concern_matches
+        self.escalated += other.escalated
+
+
+# Writes one chunk's findings, in the chunk's transaction, and counts what came of them
+# in the report (``signals.pipeline.route_findings``).
+Route = Callable[[Findings, RulesReport], None]
+
+
+class _Assignment:
+    """Whom an alert goes to: the family's coordinator (and their team), or — without a
+    coordinator — the neighbourhood team of the family's municipality (the first team of
+    a neighbourhood-team organisation there; none found: no team, and the alert shows
+    in no team's inbox until a coordinator is assigned)."""
+
+    def __init__(self) -> None:
+        self._teams: dict[int | None, int | None] = {None: None}
+
+    def load(self, facts: list[FamilyFacts]) -> None:
+        load_coordinators(facts)
+        wanted = {
+            f.municipality_id
+            for f in facts
+            if f.coordinator_id is None and f.municipality_id not in self._teams
+        }
+        if not wanted:
+            return
+        rows = (
+            Team.objects.filter(
+                organisation__kind=OrganisationKind.WIJKTEAM,
+                organisation__municipality_id__in=wanted,
+            )
+            .order_by("organisation__name", "name", "id")
+            .values_list("organisation__municipality_id", "id")
+        )
+        for municipality_id, team_id in rows:
+            self._teams.setdefault(municipality_id, team_id)
+        for municipality_id in wanted:
+            self._teams.setdefault(municipality_id, None)
+
+    def __call__(self, facts: FamilyFacts) -> tuple[int | None, int | None]:
+        if facts.coordinator_id is not None:
+            return facts.coordinator_id, facts.coordinator_team_id
+        return None, self._teams.get(facts.municipality_id)
+
+
+def _evaluate(facts: list[FamilyFacts], rules: list[Rule]) -> list[tuple[FamilyFacts, Finding]]:
+    """What the rules conclude about each family of the chunk."""
+    return [(fact, finding) for fact in facts for rule in rules for finding in rule.findings(fact)]
+
+
+def _reasons(findings: list[Finding]) -> list[tuple[str, str]]:
+    """The reason of each finding in Dutch and in English, each at most 500 characters
+    (one switch of language for all findings, not two per finding)."""
+    rendered = []
+    for language in ("nl", "en"):
+        with translation.override(language):
+            rendered.append([str(f.reason())[:500] for f in findings])
+    return list(zip(*rendered, strict=True))
+
+
+def evaluate(facts: list[FamilyFacts], rules: list[Rule], assign: _Assignment) -> Findings:
+    """What the rules conclude about ``facts``: the alerts to raise (or join), each with
+    its assignee and due date, and the concern matches, all of the chunk at once. Nothing
+    is written here (the caller's router does that)."""
+
+    found = _evaluate(facts, rules)
+    if not found:
+        return Findings()
+    name_people(found)
+    assign.load([fact for fact, _finding in found])
+    # A due date walks the calendar day by day: once per day and kind (crisis or not).
+    due: dict[tuple[date, bool], date] = {}
+    drafts, matches = [], []
+    for (fact, finding), (reason_nl, reason_en) in zip(
+        found, _reasons([f for _fact, f in found]), strict=True
+    ):
+        assigned_to_id, team_id = assign(fact)
+        if finding.organisations:
+            matches.append(
+                ConcernMatchDraft(
+                    family_id=fact.family_id,
+                    key=finding.key,
+                    organisations=finding.organisations,
+                    signal_ids=[s.pk for s in finding.match_signals],
+                )
+            )
+        when = (fact.today, finding.crisis)
+        if when not in due:
+            due[when] = due_date(fact.today, crisis=finding.crisis)
+        drafts.append(
+            AlertDraft(
+                rule=finding.rule.code,
+                family_id=fact.family_id,
+                key=finding.key,
+                reason_nl=reason_nl,
+                reason_en=reason_en,
+                due_date=due[when],
+                signal_ids=[s.pk for s in finding.signals],
+                person_id=finding.person_id,
+                assigned_to_id=assigned_to_id,
+                team_id=team_id,
+            )
+        )
+    return Findings(drafts, matches)
+
+
+def _enabled(*, daily: bool) -> list[Rule]:
+    return [r for r in RULES if r.daily == daily and r.enabled]
+
+
+def _pending_signals(after: int, limit: int) -> list[int]:
+    """Linked signals the rules have not seen yet, by id."""
+    linked = SignalLink.objects.filter(signal_id=OuterRef("pk"))
+    return list(
+        Signal.objects.filter(pk__gt=after, rules_run_at__isnull=True, linked_at__isnull=False)
+        .filter(Exists(linked))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _run_chunk(
+    signal_ids: list[int], *, today: date, rules: list[Rule], assign, route: Route
+) -> RulesReport:
+    report = RulesReport()
+    with transaction.atomic():
+        # Only linked signals: one that is not linked (yet) is left for when it is.
+        claimed = (
+            Signal.objects.filter(among("pk", signal_ids))
+            .filter(Exists(SignalLink.objects.filter(signal_id=OuterRef("pk"))))
+            .order_by("pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            # Another worker busy with (some of) these signals: leave them to it.
+            claimed = claimed.select_for_update(skip_locked=True)
+        ids = list(claimed.values_list("pk", flat=True))
+        if not ids:
+            return report
+        family_ids = set(
+            SignalLink.objects.filter(among("signal_id", ids)).values_list("family_id", flat=True)
+        )
+        facts = load_facts(family_ids, today=today, new_signal_ids=ids)
+        route(evaluate(facts, rules, assign), report)
+        Signal.objects.filter(among("pk", ids)).update(rules_run_at=timezone.now())
+        report.signals = len(ids)
+        report.families = len(facts)
+    return report
+
+
+def run_rules(
+    *, route: Route, signal_ids: list[int] | None = None, today: date | None = None
+) -> RulesReport:
+    """Evaluate the rules for the families of linked signals the rules have not seen yet
+    (or of ``signal_ids``, seen or not) and hand their findings to ``route``, in the
+    transaction of their chunk; return what was done.
+
+    Idempotent and restartable: each chunk of signals is one transaction that ends by
+    setting ``rules_run_at``, and every alert is unique per rule, family and key, so a
+    run that was interrupted, or that runs twice, never doubles an alert. Reasons are
+    stored in Dutch and English; the timeline event in the region's language."""
+    today = today or timezone.localdate()
+    rules = _enabled(daily=False)
+    report = RulesReport()
+    assign = _Assignment()
+    with translation.override(settings.LANGUAGE_CODE):
+        if signal_ids is not None:
+            ids = sorted(set(signal_ids))
+            for start in range(0, len(ids), SIGNALS_PER_CHUNK):
+                chunk = ids[start : start + SIGNALS_PER_CHUNK]
+                report.add(_run_chunk(chunk, today=today, rules=rules, assign=assign, route=route))
+            return report
+        after = 0
+        while chunk := _pending_signals(after, SIGNALS_PER_CHUNK):
+            report.add(_run_chunk(chunk, today=today, rules=rules, assign=assign, route=route))
+            after = chunk[-1]
+    return report
+
+
+def _families_turning_18(today: date) -> list[int]:
+    months = settings.RULES_TRANSITION_MONTHS
+    born_after = add_months(today, -18 * 12)
+    born_until = add_months(add_months(today, months), -18 * 12)
+    return sorted(
+        set(
+            Membership.objects.filter(
+                role=MemberRole.CHILD,
+                person__birth_date__gt=born_after - timedelta(days=1),
+                person__birth_date__lte=born_until + timedelta(days=1),
+            ).values_list("family_id", flat=True)
+        )
+    )
+
+
+def run_daily_rules(*, route: Route, today: date | None = None) -> RulesReport:
+    """The date-driven rules (a young person turning 18 without a transition plan) for
+    every family they may apply to, their findings handed to ``route`` per chunk. Run once
+    a day; running it again the same day changes nothing."""
+
+    today = today or timezone.localdate()
+    rules = _enabled(daily=True)
+    report = RulesReport()
+    assign = _Assignment()
+    with translation.override(settings.LANGUAGE_CODE):
+        if rules:
+            family_ids = _families_turning_18(today)
+            for start in range(0, len(family_ids), FAMILIES_PER_CHUNK):
+                chunk = family_ids[start : start + FAMILIES_PER_CHUNK]
+                with transaction.atomic():
+                    facts = load_facts(chunk, today=today, with_signals=False)
+                    route(evaluate(facts, rules, assign), report)
+                    report.families += len(facts)
+    return report
