@@ -11,7 +11,7 @@ from rits.notifications import selectors
 from rits.notifications.models import Notification
 from rits.signals import alerts, notices
 from rits.signals.models import Alert
-from rits.signals.rules import run_rules
+from rits.signals.pipeline import run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import linked_signal
 
