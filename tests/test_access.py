@@ -116,10 +116,10 @@ def test_involvement_limits_visible_domains(family_setup, as_user):
         family=family, professional=ggz, domains=["mental_health"], role="GGZ-behandeling"
     )
     factories.FamilyEventFactory(
-        family=family, description="Depressie gediagnosticeerd", domain="mental_health"
+        family=family, params={"text": "Depressie gediagnosticeerd"}, domain="mental_health"
     )
     factories.FamilyEventFactory(
-        family=family, description="Huurachterstand besproken", domain="finances"
+        family=family, params={"text": "Huurachterstand besproken"}, domain="finances"
     )
 
     page = as_user(housing).get(reverse("families:overview", args=[family.pk])).content.decode()
