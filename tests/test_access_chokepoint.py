@@ -49,7 +49,6 @@ ALLOWED = {
     "rits.signals.review": "the review queue's service and selectors (through access)",
     "rits.access.*": "the one door: decides who sees which family",
     "rits.audit.services": "writes the audit log",
-    "rits.audit.selectors": "reads the audit log (the access-log page)",
     "rits.audit.append_only_sql": "the audit log's append-only triggers",
     "rits.*.migrations.*": "schema and data migrations run as the system",
     # the system: pipeline stages that work on all families without a person's grant

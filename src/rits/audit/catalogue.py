@@ -43,6 +43,11 @@ class Audience(StrEnum):
     PROFESSIONALS = "professionals"
 
 
+class _Blanks(dict):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
 class UnknownEvent(LookupError):
     """A code no app declared: a programming error, found by the tests."""
 
@@ -79,19 +84,22 @@ class EventType:
             raise ValueError(f"{self.code}: neither audited nor on the timeline")
 
     def text(self, params: Mapping[str, Any]) -> str:
-        """The timeline sentence in the active language. Parameters that do not fit the
-        template (a row older than the template) give the bare template, never an error."""
+        """The timeline sentence in the active language. A parameter the row lacks (a
+        row older than the template) shows as "…"; a row that fits not at all gives a
+        generic sentence: the timeline never fails on a row."""
         if LEGACY_TEXT in params:
             return str(params[LEGACY_TEXT])
         template = self.template or self.access_log
-        shown = self.values(params) if self.values else params
         try:
+            shown = dict(self.values(params) if self.values else params)
             # ``%`` on the lazy string itself: a plural template picks its form by the
             # parameter it names.
-            return str(template % dict(shown))
+            return str(template % shown)
         except (KeyError, ValueError, TypeError):
-            bare = str(template).split("%(")[0].rstrip(": ")
-            return bare or str(template)
+            try:
+                return str(template % _Blanks(params))
+            except (KeyError, ValueError, TypeError):
+                return gettext("Something happened")
 
 
 _BY_CODE: dict[str, EventType] = {}
