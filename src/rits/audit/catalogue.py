@@ -150,6 +150,11 @@ def event_types() -> list[EventType]:
     return list(_BY_CODE.values())
 
 
+def timeline_codes(audience: Audience) -> list[str]:
+    """The codes of the timeline events ``audience`` may see."""
+    return sorted(t.code for t in _BY_CODE.values() if t.timeline and audience in t.audience)
+
+
 def for_row(action: str, object_type: str) -> EventType | None:
     """The event type of an audit row, by its action and object type (or an old
     spelling of it); ``None`` for a row no app declares."""

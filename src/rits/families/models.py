@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rits.audit.catalogue import timeline_text
+from rits.audit.catalogue import Audience, timeline_codes, timeline_text
 from rits.core.scoping import FamilyScopedQuerySet
 from rits.families.domains import LifeDomain
 from rits.organisations.models import Municipality, Organisation, Professional
@@ -340,6 +340,11 @@ class NetworkMember(models.Model):
 
 class FamilyEventQuerySet(FamilyScopedQuerySet):
     domain_field = "domain"
+
+    def for_audience(self, audience: Audience) -> "FamilyEventQuerySet":
+        """The events the catalogue shows to ``audience`` (professionals, later the
+        family and its network), on top of what the grant's domains allow."""
+        return self.filter(code__in=timeline_codes(audience))
 
 
 class FamilyEvent(models.Model):

@@ -17,6 +17,7 @@ from rits.access.rules import (
     visible_families,
 )
 from rits.audit import catalogue
+from rits.audit.catalogue import Audience
 from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
@@ -186,7 +187,11 @@ def _read_overview(user, grant: Grant) -> FamilyOverview:
     coordinator = next((i for i in all_involvements if i.is_coordinator), None)
     involvements = [i for i in all_involvements if sees_involvement(grant, i)]
     network = list(NetworkMember.objects.visible_to(grant).select_related("for_person"))
-    events_qs = FamilyEvent.objects.visible_to(grant).select_related("actor")
+    events_qs = (
+        FamilyEvent.objects.visible_to(grant)
+        .for_audience(Audience.PROFESSIONALS)
+        .select_related("actor")
+    )
     events = list(events_qs[:TIMELINE_LENGTH])
     possible_duplicates = _possible_duplicates(user, grant)
     return FamilyOverview(

@@ -33,7 +33,7 @@ def _alert(params: Mapping[str, Any]) -> Mapping[str, Any]:
     if "reason_nl" in params:
         shown["reason"] = params.get("reason_en") if english else params["reason_nl"]
     if due := params.get("due"):
-        shown["due"] = date.fromisoformat(due).strftime("%d-%m-%Y")
+        shown["date"] = date.fromisoformat(due).strftime("%d-%m-%Y")
     return shown
 
 
@@ -211,7 +211,7 @@ declare(
         AuditAction.UPDATE,
         "signal.alert",
         access_log=ALERT_CHANGED,
-        template=_("Alert escalated to the team lead: %(title)s (due %(due)s)"),
+        template=_("Alert escalated to the team lead: %(title)s (due %(date)s)"),
         timeline=True,
         values=_alert,
     ),

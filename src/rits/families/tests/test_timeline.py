@@ -130,3 +130,12 @@ def test_the_migration_keeps_every_old_sentence():
 def test_a_factory_event_is_free_text(family_setup):
     event = factories.FamilyEventFactory(family=family_setup["family"], params={"text": "Hallo"})
     assert event.text == "Hallo"
+
+
+def test_the_timeline_shows_only_what_the_catalogue_shows_its_reader(family_setup, as_user):
+    family = family_setup["family"]
+    factories.FamilyEventFactory(family=family, params={"text": "Voor professionals"})
+    factories.FamilyEventFactory(family=family, code="nobody.knows", params={"text": "Onbekend"})
+    page = as_user(family_setup["coordinator"]).get(reverse("families:overview", args=[family.pk]))
+    assert "Voor professionals" in page.content.decode()
+    assert "Onbekend" not in page.content.decode()
