@@ -203,7 +203,8 @@ def record_timeline(entries: Iterable[TimelineEntry], *, at: datetime | None = N
         if key not in domains:
             domains[key] = _timeline_domain(e.code, e.domain)
         rows.append((e.family_id, at, e.code, e.params, domains[key], e.actor_id))
-    db.write_rows(FamilyEvent, TIMELINE_FIELDS, rows, json_fields=frozenset({"params"}))
+    if rows:
+        db.write_rows(FamilyEvent, TIMELINE_FIELDS, rows, json_fields=frozenset({"params"}))
     return len(rows)
 
 

@@ -139,3 +139,8 @@ def test_the_timeline_shows_only_what_the_catalogue_shows_its_reader(family_setu
     page = as_user(family_setup["coordinator"]).get(reverse("families:overview", args=[family.pk]))
     assert "Voor professionals" in page.content.decode()
     assert "Onbekend" not in page.content.decode()
+
+
+def test_nothing_to_write_costs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert record_timeline([]) == 0
