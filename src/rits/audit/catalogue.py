@@ -11,8 +11,8 @@ they are read, in the reader's language: what is stored is the code and its para
 
 The machinery lives in ``audit`` because audit is the leaf every domain already writes
 through; it imports no domain app (the timeline writer, which needs ``families``, is
-``families.services.record``). Declarations sit in ``<app>/events.py``, this module's
-sibling ``audit/events.py`` included."""
+``families.services.record``). Declarations sit in ``<app>/events.py`` (audit writes no
+events of its own: it records the others')."""
 
 from __future__ import annotations
 
