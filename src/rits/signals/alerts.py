@@ -313,13 +313,16 @@ def _alerts_raised(created: list[tuple[AlertDraft, int]], actor: Actor, now: dat
     # Each event in the life domain of its rule, so only who may see that domain sees it;
     # the reason in both languages the rules write it in (shown in the reader's).
     record_timeline(
-        TimelineEntry(
-            family_id=d.family_id,
-            code="signal.alert_raised",
-            params={"rule": d.rule, "reason_nl": d.reason_nl, "reason_en": d.reason_en},
-            domain=_event_domain(d.rule),
-        )
-        for d, _pk in created
+        (
+            TimelineEntry(
+                family_id=d.family_id,
+                code="signal.alert_raised",
+                params={"rule": d.rule, "reason_nl": d.reason_nl, "reason_en": d.reason_en},
+                domain=_event_domain(d.rule),
+            )
+            for d, _pk in created
+        ),
+        at=now,
     )
     # One event per alert, on its family, so that the family's access log shows it.
     log_events(
@@ -750,13 +753,16 @@ def _escalate(ids: list[int], actor: Actor) -> int:
         updated_at=now,
     )
     record_timeline(
-        TimelineEntry(
-            family_id=family_id,
-            code="signal.alert_escalated",
-            params={"rule": rule, "due": due.isoformat()},
-            domain=_event_domain(rule),
-        )
-        for _pk, rule, family_id, due, *_r in rows
+        (
+            TimelineEntry(
+                family_id=family_id,
+                code="signal.alert_escalated",
+                params={"rule": rule, "due": due.isoformat()},
+                domain=_event_domain(rule),
+            )
+            for _pk, rule, family_id, due, *_r in rows
+        ),
+        at=now,
     )
     log_events(
         actor=actor,
