@@ -93,12 +93,12 @@ HEADER = (
     "note",
 )
 # Timeline events the pipeline writes (linking, alerts, concern matches).
-PIPELINE_EVENT_KINDS = (
-    "signal",
-    "alert_raised",
-    "alert_escalated",
-    "concern_match",
-    "concern_match_in_touch",
+PIPELINE_EVENT_CODES = (
+    "signal.linked",
+    "signal.alert_raised",
+    "signal.alert_escalated",
+    "signal.concern_match_raised",
+    "signal.concern_match_in_touch",
 )
 
 
@@ -187,8 +187,8 @@ def clean_up() -> dict[str, int]:
         if since is not None:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "DELETE FROM families_familyevent WHERE kind = ANY(%s) AND occurred_at >= %s",
-                    [list(PIPELINE_EVENT_KINDS), since],
+                    "DELETE FROM families_familyevent WHERE code = ANY(%s) AND occurred_at >= %s",
+                    [list(PIPELINE_EVENT_CODES), since],
                 )
                 removed["timeline events"] = cursor.rowcount
         with connection.cursor() as cursor:
@@ -1086,9 +1086,9 @@ def database_facts() -> dict:
         ),
         "concern matches": scalar("SELECT count(*) FROM signals_concernmatch"),
         "timeline events written": scalar(
-            "SELECT count(*) FROM families_familyevent WHERE kind = ANY(%s) AND occurred_at >= "
+            "SELECT count(*) FROM families_familyevent WHERE code = ANY(%s) AND occurred_at >= "
             "(SELECT min(received_at) FROM signals_signalbatch)",
-            [list(PIPELINE_EVENT_KINDS)],
+            [list(PIPELINE_EVENT_CODES)],
         ),
     }
 

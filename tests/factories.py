@@ -175,5 +175,5 @@ class FamilyEventFactory(factory.django.DjangoModelFactory):
 
     family = factory.SubFactory(FamilyFactory)
     occurred_at = factory.LazyFunction(timezone.now)
-    kind = "note"
-    description = factory.Sequence(lambda n: f"Gebeurtenis {n}")
+    code = "legacy.text"
+    params = factory.Sequence(lambda n: {"text": f"Gebeurtenis {n}"})

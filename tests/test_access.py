@@ -20,7 +20,7 @@ def family_routes(family_id: int) -> list[str]:
         reverse("families:export", args=[family_id]),
         reverse("families:add-member", args=[family_id]),
         reverse("families:add-network-member", args=[family_id]),
-        reverse("audit:access-log", args=[family_id]),
+        reverse("access:access-log", args=[family_id]),
         f"/api/v1/families/{family_id}",
     ]
 
@@ -116,10 +116,10 @@ def test_involvement_limits_visible_domains(family_setup, as_user):
         family=family, professional=ggz, domains=["mental_health"], role="GGZ-behandeling"
     )
     factories.FamilyEventFactory(
-        family=family, description="Depressie gediagnosticeerd", domain="mental_health"
+        family=family, params={"text": "Depressie gediagnosticeerd"}, domain="mental_health"
     )
     factories.FamilyEventFactory(
-        family=family, description="Huurachterstand besproken", domain="finances"
+        family=family, params={"text": "Huurachterstand besproken"}, domain="finances"
     )
 
     page = as_user(housing).get(reverse("families:overview", args=[family.pk])).content.decode()
@@ -203,7 +203,7 @@ def test_review_list_only_for_privacy_officer(family_setup, as_user):
 
 def test_access_log_for_coordinator_and_privacy_officer_only(family_setup, as_user):
     family = family_setup["family"]
-    url = reverse("audit:access-log", args=[family.pk])
+    url = reverse("access:access-log", args=[family.pk])
     as_user(family_setup["worker"]).get(reverse("families:overview", args=[family.pk]))
     assert as_user(family_setup["worker"]).get(url).status_code == 404
     page = as_user(family_setup["coordinator"]).get(url)

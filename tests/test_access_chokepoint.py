@@ -51,7 +51,6 @@ ALLOWED = {
     "rits.signals.notices": "who hears of an alert: read after it is raised, as the system",
     "rits.access.*": "the one door: decides who sees which family",
     "rits.audit.services": "writes the audit log",
-    "rits.audit.selectors": "reads the audit log (the access-log page)",
     "rits.audit.append_only_sql": "the audit log's append-only triggers",
     "rits.*.migrations.*": "schema and data migrations run as the system",
     # the system: pipeline stages that work on all families without a person's grant

@@ -24,7 +24,6 @@ ROOT = SRC / "rits"
 # domain badges.
 KNOWN_APP_CYCLES = (
     ("access", "families", "access.models and access.rules read families.models"),
-    ("audit", "access", "audit.selectors asks access.rules for the access-log grant"),
     ("core", "families", "core.params and the rits template tags use families.bsn/domains"),
     ("signals", "api", "signals.api uses api.parsers, while api.urls routes to signals"),
     ("components", "families", "the domain_badges tag labels domains from families.domains"),

@@ -15,7 +15,7 @@ def test_overview_answers_who_is_around_this_family(family_setup, as_user):
     factories.NetworkMemberFactory(
         family=family, name="Oom Tesfay", relation="relative", availability="na 18:00"
     )
-    factories.FamilyEventFactory(family=family, description="Gezin aangemeld bij het wijkteam")
+    factories.FamilyEventFactory(family=family, params={"text": "Gezin aangemeld bij het wijkteam"})
     page = as_user(family_setup["coordinator"]).get(overview_url(family)).content.decode()
     for text in [
         "Selam Haile",

@@ -26,6 +26,7 @@ from django.utils import timezone
 from rits.access import services as access_services
 from rits.access.models import EmergencyAccess
 from rits.access.rules import grant_for
+from rits.audit import catalogue
 from rits.audit.models import AuditEvent
 from rits.audit.services import Actor
 from rits.families.models import PossibleDuplicate
@@ -457,6 +458,19 @@ def test_reading_family_data_leaves_an_audit_event_on_the_family(world, route):
     assert any(
         e.family_id == family or family in (e.detail or {}).get("family_ids", []) for e in events
     ), [(e.action, e.object_type, e.family_id) for e in events]
+    for e in events:
+        # NEN 7513: who, for which organisation, in which role, on what ground, when; and
+        # the access log can say it in a sentence (the event catalogue knows the row).
+        assert catalogue.for_row(e.action, e.object_type), (e.action, e.object_type)
+        assert e.occurred_at is not None and e.user_display
+        if e.family_id == family and not route.machine:
+            reader = world[route.insider]
+            assert (e.user_id, e.organisation_id, e.role) == (
+                reader.user.pk,
+                reader.organisation_id,
+                reader.role,
+            )
+            assert e.ground, (e.action, e.object_type)
 
 
 LISTS = [r for r in ALL_ROUTES if not r.kwargs and "get" in r.methods and not r.machine]
@@ -491,12 +505,15 @@ def test_each_write_body_writes_for_the_insider(world, route):
     """The bodies of the emergency test are real writes: its insider's changes a row."""
     client = _client(world, route.insider)
     for method in _writes(route):
-        before = family_rows()
+        before, audited = family_rows(), AuditEvent.objects.count()
         response = _send(client, route, method, _values_of_a(route, world), world)
         # a page answers a write with a redirect (a 200 is the form sent back)
         ok = {200, 201} if route.name.startswith("api:") else {302}
         assert response.status_code in ok, response.content[:300]
         assert family_rows() != before, f"{method.upper()} {route.name} changed nothing"
+        # every audit event it wrote is one the access log can put into words
+        for e in AuditEvent.objects.order_by("id")[audited:]:
+            assert catalogue.for_row(e.action, e.object_type), (e.action, e.object_type)
 
 
 @pytest.mark.django_db

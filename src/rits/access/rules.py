@@ -32,8 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from rits.access.models import EmergencyAccess
 from rits.access.principals import Principal
 from rits.access.sources import Claim, grant_sources
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.core.params import MAX_ID, BadParameter, contains_bsn, parse_int
 from rits.families.domains import ALL_DOMAINS
 from rits.families.models import Family
@@ -236,7 +236,7 @@ def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFo
     never a BSN: a BSN-like number is recorded as such, not as itself). When the id is a
     family's, the event carries its ``family_id``, so that the privacy officer sees the
     attempt in that family's access log; the coordinator's view of the log leaves
-    refusals out (rits.audit.selectors), and an id that is no family is linked to none.
+    refusals out (rits.access.selectors.family_access_log), and an id that is no family is linked to none.
     The existence query runs for every refused number, existing or not, so that both
     answers take the same work."""
     text = str(attempted)[:40]
@@ -244,8 +244,8 @@ def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFo
     family_id = None
     if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
         family_id = Family.objects.filter(pk=int(text)).values_list("pk", flat=True).first()
-    log_event(
-        action=AuditAction.REFUSED,
+    catalogue.log(
+        "access.refused",
         actor=Actor.for_user(user),
         object_type=object_type,
         object_id=shown,

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from rits.access.models import EmergencyAccess
 from rits.access.rules import Ground, find_family_for_emergency, professional_for, require_role
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.organisations.models import ProfessionalRole
 
@@ -24,10 +24,9 @@ def request_emergency_access(
     bsn = normalise_bsn(bsn)
     pseudonym = pseudonymise_bsn(bsn) if bsn and is_valid_bsn(bsn) else None
     family = find_family_for_emergency(bsn_pseudonym=pseudonym, reference=reference.strip() or None)
-    log_event(
-        action=AuditAction.EMERGENCY_ACCESS,
+    catalogue.log(
+        "access.emergency_used",
         actor=Actor.for_user(user),
-        object_type="family",
         object_id=family.pk if family else "",
         family_id=family.pk if family else None,
         ground=Ground.EMERGENCY,
@@ -55,10 +54,9 @@ def review_emergency_access(
     emergency.review_justified = justified
     emergency.review_note = note
     emergency.save(update_fields=["reviewed_by", "reviewed_at", "review_justified", "review_note"])
-    log_event(
-        action=AuditAction.UPDATE,
+    catalogue.log(
+        "access.emergency_reviewed",
         actor=Actor.for_user(user),
-        object_type="emergency_access",
         object_id=emergency.pk,
         family_id=emergency.family_id,
         ground=Ground.PRIVACY_OFFICER,

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from rits.access import selectors, services
 from rits.access.forms import EmergencyAccessForm, ReviewForm
@@ -59,3 +59,16 @@ def emergency_review(request, pk: int):
     else:
         messages.error(request, _("Choose whether the access was justified."))
     return redirect("access:review-list")
+
+
+@login_required
+@require_GET
+def access_log(request, family_id: int):
+    log = selectors.family_access_log(
+        user=request.user, family_id=family_id, page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "access/access_log.html",
+        {"family": log.grant.family, "grant": log.grant, "page": log.page},
+    )

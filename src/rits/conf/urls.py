@@ -4,7 +4,6 @@ urlpatterns = [
     path("", include("rits.core.urls")),
     path("", include("rits.families.urls")),
     path("", include("rits.access.urls")),
-    path("", include("rits.audit.urls")),
     path("", include("rits.plans.urls")),
     path("", include("rits.signals.urls")),
     path("", include("rits.notifications.urls")),

@@ -24,6 +24,7 @@ from rits.demo.catalogue import HelpSpec, NamePool
 from rits.demo.region import EMAIL_DOMAIN, RegionState
 from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
 from rits.families.domains import ALL_DOMAINS, LifeDomain
+from rits.families.events import LEGACY_TEXT_EVENT
 from rits.families.models import (
     Family,
     FamilyEvent,
@@ -737,8 +738,8 @@ class FamilyGenerator:
                     id=self.ids.take(FamilyEvent),
                     family_id=family.pk,
                     occurred_at=moment,
-                    kind=kind,
-                    description=text[:500],
+                    code=LEGACY_TEXT_EVENT,
+                    params={"text": text[:500], "kind": kind},
                     domain=domain,
                     actor_id=actor.user_id if actor is not None else None,
                 )

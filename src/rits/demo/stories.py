@@ -17,6 +17,7 @@ from rits.demo.generator import BsnSource
 from rits.demo.region import RegionState
 from rits.families.domains import ALL_DOMAINS
 from rits.families.domains import LifeDomain as D
+from rits.families.events import LEGACY_TEXT_EVENT
 from rits.families.models import (
     Family,
     FamilyEvent,
@@ -113,8 +114,8 @@ class _Story:
         FamilyEvent.objects.create(
             family=self.family,
             occurred_at=moment,
-            kind=kind,
-            description=text,
+            code=LEGACY_TEXT_EVENT,
+            params={"text": text, "kind": kind},
             domain=domain,
             actor=actor.user if actor else None,
         )

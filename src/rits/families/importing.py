@@ -32,17 +32,16 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rits.access.rules import visible_families
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.core.db import batched
 from rits.core.intake import reading
 from rits.core.intake.cells import (
@@ -58,7 +57,6 @@ from rits.families.domains import ALL_DOMAINS, parse_domains
 from rits.families.models import (
     ADULT_ROLES,
     Family,
-    FamilyEvent,
     Involvement,
     InvolvementApproval,
     LegalBasis,
@@ -68,8 +66,10 @@ from rits.families.models import (
 )
 from rits.families.services import (
     PersonData,
+    TimelineEntry,
     _apply_person,
     involvement_timeline,
+    record_timeline,
     validate_person,
 )
 from rits.organisations.models import Municipality, Organisation, Professional, User
@@ -670,9 +670,9 @@ class _Plan:
     warnings: list[Problem] = field(default_factory=list)
     person_status: dict[int, str] = field(default_factory=dict)
     involvement_status: dict[int, str] = field(default_factory=dict)
-    # (kind, text, life domain): the text is made when it is written, in the region's
-    # language; an event without a domain carries no free text from the files.
-    timeline: list[tuple[str, Callable[[], str], str]] = field(default_factory=list)
+    # Timeline events, made when they are written (a new family has its id only then);
+    # an event without a domain carries no free text from the files.
+    timeline: list[Callable[[], TimelineEntry]] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:
@@ -1097,18 +1097,7 @@ class _Import:
             count = len(plan.new_memberships)
             plan.timeline.insert(
                 0,
-                (
-                    "family_imported",
-                    lambda: (
-                        ngettext(
-                            "Family imported with %(count)d member",
-                            "Family imported with %(count)d members",
-                            count,
-                        )
-                        % {"count": count}
-                    ),
-                    "",
-                ),
+                lambda: TimelineEntry(plan.family.pk, "family.created_by_import", {"count": count}),
             )
         return plan
 
@@ -1189,16 +1178,10 @@ class _Import:
             plan.new_memberships.append(membership)
             if plan.family_status != "created":
                 plan.timeline.append(
-                    (
-                        "member_added",
-                        lambda: (
-                            _("%(name)s added as %(role)s (import)")
-                            % {
-                                "name": person.full_name,
-                                "role": membership.get_role_display().lower(),
-                            }
-                        ),
-                        "",
+                    lambda: TimelineEntry(
+                        plan.family.pk,
+                        "family.member_imported",
+                        {"name": person.full_name, "role": membership.role},
                     )
                 )
             status = "created"
@@ -1304,9 +1287,8 @@ class _Import:
                     )
                 )
             else:
-                domain = involvement_timeline(involvement)[1]
                 plan.timeline.append(
-                    ("involvement_started", lambda: involvement_timeline(involvement)[0], domain)
+                    lambda: involvement_timeline(involvement)._replace(family_id=plan.family.pk)
                 )
         elif _involvement_state(involvement) != before:
             status = "updated"
@@ -1355,23 +1337,10 @@ class _Import:
             if part:
                 Involvement.all_objects.bulk_update(part, INVOLVEMENT_FIELDS)
         Involvement.all_objects.bulk_create(every("new_involvements"))
-        now = timezone.now()
-        # Timeline texts are stored, so they are written in the region's language rather
-        # than in whatever language the administrator's browser asked for.
-        with translation.override(settings.LANGUAGE_CODE):
-            events = [
-                FamilyEvent(
-                    family=plan.family,
-                    occurred_at=now,
-                    kind=kind,
-                    description=text()[:500],
-                    domain=domain,
-                    actor=self.user,
-                )
-                for plan in plans
-                for kind, text, domain in plan.timeline
-            ]
-        FamilyEvent.objects.bulk_create(events)
+        actor_id = self.user.pk if self.user is not None else None
+        record_timeline(
+            entry()._replace(actor_id=actor_id) for plan in plans for entry in plan.timeline
+        )
         for plan in plans:
             if plan.changes:
                 self._audit(plan)
@@ -1384,10 +1353,9 @@ class _Import:
         roles_changed = ids(m.person for m in plan.changed_memberships)
         persons_created = ids(plan.new_persons)
         persons_updated = ids(plan.changed_persons)
-        log_event(
-            action=AuditAction.IMPORT,
+        catalogue.log(
+            "family.imported",
             actor=self.actor,
-            object_type="family",
             object_id=plan.family.pk,
             family_id=plan.family.pk,
             person_ids=sorted({*members_added, *roles_changed, *persons_created, *persons_updated}),

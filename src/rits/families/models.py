@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rits.audit.catalogue import Audience, timeline_codes, timeline_text
 from rits.core.scoping import FamilyScopedQuerySet
 from rits.families.domains import LifeDomain
 from rits.organisations.models import Municipality, Organisation, Professional
@@ -340,10 +341,18 @@ class NetworkMember(models.Model):
 class FamilyEventQuerySet(FamilyScopedQuerySet):
     domain_field = "domain"
 
+    def for_audience(self, audience: Audience) -> "FamilyEventQuerySet":
+        """The events the catalogue shows to ``audience`` (professionals, later the
+        family and its network), on top of what the grant's domains allow."""
+        return self.filter(code__in=timeline_codes(audience))
+
 
 class FamilyEvent(models.Model):
-    """The family's timeline: what happened, in words a colleague understands. Written
-    by services; an event tied to a life domain is only shown to who may see that domain."""
+    """The family's timeline: what happened, stored as an event code of the catalogue
+    (``rits.audit.catalogue``) and its parameters, and put into words when it is read,
+    in the reader's language (:attr:`text`). Written by ``families.services.record`` and
+    ``record_timeline`` only; an event tied to a life domain is only shown to who may see
+    that domain."""
 
     # Indexed by (family, occurred_at) below, and the actor only where there is one: the
     # pipeline writes an event for every linked signal (millions), without an actor.
@@ -351,8 +360,8 @@ class FamilyEvent(models.Model):
         Family, on_delete=models.CASCADE, related_name="events", db_index=False
     )
     occurred_at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=40)
-    description = models.CharField(max_length=500)
+    code = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
     domain = models.CharField(max_length=32, choices=LifeDomain.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -375,7 +384,12 @@ class FamilyEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.description
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """What happened, in the active language."""
+        return timeline_text(self.code, self.params)
 
 
 class DuplicateStatus(models.TextChoices):

@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from rits.access.reads import reading
 from rits.access.rules import (
     FamilyNotFound,
     Grant,
@@ -15,8 +16,9 @@ from rits.access.rules import (
     professional_for,
     visible_families,
 )
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.catalogue import Audience
+from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
 from rits.families.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
@@ -87,10 +89,9 @@ def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Famil
         families = families.filter(_search_filter(query)).distinct()
     result = list(families.order_by("name", "id")[:limit])
     _attach_member_lines(result)
-    log_event(
-        action=AuditAction.SEARCH if query else AuditAction.VIEW,
+    catalogue.log(
+        "family.searched" if query else "family.list_viewed",
         actor=Actor.for_user(user),
-        object_type="family.list",
         # Which families were shown, not the query text: a search may contain a name or BSN.
         detail={"family_ids": [f.pk for f in result], "searched": bool(query)},
         person_ids=[m.person_id for f in result for m in f.member_lines],
@@ -167,6 +168,14 @@ def family_overview(*, user, family_id: int | str) -> FamilyOverview:
 
 
 def _overview(user, grant: Grant) -> FamilyOverview:
+    with reading(user, what="family.overview_viewed", grant=grant) as read:
+        overview = _read_overview(user, grant)
+        read.person_ids = [m.person_id for m in overview.members]
+        read.detail = {"domains": sorted(grant.domains)}
+    return overview
+
+
+def _read_overview(user, grant: Grant) -> FamilyOverview:
     family = grant.family
     members = list(Membership.objects.visible_to(grant).select_related("person").order_by("id"))
     all_involvements = list(
@@ -178,19 +187,13 @@ def _overview(user, grant: Grant) -> FamilyOverview:
     coordinator = next((i for i in all_involvements if i.is_coordinator), None)
     involvements = [i for i in all_involvements if sees_involvement(grant, i)]
     network = list(NetworkMember.objects.visible_to(grant).select_related("for_person"))
-    events_qs = FamilyEvent.objects.visible_to(grant).select_related("actor")
+    events_qs = (
+        FamilyEvent.objects.visible_to(grant)
+        .for_audience(Audience.PROFESSIONALS)
+        .select_related("actor")
+    )
     events = list(events_qs[:TIMELINE_LENGTH])
     possible_duplicates = _possible_duplicates(user, grant)
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type="family.overview",
-        object_id=family.pk,
-        family_id=family.pk,
-        person_ids=[m.person_id for m in members],
-        ground=grant.ground,
-        detail={"domains": sorted(grant.domains)},
-    )
     return FamilyOverview(
         family=family,
         grant=grant,
@@ -219,10 +222,9 @@ def _possible_duplicates(user, grant: Grant) -> list[PossibleDuplicate]:
         .distinct()
     )
     for duplicate in found:
-        log_event(
-            action=AuditAction.VIEW,
+        catalogue.log(
+            "family.possible_duplicate_viewed",
             actor=Actor.for_user(user),
-            object_type="possible_duplicate",
             object_id=duplicate.pk,
             family_id=duplicate.family_id,
             person_ids=[p for p in (duplicate.new_person_id,) if p],
@@ -234,15 +236,8 @@ def _possible_duplicates(user, grant: Grant) -> list[PossibleDuplicate]:
 def form_page_viewed(*, user, grant: Grant, form: str) -> None:
     """A form page of a family shows family data (its name, and after a refused post what
     was entered): a read like any other, so it leaves an audit event like the overview."""
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type="family.form",
-        object_id=grant.family.pk,
-        family_id=grant.family.pk,
-        ground=grant.ground,
-        detail={"form": form},
-    )
+    with reading(user, what="family.form_viewed", grant=grant) as read:
+        read.detail = {"form": form}
 
 
 def family_export(*, user, family_id: int | str) -> dict:
@@ -250,19 +245,11 @@ def family_export(*, user, family_id: int | str) -> dict:
 
     Not under emergency access: that is for reading on screen in an emergency, and a copy
     would outlive both the emergency and its review."""
-    grant = grant_for(user, family_id)
-    grant.require("export")
-    overview = _overview(user, grant)
+    with reading(user, family_id, what="family.exported") as read:
+        read.grant.require("export")
+        overview = _overview(user, read.grant)
+        read.person_ids = [m.person_id for m in overview.members]
     family = overview.family
-    log_event(
-        action=AuditAction.EXPORT,
-        actor=Actor.for_user(user),
-        object_type="family.export",
-        object_id=family.pk,
-        family_id=family.pk,
-        person_ids=[m.person_id for m in overview.members],
-        ground=overview.grant.ground,
-    )
     return {
         "reference": family.reference,
         "name": family.name,
@@ -302,7 +289,7 @@ def family_export(*, user, family_id: int | str) -> dict:
             for n in overview.network
         ],
         "timeline": [
-            {"at": e.occurred_at.isoformat(), "description": e.description} for e in overview.events
+            {"at": e.occurred_at.isoformat(), "description": e.text} for e in overview.events
         ],
         "exported_by": str(user),
         "note": _("Contains personal data. Handle according to the AVG."),
@@ -329,10 +316,9 @@ def pending_involvements(*, user) -> list[Involvement]:
         )
     )
     for family_id in sorted({i.family_id for i in found}):
-        log_event(
-            action=AuditAction.VIEW,
+        catalogue.log(
+            "family.pending_involvements_viewed",
             actor=Actor.for_user(user),
-            object_type="involvement.pending",
             family_id=family_id,
             ground=ground,
             detail={"involvements": [i.pk for i in found if i.family_id == family_id]},

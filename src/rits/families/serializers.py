@@ -94,9 +94,13 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
 
 
 class FamilyEventSerializer(serializers.ModelSerializer):
+    description = serializers.CharField(
+        source="text", read_only=True, help_text="What happened, in the language asked for."
+    )
+
     class Meta:
         model = FamilyEvent
-        fields = ["occurred_at", "kind", "description", "domain"]
+        fields = ["occurred_at", "code", "description", "domain"]
 
 
 class FamilyOverviewSerializer(serializers.Serializer):

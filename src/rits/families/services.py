@@ -1,18 +1,20 @@
 """Every write of family data. Each service validates, writes in one transaction and
 leaves an audit event and (where a colleague should see it) a timeline event."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.rules import MAX_ID, FamilyNotFound, Grant, access_log_grant, grants_by_family
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
+from rits.core import db
 from rits.families.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
     DuplicateStatus,
@@ -159,22 +161,96 @@ def _apply_person(person: Person, data: PersonData) -> Person:
     return person
 
 
-def record_event(
-    *, family: Family, kind: str, description: str, domain: str, actor_user=None
-) -> FamilyEvent:
-    """Write one timeline event. ``domain`` has no default: every writer decides. An event
-    without a domain is shown to everyone who sees the family, so it carries fixed text
-    and what every grant sees anyway (members' names, the coordinator), never free text
-    from a user or an import nor an organisation that reveals a domain; text with domain
-    content carries that domain, or stays out of the timeline."""
-    return FamilyEvent.objects.create(
-        family=family,
-        occurred_at=timezone.now(),
-        kind=kind,
-        description=description[:500],
-        domain=domain,
-        actor=actor_user,
-    )
+class TimelineEntry(NamedTuple):
+    """One event for :func:`record_timeline`: a code of the catalogue and its parameters
+    (language-neutral: ids, choice values, names and the user's own words, never a
+    sentence). ``domain`` is the event type's when it fixes one, else the writer's. A
+    tuple, not a dataclass: linking makes one per linked signal, millions in a run."""
+
+    family_id: int
+    code: str
+    params: dict[str, Any]
+    domain: str | None = None
+    actor_id: int | None = None
+
+
+def _timeline_domain(code: str, domain: str | None) -> str:
+    """An event without a domain is shown to everyone who sees the family, so its type
+    carries only what every grant sees anyway (members' names, the coordinator), never
+    free text from a user or an import nor an organisation that reveals a domain; the
+    writer of any other event decides its domain: there is no default."""
+    event_type = catalogue.event_type(code)
+    if not event_type.timeline:
+        raise ValueError(f"event {code!r} is not a timeline event")
+    if event_type.domain is None:
+        if domain is None:
+            raise ValueError(f"event {code!r}: the writer decides its life domain")
+        return domain
+    if domain is not None and domain != event_type.domain:
+        raise ValueError(f"event {code!r} is always in domain {event_type.domain!r}")
+    return event_type.domain
+
+
+def record_timeline(entries: Iterable[TimelineEntry], *, at: datetime | None = None) -> int:
+    """Write timeline events at once (COPY on PostgreSQL, ``bulk_create`` elsewhere),
+    all at ``at`` (now): the one writer of ``FamilyEvent`` for services, the import,
+    linking and the rules, which write thousands per chunk. Returns the number written."""
+    at = at or timezone.now()
+    domains: dict[tuple[str, str | None], str] = {}
+    rows = []
+    for e in entries:
+        key = (e.code, e.domain)
+        if key not in domains:
+            domains[key] = _timeline_domain(e.code, e.domain)
+        rows.append((e.family_id, at, e.code, e.params, domains[key], e.actor_id))
+    if rows:
+        db.write_rows(FamilyEvent, TIMELINE_FIELDS, rows, json_fields=frozenset({"params"}))
+    return len(rows)
+
+
+TIMELINE_FIELDS = ("family_id", "occurred_at", "code", "params", "domain", "actor_id")
+
+
+def record(
+    code: str,
+    *,
+    user=None,
+    actor: Actor | None = None,
+    family_id: int,
+    object_id: str | int = "",
+    person_ids: Sequence[int] = (),
+    ground: str = "",
+    detail: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    domain: str | None = None,
+) -> None:
+    """Record that ``code`` happened to a family: its audit event (action and object
+    type from the catalogue; ``detail`` holds ids only) and, for a timeline event type,
+    its timeline event (``params``, in ``domain`` unless the type fixes it), in one
+    place. ``actor`` defaults to ``user``, who is also the timeline event's actor."""
+    event_type = catalogue.event_type(code)
+    if event_type.action:
+        catalogue.log(
+            code,
+            actor=actor or Actor.for_user(user),
+            object_id=object_id,
+            family_id=family_id,
+            person_ids=person_ids,
+            ground=ground,
+            detail=detail,
+        )
+    if event_type.timeline:
+        record_timeline(
+            [
+                TimelineEntry(
+                    family_id=family_id,
+                    code=code,
+                    params=params or {},
+                    domain=domain,
+                    actor_id=user.pk if user is not None else None,
+                )
+            ]
+        )
 
 
 def _may_see_person(grant: Grant, person: Person) -> bool:
@@ -190,7 +266,7 @@ def _may_see_person(grant: Grant, person: Person) -> bool:
     return any(grants[f].can_write for f in family_ids if f in grants)
 
 
-def involvement_timeline(involvement: Involvement) -> tuple[str, str]:
+def involvement_timeline(involvement: Involvement) -> TimelineEntry:
     """What the timeline says when an involvement starts, and in which life domain.
 
     Who is involved says something about the family (Veilig Thuis, a mental-health
@@ -201,16 +277,22 @@ def involvement_timeline(involvement: Involvement) -> tuple[str, str]:
     if involvement.professional is not None:
         organisation = f"{organisation} ({involvement.professional.name})"
     domains = sorted(involvement.domains or [])
+    family_id = involvement.family_id
     if involvement.is_coordinator or not domains:
         # Shown to everyone: only the organisation, which the overview shows everyone
         # for these involvements; the role is free text from whoever registered it.
-        if involvement.is_coordinator:
-            text = _("Coordinator registered: %(organisation)s") % {"organisation": organisation}
-        else:
-            text = _("Involvement registered: %(organisation)s") % {"organisation": organisation}
-        return text, ""
-    values = {"organisation": organisation, "role": involvement.role}
-    return _("Involvement registered: %(organisation)s as %(role)s") % values, domains[0]
+        code = (
+            "family.coordinator_registered"
+            if involvement.is_coordinator
+            else "family.involvement_registered"
+        )
+        return TimelineEntry(family_id, code, {"organisation": organisation})
+    return TimelineEntry(
+        family_id,
+        "family.involvement_registered_in_domain",
+        {"organisation": organisation, "role": involvement.role},
+        domain=domains[0],
+    )
 
 
 @transaction.atomic
@@ -247,22 +329,14 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     else:
         person = existing
     membership = Membership.objects.create(family=family, person=person, role=role)
-    record_event(
-        family=family,
-        kind="member_added",
-        actor_user=user,
-        domain="",
-        description=_("%(name)s added as %(role)s")
-        % {"name": person.full_name, "role": membership.get_role_display().lower()},
-    )
-    log_event(
-        action=AuditAction.CREATE,
-        actor=Actor.for_user(user),
-        object_type="membership",
-        object_id=membership.pk,
+    record(
+        "family.member_added",
+        user=user,
         family_id=family.pk,
+        object_id=membership.pk,
         person_ids=[person.pk],
         ground=grant.ground,
+        params={"name": person.full_name, "role": membership.role},
     )
     if hidden_match is not None:
         _raise_possible_duplicate(user=user, grant=grant, existing=hidden_match, new=person)
@@ -281,12 +355,11 @@ def _raise_possible_duplicate(*, user, grant: Grant, existing: Person, new: Pers
     # In the access log of each family of the known person, where their coordinator and
     # the privacy officer look; the user who added the member is never told.
     for family_id in sorted(set(existing.memberships.values_list("family_id", flat=True))):
-        log_event(
-            action=AuditAction.CREATE,
-            actor=Actor.for_user(user),
-            object_type="possible_duplicate",
-            object_id=duplicate.pk,
+        record(
+            "family.possible_duplicate_raised",
+            user=user,
             family_id=family_id,
+            object_id=duplicate.pk,
             person_ids=[existing.pk, new.pk],
             ground=REVIEW_GROUND,
         )
@@ -336,34 +409,23 @@ def decide_possible_duplicate(
     if same_person and new is not None:
         moved = _merge_person(new, into=existing)
         for family in moved:
-            record_event(
-                family=family,
-                kind="member_merged",
-                actor_user=user,
-                domain="",
-                description=_(
-                    "%(name)s: the record was joined with the known record of this person"
-                )
-                % {"name": existing.full_name},
-            )
-            log_event(
-                action=AuditAction.UPDATE,
-                actor=Actor.for_user(user),
-                object_type="membership",
+            record(
+                "family.member_merged",
+                user=user,
                 family_id=family.pk,
                 person_ids=[existing.pk, new_id],
                 ground=REVIEW_GROUND,
                 detail={"merged": new_id, "into": existing.pk},
+                params={"name": existing.full_name},
             )
         duplicate.new_person = None  # deleted with the merge
     duplicate.status = DuplicateStatus.SAME if same_person else DuplicateStatus.DIFFERENT
     duplicate.decided_by = grant.professional
     duplicate.decided_at = timezone.now()
     duplicate.save(update_fields=["new_person", "status", "decided_by", "decided_at"])
-    log_event(
-        action=AuditAction.UPDATE,
-        actor=Actor.for_user(user),
-        object_type="possible_duplicate",
+    record(
+        "family.possible_duplicate_decided",
+        user=user,
         object_id=duplicate.pk,
         family_id=grant.family.pk,
         person_ids=[p for p in (existing.pk, new_id) if p],
@@ -404,21 +466,13 @@ def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkM
     member.family = grant.family
     member.full_clean()
     member.save()
-    record_event(
-        family=grant.family,
-        kind="network_added",
-        actor_user=user,
-        domain="social_network",
-        description=_("%(name)s added to the network (%(relation)s)")
-        % {"name": member.name, "relation": member.get_relation_display().lower()},
-    )
-    log_event(
-        action=AuditAction.CREATE,
-        actor=Actor.for_user(user),
-        object_type="network_member",
-        object_id=member.pk,
+    record(
+        "family.network_added",
+        user=user,
         family_id=grant.family.pk,
+        object_id=member.pk,
         ground=grant.ground,
+        params={"name": member.name, "relation": member.relation},
     )
     return member
 
@@ -457,15 +511,10 @@ def decide_involvement(*, user, involvement_id: int | str, approve: bool) -> Inv
         update_fields=["approval", "approval_decided_by", "approval_decided_at", "end_date"]
     )
     if approve:
-        with translation.override(settings.LANGUAGE_CODE):
-            text, domain = involvement_timeline(involvement)
-        record_event(
-            family=grant.family, kind="involvement_started", description=text, domain=domain
-        )
-    log_event(
-        action=AuditAction.UPDATE,
-        actor=Actor.for_user(user),
-        object_type="involvement",
+        record_timeline([involvement_timeline(involvement)])
+    record(
+        "family.involvement_decided",
+        user=user,
         object_id=involvement.pk,
         family_id=grant.family.pk,
         ground=grant.ground,

@@ -11,9 +11,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rits.access.reads import reading
 from rits.access.rules import Grant, grant_for, professional_for, visible_families
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.families.domains import ALL_DOMAINS, LifeDomain
 from rits.families.models import Involvement, Membership
 from rits.families.selectors import sees_involvement
@@ -224,20 +225,14 @@ def _versions(plan: Plan) -> list[PlanVersion]:
 def plan_page(*, user, family_id: int | str) -> PlanPage:
     """The whole plan as ``user`` may see it. A constant number of queries, however big
     the plan grows."""
-    grant = grant_for(user, family_id)
-    plan = _plan_of(grant.family)
-    content = load_content(plan)
-    page = _page_from(grant, content, _versions(plan))
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type="plan",
-        object_id=plan.pk,
-        family_id=grant.family.pk,
-        person_ids=[m.person_id for m in content.members],
-        ground=grant.ground,
-        detail={"domains": sorted(grant.domains), "revision": plan.revision},
-    )
+    with reading(user, family_id, what="plan.viewed") as read:
+        grant = read.grant
+        plan = _plan_of(grant.family)
+        content = load_content(plan)
+        page = _page_from(grant, content, _versions(plan))
+        read.object_id = plan.pk
+        read.person_ids = [m.person_id for m in content.members]
+        read.detail = {"domains": sorted(grant.domains), "revision": plan.revision}
     return page
 
 
@@ -286,18 +281,12 @@ def plan_for_forms(
     family data (its name, members, goals, what is being changed), so every call is a
     read in the audit log: ``form`` names the page, ``lists_members`` says it names the
     members (they are then in the event)."""
-    grant, plan = plan_for_editing(user=user, family_id=family_id)
-    editing = PlanEditing(grant, plan)
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type="plan.form",
-        object_id=plan.pk or "",
-        family_id=grant.family.pk,
-        person_ids=[m.person_id for m in editing.members] if lists_members else [],
-        ground=grant.ground,
-        detail={"form": form, "domains": sorted(grant.domains), **(detail or {})},
-    )
+    with reading(user, family_id, what="plan.form_viewed") as read:
+        grant = read.grant
+        editing = PlanEditing(grant, _plan_of(grant.family))
+        read.object_id = editing.plan.pk or ""
+        read.person_ids = [m.person_id for m in editing.members] if lists_members else []
+        read.detail = {"form": form, "domains": sorted(grant.domains), **(detail or {})}
     return editing
 
 
@@ -518,29 +507,25 @@ def _differences(
 
 def compare_versions(*, user, family_id: int | str, older: int, newer: int) -> Comparison:
     """What changed between two versions of the plan, limited to what ``user`` may see."""
-    grant = grant_for(user, family_id)
-    plan = _plan_of(grant.family)
-    versions = _versions(plan)
-    numbers = {v.number for v in versions}
-    if older not in numbers or newer not in numbers:
-        raise ValidationError(_("Choose two versions of this plan."))
-    older, newer = sorted((older, newer))
-    pair = {v.number: v for v in PlanVersion.objects.filter(plan=plan, number__in=[older, newer])}
-    old, new = pair[older].snapshot, pair[newer].snapshot
-    shown = shown_owner_ids(grant)
-    sections = [
-        SectionDifferences(title(), _differences(grant, section, old, new, shown), section)
-        for section, title in SECTION_TITLES.items()
-    ]
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type="plan.comparison",
-        object_id=plan.pk,
-        family_id=grant.family.pk,
-        ground=grant.ground,
-        detail={"versions": [older, newer]},
-    )
+    with reading(user, family_id, what="plan.comparison_viewed") as read:
+        grant = read.grant
+        plan = _plan_of(grant.family)
+        versions = _versions(plan)
+        numbers = {v.number for v in versions}
+        if older not in numbers or newer not in numbers:
+            raise ValidationError(_("Choose two versions of this plan."))
+        older, newer = sorted((older, newer))
+        pair = {
+            v.number: v for v in PlanVersion.objects.filter(plan=plan, number__in=[older, newer])
+        }
+        old, new = pair[older].snapshot, pair[newer].snapshot
+        shown = shown_owner_ids(grant)
+        sections = [
+            SectionDifferences(title(), _differences(grant, section, old, new, shown), section)
+            for section, title in SECTION_TITLES.items()
+        ]
+        read.object_id = plan.pk
+        read.detail = {"versions": [older, newer]}
     return Comparison(grant, pair[older], pair[newer], sections, versions)
 
 
@@ -556,44 +541,38 @@ class VersionDetail:
 def version_detail(*, user, family_id: int | str, number: int) -> VersionDetail:
     """One version of the plan as it was, limited to what ``user`` may see now;
     ``Http404`` when the plan has no such version."""
-    grant = grant_for(user, family_id)
-    plan = _plan_of(grant.family)
-    version = None
-    if plan.pk is not None:
-        version = PlanVersion.objects.filter(plan=plan, number=number).first()
-    if version is None:
-        raise Http404(_("This plan has no version %(n)s.") % {"n": number})
-    snapshot = version.snapshot or {}
-    shown = shown_owner_ids(grant)
-    lines = {
-        section: _shown_lines(grant, section, snapshot.get(section, []), shown)
-        for section in SECTION_TITLES
-        if section != "details"
-    }
-    # An agreement the reader sees may belong to a goal they do not see.
-    goal_keys = {line["key"] for line in lines["goals"]}
-    lines["agreements"] = [
-        {**line, "goal_id": line["goal_id"] if str(line.get("goal_id")) in goal_keys else None}
-        for line in lines["agreements"]
-    ]
-    details = dict(snapshot.get("details", {}))
-    if not sees_family_group_plan_text(grant):
-        details["family_group_plan_text"] = None
-    newest = (
-        PlanVersion.objects.filter(plan=plan)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type="plan.version",
-        object_id=version.pk,
-        family_id=grant.family.pk,
-        ground=grant.ground,
-        detail={"number": version.number, "domains": sorted(grant.domains)},
-    )
+    with reading(user, family_id, what="plan.version_viewed") as read:
+        grant = read.grant
+        plan = _plan_of(grant.family)
+        version = None
+        if plan.pk is not None:
+            version = PlanVersion.objects.filter(plan=plan, number=number).first()
+        if version is None:
+            raise Http404(_("This plan has no version %(n)s.") % {"n": number})
+        snapshot = version.snapshot or {}
+        shown = shown_owner_ids(grant)
+        lines = {
+            section: _shown_lines(grant, section, snapshot.get(section, []), shown)
+            for section in SECTION_TITLES
+            if section != "details"
+        }
+        # An agreement the reader sees may belong to a goal they do not see.
+        goal_keys = {line["key"] for line in lines["goals"]}
+        lines["agreements"] = [
+            {**line, "goal_id": line["goal_id"] if str(line.get("goal_id")) in goal_keys else None}
+            for line in lines["agreements"]
+        ]
+        details = dict(snapshot.get("details", {}))
+        if not sees_family_group_plan_text(grant):
+            details["family_group_plan_text"] = None
+        newest = (
+            PlanVersion.objects.filter(plan=plan)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        read.object_id = version.pk
+        read.detail = {"number": version.number, "domains": sorted(grant.domains)}
     return VersionDetail(grant, version, details, lines, is_current=version.number == newest)
 
 
@@ -603,20 +582,14 @@ def version_detail(*, user, family_id: int | str, number: int) -> VersionDetail:
 def plan_document(*, user, family_id: int | str) -> PlanPage:
     """The current plan for a printed copy; the same visibility as the page, audited as
     an export."""
-    grant = grant_for(user, family_id)
-    plan = _plan_of(grant.family)
-    content = load_content(plan)
-    page = _page_from(grant, content, _versions(plan))
-    log_event(
-        action=AuditAction.EXPORT,
-        actor=Actor.for_user(user),
-        object_type="plan.pdf",
-        object_id=plan.pk,
-        family_id=grant.family.pk,
-        person_ids=[m.person_id for m in content.members],
-        ground=grant.ground,
-        detail={"domains": sorted(grant.domains), "revision": plan.revision},
-    )
+    with reading(user, family_id, what="plan.pdf_exported") as read:
+        grant = read.grant
+        plan = _plan_of(grant.family)
+        content = load_content(plan)
+        page = _page_from(grant, content, _versions(plan))
+        read.object_id = plan.pk
+        read.person_ids = [m.person_id for m in content.members]
+        read.detail = {"domains": sorted(grant.domains), "revision": plan.revision}
     return page
 
 
@@ -662,10 +635,9 @@ def my_reminders(*, user) -> Reminders:
         .order_by("review_date")[:20]
     )
     if overdue or reviews:
-        log_event(
-            action=AuditAction.VIEW,
+        catalogue.log(
+            "plan.reminders_viewed",
             actor=Actor.for_user(user),
-            object_type="plan.reminders",
             detail={
                 "family_ids": sorted(
                     {a.plan.family_id for a in overdue} | {p.family_id for p in reviews}

@@ -8,8 +8,9 @@ timeline event. Validation errors are raised per field, in plain words."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,12 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.rules import Grant
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
 from rits.families.domains import LifeDomain
 from rits.families.models import Family, Involvement, Membership, NetworkMember
 from rits.families.selectors import sees_involvement
-from rits.families.services import record_event
+from rits.families.services import record
 from rits.plans.content import build_snapshot
 from rits.plans.models import (
     Agreement,
@@ -58,11 +57,12 @@ class Change:
     """What a change did, for the audit log and the family's timeline."""
 
     plan: Plan
-    action: str = AuditAction.UPDATE
-    object_type: str = "plan"
+    # The code of the catalogue (``plans/events.py``) and its parameters; the domain
+    # where the event type leaves it to the writer.
+    event: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
     object_id: int | None = None
-    description: str = ""
-    domain: str = ""
+    domain: str | None = None
     person_ids: tuple[int, ...] = ()
     # Agreeing with a version changes what the plan says nothing about; it must not start
     # the next version.
@@ -114,23 +114,18 @@ def plan_change(*, user, grant: Grant, revision: int | None) -> Iterator[Change]
         plan.save(update_fields=["revision", "updated_at"])
         if change.changes_content:
             _follow_change(plan)
-        if change.description:
-            record_event(
-                family=grant.family,
-                kind=change.object_type.replace(".", "_"),
-                description=change.description,
-                actor_user=user,
-                domain=change.domain,
-            )
-        log_event(
-            action=change.action,
-            actor=Actor.for_user(user),
-            object_type=change.object_type,
+        if not change.event:
+            raise ValueError("A plan change names its event.")
+        record(
+            change.event,
+            user=user,
             object_id=change.object_id or plan.pk,
             family_id=grant.family.pk,
             person_ids=list(change.person_ids),
             ground=grant.ground,
             detail={"revision": plan.revision},
+            params=change.params,
+            domain=change.domain,
         )
 
 
@@ -221,14 +216,13 @@ def assess_domain(
             assessed_by=grant.professional,
             assessed_by_name=f"{grant.professional.name} ({grant.professional.organisation.name})",
         )
-        change.action = AuditAction.CREATE
-        change.object_type = "plan.assessment"
+        change.event = "plan.assessment_added"
         change.object_id = assessment.pk
         change.domain = domain
         change.person_ids = (person.pk,) if person else ()
-        change.description = _("%(domain)s assessed for %(whom)s: %(score)d") % {
-            "domain": LifeDomain(domain).label,
-            "whom": person.full_name if person else _("the household"),
+        change.params = {
+            "domain": domain,
+            "whom": person.full_name if person else None,
             "score": assessment.score,
         }
     return assessment
@@ -247,13 +241,9 @@ def add_safety_item(
     _require_domains(grant, [LifeDomain.SAFETY])
     with plan_change(user=user, grant=grant, revision=revision) as change:
         item = SafetyItem.objects.create(plan=change.plan, kind=kind, text=text, created_by=user)
-        change.action = AuditAction.CREATE
-        change.object_type = "plan.safety_item"
+        change.event = "plan.safety_item_added"
         change.object_id = item.pk
-        change.domain = LifeDomain.SAFETY
-        change.description = _("Safety mapping: added to '%(kind)s'") % {
-            "kind": SafetyKind(kind).label
-        }
+        change.params = {"kind": kind}
     return item
 
 
@@ -288,14 +278,9 @@ def record_safety_score(
             recorded_on=timezone.localdate(),
             recorded_by=user,
         )
-        change.action = AuditAction.CREATE
-        change.object_type = "plan.safety_score"
+        change.event = "plan.safety_score_recorded"
         change.object_id = safety_score.pk
-        change.domain = LifeDomain.SAFETY
-        change.description = _("Safety scale: %(name)s gives %(score)d of 10") % {
-            "name": safety_score.name,
-            "score": safety_score.score,
-        }
+        change.params = {"name": safety_score.name, "score": safety_score.score}
     return safety_score
 
 
@@ -311,11 +296,10 @@ def add_goal(*, user, grant: Grant, revision: int | None, text: str, said_by: st
         goal = Goal.objects.create(
             plan=change.plan, text=text, said_by=(said_by or "").strip()[:200], domains=domains
         )
-        change.action = AuditAction.CREATE
-        change.object_type = "plan.goal"
+        change.event = "plan.goal_added"
         change.object_id = goal.pk
         change.domain = _first_domain(domains)
-        change.description = _("Goal added: “%(text)s”") % {"text": text[:200]}
+        change.params = {"text": text[:200]}
     return goal
 
 
@@ -419,18 +403,15 @@ def add_agreement(*, user, grant: Grant, revision: int | None, data: AgreementDa
     with plan_change(user=user, grant=grant, revision=revision) as change:
         agreement.plan = change.plan
         agreement.save()
-        change.action = AuditAction.CREATE
-        change.object_type = "plan.agreement"
+        change.event = "plan.agreement_added"
         change.object_id = agreement.pk
         change.domain = _first_domain(agreement.domains)
-        change.description = _("Agreement: %(owner)s — %(action)s (by %(due)s)") % {
+        change.params = {
             # The timeline shows to everyone who sees the agreement's life domain, also to
             # those who may not know of the owner's involvement: it names no professional.
-            "owner": _("a professional")
-            if agreement.owner_professional_id
-            else agreement.owner_name,
+            "owner": None if agreement.owner_professional_id else agreement.owner_name,
             "action": agreement.action[:200],
-            "due": agreement.due_date.strftime("%d-%m-%Y"),
+            "due": agreement.due_date.isoformat(),
         }
     return agreement
 
@@ -461,18 +442,14 @@ def update_agreement(
         raise PermissionDenied(_("You cannot move an agreement outside your life domains."))
     with plan_change(user=user, grant=grant, revision=revision) as change:
         agreement.save()
-        change.object_type = "plan.agreement"
         change.object_id = agreement.pk
         change.domain = _first_domain(agreement.domains)
         if agreement.status != old_status:
-            change.description = _("Agreement “%(action)s”: %(status)s") % {
-                "action": agreement.action[:150],
-                "status": agreement.get_status_display().lower(),
-            }
+            change.event = "plan.agreement_status_changed"
+            change.params = {"action": agreement.action[:150], "status": agreement.status}
         else:
-            change.description = _("Agreement changed: %(action)s") % {
-                "action": agreement.action[:200]
-            }
+            change.event = "plan.agreement_changed"
+            change.params = {"action": agreement.action[:200]}
     return agreement
 
 
@@ -516,14 +493,11 @@ def add_crisis_contact(
             availability=(availability or "").strip()[:200],
             is_trusted_person=is_trusted_person,
         )
-        change.action = AuditAction.CREATE
-        change.object_type = "plan.crisis_contact"
+        change.event = (
+            "plan.trusted_person_added" if is_trusted_person else "plan.crisis_contact_added"
+        )
         change.object_id = contact.pk
-        change.description = (
-            _("Crisis plan: %(name)s is the 24/7 trusted person")
-            if is_trusted_person
-            else _("Crisis plan: %(name)s added")
-        ) % {"name": contact.name}
+        change.params = {"name": contact.name}
     return contact
 
 
@@ -564,13 +538,11 @@ def update_plan_details(
         plan.family_group_plan_date = family_group_plan_date
         plan.family_group_plan_text = (family_group_plan_text or "").strip()
         plan.save()
-        change.object_type = "plan.details"
-        change.description = (
-            _("Family group plan: %(status)s")
-            % {"status": plan.get_family_group_plan_status_display().lower()}
-            if status_changed
-            else _("Plan details changed (review date, family group plan)")
-        )
+        if status_changed:
+            change.event = "plan.family_group_plan_changed"
+            change.params = {"status": plan.family_group_plan_status}
+        else:
+            change.event = "plan.details_changed"
     return plan
 
 
@@ -623,11 +595,8 @@ def record_family_agreement(
         version.agreement_note = (note or "").strip()[:500]
         version.recorded_by = user
         version.save()
-        change.object_type = "plan.version"
+        change.event = "plan.agreed"
         change.changes_content = False
         change.object_id = version.pk
-        change.description = _("The family agreed with version %(n)d of the plan (%(method)s)") % {
-            "n": version.number,
-            "method": version.get_agreement_method_display().lower(),
-        }
+        change.params = {"n": version.number, "method": version.agreement_method}
     return version

@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.principals import Principal
@@ -52,8 +52,8 @@ from rits.access.rules import (
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, AuditEntry, log_event, log_events
 from rits.core.db import among, insert_rows
-from rits.families.models import Family, FamilyEvent
-from rits.families.services import record_event
+from rits.families.models import Family
+from rits.families.services import TimelineEntry, record_timeline
 from rits.organisations.models import Organisation, Professional, ProfessionalRole, Team
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
@@ -66,7 +66,7 @@ from rits.signals.models import (
     Signal,
     SignalType,
 )
-from rits.signals.rule_catalogue import ConcernMatchRule, rule_for, rule_title
+from rits.signals.rule_catalogue import rule_for, rule_title
 from rits.signals.rules.findings import AlertDraft, ConcernMatchDraft
 
 RAISED, UPDATED, UNCHANGED = "raised", "updated", "unchanged"
@@ -93,13 +93,17 @@ def _event_domain(rule_code: str) -> str:
     return rule.domains[0] if rule and rule.domains else ""
 
 
-def _timeline(alert: Alert, family: Family, description: str, *, kind: str, user=None) -> None:
-    record_event(
-        family=family,
-        kind=kind,
-        description=description,
-        actor_user=user,
-        domain=_event_domain(alert.rule),
+def _timeline(alert: Alert, family: Family, code: str, params: dict, *, user=None) -> None:
+    record_timeline(
+        [
+            TimelineEntry(
+                family_id=family.pk,
+                code=code,
+                params={"rule": alert.rule, **params},
+                domain=_event_domain(alert.rule),
+                actor_id=user.pk if user is not None else None,
+            )
+        ]
     )
 
 
@@ -273,30 +277,19 @@ def raise_alerts(
 
 
 def _alerts_raised(created: list[tuple[AlertDraft, int]], actor: Actor, now: datetime) -> None:
-    titles = {rule: rule_title(rule) for rule in {d.rule for d, _pk in created}}
-    template = _("Alert: %(title)s. %(reason)s")
-    # The reason in the active language, as Alert.reason chooses it.
-    english = Alert(reason_nl="nl", reason_en="en").reason == "en"
-    # In bulk rather than one by one through families.services.record_event; each event
-    # in the life domain of its rule, so only who may see that domain sees it.
-    insert_rows(
-        FamilyEvent,
-        {
-            "family_id": [d.family_id for d, _pk in created],
-            "occurred_at": now,
-            "kind": "alert_raised",
-            "description": [
-                (
-                    template
-                    % {
-                        "title": titles[d.rule],
-                        "reason": (d.reason_en if english else d.reason_nl)[:500],
-                    }
-                )[:500]
-                for d, _pk in created
-            ],
-            "domain": [_event_domain(d.rule) for d, _pk in created],
-        },
+    # Each event in the life domain of its rule, so only who may see that domain sees it;
+    # the reason in both languages the rules write it in (shown in the reader's).
+    record_timeline(
+        (
+            TimelineEntry(
+                family_id=d.family_id,
+                code="signal.alert_raised",
+                params={"rule": d.rule, "reason_nl": d.reason_nl, "reason_en": d.reason_en},
+                domain=_event_domain(d.rule),
+            )
+            for d, _pk in created
+        ),
+        at=now,
     )
     # One event per alert, on its family, so that the family's access log shows it.
     log_events(
@@ -440,22 +433,13 @@ def record_concern_matches(
 
 
 def _matches_recorded(created: list[tuple[ConcernMatchDraft, int]], actor: Actor) -> None:
-    template = _(
-        "Concern match: %(names)s are concerned about young people of this family and have "
-        "been told who the others are."
-    )
-    insert_rows(
-        FamilyEvent,
-        {
-            "family_id": [d.family_id for d, _pk in created],
-            "occurred_at": timezone.now(),
-            "kind": "concern_match",
-            "description": [
-                (template % {"names": ", ".join(sorted(o.name for o in d.organisations))})[:500]
-                for d, _pk in created
-            ],
-            "domain": ConcernMatchRule.domains[0],
-        },
+    record_timeline(
+        TimelineEntry(
+            family_id=d.family_id,
+            code="signal.concern_match_raised",
+            params={"names": ", ".join(sorted(o.name for o in d.organisations))},
+        )
+        for d, _pk in created
     )
     log_events(
         actor=actor,
@@ -560,8 +544,10 @@ def _still_open(alert: Alert) -> None:
         )
 
 
-def _status_changed(user, grant: Grant, alert: Alert, description: str, **detail) -> None:
-    _timeline(alert, grant.family, description, kind=f"alert_{alert.status}", user=user)
+def _status_changed(
+    user, grant: Grant, alert: Alert, code: str, params: dict | None = None, **detail
+) -> None:
+    _timeline(alert, grant.family, code, params or {}, user=user)
     log_event(
         action=AuditAction.UPDATE,
         actor=Actor.for_user(user),
@@ -593,12 +579,7 @@ def acknowledge_alert(*, user, alert_id: int) -> Alert:
         alert.status = AlertStatus.ACKNOWLEDGED
         _acknowledge(alert, user)
         alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
-        _status_changed(
-            user,
-            grant,
-            alert,
-            _("Alert acknowledged: %(title)s") % {"title": rule_title(alert.rule)},
-        )
+        _status_changed(user, grant, alert, "signal.alert_acknowledged")
     return alert
 
 
@@ -650,15 +631,12 @@ def act_on_alert(
                 "updated_at",
             ]
         )
-        description = (
-            _("Alert acted on: %(title)s — agreement “%(action)s”")
-            % {"title": rule_title(alert.rule), "action": agreement.action[:200]}
-            if agreement
-            else _("Alert acted on: %(title)s — %(note)s")
-            % {"title": rule_title(alert.rule), "note": note}
-        )
+        if agreement:
+            code, params = "signal.alert_acted_on_agreement", {"action": agreement.action[:200]}
+        else:
+            code, params = "signal.alert_acted_on", {"note": note}
         _status_changed(
-            user, grant, alert, description, agreement=agreement.pk if agreement else None
+            user, grant, alert, code, params, agreement=agreement.pk if agreement else None
         )
     return alert
 
@@ -678,13 +656,7 @@ def dismiss_alert(*, user, alert_id: int, reason: str) -> Alert:
         alert.status = AlertStatus.DISMISSED
         alert.dismissed_reason = reason
         alert.save(update_fields=["status", "dismissed_reason", "updated_at"])
-        _status_changed(
-            user,
-            grant,
-            alert,
-            _("Alert dismissed: %(title)s — %(reason)s")
-            % {"title": rule_title(alert.rule), "reason": reason},
-        )
+        _status_changed(user, grant, alert, "signal.alert_dismissed", {"reason": reason})
     return alert
 
 
@@ -748,21 +720,18 @@ def _escalate(ids: list[int], actor: Actor) -> int:
         escalated_at=now,
         updated_at=now,
     )
-    titles = {rule: rule_title(rule) for rule in {r[1] for r in rows}}
-    with translation_of_region():
-        FamilyEvent.objects.bulk_create(
-            FamilyEvent(
+    record_timeline(
+        (
+            TimelineEntry(
                 family_id=family_id,
-                occurred_at=now,
-                kind="alert_escalated",
-                description=(
-                    _("Alert escalated to the team lead: %(title)s (due %(date)s)")
-                    % {"title": titles[rule], "date": due.strftime("%d-%m-%Y")}
-                )[:500],
+                code="signal.alert_escalated",
+                params={"rule": rule, "due": due.isoformat()},
                 domain=_event_domain(rule),
             )
             for _pk, rule, family_id, due, *_r in rows
-        )
+        ),
+        at=now,
+    )
     log_events(
         actor=actor,
         entries=[
@@ -784,11 +753,6 @@ def _escalate(ids: list[int], actor: Actor) -> int:
     )
     notices.notify_escalated([pk for pk, *_r in rows])
     return len(rows)
-
-
-def translation_of_region():
-    """Timeline events written by the system are in the region's language."""
-    return translation.override(settings.LANGUAGE_CODE)
 
 
 # --- reading: the inboxes ---------------------------------------------------------------------
@@ -1090,16 +1054,15 @@ def record_in_touch(
             match.in_touch_at = timezone.now()
             match.in_touch_note = note
             match.save(update_fields=["in_touch_at", "in_touch_note"])
-            with translation_of_region():
-                record_event(
-                    family=match.family,
-                    kind="concern_match_in_touch",
-                    description=_(
-                        "Concern match: %(name)s says the organisations have been in touch."
+            record_timeline(
+                [
+                    TimelineEntry(
+                        family_id=match.family_id,
+                        code="signal.concern_match_in_touch",
+                        params={"name": organisation.name},
                     )
-                    % {"name": organisation.name},
-                    domain=ConcernMatchRule.domains[0],
-                )
+                ]
+            )
             log_event(
                 action=AuditAction.UPDATE,
                 actor=actor,

@@ -24,7 +24,7 @@ def header_pages(family_setup) -> list[str]:
         reverse("signals:inbox-team"),
         reverse("signals:review"),
         reverse("access:emergency-access"),
-        reverse("audit:access-log", args=[family.pk]),
+        reverse("access:access-log", args=[family.pk]),
         reverse("core:logout"),
     ]
 

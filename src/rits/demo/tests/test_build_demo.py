@@ -129,9 +129,7 @@ def test_demo_2_the_teenager_who_wants_to_live_with_his_father(region):
     son = members("DEMO-2", MemberRole.CHILD)[0]
     assert father.gender == "m"
     assert (timezone.localdate() - son.birth_date).days // 365 == 16
-    events = " ".join(FamilyEvent.objects.filter(family__reference="DEMO-2").values_list(
-        "description", flat=True
-    ))  # fmt: skip
+    events = " ".join(e.text for e in FamilyEvent.objects.filter(family__reference="DEMO-2"))
     assert events.count("gesloten jeugdzorg") >= 3
     mentor = NetworkMember.objects.get(family__reference="DEMO-2", relation="jim_mentor")
     assert "Kinderboerderij" in mentor.relation_detail and mentor.for_person == son
@@ -151,7 +149,7 @@ def test_demo_3_the_young_mother_expecting_twins(region):
     daughter = members("DEMO-3", MemberRole.CHILD)[0]
     assert Involvement.objects.filter(family__reference="DEMO-3", person=daughter).exists()
     assert FamilyEvent.objects.filter(
-        family__reference="DEMO-3", description__icontains="pleeggezin"
+        family__reference="DEMO-3", params__text__icontains="pleeggezin"
     ).exists()
     assert NetworkMember.objects.filter(
         family__reference="DEMO-3", relation=NetworkRelation.COMMUNITY

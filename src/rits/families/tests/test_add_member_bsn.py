@@ -124,7 +124,7 @@ def test_the_known_persons_coordinator_reviews_and_merges(family_setup, housing,
     assert not Person.objects.filter(pk=new.pk).exists()
     assert Membership.objects.filter(family=x, person=mother).exists()
     assert Membership.objects.filter(family=y, person=mother).exists()
-    assert FamilyEvent.objects.filter(family=x, kind="member_merged").exists()
+    assert FamilyEvent.objects.filter(family=x, code="family.member_merged").exists()
     assert AuditEvent.objects.filter(
         object_type="possible_duplicate", action="update", family_id=y.pk
     ).exists()

@@ -27,7 +27,11 @@ def fill(family, coordinator=None):
     )
     factories.NetworkMemberFactory(family=family, for_person=member.person)
     FamilyEvent.objects.create(
-        family=family, occurred_at=timezone.now(), kind="note", description="x", domain=""
+        family=family,
+        occurred_at=timezone.now(),
+        code="legacy.text",
+        params={"text": "x"},
+        domain="",
     )
     PossibleDuplicate.objects.create(
         existing_person=factories.PersonFactory(),
@@ -56,8 +60,8 @@ def test_visible_to_keeps_the_grants_domains_on_the_timeline(family_setup):
         FamilyEvent.objects.create(
             family=family,
             occurred_at=timezone.now(),
-            kind="note",
-            description=domain,
+            code="legacy.text",
+            params={"text": domain},
             domain=domain,
         )
     worker = grant_for(family_setup["worker"].user, family.pk)  # domestic_relations only

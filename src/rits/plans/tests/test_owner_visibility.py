@@ -240,7 +240,7 @@ def test_the_timeline_does_not_name_a_professional_owner(plan_setup, ggz_agreeme
     """The family's timeline shows to everyone who sees the agreement's life domain."""
     from rits.families.models import FamilyEvent
 
-    [event] = FamilyEvent.objects.filter(family=plan_setup["family"], kind="plan_agreement")
-    assert "Brief voor de woningcorporatie" in event.description
-    assert plan_setup["ggz"].name not in event.description
-    assert "GGZ Centraal" not in event.description
+    [event] = FamilyEvent.objects.filter(family=plan_setup["family"], code="plan.agreement_added")
+    assert "Brief voor de woningcorporatie" in event.text
+    assert plan_setup["ggz"].name not in event.text
+    assert "GGZ Centraal" not in event.text

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,8 +22,8 @@ from rits.access.rules import FamilyNotFound, Grant, grant_for, professional_for
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.models import Family, Involvement, Membership, Person
-from rits.families.services import record_event
-from rits.signals.linking.store import timeline_text
+from rits.families.services import record_timeline
+from rits.signals.linking.store import timeline_entry
 from rits.signals.models import (
     LinkMethod,
     LinkReview,
@@ -33,7 +32,6 @@ from rits.signals.models import (
     SignalLink,
     SignalStatus,
 )
-from rits.signals.types import signal_domain
 
 AGREEMENT_TEXT = {
     "agree": gettext_lazy("Agrees"),
@@ -332,16 +330,8 @@ def _link_confirmed(review: LinkReview, signal: Signal, user) -> list[int]:
             link.person_id = review.person_id
             link.match_probability = review.match_probability
             link.save(update_fields=["method", "person", "match_probability"])
-    families = {f.pk: f for f in Family.objects.filter(pk__in=new)}
-    # Stored text: in the region's language, like the events linking writes.
-    with translation.override(settings.LANGUAGE_CODE):
-        description = timeline_text(signal)
-    for family_id in new:
-        record_event(
-            family=families[family_id],
-            kind="signal",
-            description=description,
-            actor_user=user,
-            domain=signal_domain(signal.signal_type),
-        )
+    record_timeline(
+        timeline_entry(family_id, signal.signal_type, signal.source.name)._replace(actor_id=user.pk)
+        for family_id in new
+    )
     return new

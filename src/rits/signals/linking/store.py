@@ -6,71 +6,58 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from functools import lru_cache
 
 from django.db import connection
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from rits.access.principals import Principal
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, AuditEntry, log_event, log_events
 from rits.core.db import batched, copy_rows
-from rits.families.models import (
-    FamilyEvent,
-)
+from rits.families.services import TimelineEntry, record_timeline
 from rits.signals.linking.decision import Decision, LinkReport
 from rits.signals.models import (
     LinkReview,
     Signal,
     SignalLink,
     SignalStatus,
-    SignalType,
 )
 from rits.signals.types import signal_domain
 
 ACTOR = "linking"
 
 
-@lru_cache(maxsize=1024)
-def _timeline_text(signal_type: str, source_name: str, language: str) -> str:
-    kind = str(SignalType(signal_type).label) if signal_type in SignalType.values else signal_type
-    text = _("Signal received: %(kind)s (%(source)s)") % {
-        "kind": kind[:1].lower() + kind[1:],
-        "source": source_name,
-    }
-    return text[:500]
-
-
-def timeline_text(signal: Signal) -> str:
-    """What the family's timeline says, e.g. 'Signal received: rent arrears
-    (Woonstichting X)'."""
-    return _timeline_text(signal.signal_type, signal.source.name, translation.get_language())
+def timeline_entry(family_id: int, signal_type: str, source_name: str) -> TimelineEntry:
+    """The family's timeline event for a signal linked to it, e.g. 'Signal received:
+    rent arrears (Woonstichting X)', in the signal's life domain (which decides who may
+    see it)."""
+    return TimelineEntry(
+        family_id,
+        "signal.linked",
+        {"signal_type": signal_type, "source": source_name},
+        signal_domain(signal_type),
+    )
 
 
 def write(decisions: list[Decision], report: LinkReport) -> None:
     now = timezone.now()
-    language = translation.get_language()
     links, reviews, events = [], [], []
     by_status: dict[str, list[int]] = defaultdict(list)
     for d in decisions:
         s = d.signal
         by_status[d.status].append(s.pk)
-        if d.links:
-            text = _timeline_text(s.signal_type, s.source_name, language)
-            domain = signal_domain(s.signal_type)
         for family_id, (person_id, method, probability) in sorted(d.links.items()):
             links.append((s.pk, family_id, person_id, str(method), probability))
-            # One event per signal and family: the family's timeline shows each signal,
-            # in its life domain (which decides who may see it).
-            events.append((family_id, text, domain))
+            # One event per signal and family: the family's timeline shows each signal.
+            events.append(timeline_entry(family_id, s.signal_type, s.source_name))
             report.links[str(method)] += 1
         for person_id, (family_id, probability, agreement) in sorted(d.reviews.items()):
             reviews.append((s.pk, person_id, family_id, probability, agreement))
     if connection.vendor == "postgresql":
-        _store_postgresql(links, reviews, events, by_status, now)
+        _store_postgresql(links, reviews, by_status, now)
     else:
-        _store(links, reviews, events, by_status, now)
+        _store(links, reviews, by_status, now)
+    record_timeline(events, at=now)
     report.signals += len(decisions)
     report.linked += len(by_status.get(SignalStatus.LINKED, []))
     report.review += len(by_status.get(SignalStatus.REVIEW, []))
@@ -136,10 +123,7 @@ LINK_COLUMNS = ("signal_id", "family_id", "person_id", "method", "match_probabil
 REVIEW_COLUMNS = ("signal_id", "person_id", "family_id", "match_probability", "field_agreement")
 
 
-EVENT_COLUMNS = ("family_id", "description", "domain")
-
-
-def _store(links, reviews, events, by_status, now) -> None:
+def _store(links, reviews, by_status, now) -> None:
     """Any database: Django's bulk inserts, one update per status."""
     SignalLink.objects.bulk_create(
         [SignalLink(**dict(zip(LINK_COLUMNS, row, strict=True))) for row in links],
@@ -148,13 +132,6 @@ def _store(links, reviews, events, by_status, now) -> None:
     LinkReview.objects.bulk_create(
         [LinkReview(**dict(zip(REVIEW_COLUMNS, row, strict=True))) for row in reviews],
         ignore_conflicts=True,
-    )
-    FamilyEvent.objects.bulk_create(
-        [
-            FamilyEvent(family_id=family_id, occurred_at=now, kind="signal", **values)
-            for family_id, *rest in events
-            for values in [dict(zip(EVENT_COLUMNS[1:], rest, strict=True))]
-        ]
     )
     for status, ids in by_status.items():
         for batch in batched(ids):
@@ -177,12 +154,12 @@ CREATE TEMPORARY TABLE IF NOT EXISTS rits_review_rows
 """
 
 
-def _store_postgresql(links, reviews, events, by_status, now) -> None:
+def _store_postgresql(links, reviews, by_status, now) -> None:
     """PostgreSQL: every row through COPY (no statement text, parameter or model instance
     per row), links and reviews by way of a staging table so that those that already
     exist are left as they are, as ``bulk_create(ignore_conflicts=True)`` would."""
     link_table, review_table = SignalLink._meta.db_table, LinkReview._meta.db_table
-    event_table, signal_table = FamilyEvent._meta.db_table, Signal._meta.db_table
+    signal_table = Signal._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(_STAGING)
         if links:
@@ -204,12 +181,6 @@ def _store_postgresql(links, reviews, events, by_status, now) -> None:
                 f"SELECT {', '.join(REVIEW_COLUMNS)}, %s, %s FROM rits_review_rows "
                 "ON CONFLICT DO NOTHING",
                 [LinkReview._meta.get_field("status").default, now],
-            )
-        if events:
-            copy_rows(
-                cursor,
-                f"COPY {event_table} (occurred_at, kind, {', '.join(EVENT_COLUMNS)}) FROM STDIN",
-                ((now, "signal", *row) for row in events),
             )
         # Ids and statuses as two comma-separated strings (see ``core.db.in_lists``).
         cursor.execute(

@@ -71,8 +71,13 @@ def test_acknowledge_then_act_on_it_with_a_finance_agreement(region, alert):
     assert acted.status == AlertStatus.ACTED_ON and acted.agreement == agreement
     assert acted.action_note == "Afgesproken met Selam"
     assert agreement.plan.family == region["family"] and agreement.domains == ["finances"]
-    kinds = list(FamilyEvent.objects.filter(family=region["family"]).values_list("kind", flat=True))
-    assert {"alert_raised", "alert_acknowledged", "alert_acted_on", "plan_agreement"} <= set(kinds)
+    kinds = list(FamilyEvent.objects.filter(family=region["family"]).values_list("code", flat=True))
+    assert {
+        "signal.alert_raised",
+        "signal.alert_acknowledged",
+        "signal.alert_acted_on_agreement",
+        "plan.agreement_added",
+    } <= set(kinds)
     updates = audit(action="update")
     assert [e.detail["status"] for e in updates] == ["acknowledged", "acted_on"]
     assert updates[-1].detail["agreement"] == agreement.pk
@@ -130,7 +135,7 @@ def test_dismiss_requires_a_reason(region, alert):
     alert.refresh_from_db()
     assert alert.status == AlertStatus.DISMISSED
     assert alert.dismissed_reason == "Schuld is al afgelost"
-    assert FamilyEvent.objects.filter(kind="alert_dismissed", domain="finances").exists()
+    assert FamilyEvent.objects.filter(code="signal.alert_dismissed", domain="finances").exists()
     # A closed alert stays closed.
     with pytest.raises(ValidationError):
         alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
@@ -208,7 +213,7 @@ def test_an_alert_not_acknowledged_in_time_escalates_to_the_team_lead(region, al
     assert event.family_id == region["family"].pk and event.object_id == str(alert.pk)
     assert event.detail["team_leads"] == [lead.pk]
     assert event.detail["team"] == region["team"].pk
-    assert FamilyEvent.objects.filter(kind="alert_escalated").exists()
+    assert FamilyEvent.objects.filter(code="signal.alert_escalated").exists()
     # Once.
     assert alerts.escalate_overdue_alerts(today=after_due + datetime.timedelta(days=5)) == 0
 
@@ -302,7 +307,7 @@ def test_in_touch_is_recorded_once(region, concern):
     assert police.post(url, {}, format="json").json()["in_touch_at"] == first
     [event] = audit("signal.concern_match", action="update")
     assert event.family_id == concern["family"].pk and event.organisation_id == region["police"].pk
-    assert FamilyEvent.objects.filter(kind="concern_match_in_touch").count() == 1
+    assert FamilyEvent.objects.filter(code="signal.concern_match_in_touch").count() == 1
     assert police.post(url, {"note": "x" * 501}, format="json").status_code == 400
 
 

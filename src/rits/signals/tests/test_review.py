@@ -206,9 +206,9 @@ def test_confirming_links_the_signal_to_the_family(case, as_user):
     assert case["review"].decided_by == case["coordinator"].user
     other.refresh_from_db()
     assert other.status == ReviewStatus.REJECTED
-    event = FamilyEvent.objects.get(family=family, kind="signal")
+    event = FamilyEvent.objects.get(family=family, code="signal.linked")
     assert event.domain == "finances"
-    assert "Woonstichting Test" in event.description
+    assert "Woonstichting Test" in event.text
     audit = AuditEvent.objects.get(object_type="link_review", action="update")
     assert audit.detail["decision"] == "confirm"
     assert audit.detail["linked_family_ids"] == [family.pk]
@@ -323,8 +323,8 @@ def test_confirming_upgrades_a_household_link_and_reaches_the_persons_other_fami
         (second.pk, mother.pk, LinkMethod.REVIEWED),
     }
     # A timeline event only where the signal is new.
-    assert FamilyEvent.objects.filter(kind="signal").count() == 1
-    assert FamilyEvent.objects.get(kind="signal").family_id == second.pk
+    assert FamilyEvent.objects.filter(code="signal.linked").count() == 1
+    assert FamilyEvent.objects.get(code="signal.linked").family_id == second.pk
 
 
 def test_coordinated_families_agree_with_the_coordinator_grant(case):

@@ -88,8 +88,8 @@ def test_arrears_in_a_family_with_children_alert_the_coordinator(region):
     )
     assert alert.reason_nl  # rendered in Dutch (the lead adds the translations)
     assert Signal.objects.get(pk=signal.pk).rules_run_at is not None
-    event = FamilyEvent.objects.get(family=family, kind="alert_raised")
-    assert event.domain == "finances" and "Rent arrears" in event.description
+    event = FamilyEvent.objects.get(family=family, code="signal.alert_raised")
+    assert event.domain == "finances" and "Rent arrears" in event.text
     # One audit event per alert, on its family: ids, never names.
     audit = AuditEvent.objects.get(object_type="signal.alert", action="create")
     assert audit.family_id == family.pk and audit.object_id == str(alert.pk)

@@ -51,7 +51,9 @@ def written():
         Alert.objects.count(),
         Alert.signals.through.objects.count(),
         ConcernMatch.objects.count(),
-        FamilyEvent.objects.filter(kind__in=["alert_raised", "concern_match"]).count(),
+        FamilyEvent.objects.filter(
+            code__in=["signal.alert_raised", "signal.concern_match_raised"]
+        ).count(),
         AuditEvent.objects.filter(object_type__startswith="signal.").count(),
     )
 
@@ -76,9 +78,9 @@ def test_a_chunk_raises_many_alerts_in_as_many_queries_as_one(region, settings):
         assert set(event.detail) == {"rule", "key", "signal_ids", "due_date", "assigned_to", "team"}
     # Every new alert on its family's timeline, in the life domain of the rule.
     assert set(
-        FamilyEvent.objects.filter(kind="alert_raised").values_list("domain", flat=True)
+        FamilyEvent.objects.filter(code="signal.alert_raised").values_list("domain", flat=True)
     ) == {"finances"}
-    assert FamilyEvent.objects.filter(kind="alert_raised").count() == 14
+    assert FamilyEvent.objects.filter(code="signal.alert_raised").count() == 14
 
 
 def test_running_again_writes_nothing(region):
@@ -141,7 +143,7 @@ def test_an_alert_raised_meanwhile_by_another_worker_is_joined(region, monkeypat
     assert (pk, outcome) == (alert.pk, alerts.UPDATED) and len(looked) == 2
     assert Alert.objects.count() == 1
     assert set(alert.signals.values_list("pk", flat=True)) == {signal.pk, later.pk}
-    assert FamilyEvent.objects.filter(kind="alert_raised").count() == 1
+    assert FamilyEvent.objects.filter(code="signal.alert_raised").count() == 1
 
 
 def test_raise_alert_is_the_bulk_path_for_one(region):
@@ -203,7 +205,9 @@ def test_many_concern_matches_in_one_chunk_and_joining_them(region):
         families.append((family, child))
     report = run_rules()
     assert report.concern_matches == 4 and report.raised["concern_match"] == 4
-    assert FamilyEvent.objects.filter(kind="concern_match", domain="safety").count() == 4
+    assert (
+        FamilyEvent.objects.filter(code="signal.concern_match_raised", domain="safety").count() == 4
+    )
     created = AuditEvent.objects.filter(object_type="signal.concern_match", action="create")
     assert sorted(e.family_id for e in created) == sorted(f.pk for f, _c in families)
     # More signals of the same organisations join the matches (audited too).
@@ -281,7 +285,7 @@ def test_escalation_of_many_alerts_in_as_many_queries_as_one(region, settings):
         other_team.pk,
     }
     assert not Alert.objects.filter(escalated_at=None).exists()
-    assert FamilyEvent.objects.filter(kind="alert_escalated", domain="finances").count() == 6
+    assert FamilyEvent.objects.filter(code="signal.alert_escalated", domain="finances").count() == 6
     escalated = AuditEvent.objects.filter(object_type="signal.alert", detail__escalated=True)
     assert sorted(int(e.object_id) for e in escalated) == [first, second, *rest]
     leads = {e.detail["team"]: e.detail["team_leads"] for e in escalated}

@@ -1,0 +1,174 @@
+"""The events of families: reading the file, its members, network and involvements,
+and the import (see ``rits.audit.catalogue``)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from rits.audit.catalogue import EventType, declare
+from rits.audit.models import AuditAction
+from rits.families.domains import LifeDomain
+from rits.families.models import MemberRole, NetworkRelation
+
+
+def _label(choices, value: str) -> str:
+    """A stored choice as its label in the reader's language (the value itself when the
+    choice no longer exists)."""
+    try:
+        return str(choices(value).label).lower()
+    except ValueError:
+        return value
+
+
+def _member(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {**params, "role": _label(MemberRole, params.get("role", ""))}
+
+
+def _network(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {**params, "relation": _label(NetworkRelation, params.get("relation", ""))}
+
+
+# Free text in one language (the demo's stories, rows from before the catalogue whose
+# kind Rits no longer writes): shown as written. ``params["text"]``.
+LEGACY_TEXT_EVENT = "legacy.text"
+
+declare(
+    EventType(LEGACY_TEXT_EVENT, template="%(text)s", timeline=True),
+    # Reads.
+    EventType(
+        "family.list_viewed",
+        AuditAction.VIEW,
+        "family.list",
+        access_log=_("looked at the list of their families"),
+    ),
+    EventType(
+        "family.searched",
+        AuditAction.SEARCH,
+        "family.list",
+        access_log=_("searched among their families"),
+    ),
+    EventType(
+        "family.overview_viewed",
+        AuditAction.VIEW,
+        "family.overview",
+        access_log=_("looked at the family's overview"),
+    ),
+    EventType(
+        "family.form_viewed",
+        AuditAction.VIEW,
+        "family.form",
+        access_log=_("opened a form in the family's file"),
+    ),
+    EventType(
+        "family.exported",
+        AuditAction.EXPORT,
+        "family.export",
+        access_log=_("exported a copy of the family's file"),
+    ),
+    EventType(
+        "family.pending_involvements_viewed",
+        AuditAction.VIEW,
+        "involvement.pending",
+        access_log=_("looked at involvements waiting for approval"),
+    ),
+    EventType(
+        "family.possible_duplicate_viewed",
+        AuditAction.VIEW,
+        "possible_duplicate",
+        access_log=_("looked at a possible double record of a member"),
+    ),
+    # Writes.
+    EventType(
+        "family.member_added",
+        AuditAction.CREATE,
+        "membership",
+        access_log=_("added a member to the family"),
+        template=_("%(name)s added as %(role)s"),
+        timeline=True,
+        domain="",
+        values=_member,
+    ),
+    EventType(
+        "family.member_merged",
+        AuditAction.UPDATE,
+        "membership",
+        access_log=_("joined a member's record with a known record of the same person"),
+        template=_("%(name)s: the record was joined with the known record of this person"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.possible_duplicate_raised",
+        AuditAction.CREATE,
+        "possible_duplicate",
+        access_log=_("added someone who may be a member of this family"),
+    ),
+    EventType(
+        "family.possible_duplicate_decided",
+        AuditAction.UPDATE,
+        "possible_duplicate",
+        access_log=_("decided whether two records are the same person"),
+    ),
+    EventType(
+        "family.network_added",
+        AuditAction.CREATE,
+        "network_member",
+        access_log=_("added someone to the family's network"),
+        template=_("%(name)s added to the network (%(relation)s)"),
+        timeline=True,
+        domain=LifeDomain.SOCIAL_NETWORK,
+        values=_network,
+    ),
+    EventType(
+        "family.involvement_decided",
+        AuditAction.UPDATE,
+        "involvement",
+        access_log=_("approved or rejected an involvement"),
+    ),
+    EventType(
+        "family.imported",
+        AuditAction.IMPORT,
+        "family",
+        access_log=_("imported the family's data"),
+    ),
+    # On the timeline only: their audit row is the import's or the decision's.
+    EventType(
+        "family.created_by_import",
+        template=ngettext_lazy(
+            "Family imported with %(count)d member",
+            "Family imported with %(count)d members",
+            "count",
+        ),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.member_imported",
+        template=_("%(name)s added as %(role)s (import)"),
+        timeline=True,
+        domain="",
+        values=_member,
+    ),
+    # Who is involved says something about the family: only the organisation for the
+    # coordinator and for an involvement without a domain (shown to everyone), the role
+    # (free text) only in the involvement's domain, which the writer passes.
+    EventType(
+        "family.coordinator_registered",
+        template=_("Coordinator registered: %(organisation)s"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.involvement_registered",
+        template=_("Involvement registered: %(organisation)s"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.involvement_registered_in_domain",
+        template=_("Involvement registered: %(organisation)s as %(role)s"),
+        timeline=True,
+    ),
+)
