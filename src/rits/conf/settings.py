@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rits.access",
     "rits.audit",
     "rits.plans",
+    "rits.worklist",
     "rits.signals",
     "rits.api",
     "rits.demo",

@@ -13,9 +13,12 @@ class SignalsConfig(AppConfig):
     def ready(self) -> None:
         from rits.components.registry import register_nav, register_panel
         from rits.signals import (
+            alerts,
             panels,
             schema,  # noqa: F401  (registers the OpenAPI extension)
         )
+
+        alerts.register_kinds()
 
         register_panel(
             "alerts", order=25, template="signals/panels/alerts.html", context=panels.alerts

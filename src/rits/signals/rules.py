@@ -62,7 +62,8 @@ from rits.signals.rule_catalogue import (
     SignalFact,
     Source,
 )
-from rits.signals.working_days import add_months, due_date
+from rits.worklist import services as worklist
+from rits.worklist.working_days import add_months, due_date
 
 # Signals per transaction: small enough to keep locks short (a chunk takes well under a
 # second), large enough that every query and insert, one per chunk, pays off.
@@ -154,7 +155,7 @@ def load_facts(
         )
     for rule, family_id, key, person_id, status in Alert.objects.filter(
         among("family_id", ids)
-    ).values_list("rule", "family_id", "key", "person_id", "status"):
+    ).values_list("kind", "family_id", "key", "person_id", "status"):
         fact = facts[family_id]
         fact.keys.setdefault(rule, set()).add(key)
         if status in UNRESOLVED:
@@ -247,9 +248,9 @@ def _load_signals(facts: dict[int, FamilyFacts], new_ids: frozenset[int]) -> Non
     rows.sort(key=lambda row: (row[2], row[3]), reverse=True)
     for family_id, person_id, _created_at, _id, signal in rows:
         facts[family_id].signals.append(LinkedSignal(signal, person_id))
-    for rule, family_id, signal_id in Alert.signals.through.objects.filter(
+    for rule, family_id, signal_id in Signal.work_items.through.objects.filter(
         among("signal_id", new_ids)
-    ).values_list("alert__rule", "alert__family_id", "signal_id"):
+    ).values_list("workitem__kind", "workitem__family_id", "signal_id"):
         if family_id in facts:
             facts[family_id].covered.setdefault(rule, set()).add(signal_id)
     concerned = {
@@ -397,14 +398,9 @@ def _evaluate(facts: list[FamilyFacts], rules: list[Rule]) -> list[tuple[FamilyF
     return [(fact, finding) for fact in facts for rule in rules for finding in rule.findings(fact)]
 
 
-def _reasons(findings: list[Finding]) -> list[tuple[str, str]]:
-    """The reason of each finding in Dutch and in English, each at most 500 characters
-    (one switch of language for all findings, not two per finding)."""
-    rendered = []
-    for language in ("nl", "en"):
-        with translation.override(language):
-            rendered.append([str(f.reason())[:500] for f in findings])
-    return list(zip(*rendered, strict=True))
+def _reasons(findings: list[Finding]) -> list[dict]:
+    """The reason parameters of each finding (rendered when the alert is read)."""
+    return [f.reason_params() for f in findings]
 
 
 def _apply(
@@ -421,7 +417,7 @@ def _apply(
     # A due date walks the calendar day by day: once per day and kind (crisis or not).
     due: dict[tuple[date, bool], date] = {}
     drafts, matches = [], []
-    for (fact, finding), (reason_nl, reason_en) in zip(
+    for (fact, finding), reason_params in zip(
         found, _reasons([f for _fact, f in found]), strict=True
     ):
         assigned_to_id, team_id = assign(fact)
@@ -438,14 +434,14 @@ def _apply(
         if when not in due:
             due[when] = due_date(fact.today, crisis=finding.crisis)
         drafts.append(
-            alerts.AlertDraft(
-                rule=finding.rule.code,
+            worklist.WorkItemDraft(
+                kind=finding.rule.code,
                 family_id=fact.family_id,
                 key=finding.key,
-                reason_nl=reason_nl,
-                reason_en=reason_en,
+                reason_code=finding.rule.code,
+                reason_params=reason_params,
                 due_date=due[when],
-                signal_ids=[s.pk for s in finding.signals],
+                behind=[s.pk for s in finding.signals],
                 person_id=finding.person_id,
                 assigned_to_id=assigned_to_id,
                 team_id=team_id,
@@ -454,9 +450,9 @@ def _apply(
     for _pk, created in alerts.record_concern_matches(matches):
         report.concern_matches += int(created)
     for draft, (_pk, outcome) in zip(drafts, alerts.raise_alerts(drafts), strict=True):
-        if outcome == alerts.RAISED:
-            report.raised[draft.rule] += 1
-        elif outcome == alerts.UPDATED:
+        if outcome == worklist.RAISED:
+            report.raised[draft.kind] += 1
+        elif outcome == worklist.UPDATED:
             report.updated += 1
 
 
@@ -560,5 +556,5 @@ def run_daily_rules(*, today: date | None = None) -> RulesReport:
                     facts = load_facts(chunk, today=today, with_signals=False)
                     _apply(facts, rules, report, assign)
                     report.families += len(facts)
-        report.escalated = alerts.escalate_overdue_alerts(today=today)
+        report.escalated = worklist.escalate_overdue(today=today)
     return report

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from rits.signals.models import Alert, AlertStatus
+from rits.signals.models import Alert
 from rits.signals.rule_catalogue import rule_title
+from rits.worklist.models import WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,16 +27,16 @@ def test_the_family_page_shows_the_open_alerts_the_reader_may_see(family_setup, 
     family = family_setup["family"]
     today = timezone.localdate()
     Alert.objects.create(
-        rule="arrears_without_finance_agreement",
+        kind="arrears_without_finance_agreement",
         family=family,
         due_date=today - datetime.timedelta(days=1),
     )
-    Alert.objects.create(rule="concern_match", family=family, due_date=today)
+    Alert.objects.create(kind="concern_match", family=family, due_date=today)
     Alert.objects.create(
-        rule="arrears_after_debt_agreement",
+        kind="arrears_after_debt_agreement",
         family=family,
         due_date=today,
-        status=AlertStatus.DISMISSED,
+        status=WorkItemStatus.DISMISSED,
     )
 
     body = overview(as_user(family_setup["coordinator"]), family)
