@@ -394,7 +394,9 @@ class Alert(WorkItem):
     """What a rule concluded about a family, for its coordinator (or, without one, the
     team): a work item whose kind is the rule's code, with the signals behind it
     (``Signal.work_items``). A proxy, not a table: the worklist owns the rows (their
-    status, due date, assignee and escalation); signals names its own."""
+    status, due date, assignee and escalation), and ``Alert.objects`` reads them all —
+    filter on ``kind`` (a rule's code) where another domain's items could be among
+    them."""
 
     class Meta:
         proxy = True

@@ -1,9 +1,10 @@
 """The rule catalogue: what the rules know about a family (the facts), what a rule
-concludes (findings, in a plain sentence) and the rules themselves, by code.
+concludes (findings, with the parameters of their reason) and the rules themselves, by
+code, each rendering its reason from those parameters when an alert is read.
 
 Read by the rules runner (``rules.py``), which loads the facts and raises the alerts,
-and by the alerts and the inbox, which need a rule's title and life domains: both import
-this module, neither the other."""
+and by ``alerts``, which registers one work-item kind per rule (title, life domains,
+reason): both import this module, neither the other."""
 
 from __future__ import annotations
 
@@ -623,13 +624,3 @@ RULES: tuple[Rule, ...] = (
     MissedVisitAndSchoolAbsence(),
     TurningEighteenWithoutTransitionPlan(),
 )
-RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
-
-
-def rule_for(code: str) -> Rule | None:
-    return RULES_BY_CODE.get(code)
-
-
-def rule_title(code: str) -> str:
-    rule = rule_for(code)
-    return str(rule.title) if rule else code

@@ -3,13 +3,13 @@
 Third stage of the pipeline ``intake → link → rules → alert → inbox → action``. Each rule
 is a small named object with a ``code`` (configuration, audit, the alert's ``rule``), a
 ``title`` and ``findings(facts)``: what it concludes about one family, each finding with
-the signals behind it, one plain sentence saying why (rendered in Dutch and English and
-stored with the alert), whether it is a crisis (due sooner) and a ``key`` that makes the
+the signals behind it, the parameters of the sentence saying why (stored with the alert,
+rendered in the reader's language when read), whether it is a crisis (due sooner) and a ``key`` that makes the
 alert unique, so that running the rules again never doubles an alert while a genuinely
 new situation raises a new one.
 
 The catalogue of rules and the facts they read are in ``rule_catalogue.py``, the
-working-day calendar in ``working_days.py``; this module loads the facts and runs the
+working-day calendar in ``rits.worklist.working_days``; this module loads the facts and runs the
 rules. Two entry points:
 
 - :func:`run_rules` evaluates the families of linked signals the rules have not seen yet
@@ -504,7 +504,7 @@ def run_rules(*, signal_ids: list[int] | None = None, today: date | None = None)
     Idempotent and restartable: each chunk of signals is one transaction that ends by
     setting ``rules_run_at``, and every alert is unique per rule, family and key, so a
     run that was interrupted, or that runs twice, never doubles an alert. Reasons are
-    stored in Dutch and English; the timeline event in the region's language."""
+    stored as parameters; the timeline event in the region's language."""
     today = today or timezone.localdate()
     rules = _enabled(daily=False)
     report = RulesReport()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from rits.signals.models import Alert
-from rits.signals.rule_catalogue import rule_title
+from rits.worklist.kinds import kind_for
 from rits.worklist.models import WorkItemStatus
 from tests import factories
 
@@ -43,7 +43,7 @@ def test_the_family_page_shows_the_open_alerts_the_reader_may_see(family_setup, 
     panel = body.split('id="alerts"', 1)[1].split("</section>", 1)[0]
     with translation.override("en"):
         for rule in ("arrears_without_finance_agreement", "concern_match"):
-            assert rule_title(rule) in panel
+            assert str(kind_for(rule).title) in panel
     assert panel.count('<li class="utrecht-unordered-list__item">') == 2  # not the dismissed
     assert 'rits-flag--overdue">overdue<' in panel  # the one due yesterday
     assert f'href="{reverse("signals:inbox")}"' in panel

@@ -251,3 +251,13 @@ def test_the_family_page_lists_the_open_items_the_reader_may_see(family_setup):
 def test_a_status_filter_that_does_not_exist_is_a_clear_error(family_setup):
     with pytest.raises(ValidationError):
         selectors.my_inbox(user=family_setup["coordinator"].user, status="bogus")
+
+
+def test_visible_to_keeps_only_the_items_of_the_grants_family(family_setup):
+    from rits.access.rules import grant_for
+
+    mine = raise_one(family_setup)
+    other = factories.FamilyFactory()
+    services.raise_items([draft(other)], actor=Actor.system("test"))
+    grant = grant_for(family_setup["coordinator"].user, family_setup["family"].pk)
+    assert list(WorkItem.objects.visible_to(grant)) == [mine]
