@@ -39,6 +39,8 @@ from rits.worklist import handoff, timeline
 from rits.worklist.kinds import REASON_LENGTH, kind_for
 from rits.worklist.models import WorkItem, WorkItemStatus
 
+# An audit event's detail names the kind under "rule", as alerts' events always did, so
+# that the log reads the same before and after alerts became work items.
 RAISED, UPDATED, UNCHANGED = "raised", "updated", "unchanged"
 UNRESOLVED = (WorkItemStatus.OPEN, WorkItemStatus.ACKNOWLEDGED)
 
@@ -56,7 +58,8 @@ CREATE_ATTEMPTS = 3
 class WorkItemDraft:
     """A work item a domain concluded, to be raised (or joined) by ``raise_items``.
     ``behind``: the ids of what it is about in its domain (the signals behind an alert),
-    joined through the ``Behind`` table its raiser names."""
+    joined through the ``Behind`` table its raiser names (none: nothing is joined).
+    ``reason_params``: plain JSON (names, ISO dates, numbers) for the kind's renderer."""
 
     kind: str
     family_id: int
@@ -203,7 +206,7 @@ def raise_items(
         for identity, (pk, status, due) in existing.items():
             draft = merged[identity]
             change: dict = {}
-            added = [b for b in draft.behind if (pk, b) not in known]
+            added = [b for b in draft.behind if (pk, b) not in known] if behind else []
             if added:
                 pairs.extend((pk, b) for b in added)
                 change[f"{behind.audit_name}_added"] = added
@@ -252,7 +255,6 @@ def _known_pairs(behind: Behind | None, existing: dict, merged: dict) -> set[tup
 
 def _audit_raised(created: list, actor: Actor, behind: Behind | None) -> None:
     # One event per item, on its family, so that the family's access log shows it.
-    name = behind.audit_name if behind else "behind"
     log_events(
         actor=actor,
         entries=[
@@ -265,7 +267,7 @@ def _audit_raised(created: list, actor: Actor, behind: Behind | None) -> None:
                 detail={
                     "rule": d.kind,
                     "key": d.key,
-                    name: list(d.behind),
+                    **({behind.audit_name: list(d.behind)} if behind else {}),
                     "due_date": d.due_date.isoformat(),
                     "assigned_to": d.assigned_to_id,
                     "team": d.team_id,
