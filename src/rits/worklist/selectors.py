@@ -32,7 +32,13 @@ from rits.families.models import Family
 from rits.organisations.models import Team
 from rits.worklist.kinds import kind_for, kinds
 from rits.worklist.models import WorkItem, WorkItemStatus
-from rits.worklist.services import UNRESOLVED, item_and_grant, may_change_status, sees_item
+from rits.worklist.services import (
+    UNRESOLVED,
+    audit_item,
+    item_and_grant,
+    may_change_status,
+    sees_item,
+)
 
 # The most items one inbox page or API answer shows (the most urgent first).
 INBOX_LIMIT = 200
@@ -210,15 +216,7 @@ def item_for_user(*, user, item_id: int | str) -> WorkItemLine:
     item, grant = item_and_grant(user, item_id)
     item = _items(Q(pk=item.pk), tuple(WorkItemStatus.values)).get()
     [line] = _with_details([_line(item, grant, timezone.localdate())])
-    log_event(
-        action=AuditAction.VIEW,
-        actor=Actor.for_user(user),
-        object_type=kind_for(item.kind).audit_type,
-        object_id=item.pk,
-        family_id=grant.family.pk,
-        person_ids=[item.person_id] if item.person_id else [],
-        ground=grant.ground,
-    )
+    audit_item(AuditAction.VIEW, user, grant, item)
     return line
 
 

@@ -339,17 +339,28 @@ def _still_open(item: WorkItem) -> None:
         )
 
 
-def _status_changed(user, grant: Grant, item: WorkItem, description: str, **detail) -> None:
-    timeline.status_changed(item, grant.family, description, user=user)
+def audit_item(action: str, user, grant: Grant, item: WorkItem, detail: dict | None = None):
+    """One person's read or change of one item, on its family and under its kind."""
     log_event(
-        action=AuditAction.UPDATE,
+        action=action,
         actor=Actor.for_user(user),
         object_type=kind_for(item.kind).audit_type,
         object_id=item.pk,
         family_id=grant.family.pk,
         person_ids=[item.person_id] if item.person_id else [],
         ground=grant.ground,
-        detail={"rule": item.kind, "status": item.status, **detail},
+        detail=detail,
+    )
+
+
+def _status_changed(user, grant: Grant, item: WorkItem, description: str, **detail) -> None:
+    timeline.status_changed(item, grant.family, description, user=user)
+    audit_item(
+        AuditAction.UPDATE,
+        user,
+        grant,
+        item,
+        {"rule": item.kind, "status": item.status, **detail},
     )
 
 
