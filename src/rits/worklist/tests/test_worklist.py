@@ -12,9 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from rits.access.models import EmergencyAccess
 from rits.audit.models import AuditEvent
 from rits.audit.services import Actor
 from rits.families.models import FamilyEvent
+from rits.plans.models import Agreement
+from rits.plans.services import AgreementData
 from rits.worklist import handoff, kinds, selectors, services
 from rits.worklist.models import WorkItem, WorkItemStatus
 from rits.worklist.working_days import add_working_days
@@ -147,20 +150,6 @@ def test_the_coordinator_acknowledges_acts_on_and_another_dismisses(family_setup
     assert {"test_item_acknowledged", "test_item_acted_on", "test_item_dismissed"} <= kinds_written
 
 
-def test_who_sees_an_item_is_decided_by_access(family_setup):
-    item = raise_one(family_setup)
-    # The worker sees the family, not the kind's life domain (finances): not found.
-    for who in ("worker", "outsider"):
-        user = family_setup[who].user
-        with pytest.raises(Http404):
-            selectors.item_for_user(user=user, item_id=item.pk)
-        with pytest.raises(Http404):
-            services.acknowledge(user=user, item_id=item.pk)
-    for odd in ("x", 0, -1, 2**70):
-        with pytest.raises(Http404):
-            selectors.item_for_user(user=family_setup["coordinator"].user, item_id=odd)
-
-
 def test_a_finance_worker_reads_but_does_not_change_anothers_item(family_setup):
     finance = factories.ProfessionalFactory()
     factories.InvolvementFactory(
@@ -261,3 +250,85 @@ def test_visible_to_keeps_only_the_items_of_the_grants_family(family_setup):
     services.raise_items([draft(other)], actor=Actor.system("test"))
     grant = grant_for(family_setup["coordinator"].user, family_setup["family"].pk)
     assert list(WorkItem.objects.visible_to(grant)) == [mine]
+
+
+# --- moved from the signals' alert tests: what holds for every kind ------------------------
+
+
+def test_a_failing_agreement_leaves_the_item_as_it_was(family_setup):
+    item = raise_one(family_setup)
+    with pytest.raises(ValidationError) as exc:
+        services.act_on(
+            user=family_setup["coordinator"].user,
+            item_id=item.pk,
+            revision=0,
+            data=AgreementData(action="", owner="", due_date=None, domains=[]),
+        )
+    assert {"action", "owner", "due_date", "domains"} <= set(exc.value.message_dict)
+    item.refresh_from_db()
+    assert item.status == WorkItemStatus.OPEN and not Agreement.objects.exists()
+
+
+def test_dismiss_requires_a_reason_and_a_closed_item_stays_closed(family_setup):
+    coordinator = family_setup["coordinator"].user
+    item = raise_one(family_setup)
+    with pytest.raises(ValidationError) as exc:
+        services.dismiss(user=coordinator, item_id=item.pk, reason="   ")
+    assert "reason" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.dismiss(user=coordinator, item_id=item.pk, reason="x" * 501)
+    assert "reason" in exc.value.message_dict
+    services.dismiss(user=coordinator, item_id=item.pk, reason="Schuld is al afgelost")
+    item.refresh_from_db()
+    assert item.status == WorkItemStatus.DISMISSED
+    assert item.dismissed_reason == "Schuld is al afgelost"
+    assert FamilyEvent.objects.filter(kind="test_item_dismissed", domain="finances").exists()
+    with pytest.raises(ValidationError):
+        services.acknowledge(user=coordinator, item_id=item.pk)
+    with pytest.raises(ValidationError):
+        services.dismiss(user=coordinator, item_id=item.pk, reason="again")
+
+
+def test_someone_who_may_not_see_the_family_gets_not_found(family_setup, team):
+    item = raise_one(family_setup)
+    for who in (family_setup["outsider"], team["lead"]):
+        for call in (
+            lambda u: services.acknowledge(user=u, item_id=item.pk),
+            lambda u: services.dismiss(user=u, item_id=item.pk, reason="x"),
+            lambda u: services.act_on(user=u, item_id=item.pk, note="x"),
+            lambda u: selectors.item_for_user(user=u, item_id=item.pk),
+        ):
+            with pytest.raises(Http404):
+                call(who.user)
+    # The parenting worker sees the family, but not the kind's life domain (finances).
+    with pytest.raises(Http404):
+        selectors.item_for_user(user=family_setup["worker"].user, item_id=item.pk)
+    for odd in (0, -1, 2**63, 2**70, "x", item.pk + 1000):
+        with pytest.raises(Http404):
+            selectors.item_for_user(user=family_setup["coordinator"].user, item_id=odd)
+    item.refresh_from_db()
+    assert item.status == WorkItemStatus.OPEN
+
+
+def test_emergency_access_reads_but_does_not_change_an_item(family_setup):
+    item = raise_one(family_setup)
+    outsider = family_setup["outsider"]
+    EmergencyAccess.objects.create(
+        professional=outsider,
+        family=family_setup["family"],
+        reason="crisis at night",
+        started_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    assert selectors.item_for_user(user=outsider.user, item_id=item.pk).visible
+    with pytest.raises(PermissionDenied):
+        services.acknowledge(user=outsider.user, item_id=item.pk)
+
+
+def test_acknowledged_items_do_not_escalate_and_the_wait_is_configurable(family_setup, settings):
+    item = raise_one(family_setup, assigned_to_id=family_setup["coordinator"].pk)
+    settings.ALERT_ESCALATE_AFTER_DAYS = 2
+    assert services.escalate_overdue(today=item.due_date + datetime.timedelta(days=2)) == 0
+    assert services.escalate_overdue(today=item.due_date + datetime.timedelta(days=3)) == 1
+    WorkItem.objects.update(escalated_at=None, status=WorkItemStatus.ACKNOWLEDGED)
+    assert services.escalate_overdue(today=item.due_date + datetime.timedelta(days=30)) == 0
