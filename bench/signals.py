@@ -178,7 +178,7 @@ def clean_up() -> dict[str, int]:
     removed = {}
     with transaction.atomic():
         removed["signals"] = scalar("SELECT count(*) FROM signals_signal")
-        removed["alerts"] = scalar("SELECT count(*) FROM signals_alert")
+        removed["alerts"] = scalar("SELECT count(*) FROM worklist_workitem")
         since = scalar(
             "SELECT min(received_at) FROM signals_signalbatch WHERE file_name LIKE %s",
             [FILE_PREFIX + "%"],
@@ -785,6 +785,7 @@ def instrument(timers: Timers) -> None:
     from rits.signals.linking import matcher, store
     from rits.signals.linking import services as linking_services
     from rits.signals.rules import runner
+    from rits.worklist import services as worklist
 
     timers.wrap(services, "process_batch", "intake")
     timers.wrap(services, "_store_chunk", "intake/write chunks (build signals, ORM, PG)")
@@ -802,6 +803,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(alerts, "raise_alerts", "rules/raise alerts (with timeline and audit)")
     timers.wrap(alerts, "record_concern_matches", "rules/concern matches")
     timers.wrap(alerts, "log_events", "rules/audit events")
+    timers.wrap(worklist, "log_events", "rules/audit events")
 
 
 # The tables the pipeline fills and reads again, for ANALYZE (see ``end_to_end``); the
@@ -810,8 +812,8 @@ FILLED_TABLES = (
     "signals_signal",
     "signals_signallink",
     "signals_linkreview",
-    "signals_alert",
-    "signals_alert_signals",
+    "worklist_workitem",
+    "signals_signal_work_items",
     "signals_concernmatch",
     "signals_concernmatch_signals",
 )
@@ -1082,7 +1084,7 @@ def database_facts() -> dict:
         ),
         "open reviews": scalar("SELECT count(*) FROM signals_linkreview"),
         "alerts per rule": dict(
-            rows_of("SELECT rule, count(*) FROM signals_alert GROUP BY 1 ORDER BY 1")
+            rows_of("SELECT kind, count(*) FROM worklist_workitem GROUP BY 1 ORDER BY 1")
         ),
         "concern matches": scalar("SELECT count(*) FROM signals_concernmatch"),
         "timeline events written": scalar(

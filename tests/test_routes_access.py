@@ -307,7 +307,7 @@ def world(family_setup, settings):
         landlord, family, family_setup["mother"], amount="2345.60", signal_date=timezone.localdate()
     )
     run_rules()
-    alert = family.alerts.get()
+    alert = family.work_items.get()
     review = LinkReview.objects.create(
         signal=linked_signal(landlord, family, family_setup["mother"]),
         person=family_setup["mother"],

@@ -6,6 +6,7 @@ Every page is checked with axe on the way."""
 import datetime
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from rits.audit.services import Actor
@@ -15,7 +16,8 @@ from rits.organisations.models import Professional
 from rits.plans.models import Agreement
 from rits.signals import pipeline
 from rits.signals.intake import services
-from rits.signals.models import Alert, AlertStatus, LinkReview, SignalLink
+from rits.signals.models import Alert, LinkReview, SignalLink
+from rits.worklist.models import WorkItemStatus
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -70,15 +72,16 @@ def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
     log_in_as(demo_1["coordinator"])
     page.goto("/signals/inbox/")
     assert_accessible(page, "the coordinator's inbox")
-    alert = Alert.objects.get(family=family, rule="arrears_without_finance_agreement")
+    alert = Alert.objects.get(family=family, kind="arrears_without_finance_agreement")
     item = page.locator(f"#alert-{alert.pk}")
     expect(item).to_contain_text(family.name)
-    expect(item).to_contain_text(alert.reason_nl)
+    with translation.override("nl"):
+        expect(item).to_contain_text(alert.reason)
 
     item.locator("button[type=submit]").first.click()
     page.wait_for_load_state()
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.ACKNOWLEDGED
+    assert alert.status == WorkItemStatus.ACKNOWLEDGED
 
     # … and turns it into a finance agreement in the family's plan.
     page.goto(f"/signals/alerts/{alert.pk}/act/")
@@ -87,7 +90,7 @@ def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.ACTED_ON and alert.agreement is not None
+    assert alert.status == WorkItemStatus.ACTED_ON and alert.agreement is not None
     agreement = Agreement.objects.get(pk=alert.agreement_id)
     assert "finances" in agreement.domains and agreement.plan.family_id == family.pk
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rits.access",
     "rits.audit",
     "rits.plans",
+    "rits.worklist",
     "rits.signals",
     "rits.notifications",
     "rits.scheduling",

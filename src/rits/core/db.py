@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, Q
+from django.db.models import BooleanField, Expression, F, JSONField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -115,7 +115,7 @@ def insert_rows(
     """Insert rows given column by column in one statement: a field's attribute name →
     a list of one value per row, or one value (not a list) for every row, as the
     database stores them (ids, text, dates). Fields not given get their defaults
-    (``auto_now``: now). Returns the new ids in order; with ``ignore_conflicts``
+    (``auto_now``: now); JSON fields take their Python values. Returns the new ids in order; with ``ignore_conflicts``
     nothing, and a row that conflicts with one that exists is left out.
 
     On PostgreSQL one ``INSERT … SELECT … FROM UNNEST`` with one array per column: a
@@ -141,6 +141,14 @@ def insert_rows(
     if unknown := set(columns) - set(fields):
         raise ValueError(f"Not fields of {meta.label}: {sorted(unknown)}")
     now = timezone.now()
+    if json_names := [n for n in columns if isinstance(fields[n], JSONField)]:
+        from psycopg.types.json import Jsonb  # only with PostgreSQL
+
+        columns = {
+            n: ([Jsonb(x) for x in v] if n in lists else Jsonb(v)) if n in json_names else v
+            for n, v in columns.items()
+        }
+        lists = {name: v for name, v in columns.items() if isinstance(v, list)}
     values = {name: v for name, v in columns.items() if name not in lists}
     for name, f in fields.items():
         if name in columns or f.primary_key:

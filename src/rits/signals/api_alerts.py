@@ -2,8 +2,9 @@
 pages) and concern matches under ``/api/v1/concern-matches`` (for signal sources, with
 their API key: who the other organisations are, nothing about the family).
 
-Thin: reads through ``rits.signals.alerts`` selectors (access and audit), writes
-through its services."""
+Thin: alerts are read through ``rits.worklist.selectors`` (access and audit) and
+written through ``rits.worklist.services``; concern matches through
+``rits.signals.alerts``."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from rits.signals.serializers_alerts import (
     DismissRequestSerializer,
     InTouchRequestSerializer,
 )
+from rits.worklist import selectors, services
 
 TAGS = ["alerts"]
 
@@ -73,13 +75,13 @@ class AlertListView(AlertAPIView):
             "date, source, amount; never a BSN), its due date and status. Only alerts of "
             "families you may see, about life domains you may see; a team lead also gets the "
             "team's alerts about families nobody in the team may see yet, without family "
-            f"data (`visible: false`). At most {alerts.INBOX_LIMIT}. Every read is audited."
+            f"data (`visible: false`). At most {selectors.INBOX_LIMIT}. Every read is audited."
         ),
         parameters=[
             OpenApiParameter(
                 "status",
                 str,
-                enum=list(alerts.STATUS_FILTERS),
+                enum=list(selectors.STATUS_FILTERS),
                 description="`active` (open or acknowledged, the default), a status, or `all`.",
             ),
             OpenApiParameter("team", bool, description="The team's alerts instead of your own."),
@@ -88,7 +90,7 @@ class AlertListView(AlertAPIView):
     )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status") or "active"
-        selector = alerts.team_inbox if _flag(request, "team") else alerts.my_inbox
+        selector = selectors.team_inbox if _flag(request, "team") else selectors.my_inbox
         inbox = selector(user=request.user, status=status)
         return Response(AlertSerializer(inbox.lines, many=True).data)
 
@@ -111,9 +113,9 @@ class AlertAcknowledgeView(AlertAPIView):
         },
     )
     def post(self, request: Request, alert_id: int) -> Response:
-        alerts.acknowledge_alert(user=request.user, alert_id=alert_id)
+        services.acknowledge(user=request.user, item_id=alert_id)
         return Response(
-            AlertSerializer(alerts.alert_for_user(user=request.user, alert_id=alert_id)).data
+            AlertSerializer(selectors.item_for_user(user=request.user, item_id=alert_id)).data
         )
 
 
@@ -136,11 +138,9 @@ class AlertDismissView(AlertAPIView):
     def post(self, request: Request, alert_id: int) -> Response:
         body = DismissRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        alerts.dismiss_alert(
-            user=request.user, alert_id=alert_id, reason=body.validated_data["reason"]
-        )
+        services.dismiss(user=request.user, item_id=alert_id, reason=body.validated_data["reason"])
         return Response(
-            AlertSerializer(alerts.alert_for_user(user=request.user, alert_id=alert_id)).data
+            AlertSerializer(selectors.item_for_user(user=request.user, item_id=alert_id)).data
         )
 
 

@@ -12,8 +12,16 @@ class SignalsConfig(AppConfig):
 
     def ready(self) -> None:
         from rits.components.registry import register_nav, register_panel
-        from rits.signals import panels
+        from rits.signals import alerts, notices, panels
         from rits.signals.intake import schema  # noqa: F401  (registers the OpenAPI extension)
+        from rits.worklist import handoff
+
+        alerts.register_kinds()
+        # Who hears of a raised or escalated alert (rits.notifications), after commit.
+        handoff.raised.connect(notices.notify_raised, dispatch_uid="signals.notices.raised")
+        handoff.escalated.connect(
+            notices.notify_escalated, dispatch_uid="signals.notices.escalated"
+        )
 
         register_panel(
             "alerts", order=25, template="signals/panels/alerts.html", context=panels.alerts

@@ -9,14 +9,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rits.audit.catalogue import EventType, declare
 from rits.audit.models import AuditAction
 from rits.families.domains import LifeDomain
 from rits.signals.models import SignalType
-from rits.signals.rule_catalogue import rule_title
+from rits.worklist.kinds import kind_for, render_reason
 
 
 def _signal(params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -26,12 +25,11 @@ def _signal(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _alert(params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The rule's title in the reader's language; the reason as the rules wrote it, in
-    English for an English reader and in Dutch for everyone else (as ``Alert.reason``)."""
-    english = (get_language() or "nl").startswith("en")
-    shown = {**params, "title": rule_title(params.get("rule", ""))}
-    if "reason_nl" in params:
-        shown["reason"] = params.get("reason_en") if english else params["reason_nl"]
+    """The rule's title and the alert's reason in the reader's language (the reason as
+    the worklist renders it from its code and parameters)."""
+    shown = {**params, "title": kind_for(params.get("rule", "")).title}
+    if "reason_code" in params:
+        shown["reason"] = render_reason(params["reason_code"], params.get("reason_params") or {})
     if due := params.get("due"):
         shown["date"] = date.fromisoformat(due).strftime("%d-%m-%Y")
     return shown

@@ -11,11 +11,11 @@ second signal. A signal carries its stage in the pipeline in ``status``."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rits.core.scoping import FamilyScopedQuerySet
 from rits.organisations.models import Organisation
+from rits.worklist.models import WorkItem
 
 
 class SignalType(models.TextChoices):
@@ -240,6 +240,8 @@ class Signal(models.Model):
     # (five years) only to be found again when a new registration about the same young
     # person comes in (see ``retention``).
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The work items (alerts) it is behind.
+    work_items = models.ManyToManyField("worklist.WorkItem", related_name="signals", blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -384,78 +386,16 @@ class LinkReview(models.Model):
 # --- rules and alerts ---------------------------------------------------------------------
 
 
-class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    ACTED_ON = "acted_on", _("Acted on")
-    DISMISSED = "dismissed", _("Dismissed")
-
-
-class Alert(models.Model):
+class Alert(WorkItem):
     """What a rule concluded about a family, for its coordinator (or, without one, the
-    team): the rule, a one-sentence reason in Dutch and English, the signals behind it
-    and a due date. Raised at most once per rule, family and ``key``, so that running the
-    rules again never doubles an alert."""
-
-    rule = models.CharField(_("rule"), max_length=64)
-    key = models.CharField(max_length=200, blank=True)
-    family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="alerts")
-    person = models.ForeignKey(
-        "families.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    reason_nl = models.CharField(max_length=500)
-    reason_en = models.CharField(max_length=500)
-    signals = models.ManyToManyField(Signal, related_name="alerts", blank=True)
-    due_date = models.DateField(_("due"))
-    assigned_to = models.ForeignKey(
-        "organisations.Professional",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="alerts",
-    )
-    team = models.ForeignKey(
-        "organisations.Team",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="alerts",
-    )
-    status = models.CharField(
-        _("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
-    )
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # Acted on: the plan agreement it led to (or a note on the decision).
-    agreement = models.ForeignKey(
-        "plans.Agreement", on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
-    )
-    action_note = models.CharField(_("what was done"), max_length=500, blank=True)
-    dismissed_reason = models.CharField(_("why dismissed"), max_length=500, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = AboutPersonQuerySet.as_manager()
+    team): a work item whose kind is the rule's code, with the signals behind it
+    (``Signal.work_items``). A proxy, not a table: the worklist owns the rows (their
+    status, due date, assignee and escalation), and ``Alert.objects`` reads them all —
+    filter on ``kind`` (a rule's code) where another domain's items could be among
+    them."""
 
     class Meta:
-        ordering = ["due_date", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["rule", "family", "key"], name="alert_once_per_key")
-        ]
-        indexes = [
-            models.Index(fields=["assigned_to", "status", "due_date"], name="alert_inbox"),
-            models.Index(fields=["team", "status", "due_date"], name="alert_team_inbox"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.rule} for family {self.family_id} ({self.status})"
-
-    @property
-    def reason(self) -> str:
-        return self.reason_en if (get_language() or "nl").startswith("en") else self.reason_nl
+        proxy = True
 
 
 class ConcernMatch(models.Model):

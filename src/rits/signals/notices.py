@@ -6,26 +6,25 @@ a raised one when the team has none. A crisis is what the inbox calls one: a sig
 behind the alert says eviction, cut-off or loss of insurance is threatened.
 
 The notice names the rule and the due date, never the family or a person (a team
-member may not see the family; the inbox shows it to whoever may). ``alerts`` calls
-``notify_raised``/``notify_escalated`` with ids in its transaction; who hears is read
-after it commits, so raising thousands of alerts costs no query more, and nothing is
-said of alerts rolled back."""
+member may not see the family; the inbox shows it to whoever may). The worklist hands on
+the ids of raised and escalated items after its transaction commits
+(``rits.worklist.handoff``, connected in ``SignalsConfig.ready``), so raising thousands
+of alerts costs no query more in that transaction, and nothing is said of alerts rolled
+back."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from functools import partial
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from rits.core.db import among
 from rits.notifications import kinds
 from rits.notifications.services import Notice, notify
 from rits.organisations.models import Professional, ProfessionalRole
-from rits.signals.models import Alert
-from rits.signals.rule_catalogue import rule_title
+from rits.signals.models import Alert, Signal
+from rits.worklist.kinds import kind_for
 
 RAISED = "signals.alert_raised"
 ESCALATED = "signals.alert_escalated"
@@ -38,40 +37,38 @@ def _due(params: dict) -> str:
 kinds.register(
     RAISED,
     lambda p: (
-        _("New alert: %(rule)s, due %(due)s") % {"rule": rule_title(p["rule"]), "due": _due(p)}
+        _("New alert: %(rule)s, due %(due)s") % {"rule": kind_for(p["rule"]).title, "due": _due(p)}
     ),
 )
 kinds.register(
     ESCALATED,
     lambda p: (
         _("Overdue alert escalated to the team lead: %(rule)s, due %(due)s")
-        % {"rule": rule_title(p["rule"]), "due": _due(p)}
+        % {"rule": kind_for(p["rule"]).title, "due": _due(p)}
     ),
 )
 
 
-def notify_raised(alert_ids: list[int]) -> None:
-    """Tell of these new alerts, once the transaction that raised them commits."""
-    if alert_ids:
-        transaction.on_commit(partial(_tell, list(alert_ids), escalated=False), robust=True)
+def notify_raised(sender=None, *, ids: list[int], **_kwargs) -> None:
+    """Tell of these new alerts (a receiver of ``handoff.raised``, after commit)."""
+    _tell(ids, escalated=False)
 
 
-def notify_escalated(alert_ids: list[int]) -> None:
-    """Tell the team leads of these escalated alerts, once the escalation commits."""
-    if alert_ids:
-        transaction.on_commit(partial(_tell, list(alert_ids), escalated=True), robust=True)
+def notify_escalated(sender=None, *, ids: list[int], **_kwargs) -> None:
+    """Tell the team leads of these escalated alerts (``handoff.escalated``)."""
+    _tell(ids, escalated=True)
 
 
 def _tell(alert_ids: list[int], *, escalated: bool) -> None:
     alerts = list(
         Alert.objects.filter(among("pk", alert_ids))
         .order_by("pk")
-        .values_list("pk", "rule", "family_id", "due_date", "assigned_to_id", "team_id")
+        .values_list("pk", "kind", "family_id", "due_date", "assigned_to_id", "team_id")
     )
     crisis = set(
-        Alert.signals.through.objects.filter(
-            among("alert_id", alert_ids), signal__crisis=True
-        ).values_list("alert_id", flat=True)
+        Signal.work_items.through.objects.filter(
+            among("workitem_id", alert_ids), signal__crisis=True
+        ).values_list("workitem_id", flat=True)
     )
     assignees = dict(
         Professional.objects.filter(among("pk", {a[4] for a in alerts if a[4]})).values_list(

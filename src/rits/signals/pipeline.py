@@ -38,6 +38,7 @@ from rits.signals.intake.services import SignalReceipt
 from rits.signals.linking import LinkReport
 from rits.signals.models import Signal, SignalBatch, SignalStatus
 from rits.signals.rules import Findings, RulesReport
+from rits.worklist import services as worklist
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,9 @@ def route_findings(findings: Findings, report: RulesReport) -> None:
         report.concern_matches += int(created)
     drafts = findings.alerts
     for draft, (_pk, outcome) in zip(drafts, alerts.raise_alerts(drafts), strict=True):
-        if outcome == alerts.RAISED:
-            report.raised[draft.rule] += 1
-        elif outcome == alerts.UPDATED:
+        if outcome == worklist.RAISED:
+            report.raised[draft.kind] += 1
+        elif outcome == worklist.UPDATED:
             report.updated += 1
 
 
@@ -89,7 +90,7 @@ def run_daily_rules(*, today: date | None = None) -> RulesReport:
     today = today or timezone.localdate()
     report = rules.run_daily_rules(route=route_findings, today=today)
     with translation.override(settings.LANGUAGE_CODE):
-        report.escalated = alerts.escalate_overdue_alerts(today=today)
+        report.escalated = worklist.escalate_overdue(today=today)
     return report
 
 

@@ -1,9 +1,10 @@
 """The rule catalogue: what the rules know about a family (the facts), what a rule
-concludes (findings, in a plain sentence) and the rules themselves, by code.
+concludes (findings, with the parameters of their reason) and the rules themselves, by
+code, each rendering its reason from those parameters when an alert is read.
 
 Read by the rules runner (``rules.py``), which loads the facts and raises the alerts,
-and by the alerts and the inbox, which need a rule's title and life domains: both import
-this module, neither the other."""
+and by ``alerts``, which registers one work-item kind per rule (title, life domains,
+reason): both import this module, neither the other."""
 
 from __future__ import annotations
 
@@ -25,18 +26,22 @@ from django.utils.translation import gettext_lazy
 from rits.families.domains import LifeDomain
 from rits.families.models import MemberRole
 from rits.plans.models import AgreementStatus
-from rits.signals.models import AlertStatus, Signal, SignalType
+from rits.signals.models import Signal, SignalType
 from rits.signals.types import ARREARS
-from rits.signals.working_days import add_months
+from rits.worklist.models import WorkItemStatus
+from rits.worklist.working_days import add_months
 
 YOUTH_ROLES = frozenset({MemberRole.CHILD, MemberRole.UNBORN})
-UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+UNRESOLVED = (WorkItemStatus.OPEN, WorkItemStatus.ACKNOWLEDGED)
 # Stand-in for a transition plan until the transitions app exists: see
 # ``has_transition_plan``.
 TRANSITION_DOMAINS = frozenset({LifeDomain.FINANCES, LifeDomain.HOUSING, LifeDomain.WORK_EDUCATION})
 
 
-def _date(day: date | None) -> str:
+def _date(day: date | str | None) -> str:
+    """A date as a reason shows it; reasons keep their dates as ISO strings."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
     return day.strftime("%d-%m-%Y") if day else ""
 
 
@@ -176,8 +181,9 @@ class FamilyFacts:
         return None
 
     def member_name(self, person_id: int | None) -> str:
+        """The name of a member, empty when not known (the reason says "a child")."""
         member = self.members.get(person_id) if person_id else None
-        return member.name if member else _("a child")
+        return member.name if member else ""
 
 
 # --- what a rule concludes ------------------------------------------------------------------
@@ -190,8 +196,9 @@ class Finding:
     rule: Rule
     key: str
     signals: list[SignalFact]
-    # One plain sentence in the active language; rendered in Dutch and in English.
-    reason: Callable[[], str]
+    # The parameters of its reason (plain JSON: names, ISO dates, numbers), read once
+    # the people it names are known; the rule renders them (``Rule.reason``).
+    reason_params: Callable[[], dict]
     person_id: int | None = None
     crisis: bool = False
     # The concern match only: every organisation concerned, and all signals behind it
@@ -202,8 +209,10 @@ class Finding:
 
 class Rule:
     """A rule: its ``code``, ``title``, the life domains its alerts are about (who sees
-    them beyond the coordinator) and ``findings``. ``daily`` rules depend on the date,
-    not on new signals."""
+    them beyond the coordinator), ``findings`` and ``reason`` (a finding's reason
+    parameters as one plain sentence in the active language, when the alert is read; the
+    reason code is the rule's code). ``daily`` rules depend on the date, not on new
+    signals."""
 
     code: str = ""
     title = gettext_lazy("Rule")
@@ -214,6 +223,9 @@ class Rule:
     anonymous_reason = False
 
     def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def reason(self, params: dict) -> str:
         raise NotImplementedError
 
     @property
@@ -264,14 +276,25 @@ def _phrases() -> _Phrases:
     return _phrases_in(translation.get_language() or settings.LANGUAGE_CODE)
 
 
-def describe_signal(signal: SignalFact | Signal) -> str:
-    """One signal in a few words, e.g. "rent arrears of € 1,234.56 since 01-12-2025,
-    reported by Woonstichting X on 02-03-2026" (never a BSN or a name)."""
+def signal_params(signal: SignalFact | Signal) -> dict:
+    """What a reason says of a signal, as plain JSON (never a BSN or a name)."""
+    return {
+        "type": signal.signal_type,
+        "amount": None if signal.amount_eur is None else str(signal.amount_eur),
+        "since": signal.since.isoformat() if signal.since else None,
+        "source": signal.source.name,
+        "date": signal.signal_date.isoformat(),
+    }
+
+
+def describe_signal(signal: dict) -> str:
+    """One signal (``signal_params``) in a few words, e.g. "rent arrears of € 1,234.56
+    since 01-12-2025, reported by Woonstichting X on 02-03-2026"."""
     phrases = _phrases()
-    text = phrases.types[signal.signal_type]
-    if signal.amount_eur is not None:
+    text = phrases.types.get(signal["type"], signal["type"])
+    if signal["amount"] is not None:
         amount = numberformat.format(
-            signal.amount_eur,
+            Decimal(signal["amount"]),
             phrases.decimal_separator,
             2,
             phrases.grouping,
@@ -280,13 +303,17 @@ def describe_signal(signal: SignalFact | Signal) -> str:
             use_l10n=True,
         )
         text = phrases.amount % {"what": text, "amount": amount}
-    if signal.since:
-        text = phrases.since % {"what": text, "date": _date(signal.since)}
+    if signal["since"]:
+        text = phrases.since % {"what": text, "date": _date(signal["since"])}
     return phrases.reported % {
         "what": text,
-        "source": signal.source.name,
-        "date": _date(signal.signal_date),
+        "source": signal["source"],
+        "date": _date(signal["date"]),
     }
+
+
+def _described(params: dict) -> str:
+    return capfirst(_and([describe_signal(s) for s in params["signals"]]))
 
 
 def _and(parts: list[str]) -> str:
@@ -321,13 +348,15 @@ class ArrearsWithoutFinanceAgreement(Rule):
         signals = _unique(fresh)
         key = facts.unresolved_key(self) or f"signal:{signals[0].pk}"
 
-        def reason() -> str:
-            return _(
-                "%(what)s; the family has children and its plan has no agreement about "
-                "finances yet."
-            ) % {"what": capfirst(_and([describe_signal(s) for s in signals]))}
+        def reason_params() -> dict:
+            return {"signals": [signal_params(s) for s in signals]}
 
-        yield Finding(self, key, signals, reason, crisis=any(s.crisis for s in signals))
+        yield Finding(self, key, signals, reason_params, crisis=any(s.crisis for s in signals))
+
+    def reason(self, params: dict) -> str:
+        return _(
+            "%(what)s; the family has children and its plan has no agreement about finances yet."
+        ) % {"what": _described(params)}
 
 
 class ConcernMatchRule(Rule):
@@ -361,27 +390,33 @@ class ConcernMatchRule(Rule):
         about = {link.person_id for link in facts.concern_links}
         key = "orgs:" + ",".join(str(o.pk) for o in organisations)
 
-        def reason() -> str:
-            names = _and(sorted(o.name for o in organisations))
-            if len(about) == 1:
-                return _(
-                    "%(count)d organisations (%(names)s) are concerned about the same young "
-                    "person, and the family has no coordinator yet."
-                ) % {"count": len(organisations), "names": names}
-            return _(
-                "%(count)d organisations (%(names)s) are concerned about young people of this "
-                "family or with the same parent, and the family has no coordinator yet."
-            ) % {"count": len(organisations), "names": names}
+        def reason_params() -> dict:
+            return {
+                "organisations": sorted(o.name for o in organisations),
+                "one_young_person": len(about) == 1,
+            }
 
         yield Finding(
             self,
             key,
             _unique(link for link in facts.concern_links if link.id in own),
-            reason,
+            reason_params,
             person_id=next(iter(about)) if len(about) == 1 else None,
             organisations=organisations,
             match_signals=_unique(facts.concern_links),
         )
+
+    def reason(self, params: dict) -> str:
+        names = params["organisations"]
+        if params["one_young_person"]:
+            return _(
+                "%(count)d organisations (%(names)s) are concerned about the same young "
+                "person, and the family has no coordinator yet."
+            ) % {"count": len(names), "names": _and(names)}
+        return _(
+            "%(count)d organisations (%(names)s) are concerned about young people of this "
+            "family or with the same parent, and the family has no coordinator yet."
+        ) % {"count": len(names), "names": _and(names)}
 
 
 class ArrearsAfterDebtAgreement(Rule):
@@ -417,23 +452,30 @@ class ArrearsAfterDebtAgreement(Rule):
             agreement = by_id[agreement_id]
             signals = _unique(links)
 
-            def reason(signals=signals, agreement=agreement) -> str:
-                return _(
-                    "%(what)s, within %(months)d months after the agreement about finances "
-                    "was closed on %(date)s."
-                ) % {
-                    "what": capfirst(_and([describe_signal(s) for s in signals])),
+            def reason_params(signals=signals, agreement=agreement) -> dict:
+                return {
+                    "signals": [signal_params(s) for s in signals],
                     "months": months,
-                    "date": _date(agreement.updated_at_date),
+                    "closed_on": agreement.updated_at_date.isoformat(),
                 }
 
             yield Finding(
                 self,
                 f"agreement:{agreement_id}",
                 signals,
-                reason,
+                reason_params,
                 crisis=any(s.crisis for s in signals),
             )
+
+    def reason(self, params: dict) -> str:
+        return _(
+            "%(what)s, within %(months)d months after the agreement about finances "
+            "was closed on %(date)s."
+        ) % {
+            "what": _described(params),
+            "months": params["months"],
+            "date": _date(params["closed_on"]),
+        }
 
 
 class MissedVisitAndSchoolAbsence(Rule):
@@ -478,18 +520,26 @@ class MissedVisitAndSchoolAbsence(Rule):
             )
             visit, absence = max(pairs, key=lambda p: (max(p[0].id, p[1].id), p[0].id))
 
-            def reason(person_id=person_id, visit=visit.signal, absence=absence.signal) -> str:
-                return _(
-                    "%(name)s missed a child-health visit (%(visit)s) and was absent from "
-                    "school (%(absence)s), within %(days)d days of each other."
-                ) % {
+            def reason_params(person_id=person_id, visit=visit.signal, absence=absence.signal):
+                return {
                     "name": facts.member_name(person_id),
-                    "visit": _date(visit.signal_date),
-                    "absence": _date(absence.signal_date),
+                    "visit": visit.signal_date.isoformat(),
+                    "absence": absence.signal_date.isoformat(),
                     "days": days,
                 }
 
-            yield Finding(self, key, signals, reason, person_id=person_id)
+            yield Finding(self, key, signals, reason_params, person_id=person_id)
+
+    def reason(self, params: dict) -> str:
+        return _(
+            "%(name)s missed a child-health visit (%(visit)s) and was absent from "
+            "school (%(absence)s), within %(days)d days of each other."
+        ) % {
+            "name": params["name"] or _("a child"),
+            "visit": _date(params["visit"]),
+            "absence": _date(params["absence"]),
+            "days": params["days"],
+        }
 
 
 def has_transition_plan(facts: FamilyFacts, person_id: int) -> bool:
@@ -537,13 +587,16 @@ class TurningEighteenWithoutTransitionPlan(Rule):
             if has_transition_plan(facts, member.person_id):
                 continue
 
-            def reason(name=member.name, birthday=birthday) -> str:
-                return _(
-                    "%(name)s turns 18 on %(date)s and has no transition plan yet (income, "
-                    "health insurance, housing, school or work, a mentor)."
-                ) % {"name": name, "date": _date(birthday)}
+            def reason_params(name=member.name, birthday=birthday) -> dict:
+                return {"name": name, "birthday": birthday.isoformat()}
 
-            yield Finding(self, key, [], reason, person_id=member.person_id)
+            yield Finding(self, key, [], reason_params, person_id=member.person_id)
+
+    def reason(self, params: dict) -> str:
+        return _(
+            "%(name)s turns 18 on %(date)s and has no transition plan yet (income, "
+            "health insurance, housing, school or work, a mentor)."
+        ) % {"name": params["name"], "date": _date(params["birthday"])}
 
 
 RULES: tuple[Rule, ...] = (
@@ -553,13 +606,3 @@ RULES: tuple[Rule, ...] = (
     MissedVisitAndSchoolAbsence(),
     TurningEighteenWithoutTransitionPlan(),
 )
-RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
-
-
-def rule_for(code: str) -> Rule | None:
-    return RULES_BY_CODE.get(code)
-
-
-def rule_title(code: str) -> str:
-    rule = rule_for(code)
-    return str(rule.title) if rule else code

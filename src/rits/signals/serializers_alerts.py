@@ -1,9 +1,11 @@
 """What the alert and concern-match endpoints answer. Output only describes the
-selectors' lines (``rits.signals.alerts``): no serializer here reads the database."""
+worklist's lines (``rits.worklist.selectors``) and the concern matches
+(``rits.signals.alerts``): no serializer here reads the database."""
 
 from rest_framework import serializers
 
-from rits.signals.models import AlertStatus, SignalType
+from rits.signals.models import SignalType
+from rits.worklist.models import WorkItemStatus
 
 
 class AlertFamilySerializer(serializers.Serializer):
@@ -22,7 +24,7 @@ class AlertSignalSerializer(serializers.Serializer):
 
 class AlertSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    rule = serializers.CharField(source="alert.rule", help_text="The rule's code.")
+    rule = serializers.CharField(source="item.kind", help_text="The rule's code.")
     title = serializers.CharField(help_text="The rule's title, in the language asked for.")
     visible = serializers.BooleanField(
         help_text=(
@@ -35,7 +37,7 @@ class AlertSerializer(serializers.Serializer):
         help_text="One sentence saying why, in Dutch or English (Accept-Language)."
     )
     family = AlertFamilySerializer(allow_null=True)
-    status = serializers.ChoiceField(choices=AlertStatus.choices)
+    status = serializers.ChoiceField(choices=WorkItemStatus.choices)
     due_date = serializers.DateField()
     overdue = serializers.BooleanField()
     crisis = serializers.BooleanField(
@@ -44,24 +46,24 @@ class AlertSerializer(serializers.Serializer):
     escalated = serializers.BooleanField(
         help_text="Not acknowledged in time: went to the team lead."
     )
-    escalated_at = serializers.DateTimeField(source="alert.escalated_at", allow_null=True)
+    escalated_at = serializers.DateTimeField(source="item.escalated_at", allow_null=True)
     assignee = serializers.CharField(help_text="The coordinator it is assigned to; empty if none.")
-    signals = AlertSignalSerializer(many=True)
-    acknowledged_at = serializers.DateTimeField(source="alert.acknowledged_at", allow_null=True)
+    signals = AlertSignalSerializer(many=True, source="details")
+    acknowledged_at = serializers.DateTimeField(source="item.acknowledged_at", allow_null=True)
     agreement_id = serializers.IntegerField(
-        source="alert.agreement_id",
+        source="item.agreement_id",
         allow_null=True,
         help_text="Acted on: the agreement in the family's plan it led to.",
     )
     action_note = serializers.SerializerMethodField()
     dismissed_reason = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField(source="alert.created_at")
+    created_at = serializers.DateTimeField(source="item.created_at")
 
     def get_action_note(self, line) -> str:
-        return line.alert.action_note if line.visible else ""
+        return line.item.action_note if line.visible else ""
 
     def get_dismissed_reason(self, line) -> str:
-        return line.alert.dismissed_reason if line.visible else ""
+        return line.item.dismissed_reason if line.visible else ""
 
 
 class DismissRequestSerializer(serializers.Serializer):

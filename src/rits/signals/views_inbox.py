@@ -3,8 +3,8 @@
 it (an agreement in the family's plan, prefilled from the alert) or dismiss it with a
 reason.
 
-Thin: every read goes through ``rits.signals.alerts`` (access and audit), every write
-through its services."""
+Thin: every read goes through ``rits.worklist.selectors`` (access and audit), every
+write through ``rits.worklist.services``; the inbox lists every kind of work item."""
 
 from django import forms
 from django.contrib import messages
@@ -21,10 +21,10 @@ from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.forms import AgreementForm
 from rits.plans.models import AgreementKind
-from rits.signals import alerts
-from rits.signals.alerts import AlertLine
-from rits.signals.rule_catalogue import rule_for
 from rits.signals.types import ARREARS
+from rits.worklist import selectors, services
+from rits.worklist.kinds import kind_for
+from rits.worklist.selectors import WorkItemLine
 
 STATUS_LABELS = {
     "active": gettext_lazy("To do"),
@@ -66,7 +66,7 @@ class DismissForm(forms.Form):
 
 def _status(request) -> str:
     status = request.GET.get("status", "active")
-    return status if status in alerts.STATUS_FILTERS else "active"
+    return status if status in selectors.STATUS_FILTERS else "active"
 
 
 def _render_inbox(request, inbox, *, view: str):
@@ -76,7 +76,7 @@ def _render_inbox(request, inbox, *, view: str):
         {
             "inbox": inbox,
             "view": view,
-            "statuses": [(value, STATUS_LABELS[value]) for value in alerts.STATUS_FILTERS],
+            "statuses": [(value, STATUS_LABELS[value]) for value in selectors.STATUS_FILTERS],
             "back": view,
         },
     )
@@ -85,14 +85,14 @@ def _render_inbox(request, inbox, *, view: str):
 @login_required
 @require_GET
 def inbox(request):
-    box = alerts.my_inbox(user=request.user, status=_status(request))
+    box = selectors.my_inbox(user=request.user, status=_status(request))
     return _render_inbox(request, box, view="mine")
 
 
 @login_required
 @require_GET
 def team_inbox(request):
-    box = alerts.team_inbox(user=request.user, status=_status(request))
+    box = selectors.team_inbox(user=request.user, status=_status(request))
     return _render_inbox(request, box, view="team")
 
 
@@ -108,7 +108,7 @@ def _error_text(exc: ValidationError) -> str:
 @require_POST
 def acknowledge(request, alert_id: int):
     try:
-        alerts.acknowledge_alert(user=request.user, alert_id=alert_id)
+        services.acknowledge(user=request.user, item_id=alert_id)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -116,16 +116,16 @@ def acknowledge(request, alert_id: int):
     return redirect(f"{_back_url(request.POST.get('back'))}#alert-{alert_id}")
 
 
-def _changeable(request, alert_id: int) -> AlertLine:
-    line = alerts.alert_for_user(user=request.user, alert_id=alert_id)
+def _changeable(request, alert_id: int) -> WorkItemLine:
+    line = selectors.item_for_user(user=request.user, item_id=alert_id)
     if not line.can_change:
         raise PermissionDenied(_("This alert is closed, or you can only read it."))
     return line
 
 
-def suggested_action(line: AlertLine) -> str:
+def suggested_action(line: WorkItemLine) -> str:
     """What the agreement could say, from the signals behind the alert."""
-    arrears = [s for s in line.signals if s.signal_type in ARREARS]
+    arrears = [s for s in line.details if getattr(s, "signal_type", None) in ARREARS]
     if arrears:
         what = ", ".join(
             _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
@@ -159,7 +159,7 @@ def act(request, alert_id: int):
     grant = editing.grant
     owners = plan_services.agreement_owner_choices(grant)
     me = f"professional:{grant.professional.pk}"
-    rule = rule_for(line.alert.rule)
+    kind = kind_for(line.item.kind)
     today = timezone.localdate()
     form = AlertAgreementForm(
         request.POST if request.method == "POST" else None,
@@ -169,7 +169,7 @@ def act(request, alert_id: int):
             "kind": AgreementKind.ARRANGE,
             "owner": me if any(key == me for _group, key, _name in owners) else "",
             "due_date": max(line.due_date, today),
-            "domains": [d for d in (rule.domains if rule else ()) if d in grant.domains][:1],
+            "domains": [d for d in kind.domains if d in grant.domains][:1],
         },
         owners=owners,
         domains=grant.domains,
@@ -180,9 +180,9 @@ def act(request, alert_id: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            alerts.act_on_alert(
+            services.act_on(
                 user=request.user,
-                alert_id=alert_id,
+                item_id=alert_id,
                 revision=d["revision"],
                 data=plan_services.AgreementData(
                     action=d["action"],
@@ -230,8 +230,8 @@ def dismiss(request, alert_id: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            alerts.dismiss_alert(
-                user=request.user, alert_id=alert_id, reason=form.cleaned_data["reason"]
+            services.dismiss(
+                user=request.user, item_id=alert_id, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             _apply_errors(form, exc)

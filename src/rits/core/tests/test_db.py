@@ -11,7 +11,7 @@ from rits.audit.models import AuditEvent
 from rits.audit.services import HASHED_FIELDS
 from rits.core import db
 from rits.families.models import Family
-from rits.signals.models import Alert, AlertStatus
+from rits.worklist.models import WorkItem, WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,30 +20,31 @@ pytestmark = pytest.mark.django_db
 def test_insert_rows_fills_in_the_defaults():
     family = factories.FamilyFactory()
     columns = {
-        "rule": ["a", "b"],
+        "kind": ["a", "b"],
         "key": ["1", "2"],
         "family_id": [family.pk, family.pk],
-        "reason_nl": "nl",
-        "reason_en": "en",
+        "reason_code": "legacy.text",
+        "reason_params": [{"nl": "nl", "en": "en"}, {"nl": "nl", "en": "en", "n": 2}],
         "due_date": [datetime.date(2026, 12, 1), datetime.date(2026, 12, 2)],
     }
-    ids = db.insert_rows(Alert, columns)
+    ids = db.insert_rows(WorkItem, columns)
     assert len(ids) == 2 and None not in ids
-    rows = list(Alert.objects.filter(pk__in=ids).order_by("pk"))
-    assert [a.rule for a in rows] == ["a", "b"] and [a.pk for a in rows] == ids
+    rows = list(WorkItem.objects.filter(pk__in=ids).order_by("pk"))
+    assert [a.kind for a in rows] == ["a", "b"] and [a.pk for a in rows] == ids
+    assert rows[1].reason_params == {"nl": "nl", "en": "en", "n": 2}  # JSON, on both
     for alert in rows:
-        assert alert.status == AlertStatus.OPEN and alert.reason_en == "en"
+        assert alert.status == WorkItemStatus.OPEN and alert.reason_params["en"] == "en"
         assert alert.created_at and alert.updated_at and alert.dismissed_reason == ""
     # With ignore_conflicts a row that exists is left as it is.
-    columns.update(rule=["a", "c"], key=["1", "3"])
-    assert db.insert_rows(Alert, columns, ignore_conflicts=True) == []
-    assert sorted(Alert.objects.values_list("rule", flat=True)) == ["a", "b", "c"]
-    assert db.insert_rows(Alert, {"rule": [], "key": "x"}) == []
+    columns.update(kind=["a", "c"], key=["1", "3"])
+    assert db.insert_rows(WorkItem, columns, ignore_conflicts=True) == []
+    assert sorted(WorkItem.objects.values_list("kind", flat=True)) == ["a", "b", "c"]
+    assert db.insert_rows(WorkItem, {"kind": [], "key": "x"}) == []
 
 
 def test_insert_rows_refuses_columns_of_different_lengths():
     with pytest.raises(ValueError, match="every row"):
-        db.insert_rows(Alert, {"rule": ["a", "b"], "key": ["1"]})
+        db.insert_rows(WorkItem, {"kind": ["a", "b"], "key": ["1"]})
 
 
 EVENT_FIELDS = (*HASHED_FIELDS, "hash")

@@ -9,9 +9,9 @@ alert unique, so that running the rules again never doubles an alert while a gen
 new situation raises a new one.
 
 **Rules decide, the pipeline routes.** The catalogue of rules and the facts they read are
-in ``rule_catalogue.py``, the working-day calendar in ``working_days.py``; this package
+in ``rule_catalogue.py``, the working-day calendar in ``rits.worklist.working_days``; this package
 loads the facts (``facts``), evaluates the rules into findings (``runner.evaluate``: the
-``AlertDraft`` and ``ConcernMatchDraft`` objects of ``findings``) and hands them to a
+``WorkItemDraft`` and ``ConcernMatchDraft`` objects of ``findings``) and hands them to a
 router, which ``signals.pipeline`` gives (it raises the alerts). The package never
 imports the alerts. Two entry points:
 
@@ -30,11 +30,10 @@ Public surface: :func:`run_rules`, :func:`run_daily_rules`, :func:`evaluate`,
 :func:`load_facts`, :class:`RulesReport`, :class:`Findings` and the drafts."""
 
 from rits.signals.rules.facts import load_facts
-from rits.signals.rules.findings import AlertDraft, ConcernMatchDraft, Findings
+from rits.signals.rules.findings import ConcernMatchDraft, Findings
 from rits.signals.rules.runner import RulesReport, evaluate, run_daily_rules, run_rules
 
 __all__ = [
-    "AlertDraft",
     "ConcernMatchDraft",
     "Findings",
     "RulesReport",

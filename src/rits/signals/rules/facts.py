@@ -20,7 +20,7 @@ from rits.families.models import (
 )
 from rits.organisations.models import Organisation
 from rits.plans.models import Agreement
-from rits.signals.models import Alert, SignalLink, SignalType
+from rits.signals.models import Alert, Signal, SignalLink, SignalType
 from rits.signals.rule_catalogue import (
     UNRESOLVED,
     YOUTH_ROLES,
@@ -112,7 +112,7 @@ def load_facts(
         )
     for rule, family_id, key, person_id, status in Alert.objects.filter(
         among("family_id", ids)
-    ).values_list("rule", "family_id", "key", "person_id", "status"):
+    ).values_list("kind", "family_id", "key", "person_id", "status"):
         fact = facts[family_id]
         fact.keys.setdefault(rule, set()).add(key)
         if status in UNRESOLVED:
@@ -205,9 +205,9 @@ def _load_signals(facts: dict[int, FamilyFacts], new_ids: frozenset[int]) -> Non
     rows.sort(key=lambda row: (row[2], row[3]), reverse=True)
     for family_id, person_id, _created_at, _id, signal in rows:
         facts[family_id].signals.append(LinkedSignal(signal, person_id))
-    for rule, family_id, signal_id in Alert.signals.through.objects.filter(
+    for rule, family_id, signal_id in Signal.work_items.through.objects.filter(
         among("signal_id", new_ids)
-    ).values_list("alert__rule", "alert__family_id", "signal_id"):
+    ).values_list("workitem__kind", "workitem__family_id", "signal_id"):
         if family_id in facts:
             facts[family_id].covered.setdefault(rule, set()).add(signal_id)
     concerned = {

@@ -1,4 +1,5 @@
-"""What the rules conclude, as the pipeline hands it on: the alerts to raise (or join) and
+"""What the rules conclude, as the pipeline hands it on: the alerts to raise (or join: work
+items of the worklist) and
 the concern matches to record. The rules only build these; ``signals.pipeline`` routes
 them to ``alerts.raise_alerts`` and ``alerts.record_concern_matches``."""
 
@@ -6,27 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
-
-@dataclass
-class AlertDraft:
-    """An alert a rule concluded, to be raised (or joined) by ``raise_alerts``."""
-
-    rule: str
-    family_id: int
-    key: str
-    reason_nl: str
-    reason_en: str
-    due_date: date
-    signal_ids: Sequence[int] = ()
-    person_id: int | None = None
-    assigned_to_id: int | None = None
-    team_id: int | None = None
-
-    @property
-    def identity(self) -> tuple[str, int, str]:
-        return self.rule, self.family_id, self.key
+from rits.worklist.services import WorkItemDraft
 
 
 @dataclass
@@ -48,5 +30,5 @@ class ConcernMatchDraft:
 class Findings:
     """What the rules concluded about one chunk of families."""
 
-    alerts: list[AlertDraft] = field(default_factory=list)
+    alerts: list[WorkItemDraft] = field(default_factory=list)
     concern_matches: list[ConcernMatchDraft] = field(default_factory=list)

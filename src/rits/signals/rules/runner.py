@@ -28,8 +28,9 @@ from rits.signals.rule_catalogue import (
     Rule,
 )
 from rits.signals.rules.facts import load_coordinators, load_facts, name_people
-from rits.signals.rules.findings import AlertDraft, ConcernMatchDraft, Findings
-from rits.signals.working_days import add_months, due_date
+from rits.signals.rules.findings import ConcernMatchDraft, Findings
+from rits.worklist.services import WorkItemDraft
+from rits.worklist.working_days import add_months, due_date
 
 # Signals per transaction: small enough to keep locks short (a chunk takes well under a
 # second), large enough that every query and insert, one per chunk, pays off.
@@ -112,14 +113,9 @@ def _evaluate(facts: list[FamilyFacts], rules: list[Rule]) -> list[tuple[FamilyF
     return [(fact, finding) for fact in facts for rule in rules for finding in rule.findings(fact)]
 
 
-def _reasons(findings: list[Finding]) -> list[tuple[str, str]]:
-    """The reason of each finding in Dutch and in English, each at most 500 characters
-    (one switch of language for all findings, not two per finding)."""
-    rendered = []
-    for language in ("nl", "en"):
-        with translation.override(language):
-            rendered.append([str(f.reason())[:500] for f in findings])
-    return list(zip(*rendered, strict=True))
+def _reasons(findings: list[Finding]) -> list[dict]:
+    """The reason parameters of each finding (rendered when the alert is read)."""
+    return [f.reason_params() for f in findings]
 
 
 def evaluate(facts: list[FamilyFacts], rules: list[Rule], assign: _Assignment) -> Findings:
@@ -135,7 +131,7 @@ def evaluate(facts: list[FamilyFacts], rules: list[Rule], assign: _Assignment) -
     # A due date walks the calendar day by day: once per day and kind (crisis or not).
     due: dict[tuple[date, bool], date] = {}
     drafts, matches = [], []
-    for (fact, finding), (reason_nl, reason_en) in zip(
+    for (fact, finding), reason_params in zip(
         found, _reasons([f for _fact, f in found]), strict=True
     ):
         assigned_to_id, team_id = assign(fact)
@@ -152,14 +148,14 @@ def evaluate(facts: list[FamilyFacts], rules: list[Rule], assign: _Assignment) -
         if when not in due:
             due[when] = due_date(fact.today, crisis=finding.crisis)
         drafts.append(
-            AlertDraft(
-                rule=finding.rule.code,
+            WorkItemDraft(
+                kind=finding.rule.code,
                 family_id=fact.family_id,
                 key=finding.key,
-                reason_nl=reason_nl,
-                reason_en=reason_en,
+                reason_code=finding.rule.code,
+                reason_params=reason_params,
                 due_date=due[when],
-                signal_ids=[s.pk for s in finding.signals],
+                behind=[s.pk for s in finding.signals],
                 person_id=finding.person_id,
                 assigned_to_id=assigned_to_id,
                 team_id=team_id,

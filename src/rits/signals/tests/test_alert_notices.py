@@ -14,6 +14,8 @@ from rits.signals.models import Alert
 from rits.signals.pipeline import run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import linked_signal
+from rits.worklist import services as worklist
+from rits.worklist.services import WorkItemDraft
 
 pytestmark = pytest.mark.django_db
 region = support.region
@@ -62,14 +64,18 @@ def test_an_alert_joined_by_a_new_signal_is_not_told_again(
 def test_without_an_assignee_the_team_hears_of_it(region, django_capture_on_commit_callbacks):
     team = region["team"]
     with django_capture_on_commit_callbacks(execute=True):
-        alerts.raise_alert(
-            rule="arrears_without_finance_agreement",
-            family=region["family"],
-            key="k",
-            reason_nl="r",
-            reason_en="r",
-            due_date=support.TODAY,
-            team_id=team.pk,
+        alerts.raise_alerts(
+            [
+                WorkItemDraft(
+                    kind="arrears_without_finance_agreement",
+                    family_id=region["family"].pk,
+                    key="k",
+                    reason_code="arrears_without_finance_agreement",
+                    reason_params={},
+                    due_date=support.TODAY,
+                    team_id=team.pk,
+                )
+            ]
         )
     told = set(Notification.objects.values_list("recipient_id", flat=True))
     assert told == {p.user_id for p in team.members.all()}
@@ -87,7 +93,7 @@ def test_the_team_lead_hears_of_an_escalated_alert(region, django_capture_on_com
     alert = raise_one(region, django_capture_on_commit_callbacks)
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
-        assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=1))
+        assert worklist.escalate_overdue(today=alert.due_date + datetime.timedelta(days=1))
     [n] = Notification.objects.all()
     assert (n.recipient, n.kind, n.url_name) == (
         region["lead"].user,

@@ -4,22 +4,21 @@ escalation to the team lead, and the concern match as a signal source sees it.""
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils import timezone
 
-from rits.access.models import EmergencyAccess
 from rits.access.rules import grant_for, grants_by_family
 from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.plans.models import Agreement, Plan
 from rits.plans.services import AgreementData
-from rits.signals import alerts
-from rits.signals.models import Alert, AlertStatus, ConcernMatch
+from rits.signals.models import Alert, ConcernMatch
 from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.conftest import issue, token_client
 from rits.signals.tests.test_rules_support import TODAY, linked_signal
+from rits.worklist import selectors, services
+from rits.worklist.models import WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,23 +51,23 @@ def audit(object_type="signal.alert", **kw):
 
 def test_acknowledge_then_act_on_it_with_a_finance_agreement(region, alert):
     coordinator = region["coordinator"].user
-    alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
+    services.acknowledge(user=coordinator, item_id=alert.pk)
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_by == coordinator
+    assert alert.status == WorkItemStatus.ACKNOWLEDGED and alert.acknowledged_by == coordinator
     # Again: nothing changes.
-    alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
+    services.acknowledge(user=coordinator, item_id=alert.pk)
     assert len(audit(action="update")) == 1
 
     plan, _ = Plan.objects.get_or_create(family=region["family"])
-    acted = alerts.act_on_alert(
+    acted = services.act_on(
         user=coordinator,
-        alert_id=alert.pk,
+        item_id=alert.pk,
         revision=plan.revision,
         data=finance_data(region["coordinator"]),
         note="Afgesproken met Selam",
     )
     agreement = Agreement.objects.get()
-    assert acted.status == AlertStatus.ACTED_ON and acted.agreement == agreement
+    assert acted.status == WorkItemStatus.ACTED_ON and acted.agreement == agreement
     assert acted.action_note == "Afgesproken met Selam"
     assert agreement.plan.family == region["family"] and agreement.domains == ["finances"]
     kinds = list(FamilyEvent.objects.filter(family=region["family"]).values_list("code", flat=True))
@@ -92,9 +91,9 @@ def test_acknowledge_then_act_on_it_with_a_finance_agreement(region, alert):
 def test_act_on_it_by_linking_an_existing_agreement_or_a_decision(region, alert):
     coordinator = region["coordinator"].user
     agreement = support.finance_agreement(region["family"], region["coordinator"])
-    alerts.act_on_alert(user=coordinator, alert_id=alert.pk, agreement_id=agreement.pk)
+    services.act_on(user=coordinator, item_id=alert.pk, agreement_id=agreement.pk)
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.ACTED_ON and alert.agreement == agreement
+    assert alert.status == WorkItemStatus.ACTED_ON and alert.agreement == agreement
     assert alert.acknowledged_by == coordinator  # acting on it acknowledges it too
 
     other = factories.FamilyFactory()
@@ -104,77 +103,13 @@ def test_act_on_it_by_linking_an_existing_agreement_or_a_decision(region, alert)
     second = Alert.objects.exclude(pk=alert.pk).get()
     foreign = support.finance_agreement(other, region["coordinator"])
     with pytest.raises(Http404):
-        alerts.act_on_alert(user=coordinator, alert_id=second.pk, agreement_id=foreign.pk)
+        services.act_on(user=coordinator, item_id=second.pk, agreement_id=foreign.pk)
     with pytest.raises(ValidationError) as exc:
-        alerts.act_on_alert(user=coordinator, alert_id=second.pk)
+        services.act_on(user=coordinator, item_id=second.pk)
     assert "note" in exc.value.message_dict
-    alerts.act_on_alert(user=coordinator, alert_id=second.pk, note="Huurder heeft betaald")
+    services.act_on(user=coordinator, item_id=second.pk, note="Huurder heeft betaald")
     second.refresh_from_db()
-    assert second.status == AlertStatus.ACTED_ON and second.agreement is None
-
-
-def test_a_failing_agreement_leaves_the_alert_as_it_was(region, alert):
-    with pytest.raises(ValidationError) as exc:
-        alerts.act_on_alert(
-            user=region["coordinator"].user,
-            alert_id=alert.pk,
-            revision=0,
-            data=AgreementData(action="", owner="", due_date=None, domains=[]),
-        )
-    assert {"action", "owner", "due_date", "domains"} <= set(exc.value.message_dict)
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
-
-
-def test_dismiss_requires_a_reason(region, alert):
-    coordinator = region["coordinator"].user
-    with pytest.raises(ValidationError) as exc:
-        alerts.dismiss_alert(user=coordinator, alert_id=alert.pk, reason="   ")
-    assert "reason" in exc.value.message_dict
-    alerts.dismiss_alert(user=coordinator, alert_id=alert.pk, reason="Schuld is al afgelost")
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.DISMISSED
-    assert alert.dismissed_reason == "Schuld is al afgelost"
-    assert FamilyEvent.objects.filter(code="signal.alert_dismissed", domain="finances").exists()
-    # A closed alert stays closed.
-    with pytest.raises(ValidationError):
-        alerts.acknowledge_alert(user=coordinator, alert_id=alert.pk)
-    with pytest.raises(ValidationError):
-        alerts.dismiss_alert(user=coordinator, alert_id=alert.pk, reason="again")
-
-
-def test_someone_who_may_not_see_the_family_gets_not_found(region, alert):
-    for who in (region["outsider"], region["lead"]):
-        for call in (
-            lambda u: alerts.acknowledge_alert(user=u, alert_id=alert.pk),
-            lambda u: alerts.dismiss_alert(user=u, alert_id=alert.pk, reason="x"),
-            lambda u: alerts.act_on_alert(user=u, alert_id=alert.pk, note="x"),
-            lambda u: alerts.alert_for_user(user=u, alert_id=alert.pk),
-        ):
-            with pytest.raises(Http404):
-                call(who.user)
-    # The parenting worker sees the family, but not its finances.
-    with pytest.raises(Http404):
-        alerts.alert_for_user(user=region["worker"].user, alert_id=alert.pk)
-    for odd in (0, -1, 2**63, "x", alert.pk + 1000):
-        with pytest.raises(Http404):
-            alerts.alert_for_user(user=region["coordinator"].user, alert_id=odd)
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
-
-
-def test_emergency_access_reads_but_does_not_change_an_alert(region, alert):
-    outsider = region["outsider"]
-    EmergencyAccess.objects.create(
-        professional=outsider,
-        family=region["family"],
-        reason="crisis at night",
-        started_at=timezone.now(),
-        expires_at=timezone.now() + datetime.timedelta(hours=1),
-    )
-    assert alerts.alert_for_user(user=outsider.user, alert_id=alert.pk).visible
-    with pytest.raises(PermissionDenied):
-        alerts.acknowledge_alert(user=outsider.user, alert_id=alert.pk)
+    assert second.status == WorkItemStatus.ACTED_ON and second.agreement is None
 
 
 def test_the_list_grants_agree_with_grant_for(region, alert):
@@ -203,10 +138,10 @@ def test_the_list_grants_agree_with_grant_for(region, alert):
 def test_an_alert_not_acknowledged_in_time_escalates_to_the_team_lead(region, alert, settings):
     lead = region["lead"]
     after_due = alert.due_date + datetime.timedelta(days=1)
-    assert alerts.escalate_overdue_alerts(today=alert.due_date) == 0
+    assert services.escalate_overdue(today=alert.due_date) == 0
     assert run_daily_rules(today=after_due).escalated == 1
     alert.refresh_from_db()
-    assert alert.escalated_at is not None and alert.status == AlertStatus.OPEN
+    assert alert.escalated_at is not None and alert.status == WorkItemStatus.OPEN
     # One audit event per escalated alert, on its family: ids only.
     [event] = audit(action="update")
     assert event.detail["escalated"] is True
@@ -215,25 +150,17 @@ def test_an_alert_not_acknowledged_in_time_escalates_to_the_team_lead(region, al
     assert event.detail["team"] == region["team"].pk
     assert FamilyEvent.objects.filter(code="signal.alert_escalated").exists()
     # Once.
-    assert alerts.escalate_overdue_alerts(today=after_due + datetime.timedelta(days=5)) == 0
+    assert services.escalate_overdue(today=after_due + datetime.timedelta(days=5)) == 0
 
     # In the team lead's inbox and first in the team's; without family data, as the
     # lead is not involved with the family.
-    inbox = alerts.my_inbox(user=lead.user)
+    inbox = selectors.my_inbox(user=lead.user)
     [line] = inbox.lines
     assert line.id == alert.pk and line.escalated and not line.visible
-    assert line.family is None and line.reason == "" and line.signals == []
+    assert line.family is None and line.reason == "" and line.details == []
     assert line.assignee == region["coordinator"].name
-    team = alerts.team_inbox(user=lead.user)
+    team = selectors.team_inbox(user=lead.user)
     assert [ln.id for ln in team.lines] == [alert.pk]
-
-
-def test_acknowledged_alerts_do_not_escalate_and_the_wait_is_configurable(region, alert, settings):
-    settings.ALERT_ESCALATE_AFTER_DAYS = 2
-    assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=2)) == 0
-    assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=3)) == 1
-    Alert.objects.update(escalated_at=None, status=AlertStatus.ACKNOWLEDGED)
-    assert alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=30)) == 0
 
 
 def test_the_team_lead_who_may_see_the_family_sees_the_escalated_alert_in_full(region, alert):
@@ -243,11 +170,11 @@ def test_the_team_lead_who_may_see_the_family_sees_the_escalated_alert_in_full(r
     factories.InvolvementFactory(
         family=region["family"], professional=region["lead"], domains=["finances"]
     )
-    alerts.escalate_overdue_alerts(today=alert.due_date + datetime.timedelta(days=1))
-    [line] = alerts.my_inbox(user=region["lead"].user).lines
-    assert line.visible and line.family == region["family"] and line.signals
+    services.escalate_overdue(today=alert.due_date + datetime.timedelta(days=1))
+    [line] = selectors.my_inbox(user=region["lead"].user).lines
+    assert line.visible and line.family == region["family"] and line.details
     assert line.can_change
-    alerts.acknowledge_alert(user=region["lead"].user, alert_id=alert.pk)
+    services.acknowledge(user=region["lead"].user, item_id=alert.pk)
 
 
 # --- the concern match, for the signal sources -------------------------------------------------

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from rits.signals.models import Alert, AlertStatus
-from rits.signals.rule_catalogue import rule_title
+from rits.signals.models import Alert
+from rits.worklist.kinds import kind_for
+from rits.worklist.models import WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,23 +27,23 @@ def test_the_family_page_shows_the_open_alerts_the_reader_may_see(family_setup, 
     family = family_setup["family"]
     today = timezone.localdate()
     Alert.objects.create(
-        rule="arrears_without_finance_agreement",
+        kind="arrears_without_finance_agreement",
         family=family,
         due_date=today - datetime.timedelta(days=1),
     )
-    Alert.objects.create(rule="concern_match", family=family, due_date=today)
+    Alert.objects.create(kind="concern_match", family=family, due_date=today)
     Alert.objects.create(
-        rule="arrears_after_debt_agreement",
+        kind="arrears_after_debt_agreement",
         family=family,
         due_date=today,
-        status=AlertStatus.DISMISSED,
+        status=WorkItemStatus.DISMISSED,
     )
 
     body = overview(as_user(family_setup["coordinator"]), family)
     panel = body.split('id="alerts"', 1)[1].split("</section>", 1)[0]
     with translation.override("en"):
         for rule in ("arrears_without_finance_agreement", "concern_match"):
-            assert rule_title(rule) in panel
+            assert str(kind_for(rule).title) in panel
     assert panel.count('<li class="utrecht-unordered-list__item">') == 2  # not the dismissed
     assert 'rits-flag--overdue">overdue<' in panel  # the one due yesterday
     assert f'href="{reverse("signals:inbox")}"' in panel

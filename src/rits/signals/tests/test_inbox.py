@@ -10,11 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rits.plans.models import Agreement, Plan
-from rits.signals import alerts
-from rits.signals.models import Alert, AlertStatus
+from rits.signals.models import Alert
 from rits.signals.pipeline import run_rules
 from rits.signals.tests import test_rules_support as support
-from rits.signals.tests.test_rules_support import TODAY, linked_signal
+from rits.signals.tests.test_rules_support import TODAY, linked_signal, reason_in
+from rits.worklist import selectors, services
+from rits.worklist.models import WorkItemStatus
 from tests import factories
 from tests.auth import login_verified
 
@@ -62,7 +63,7 @@ def page(client, url=INBOX) -> str:
 def test_the_coordinator_sees_the_alert_with_its_reason_and_signals(region, alert, as_user):
     html = page(as_user(region["coordinator"]))
     assert "Payment arrears, no agreement about finances" in html
-    assert alert.reason_en.split(";")[0] in html
+    assert reason_in(alert, "en").split(";")[0] in html
     assert reverse("families:overview", args=[region["family"].pk]) in html
     assert "Rent arrears" in html and "Woonstichting Test" in html and "2,345.60" in html
     assert alert.due_date.strftime("%d-%m-%Y") in html
@@ -79,12 +80,24 @@ def test_an_overdue_alert_is_marked_in_words(region, alert, as_user):
 
 
 def test_the_reason_follows_the_page_language(region, alert, as_user):
-    Alert.objects.update(reason_nl="Huurachterstand bij Woonstichting Test.")
     client = as_user(region["coordinator"])
     client.post(reverse("set_language"), {"language": "nl"})
     html = page(client)
-    assert "Huurachterstand bij Woonstichting Test." in html
-    assert alert.reason_en not in html
+    assert reason_in(alert, "nl").split(";")[0] in html
+    assert "het gezin heeft kinderen" in html
+    assert reason_in(alert, "en").split(";")[0] not in html
+
+
+def test_a_copied_reason_shows_in_the_page_language(region, alert, as_user):
+    # Alerts from before the worklist keep their stored sentences (legacy.text).
+    Alert.objects.update(
+        reason_code="legacy.text",
+        reason_params={"nl": "Huurachterstand bij Woonstichting Test.", "en": "Rent arrears."},
+    )
+    client = as_user(region["coordinator"])
+    client.post(reverse("set_language"), {"language": "nl"})
+    html = page(client)
+    assert "Huurachterstand bij Woonstichting Test." in html and "Rent arrears." not in html
 
 
 def test_an_uninvolved_professional_sees_an_empty_inbox_and_no_alert(region, alert, as_user):
@@ -98,7 +111,7 @@ def test_an_uninvolved_professional_sees_an_empty_inbox_and_no_alert(region, ale
     ack = reverse("signals:alert-acknowledge", args=[alert.pk])
     assert client.post(ack).status_code == 404
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert alert.status == WorkItemStatus.OPEN
 
 
 def test_a_coordinator_who_lost_access_sees_nothing(region, alert, as_user):
@@ -123,7 +136,7 @@ def test_acknowledge_from_the_inbox(region, alert, as_user):
     response = client.post(reverse("signals:alert-acknowledge", args=[alert.pk]))
     assert response.status_code == 302 and response["Location"].startswith(INBOX)
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.ACKNOWLEDGED
+    assert alert.status == WorkItemStatus.ACKNOWLEDGED
     html = page(client)
     assert "Acknowledged" in html
     assert reverse("signals:alert-acknowledge", args=[alert.pk]) not in html
@@ -155,7 +168,7 @@ def test_act_on_it_makes_a_finance_agreement_in_the_plan(region, alert, as_user)
     assert response.status_code == 302, response.content.decode()
     agreement = Agreement.objects.get()
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.ACTED_ON and alert.agreement == agreement
+    assert alert.status == WorkItemStatus.ACTED_ON and alert.agreement == agreement
     assert agreement.domains == ["finances"] and agreement.plan.family == region["family"]
     html = page(client, INBOX + "?status=acted_on")
     assert f"#agreement-{agreement.pk}" in html and "Besproken aan de keukentafel" in html
@@ -180,7 +193,7 @@ def test_act_on_it_when_someone_else_changed_the_plan(region, alert, as_user):
     html = response.content.decode()
     assert "The plan changed meanwhile." in html and 'value="5"' in html
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+    assert alert.status == WorkItemStatus.OPEN and not Agreement.objects.exists()
 
 
 def test_dismiss_needs_a_reason(region, alert, as_user):
@@ -191,11 +204,11 @@ def test_dismiss_needs_a_reason(region, alert, as_user):
     assert response.status_code == 200
     assert "Say why this alert needs no action." in response.content.decode()
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert alert.status == WorkItemStatus.OPEN
     response = client.post(url, {"reason": "De huur is betaald", "back": "team"})
     assert response.status_code == 302 and response["Location"] == TEAM
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.DISMISSED
+    assert alert.status == WorkItemStatus.DISMISSED
     # Closed: the forms refuse.
     assert client.get(url).status_code == 403
 
@@ -215,7 +228,7 @@ def test_the_team_view_shows_escalated_alerts_first(region, alert, as_user):
     later = Alert.objects.get(family=second_family)
     Alert.objects.filter(pk=later.pk).update(due_date=TODAY - datetime.timedelta(days=3))
     Alert.objects.filter(pk=alert.pk).update(due_date=TODAY - datetime.timedelta(days=5))
-    alerts.escalate_overdue_alerts(today=TODAY)
+    services.escalate_overdue(today=TODAY)
     Alert.objects.filter(pk=alert.pk).update(escalated_at=None)
 
     html = page(as_user(region["lead"]), TEAM)
@@ -267,7 +280,7 @@ def test_api_lists_my_alerts(region, alert, api):
     [item] = answer.json()
     assert item["id"] == alert.pk and item["rule"] == "arrears_without_finance_agreement"
     assert item["title"] == "Payment arrears, no agreement about finances"
-    assert item["reason"] == alert.reason_en and item["visible"] is True
+    assert item["reason"] == reason_in(alert, "en") and item["visible"] is True
     assert item["family"] == {"id": region["family"].pk, "name": "Gezin Haile"}
     assert item["status"] == "open" and item["overdue"] is False and item["crisis"] is False
     assert item["due_date"] == alert.due_date.isoformat()
@@ -325,7 +338,7 @@ def test_api_refuses_the_uninvolved(region, alert, api):
     assert client.post(f"/api/v1/alerts/{2**63}/acknowledge").status_code == 404
     assert Client().get("/api/v1/alerts").status_code == 403
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert alert.status == WorkItemStatus.OPEN
 
 
 def test_api_query_count_does_not_grow(region, alert, api, settings):
@@ -336,9 +349,9 @@ def test_api_query_count_does_not_grow(region, alert, api, settings):
         client.get("/api/v1/alerts")
     for _ in range(5):
         linked_signal(region["landlord"], region["family"], region["mother"])
-        Alert.objects.update(status=AlertStatus.DISMISSED, dismissed_reason="x")
+        Alert.objects.update(status=WorkItemStatus.DISMISSED, dismissed_reason="x")
         run_rules()
-    Alert.objects.update(status=AlertStatus.OPEN)
+    Alert.objects.update(status=WorkItemStatus.OPEN)
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/api/v1/alerts").json()) == 6
     assert len(many) == len(one)
@@ -394,7 +407,7 @@ def test_a_reader_may_not_change_the_alert_on_the_pages(
     response = getattr(client, method)(url, data) if data is not None else client.get(url)
     assert response.status_code == 403
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+    assert alert.status == WorkItemStatus.OPEN and not Agreement.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -411,28 +424,28 @@ def test_a_reader_may_not_change_the_alert_in_the_api(region, alert, reader, api
     assert answer["Content-Type"] == "application/problem+json"
     assert READ_ONLY in answer.json()["detail"]
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert alert.status == WorkItemStatus.OPEN
 
 
 def test_the_service_refuses_a_reader_for_every_change(region, alert, reader):
     from django.core.exceptions import PermissionDenied
 
     for call in (
-        lambda: alerts.acknowledge_alert(user=reader.user, alert_id=alert.pk),
-        lambda: alerts.act_on_alert(user=reader.user, alert_id=alert.pk, note="x"),
-        lambda: alerts.dismiss_alert(user=reader.user, alert_id=alert.pk, reason="x"),
+        lambda: services.acknowledge(user=reader.user, item_id=alert.pk),
+        lambda: services.act_on(user=reader.user, item_id=alert.pk, note="x"),
+        lambda: services.dismiss(user=reader.user, item_id=alert.pk, reason="x"),
     ):
         with pytest.raises(PermissionDenied):
             call()
-    assert alerts.alert_for_user(user=reader.user, alert_id=alert.pk).can_change is False
+    assert selectors.item_for_user(user=reader.user, item_id=alert.pk).can_change is False
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert alert.status == WorkItemStatus.OPEN
 
 
 def test_the_assignee_and_the_team_lead_may_change_it(region, alert, reader, api):
     lead = region["lead"]
     factories.InvolvementFactory(family=region["family"], professional=lead, domains=["finances"])
-    assert alerts.alert_for_user(user=lead.user, alert_id=alert.pk).can_change
+    assert selectors.item_for_user(user=lead.user, item_id=alert.pk).can_change
     answer = api(lead).post(f"/api/v1/alerts/{alert.pk}/acknowledge")
     assert answer.status_code == 200 and answer.json()["status"] == "acknowledged"
     # A team lead of another team may not, even when she sees the family.
@@ -521,7 +534,7 @@ def test_the_act_form_names_only_involvements_the_reader_may_see(region, alert, 
     )
     assert response.status_code == 200 and "owner" in response.context["form"].errors
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+    assert alert.status == WorkItemStatus.OPEN and not Agreement.objects.exists()
     # The coordinator, who sees every involvement, may choose them.
     assert f"professional:{ggz.pk}" in as_user(region["coordinator"]).get(url).content.decode()
 
@@ -542,4 +555,4 @@ def test_a_mangled_revision_on_the_act_form_is_a_conflict(region, alert, as_user
     )
     assert response.status_code == 200 and response.context["conflict"]
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN and not Agreement.objects.exists()
+    assert alert.status == WorkItemStatus.OPEN and not Agreement.objects.exists()

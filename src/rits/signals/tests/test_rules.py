@@ -10,7 +10,7 @@ from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.organisations.models import OrganisationKind
 from rits.plans.models import AgreementStatus
-from rits.signals.models import Alert, AlertStatus, ConcernMatch, Signal, SignalStatus
+from rits.signals.models import Alert, ConcernMatch, Signal, SignalStatus
 from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.rules import runner
 from rits.signals.tests import test_rules_support as support
@@ -20,8 +20,10 @@ from rits.signals.tests.test_rules_support import (
     link,
     linked_signal,
     make_signal,
+    reason_in,
 )
-from rits.signals.working_days import add_working_days, due_date
+from rits.worklist.models import WorkItemStatus
+from rits.worklist.working_days import add_working_days, due_date
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ EIGHTEEN = "turning_18_without_transition_plan"
 
 
 def alerts(rule=None):
-    qs = Alert.objects.all() if rule is None else Alert.objects.filter(rule=rule)
+    qs = Alert.objects.all() if rule is None else Alert.objects.filter(kind=rule)
     return list(qs.order_by("id"))
 
 
@@ -77,16 +79,18 @@ def test_arrears_in_a_family_with_children_alert_the_coordinator(region):
 
     [alert] = alerts()
     assert report.raised == {ARREARS: 1} and report.signals == 1
-    assert alert.rule == ARREARS and alert.family == family
+    assert alert.kind == ARREARS and alert.family == family
     assert alert.assigned_to == region["coordinator"] and alert.team == region["team"]
-    assert alert.status == AlertStatus.OPEN
+    assert alert.status == WorkItemStatus.OPEN
     assert list(alert.signals.all()) == [signal]
     assert alert.due_date == datetime.date(2026, 12, 4)  # 10 working days
-    assert alert.reason_en == (
+    assert reason_in(alert, "en") == (
         "Rent arrears of € 1,234.56 since 01-08-2026, reported by Woonstichting Test on "
         "18-11-2026; the family has children and its plan has no agreement about finances yet."
     )
-    assert alert.reason_nl  # rendered in Dutch (the lead adds the translations)
+    assert reason_in(alert, "nl").endswith(
+        "het gezin heeft kinderen en in het plan staat nog geen afspraak over financiën."
+    )  # rendered when read, in the reader's language
     assert Signal.objects.get(pk=signal.pk).rules_run_at is not None
     event = FamilyEvent.objects.get(family=family, code="signal.alert_raised")
     assert event.domain == "finances" and "Rent arrears" in event.text
@@ -128,7 +132,7 @@ def test_an_unborn_child_counts_as_a_child(db):
     landlord = factories.OrganisationFactory(kind=OrganisationKind.WONINGCORPORATIE)
     linked_signal(landlord, family, mother)
     run_rules()
-    assert [a.rule for a in alerts()] == [ARREARS]
+    assert [a.kind for a in alerts()] == [ARREARS]
 
 
 def test_an_open_finance_agreement_means_no_alert(region):
@@ -148,7 +152,7 @@ def test_a_household_link_counts_too(region):
     signal = make_signal(region["landlord"])
     link(signal, region["family"], None, method="probabilistic")
     run_rules()
-    assert [a.rule for a in alerts()] == [ARREARS]
+    assert [a.kind for a in alerts()] == [ARREARS]
 
 
 def test_running_the_rules_again_never_doubles_an_alert(region):
@@ -181,10 +185,10 @@ def test_new_arrears_after_a_dismissed_alert_raise_a_new_one(region):
     family = region["family"]
     linked_signal(region["landlord"], family, region["mother"])
     run_rules()
-    Alert.objects.update(status=AlertStatus.DISMISSED, dismissed_reason="paid")
+    Alert.objects.update(status=WorkItemStatus.DISMISSED, dismissed_reason="paid")
     later = linked_signal(region["landlord"], family, region["mother"])
     run_rules()
-    assert [a.status for a in alerts()] == [AlertStatus.DISMISSED, AlertStatus.OPEN]
+    assert [a.status for a in alerts()] == [WorkItemStatus.DISMISSED, WorkItemStatus.OPEN]
     assert list(alerts()[1].signals.all()) == [later]
     # ... and once only: the signal behind the dismissed alert does not come back.
     run_rules(signal_ids=[s.pk for s in Signal.objects.all()])
@@ -255,7 +259,7 @@ def test_two_organisations_concerned_about_one_youth_are_matched(region):
     [alert] = alerts(CONCERN)
     assert alert.assigned_to is None and alert.team == neighbourhood_team
     assert alert.person == child
-    assert alert.reason_en == (
+    assert reason_in(alert, "en") == (
         "2 organisations (Basisschool De Linde and JGZ Utrecht) are concerned about the same "
         "young person, and the family has no coordinator yet."
     )
@@ -284,7 +288,7 @@ def test_youths_at_one_address_match_too(region):
     linked_signal(region["police"], family, sister, "police_report")
     run_rules()
     [alert] = alerts(CONCERN)
-    assert "young people of this family or with the same parent" in alert.reason_en
+    assert "young people of this family or with the same parent" in reason_in(alert, "en")
     assert alert.person is None
 
 
@@ -365,7 +369,7 @@ def test_new_arrears_within_12_months_after_a_debt_agreement(region):
     [alert] = alerts(RECURRING)
     assert alert.key == f"agreement:{agreement.pk}"
     assert list(alert.signals.all()) == [signal]
-    assert alert.reason_en.endswith(
+    assert reason_in(alert, "en").endswith(
         "within 12 months after the agreement about finances was closed on 01-03-2026."
     )
     # The family has no open finance agreement either: that rule speaks too.
@@ -416,7 +420,7 @@ def test_missed_visit_and_school_absence_within_90_days(region):
     [alert] = alerts(VISIT_ABSENCE)
     assert alert.person == child and alert.assigned_to == region["coordinator"]
     assert {s.pk for s in alert.signals.all()} == {visit.pk, absence.pk}
-    assert alert.reason_en == (
+    assert reason_in(alert, "en") == (
         "Yonas missed a child-health visit (01-09-2026) and was absent from school "
         "(01-11-2026), within 90 days of each other."
     )
@@ -467,7 +471,7 @@ def test_turning_18_within_18_months_without_transition_plan(region):
     assert report.raised == {EIGHTEEN: 1}
     assert alert.person == young and alert.key == f"person:{young.pk}"
     assert alert.assigned_to == region["coordinator"]
-    assert alert.reason_en == (
+    assert reason_in(alert, "en") == (
         "Amanuel turns 18 on 15-03-2027 and has no transition plan yet (income, health "
         "insurance, housing, school or work, a mentor)."
     )
@@ -475,7 +479,7 @@ def test_turning_18_within_18_months_without_transition_plan(region):
     assert alert.due_date == add_working_days(today, 10)
     # Daily: the next day (and after dismissing it) nothing new.
     assert run_daily_rules(today=today + datetime.timedelta(days=1)).alerts_raised == 0
-    Alert.objects.update(status=AlertStatus.DISMISSED, dismissed_reason="in hand")
+    Alert.objects.update(status=WorkItemStatus.DISMISSED, dismissed_reason="in hand")
     assert run_daily_rules(today=today + datetime.timedelta(days=2)).alerts_raised == 0
 
 

@@ -3,6 +3,7 @@ queries however many; running it again, or with an alert raised meanwhile by ano
 worker, never doubles an alert, a concern match, a timeline event or an audit event."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -12,11 +13,13 @@ from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.organisations.models import ProfessionalRole
 from rits.signals import alerts
-from rits.signals.models import Alert, AlertStatus, ConcernMatch, Signal
+from rits.signals.models import Alert, ConcernMatch, Signal
 from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.rules import runner
 from rits.signals.tests import test_rules_support as support
 from rits.signals.tests.test_rules_support import linked_signal
+from rits.worklist import services
+from rits.worklist.models import WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +52,7 @@ def queries_of_a_run() -> int:
 def written():
     return (
         Alert.objects.count(),
-        Alert.signals.through.objects.count(),
+        Signal.work_items.through.objects.count(),
         ConcernMatch.objects.count(),
         FamilyEvent.objects.filter(
             code__in=["signal.alert_raised", "signal.concern_match_raised"]
@@ -68,7 +71,7 @@ def test_a_chunk_raises_many_alerts_in_as_many_queries_as_one(region, settings):
         family_with_arrears(region, crisis=bool(i % 2))
     many = queries_of_a_run()
     assert many == one
-    assert Alert.objects.filter(rule=ARREARS).count() == 14
+    assert Alert.objects.filter(kind=ARREARS).count() == 14
     # One audit event per alert, on its family (its access log shows it), ids only.
     raised = AuditEvent.objects.filter(object_type="signal.alert", action="create")
     assert raised.count() == 14
@@ -120,52 +123,53 @@ def test_an_alert_raised_meanwhile_by_another_worker_is_joined(region, monkeypat
     # This worker did not see the alert (another worker raised it after this one
     # looked): its insert collides, and it joins the alert instead.
     looked = []
-    real = alerts._locked_alerts
+    real = services._locked_items
 
     def not_yet_seen(merged):
         looked.append(True)
         return {} if len(looked) == 1 else real(merged)
 
-    monkeypatch.setattr(alerts, "_locked_alerts", not_yet_seen)
+    monkeypatch.setattr(services, "_locked_items", not_yet_seen)
     [(pk, outcome)] = alerts.raise_alerts(
         [
-            alerts.AlertDraft(
-                rule=alert.rule,
+            services.WorkItemDraft(
+                kind=alert.kind,
                 family_id=alert.family_id,
                 key=alert.key,
-                reason_nl="nl",
-                reason_en="en",
+                reason_code="legacy.text",
+                reason_params={"nl": "nl", "en": "en"},
                 due_date=alert.due_date,
-                signal_ids=[signal.pk, later.pk],
+                behind=[signal.pk, later.pk],
             )
         ]
     )
-    assert (pk, outcome) == (alert.pk, alerts.UPDATED) and len(looked) == 2
+    assert (pk, outcome) == (alert.pk, services.UPDATED) and len(looked) == 2
     assert Alert.objects.count() == 1
     assert set(alert.signals.values_list("pk", flat=True)) == {signal.pk, later.pk}
     assert FamilyEvent.objects.filter(code="signal.alert_raised").count() == 1
 
 
-def test_raise_alert_is_the_bulk_path_for_one(region):
+def test_raising_one_alert_again_changes_nothing_unless_it_is_due_sooner(region):
     family = region["family"]
     signal = linked_signal(region["landlord"], family, region["mother"])
-    kwargs = {
-        "rule": ARREARS,
-        "family": family,
-        "key": "test",
-        "reason_nl": "Huurachterstand.",
-        "reason_en": "Rent arrears.",
-        "due_date": datetime.date(2026, 12, 4),
-        "signals": [signal],
-        "assigned_to_id": region["coordinator"].pk,
-    }
-    alert, outcome = alerts.raise_alert(**kwargs)
-    assert outcome == alerts.RAISED and alert.status == AlertStatus.OPEN
+    draft = services.WorkItemDraft(
+        kind=ARREARS,
+        family_id=family.pk,
+        key="test",
+        reason_code=ARREARS,
+        reason_params={"signals": []},
+        due_date=datetime.date(2026, 12, 4),
+        behind=[signal.pk],
+        assigned_to_id=region["coordinator"].pk,
+    )
+    [(pk, outcome)] = alerts.raise_alerts([draft])
+    alert = Alert.objects.get(pk=pk)
+    assert outcome == services.RAISED and alert.status == WorkItemStatus.OPEN
     assert alert.action_note == "" and alert.created_at and alert.updated_at
     assert list(alert.signals.all()) == [signal]
-    assert alerts.raise_alert(**kwargs) == (alert, alerts.UNCHANGED)
-    moved = {**kwargs, "due_date": datetime.date(2026, 11, 30)}
-    assert alerts.raise_alert(**moved)[1] == alerts.UPDATED
+    assert alerts.raise_alerts([draft]) == [(pk, services.UNCHANGED)]
+    moved = replace(draft, due_date=datetime.date(2026, 11, 30))
+    assert alerts.raise_alerts([moved]) == [(pk, services.UPDATED)]
     alert.refresh_from_db()
     assert alert.due_date == datetime.date(2026, 11, 30)
 
@@ -175,14 +179,14 @@ def test_drafts_of_one_alert_become_one(region):
     first = linked_signal(region["landlord"], family, region["mother"])
     second = linked_signal(region["energy"], family, region["mother"], "energy_arrears")
     drafts = [
-        alerts.AlertDraft(ARREARS, family.pk, "same", "nl", "en", due, [signal.pk])
+        services.WorkItemDraft(ARREARS, family.pk, "same", "legacy.text", {}, due, [signal.pk])
         for due, signal in [
             (datetime.date(2026, 12, 4), first),
             (datetime.date(2026, 11, 26), second),
         ]
     ]
     [(one, raised), (other, same)] = alerts.raise_alerts(drafts)
-    assert one == other and raised == same == alerts.RAISED
+    assert one == other and raised == same == services.RAISED
     alert = Alert.objects.get()
     assert alert.due_date == datetime.date(2026, 11, 26)
     assert set(alert.signals.values_list("pk", flat=True)) == {first.pk, second.pk}
@@ -239,7 +243,7 @@ def test_a_parent_in_two_families_without_coordinator_links_both_ways(region):
     }
     # Each alert holds the family's own signal only.
     for family, kind in [(first, "school_absence"), (second, "police_report")]:
-        alert = Alert.objects.get(rule="concern_match", family=family)
+        alert = Alert.objects.get(kind="concern_match", family=family)
         assert [s.signal_type for s in alert.signals.all()] == [kind]
 
 
@@ -254,7 +258,7 @@ def test_chunks_of_many_signals_are_one_transaction_each(region, monkeypatch):
 
 def escalate(today) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as escalation:
-        escalated = alerts.escalate_overdue_alerts(today=today)
+        escalated = services.escalate_overdue(today=today)
     return escalated, len(escalation)
 
 

@@ -9,7 +9,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans.models import Agreement, AgreementStatus, Plan
@@ -110,3 +110,9 @@ def region(family_setup):
         "jgz": org("JGZ Utrecht", OrganisationKind.JGZ),
         "police": org("Politie Midden", OrganisationKind.POLICE),
     }
+
+
+def reason_in(item, language: str) -> str:
+    """An alert's reason as a reader in ``language`` reads it (rendered when read)."""
+    with translation.override(language):
+        return item.reason

@@ -26,11 +26,11 @@ def fill(family, source, n):
     SignalLink.objects.create(signal=signal, family=family, person=person, method=LinkMethod.BSN)
     LinkReview.objects.create(signal=signal, person=person, family=family, match_probability=0.9)
     Alert.objects.create(
-        rule="x",
+        kind="x",
         family=family,
         person=person,
-        reason_nl="x",
-        reason_en="x",
+        reason_code="legacy.text",
+        reason_params={"nl": "x", "en": "x"},
         due_date=signal.signal_date,
     )
     ConcernMatch.objects.create(family=family, key=f"k{n}", notified_at=timezone.now())

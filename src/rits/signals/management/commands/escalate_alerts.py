@@ -6,7 +6,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rits.signals import alerts, pipeline
+from rits.signals import pipeline
+from rits.worklist import services as worklist
 
 
 class Command(BaseCommand):
@@ -38,5 +39,5 @@ class Command(BaseCommand):
                 f"raised; {report.escalated} alerts escalated"
             )
             return
-        escalated = alerts.escalate_overdue_alerts(today=today)
+        escalated = worklist.escalate_overdue(today=today)
         self.stdout.write(f"{escalated} alerts escalated")

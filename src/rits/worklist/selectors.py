@@ -1,0 +1,262 @@
+"""Reading work items: the coordinator's inbox (``my_inbox``), the team's
+(``team_inbox``) and one item (``item_for_user``), each through ``rits.access`` and
+audited, over every registered kind.
+
+Who sees an item: whoever may see its family (``grant_for``) and the life domains of its
+kind, so someone who lost access sees nothing. A team lead additionally sees, without
+any family data, the items of their team about families nobody in the team may see yet
+(escalated items, the concern match): the kind, the due date and who it is assigned to,
+and the reason only when it names no one."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rits.access.rules import (
+    Grant,
+    grants_by_family,
+    is_team_lead,
+    professional_for,
+    sees_team_line_without_family,
+)
+from rits.audit.models import AuditAction
+from rits.audit.services import Actor, log_event
+from rits.families.models import Family
+from rits.organisations.models import Team
+from rits.worklist.kinds import kind_for, kinds
+from rits.worklist.models import WorkItem, WorkItemStatus
+from rits.worklist.services import (
+    UNRESOLVED,
+    audit_item,
+    item_and_grant,
+    may_change_status,
+    sees_item,
+)
+
+# The most items one inbox page or API answer shows (the most urgent first).
+INBOX_LIMIT = 200
+# Status filters of the inbox: "active" (open or acknowledged) by default.
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "active": UNRESOLVED,
+    "open": (WorkItemStatus.OPEN,),
+    "acknowledged": (WorkItemStatus.ACKNOWLEDGED,),
+    "acted_on": (WorkItemStatus.ACTED_ON,),
+    "dismissed": (WorkItemStatus.DISMISSED,),
+    "all": tuple(WorkItemStatus.values),
+}
+
+
+@dataclass
+class WorkItemLine:
+    """One item as the reader may see it. ``visible`` False: a team lead's view of an
+    item about a family nobody in the team may see — the kind, the due date and who it
+    is assigned to, no family data. ``details``: what its kind shows of what is behind
+    it (the signals behind an alert)."""
+
+    item: WorkItem
+    title: str
+    visible: bool
+    reason: str
+    due_date: date
+    overdue: bool
+    status: str
+    status_label: str
+    escalated: bool
+    assignee: str
+    family: Family | None = None
+    details: list = field(default_factory=list)
+    can_change: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.item.pk
+
+    @property
+    def details_template(self) -> str:
+        return kind_for(self.item.kind).details_template
+
+    @property
+    def crisis(self) -> bool:
+        return kind_for(self.item.kind).crisis or any(
+            getattr(d, "crisis", False) for d in self.details
+        )
+
+
+@dataclass
+class Inbox:
+    lines: list[WorkItemLine]
+    today: date
+    status: str
+    team: Team | None = None
+    is_team_lead: bool = False
+
+
+def _line(item: WorkItem, grant: Grant | None, today: date) -> WorkItemLine:
+    visible = grant is not None and sees_item(grant, item.kind)
+    kind = kind_for(item.kind)
+    line = WorkItemLine(
+        item=item,
+        title=str(kind.title),
+        visible=visible,
+        reason=item.reason if visible or kind.reason_names_no_one else "",
+        due_date=item.due_date,
+        overdue=item.status in UNRESOLVED and item.due_date < today,
+        status=item.status,
+        status_label=item.get_status_display(),
+        escalated=item.escalated_at is not None,
+        assignee=item.assigned_to.name if item.assigned_to_id else "",
+    )
+    if visible:
+        line.family = grant.family
+        line.can_change = (
+            item.status in UNRESOLVED and grant.can_write and may_change_status(grant, item)
+        )
+    return line
+
+
+def _with_details(lines: list[WorkItemLine]) -> list[WorkItemLine]:
+    """What each visible line's kind shows of what is behind it: one load per loader for
+    the whole page, not one per line."""
+    by_loader = defaultdict(list)
+    for line in lines:
+        loader = kind_for(line.item.kind).details
+        if line.visible and loader is not None:
+            by_loader[loader].append(line)
+    for loader, wanted in by_loader.items():
+        found = loader([line.item for line in wanted])
+        for line in wanted:
+            line.details = found.get(line.id, [])
+    return lines
+
+
+def _statuses(status: str) -> tuple[str, ...]:
+    if status not in STATUS_FILTERS:
+        raise ValidationError(
+            {"status": _("Choose one of: %s.") % ", ".join(STATUS_FILTERS)}, code="invalid"
+        )
+    return STATUS_FILTERS[status]
+
+
+def _items(condition: Q, statuses: tuple[str, ...]):
+    return (
+        WorkItem.objects.filter(condition, status__in=statuses)
+        .select_related("assigned_to__user")
+        .order_by(
+            Case(
+                When(escalated_at__isnull=False, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            "due_date",
+            "id",
+        )
+    )
+
+
+def _audit_list(user, lines: list[WorkItemLine], *, view: str) -> None:
+    if not lines:
+        return
+    log_event(
+        action=AuditAction.VIEW,
+        actor=Actor.for_user(user),
+        object_type=f"work_item.{view}",
+        detail={
+            "family_ids": sorted({ln.family.pk for ln in lines if ln.visible}),
+            "work_item_ids": [ln.id for ln in lines],
+        },
+    )
+
+
+def my_inbox(*, user, status: str = "active") -> Inbox:
+    """The items of the families the user coordinates now (the most urgent first) and,
+    for a team lead, the items of their team escalated to them. Read through access and
+    audited; a constant number of queries however many items."""
+    statuses = _statuses(status)
+    professional = professional_for(user)
+    today = timezone.localdate()
+    grants = grants_by_family(professional, today)
+    condition = Q(family_id__in=[f for f, g in grants.items() if g.is_coordinator])
+    is_lead = is_team_lead(professional)
+    if is_lead:
+        condition |= Q(team_id=professional.team_id, escalated_at__isnull=False)
+    items = _items(condition, statuses)[:INBOX_LIMIT]
+    lines = _with_details([_line(i, grants.get(i.family_id), today) for i in items])
+    _audit_list(user, lines, view="inbox")
+    return Inbox(lines, today, status, professional.team, is_lead)
+
+
+def team_inbox(*, user, status: str = "active") -> Inbox:
+    """The items of the user's team, escalated ones first. Team members see the items of
+    families they may see; a team lead also sees the others, without family data."""
+    statuses = _statuses(status)
+    professional = professional_for(user)
+    today = timezone.localdate()
+    if professional.team_id is None:
+        return Inbox([], today, status)
+    is_lead = is_team_lead(professional)
+    grants = grants_by_family(professional, today)
+    items = _items(Q(team_id=professional.team_id), statuses)[:INBOX_LIMIT]
+    lines = [_line(i, grants.get(i.family_id), today) for i in items]
+    lines = [ln for ln in lines if ln.visible or sees_team_line_without_family(professional)]
+    _with_details(lines)
+    _audit_list(user, lines, view="team_inbox")
+    return Inbox(lines, today, status, professional.team, is_lead)
+
+
+def item_for_user(*, user, item_id: int | str) -> WorkItemLine:
+    """One item, for its pages (act on it, dismiss it): ``Http404`` when the user may
+    not see its family or the life domains of its kind. Audited."""
+    item, grant = item_and_grant(user, item_id)
+    item = _items(Q(pk=item.pk), tuple(WorkItemStatus.values)).get()
+    [line] = _with_details([_line(item, grant, timezone.localdate())])
+    audit_item(AuditAction.VIEW, user, grant, item)
+    return line
+
+
+@dataclass(frozen=True)
+class FamilyItem:
+    """An open item as the family page lists it: what, when due, and its state."""
+
+    id: int
+    title: str
+    due_date: date
+    overdue: bool
+    status_label: str
+    escalated: bool
+
+
+def open_items_of_family(*, grant: Grant) -> list[FamilyItem]:
+    """The unresolved items about the grant's family whose kinds' life domains the grant
+    covers, the most urgent first. For the family page, whose read is audited itself;
+    one query, none for a reader whom no kind concerns."""
+    today = timezone.localdate()
+    items = WorkItem.objects.filter(family_id=grant.family.pk, status__in=UNRESOLVED)
+    if not grant.is_coordinator:
+        # Only the kinds whose life domains the reader sees (an item of a kind no longer
+        # registered is left to the coordinator).
+        codes = [kind.code for kind in kinds() if sees_item(grant, kind.code)]
+        if not codes:
+            return []
+        items = items.filter(kind__in=codes)
+    items = items.only("id", "kind", "due_date", "status", "escalated_at").order_by(
+        "due_date", "id"
+    )
+    return [
+        FamilyItem(
+            i.pk,
+            i.title,
+            i.due_date,
+            i.due_date < today,
+            i.get_status_display(),
+            i.escalated_at is not None,
+        )
+        for i in items
+        if sees_item(grant, i.kind)
+    ]
