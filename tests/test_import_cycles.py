@@ -23,10 +23,7 @@ ROOT = SRC / "rits"
 # placed above a domain they use or below one that uses them), components with its
 # domain badges.
 KNOWN_APP_CYCLES = (
-    ("access", "families", "access.models and access.rules read families.models"),
-    ("core", "families", "core.params and the rits template tags use families.bsn/domains"),
     ("signals", "api", "signals.api uses api.parsers, while api.urls routes to signals"),
-    ("components", "families", "the domain_badges tag labels domains from families.domains"),
 )
 
 
