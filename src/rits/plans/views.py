@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rits.core.forms import apply_errors
 from rits.families.domains import LifeDomain
 from rits.families.models import ADULT_ROLES
 from rits.plans import forms, selectors, services
@@ -70,14 +71,6 @@ def plan_page(request, family_id: int):
 # --- forms ----------------------------------------------------------------------------
 
 
-def _apply_errors(form: forms.PlanForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(form.service_field(name), errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _plan_form(
     request,
     editing: PlanEditing,
@@ -103,7 +96,7 @@ def _plan_form(
             )
             form.set_revision(fresh.revision)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect(_plan_url(editing.grant.family.pk, anchor))

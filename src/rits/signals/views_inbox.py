@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rits.core.forms import apply_errors
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.forms import AgreementForm
@@ -137,14 +138,6 @@ def suggested_action(line: WorkItemLine) -> str:
     return _("Follow up the alert: %(title)s.") % {"title": line.title}
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def act(request, alert_id: int):
@@ -201,7 +194,7 @@ def act(request, alert_id: int):
             )
             form.set_revision(fresh.revision)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, _("The agreement has been added to the plan and the alert is acted on.")
@@ -234,7 +227,7 @@ def dismiss(request, alert_id: int):
                 user=request.user, item_id=alert_id, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The alert has been dismissed."))
             return redirect(_back_url(form.cleaned_data["back"]))
