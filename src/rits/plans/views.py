@@ -277,18 +277,6 @@ def add_goal(request, family_id: int):
     )
 
 
-def _agreement_data(d: dict, **extra) -> services.AgreementData:
-    return services.AgreementData(
-        action=d["action"],
-        owner=d["owner"],
-        due_date=d["due_date"],
-        domains=d["domains"],
-        kind=d["kind"],
-        goal_id=d["goal"],
-        **extra,
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_agreement(request, family_id: int):
@@ -306,7 +294,10 @@ def add_agreement(request, family_id: int):
 
     def save(d):
         services.add_agreement(
-            user=request.user, grant=editing.grant, revision=d["revision"], data=_agreement_data(d)
+            user=request.user,
+            grant=editing.grant,
+            revision=d["revision"],
+            data=form.agreement_data(),
         )
 
     return _plan_form(
@@ -368,7 +359,7 @@ def change_agreement(request, family_id: int, agreement_id: int):
             grant=grant,
             revision=d["revision"],
             agreement_id=agreement.pk,
-            data=_agreement_data(d, status=d["status"], status_note=d["status_note"]),
+            data=form.agreement_data(status=d["status"], status_note=d["status_note"]),
         )
 
     return _plan_form(

@@ -177,14 +177,7 @@ def act(request, alert_id: int):
                 user=request.user,
                 item_id=alert_id,
                 revision=d["revision"],
-                data=plan_services.AgreementData(
-                    action=d["action"],
-                    owner=d["owner"],
-                    due_date=d["due_date"],
-                    domains=d["domains"],
-                    kind=d["kind"],
-                    goal_id=d["goal"],
-                ),
+                data=form.agreement_data(),
                 note=d["note"],
             )
         except plan_services.PlanConflict as exc:
