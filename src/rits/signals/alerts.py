@@ -88,17 +88,18 @@ def signal_lines(items: Sequence) -> dict[int, list[SignalLine]]:
 
 def suggested_action(line) -> str:
     """What the agreement made from an alert could say (the worklist's act page), from
-    the signals behind it (``line.details``, its signal lines)."""
+    the signals behind it (``line.details``, its signal lines): for arrears, debt help;
+    otherwise nothing, and the worklist suggests a follow-up."""
     arrears = [s for s in line.details if s.signal_type in ARREARS]
-    if arrears:
-        what = ", ".join(
-            _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
-            for s in arrears
-        )
-        return _("Look at the payment arrears with the family and arrange debt help: %(what)s.") % {
-            "what": what
-        }
-    return _("Follow up the alert: %(title)s.") % {"title": line.title}
+    if not arrears:
+        return ""
+    what = ", ".join(
+        _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
+        for s in arrears
+    )
+    return _("Look at the payment arrears with the family and arrange debt help: %(what)s.") % {
+        "what": what
+    }
 
 
 def register_kinds() -> None:

@@ -48,7 +48,8 @@ class WorkItemKind:
     # The template that sums up a line's details above a form about it (act, dismiss).
     summary_template: str = ""
     # What the agreement in the plan could say when someone acts on an item (called
-    # with its ``selectors.WorkItemLine``); without it, the worklist's own suggestion.
+    # with its ``selectors.WorkItemLine``); without it, or when it returns "", the
+    # worklist suggests a follow-up of the item.
     suggest_action: Callable[..., str] | None = None
 
     @property

@@ -5,8 +5,9 @@ dismiss it with a reason. The pages call the items alerts, as the coordinators d
 
 Thin: every read goes through ``rits.worklist.selectors`` (access and audit), every
 write through ``rits.worklist.services``. What is particular to a kind (the details of
-a line, the suggested agreement) comes from ``rits.worklist.kinds``; this module imports
-no domain."""
+a line, the suggested agreement) comes from ``rits.worklist.kinds``: this module knows
+no kind, only the plan an item's agreement goes into (``rits.plans``' public form and
+services)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -97,12 +98,11 @@ def _changeable(request, item_id: int) -> WorkItemLine:
 
 
 def suggested_action(line: WorkItemLine) -> str:
-    """What the agreement could say: as the item's kind suggests it, or a follow-up of
-    the item."""
+    """What the agreement could say: as the item's kind suggests it, or else a follow-up
+    of the item."""
     suggest = kind_for(line.item.kind).suggest_action
-    if suggest is not None:
-        return suggest(line)
-    return _("Follow up the alert: %(title)s.") % {"title": line.title}
+    suggestion = suggest(line) if suggest is not None else ""
+    return suggestion or _("Follow up the alert: %(title)s.") % {"title": line.title}
 
 
 @login_required

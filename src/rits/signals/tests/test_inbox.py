@@ -558,3 +558,25 @@ def test_a_mangled_revision_on_the_act_form_is_a_conflict(region, alert, as_user
     assert response.status_code == 200 and response.context["conflict"]
     alert.refresh_from_db()
     assert alert.status == WorkItemStatus.OPEN and not Agreement.objects.exists()
+
+
+def test_the_alert_kind_suggests_debt_help_for_arrears_and_leaves_the_rest_to_the_worklist():
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from rits.signals.alerts import SignalLine, suggested_action
+
+    def line(*types):
+        details = [
+            SignalLine(n, t, t.replace("_", " "), TODAY, "Bron", None, False)
+            for n, t in enumerate(types)
+        ]
+        return SimpleNamespace(details=details, title="Zorg")
+
+    with translation.override("en"):
+        assert suggested_action(line("rent_arrears", "school_absence")) == (
+            "Look at the payment arrears with the family and arrange debt help: "
+            "rent arrears (Bron)."
+        )
+        assert suggested_action(line("school_absence")) == ""  # the worklist's follow-up
