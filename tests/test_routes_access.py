@@ -69,6 +69,7 @@ IDS = {
     "involvement_id": Id("involvement_id"),
     "duplicate_id": Id("duplicate_id"),
     "alert_id": Id("alert_id"),
+    "item_id": Id("alert_id"),  # a work item: the world's is an alert
     "review_id": Id("review_id"),
     # A delivery shows how it was taken in, never what became of its signals.
     "batch_id": Id("batch_id", insider="source_staff", outsider="other_staff", shows_family=False),
@@ -226,8 +227,11 @@ BODIES = {
         "members": ["Selam Haile"],
         "method": "signed_on_paper",
     },
-    "signals:alert-act": lambda w: {**_agreement(w), "note": "Afgesproken."},
-    "signals:alert-dismiss": lambda w: {"reason": "De achterstand is betaald."},
+    "worklist:act": lambda w: {**_agreement(w), "note": "Afgesproken."},
+    "worklist:dismiss": lambda w: {"reason": "De achterstand is betaald."},
+    # the inbox's old paths, answered by the worklist's views
+    "signals:old-alert-act": lambda w: {**_agreement(w), "note": "Afgesproken."},
+    "signals:old-alert-dismiss": lambda w: {"reason": "De achterstand is betaald."},
     "signals:review-detail": lambda w: {"decision": "reject"},
     "api:plan-assessments": lambda w: {
         "revision": w["revision"],
@@ -417,7 +421,15 @@ def test_every_id_in_a_route_is_known():
     assert not unknown, "add to IDS (or ROUTE_IDS) how to get such an id:\n" + "\n".join(unknown)
     # the walk found the routes it should, pages and API
     names = {r.name for r in ROUTES}
-    assert {"families:overview", "plans:pdf", "api:plan-agreement", "signals:batch"} <= names
+    assert {
+        "families:overview",
+        "plans:pdf",
+        "api:plan-agreement",
+        "signals:batch",
+        "worklist:act",
+        "worklist:dismiss",
+        "worklist:acknowledge",
+    } <= names
     assert len(ROUTES) > 30
 
 

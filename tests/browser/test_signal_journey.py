@@ -70,7 +70,7 @@ def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
     # The coordinator finds the alert in the inbox, with the reason.
     page.context.clear_cookies()
     log_in_as(demo_1["coordinator"])
-    page.goto("/signals/inbox/")
+    page.goto("/inbox/")
     assert_accessible(page, "the coordinator's inbox")
     alert = Alert.objects.get(family=family, kind="arrears_without_finance_agreement")
     item = page.locator(f"#alert-{alert.pk}")
@@ -84,7 +84,7 @@ def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
     assert alert.status == WorkItemStatus.ACKNOWLEDGED
 
     # … and turns it into a finance agreement in the family's plan.
-    page.goto(f"/signals/alerts/{alert.pk}/act/")
+    page.goto(f"/work-items/{alert.pk}/act/")
     assert_accessible(page, "acting on an alert")
     expect(page.locator("#id_action")).not_to_have_value("")
     page.locator("main form button[type=submit]").click()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("rits.access.urls")),
     path("", include("rits.plans.urls")),
     path("", include("rits.signals.urls")),
+    path("", include("rits.worklist.urls")),
     path("", include("rits.notifications.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

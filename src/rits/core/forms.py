@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from rits.core.params import contains_bsn
@@ -48,3 +49,18 @@ class NoBsnEchoTextInput(forms.TextInput):
         if value and contains_bsn(value):
             return None
         return value
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form that was sent: each message at
+    the field it names, the others (and a message about no field) on top. A form whose
+    fields are named differently from the service's arguments maps them with a
+    ``service_field(name)`` method (``plans.forms.PlanForm``)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    field_for = getattr(form, "service_field", None) or (
+        lambda name: name if name in form.fields else None
+    )
+    for name, errors in exc.message_dict.items():
+        form.add_error(field_for(name), errors)

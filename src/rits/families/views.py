@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rits.access.rules import grant_for
 from rits.components.registry import family_panels, my_families_panels
+from rits.core.forms import apply_errors
 from rits.families import selectors, services
 from rits.families.forms import MemberForm, NetworkMemberForm, SearchForm
 
@@ -65,14 +66,6 @@ def family_export(request, family_id: int):
     return response
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def add_member(request, family_id: int):
     grant = grant_for(request.user, family_id)
@@ -93,7 +86,7 @@ def add_member(request, family_id: int):
         try:
             services.add_member(user=request.user, grant=grant, data=data, role=d["role"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)
@@ -116,7 +109,7 @@ def add_network_member(request, family_id: int):
                 user=request.user, grant=grant, member=form.save(commit=False)
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The network member has been added."))
             return redirect("families:overview", family_id=grant.family.pk)

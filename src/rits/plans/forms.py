@@ -1,7 +1,12 @@
 """The plan's forms. They only parse what was typed; what the plan accepts (scores on
 the scale, an owner for every agreement, dates that are not past, …) is checked by the
 services, so that the pages and the API give the same messages. Choices that depend on
-the family and on the reader (members, owners, life domains, goals) are passed in."""
+the family and on the reader (members, owners, life domains, goals) are passed in.
+
+Public for other apps: ``AgreementForm`` (its ``agreement_data`` is what
+``services.add_agreement`` takes) and the template ``plans/conflict.html``, for another
+app's page that adds an agreement to the plan (the worklist's act page), which may add
+fields of its own to the form. The other forms are the plan pages' own."""
 
 from django import forms
 from django.utils import timezone
@@ -19,6 +24,7 @@ from rits.plans.models import (
 )
 from rits.plans.numbers import MAX_REVISION, WholeNumberFormField, whole_number
 from rits.plans.scale import SAFETY_SCALE, assessment_scale
+from rits.plans.services import AgreementData
 
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 OWNER_GROUPS = {
@@ -175,6 +181,8 @@ def owner_choices(owners) -> list:
 
 
 class AgreementForm(PlanForm):
+    """An agreement in the plan (public: see the module's docstring)."""
+
     action = forms.CharField(
         label=_("What will be done"),
         widget=_textarea(),
@@ -217,6 +225,20 @@ class AgreementForm(PlanForm):
             # without showing what the goal says.
             goal_choices.append((str(hidden_goal_id), _("A goal outside your involvement")))
         self.fields["goal"].choices = goal_choices
+
+    def agreement_data(self, **extra) -> AgreementData:
+        """What was typed, as ``services.add_agreement`` (or ``change_agreement``, with
+        ``extra``) takes it; for a valid form."""
+        d = self.cleaned_data
+        return AgreementData(
+            action=d["action"],
+            owner=d["owner"],
+            due_date=d["due_date"],
+            domains=d["domains"],
+            kind=d["kind"],
+            goal_id=d["goal"],
+            **extra,
+        )
 
 
 class AgreementChangeForm(AgreementForm):

@@ -1,6 +1,8 @@
 """Reads of a family's plan. Each goes through ``rits.access`` and leaves an audit event;
 what a reader sees follows their involvement's life domains."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -15,6 +17,7 @@ from rits.access.reads import reading
 from rits.access.rules import Grant, grant_for, professional_for, visible_families
 from rits.audit import catalogue
 from rits.audit.services import Actor
+from rits.core.db import among
 from rits.core.domains import ALL_DOMAINS, LifeDomain
 from rits.families.models import Involvement, Membership
 from rits.families.selectors import sees_involvement
@@ -645,3 +648,48 @@ def my_reminders(*, user) -> Reminders:
             },
         )
     return Reminders(overdue, reviews)
+
+
+# --- facts for other domains' rules ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementFact:
+    """An agreement as another domain's rules see it: its life domains, its status, when
+    it last changed and the family member who owns it (if one does); nothing it says."""
+
+    id: int
+    domains: tuple[str, ...]
+    status: str
+    updated_at_date: date
+    owner_person_id: int | None
+
+    @property
+    def about_finances(self) -> bool:
+        return LifeDomain.FINANCES in self.domains
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AgreementStatus.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == AgreementStatus.DONE
+
+
+def agreement_facts(family_ids: Iterable[int]) -> dict[int, list[AgreementFact]]:
+    """The agreements of the plans of ``family_ids``, as plain facts, by family (a
+    family without agreements is left out): in one query, however many families.
+
+    For the signal rules, which run as the system over thousands of families and decide
+    nothing about who may see what; it is not a read for a person (that is
+    ``plan_for_user``) and so asks no access and leaves no audit event."""
+    found: dict[int, list[AgreementFact]] = defaultdict(list)
+    rows = Agreement.objects.filter(among("plan__family_id", sorted(set(family_ids))))
+    for pk, family_id, domains, status, updated_at, owner in rows.values_list(
+        "id", "plan__family_id", "domains", "status", "updated_at", "owner_person_id"
+    ):
+        found[family_id].append(
+            AgreementFact(pk, tuple(domains or ()), status, timezone.localdate(updated_at), owner)
+        )
+    return dict(found)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rits.core.domains import LifeDomain
+from rits.core.forms import apply_errors
 from rits.families.models import ADULT_ROLES
 from rits.plans import forms, selectors, services
 from rits.plans.models import Perspective, SafetyKind
@@ -70,14 +71,6 @@ def plan_page(request, family_id: int):
 # --- forms ----------------------------------------------------------------------------
 
 
-def _apply_errors(form: forms.PlanForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(form.service_field(name), errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _plan_form(
     request,
     editing: PlanEditing,
@@ -103,7 +96,7 @@ def _plan_form(
             )
             form.set_revision(fresh.revision)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect(_plan_url(editing.grant.family.pk, anchor))
@@ -284,18 +277,6 @@ def add_goal(request, family_id: int):
     )
 
 
-def _agreement_data(d: dict, **extra) -> services.AgreementData:
-    return services.AgreementData(
-        action=d["action"],
-        owner=d["owner"],
-        due_date=d["due_date"],
-        domains=d["domains"],
-        kind=d["kind"],
-        goal_id=d["goal"],
-        **extra,
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_agreement(request, family_id: int):
@@ -313,7 +294,10 @@ def add_agreement(request, family_id: int):
 
     def save(d):
         services.add_agreement(
-            user=request.user, grant=editing.grant, revision=d["revision"], data=_agreement_data(d)
+            user=request.user,
+            grant=editing.grant,
+            revision=d["revision"],
+            data=form.agreement_data(),
         )
 
     return _plan_form(
@@ -375,7 +359,7 @@ def change_agreement(request, family_id: int, agreement_id: int):
             grant=grant,
             revision=d["revision"],
             agreement_id=agreement.pk,
-            data=_agreement_data(d, status=d["status"], status_note=d["status_note"]),
+            data=form.agreement_data(status=d["status"], status_note=d["status_note"]),
         )
 
     return _plan_form(

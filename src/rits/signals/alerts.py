@@ -33,6 +33,7 @@ from rits.organisations.models import Organisation
 from rits.signals.models import ConcernMatch, Signal, SignalType
 from rits.signals.rule_catalogue import RULES
 from rits.signals.rules.findings import ConcernMatchDraft
+from rits.signals.types import ARREARS
 from rits.worklist.kinds import WorkItemKind, register_kind
 from rits.worklist.selectors import INBOX_LIMIT
 from rits.worklist.services import Behind, WorkItemDraft, create_once, join_pairs, raise_items
@@ -85,6 +86,22 @@ def signal_lines(items: Sequence) -> dict[int, list[SignalLine]]:
     return found
 
 
+def suggested_action(line) -> str:
+    """What the agreement made from an alert could say (the worklist's act page), from
+    the signals behind it (``line.details``, its signal lines): for arrears, debt help;
+    otherwise nothing, and the worklist suggests a follow-up."""
+    arrears = [s for s in line.details if s.signal_type in ARREARS]
+    if not arrears:
+        return ""
+    what = ", ".join(
+        _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
+        for s in arrears
+    )
+    return _("Look at the payment arrears with the family and arrange debt help: %(what)s.") % {
+        "what": what
+    }
+
+
 def register_kinds() -> None:
     """One work-item kind per rule of the catalogue, its reason rendered by the rule."""
     for rule in RULES:
@@ -98,6 +115,8 @@ def register_kinds() -> None:
                 event_prefix="signal.alert",
                 details=signal_lines,
                 details_template="signals/alert_signals.html",
+                summary_template="signals/alert_signals_summary.html",
+                suggest_action=suggested_action,
             ),
             reasons={rule.code: rule.reason},
         )

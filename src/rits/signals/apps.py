@@ -11,8 +11,8 @@ class SignalsConfig(AppConfig):
     verbose_name = _("Signals")
 
     def ready(self) -> None:
-        from rits.components.registry import register_nav, register_panel
-        from rits.signals import alerts, notices, panels
+        from rits.components.registry import register_nav
+        from rits.signals import alerts, notices
         from rits.signals.intake import schema  # noqa: F401  (registers the OpenAPI extension)
         from rits.worklist import handoff
 
@@ -23,16 +23,6 @@ class SignalsConfig(AppConfig):
             notices.notify_escalated, dispatch_uid="signals.notices.escalated"
         )
 
-        register_panel(
-            "alerts", order=25, template="signals/panels/alerts.html", context=panels.alerts
-        )
-        register_nav(
-            "alerts",
-            order=20,
-            label=_("Alerts"),
-            url_name="signals:inbox",
-            current_on=("signals:inbox", "signals:inbox-team"),
-        )
         register_nav("review", order=30, label=_("Links to review"), url_name="signals:review")
         register_nav(
             "deliver_signals",

@@ -98,7 +98,7 @@ def _tell(alert_ids: list[int], *, escalated: bool) -> None:
             kind=ESCALATED if escalated else RAISED,
             recipient_ids=recipients(assigned_to_id, team_id),
             params={"rule": rule, "due": due.isoformat()},
-            url_name="signals:inbox-team" if escalated else "signals:inbox",
+            url_name="worklist:inbox-team" if escalated else "worklist:inbox",
             family_id=family_id,
             crisis=pk in crisis,
         )

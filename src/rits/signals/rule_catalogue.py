@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from rits.core.domains import LifeDomain
 from rits.families.models import MemberRole
-from rits.plans.models import AgreementStatus
+from rits.plans.selectors import AgreementFact
 from rits.signals.models import Signal, SignalType
 from rits.signals.types import ARREARS
 from rits.worklist.models import WorkItemStatus
@@ -106,19 +106,6 @@ class LinkedSignal:
         return self.signal.pk
 
 
-@dataclass(frozen=True)
-class AgreementFact:
-    id: int
-    domains: tuple[str, ...]
-    status: str
-    updated_at_date: date
-    owner_person_id: int | None
-
-    @property
-    def about_finances(self) -> bool:
-        return LifeDomain.FINANCES in self.domains
-
-
 @dataclass
 class FamilyFacts:
     """Everything the rules look at for one family, loaded in bulk for a chunk of
@@ -161,7 +148,7 @@ class FamilyFacts:
 
     @property
     def has_open_finance_agreement(self) -> bool:
-        return any(a.about_finances and a.status == AgreementStatus.OPEN for a in self.agreements)
+        return any(a.about_finances and a.is_open for a in self.agreements)
 
     def fresh(self, rule: Rule, links: Iterable[LinkedSignal] | None = None) -> list[LinkedSignal]:
         """The new signals not behind an alert of ``rule`` for this family yet."""
@@ -431,9 +418,7 @@ class ArrearsAfterDebtAgreement(Rule):
     domains = (LifeDomain.FINANCES,)
 
     def findings(self, facts: FamilyFacts) -> Iterator[Finding]:
-        closed = [
-            a for a in facts.agreements if a.about_finances and a.status == AgreementStatus.DONE
-        ]
+        closed = [a for a in facts.agreements if a.about_finances and a.is_done]
         if not closed:
             return
         months = settings.RULES_RECURRING_ARREARS_MONTHS
@@ -552,7 +537,7 @@ def has_transition_plan(facts: FamilyFacts, person_id: int) -> bool:
     answers this question instead."""
     return any(
         a.owner_person_id == person_id
-        and a.status in (AgreementStatus.OPEN, AgreementStatus.DONE)
+        and (a.is_open or a.is_done)
         and TRANSITION_DOMAINS.intersection(a.domains)
         for a in facts.agreements
     )

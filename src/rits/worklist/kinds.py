@@ -6,7 +6,8 @@ are about (who besides the assignee sees them: whoever may see the family and on
 those domains, ``rits.access.sees_work_item``), whether a team lead may read its reason
 for a family nobody in the team may see yet, whether its items are a crisis, how its
 events are named in the audit log and on the timeline, and, optionally, the details an
-inbox line shows (the signals behind an alert), loaded in bulk for a page of lines.
+inbox line shows (the signals behind an alert), loaded in bulk for a page of lines, and
+what the agreement an item leads to could say (the act page's first text).
 
 Reasons are stored as a code plus plain-JSON parameters and rendered here at read time,
 in the reader's language: each kind registers the renderers of its reason codes. Rows
@@ -44,6 +45,12 @@ class WorkItemKind:
     details: DetailLoader | None = None
     # The template that shows a line's details (``line.details``) on its inbox card.
     details_template: str = ""
+    # The template that sums up a line's details above a form about it (act, dismiss).
+    summary_template: str = ""
+    # What the agreement in the plan could say when someone acts on an item (called
+    # with its ``selectors.WorkItemLine``); without it, or when it returns "", the
+    # worklist suggests a follow-up of the item.
+    suggest_action: Callable[..., str] | None = None
 
     @property
     def domain(self) -> str:

@@ -11,6 +11,7 @@ and the reason only when it names no one."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,7 +30,7 @@ from rits.access.rules import (
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.families.models import Family
-from rits.organisations.models import Team
+from rits.organisations.models import Professional, Team
 from rits.worklist.kinds import kind_for, kinds
 from rits.worklist.models import WorkItem, WorkItemStatus
 from rits.worklist.services import (
@@ -174,40 +175,60 @@ def _audit_list(user, lines: list[WorkItemLine], *, view: str) -> None:
     )
 
 
+def _inbox(
+    user,
+    status: str,
+    *,
+    view: str,
+    scope: Callable[[Professional, dict[int, Grant], bool], Q],
+    team_only: bool = False,
+    shown: Callable[[Professional, WorkItemLine], bool] = lambda professional, line: True,
+) -> Inbox:
+    """An inbox: the items ``scope`` selects (given the reader, their grants by family
+    and whether they lead a team) as lines the reader may see (``shown``), the most
+    urgent first, with their details, audited as ``view``. A constant number of queries
+    however many items; ``team_only``: nothing for a reader without a team."""
+    statuses = _statuses(status)
+    professional = professional_for(user)
+    today = timezone.localdate()
+    if team_only and professional.team_id is None:
+        return Inbox([], today, status)
+    is_lead = is_team_lead(professional)
+    grants = grants_by_family(professional, today)
+    items = _items(scope(professional, grants, is_lead), statuses)[:INBOX_LIMIT]
+    lines = [_line(i, grants.get(i.family_id), today) for i in items]
+    lines = _with_details([ln for ln in lines if shown(professional, ln)])
+    _audit_list(user, lines, view=view)
+    return Inbox(lines, today, status, professional.team, is_lead)
+
+
+def _coordinated_and_escalated(professional, grants, is_lead) -> Q:
+    condition = Q(family_id__in=[f for f, g in grants.items() if g.is_coordinator])
+    if is_lead:
+        condition |= Q(team_id=professional.team_id, escalated_at__isnull=False)
+    return condition
+
+
 def my_inbox(*, user, status: str = "active") -> Inbox:
     """The items of the families the user coordinates now (the most urgent first) and,
     for a team lead, the items of their team escalated to them. Read through access and
     audited; a constant number of queries however many items."""
-    statuses = _statuses(status)
-    professional = professional_for(user)
-    today = timezone.localdate()
-    grants = grants_by_family(professional, today)
-    condition = Q(family_id__in=[f for f, g in grants.items() if g.is_coordinator])
-    is_lead = is_team_lead(professional)
-    if is_lead:
-        condition |= Q(team_id=professional.team_id, escalated_at__isnull=False)
-    items = _items(condition, statuses)[:INBOX_LIMIT]
-    lines = _with_details([_line(i, grants.get(i.family_id), today) for i in items])
-    _audit_list(user, lines, view="inbox")
-    return Inbox(lines, today, status, professional.team, is_lead)
+    return _inbox(user, status, view="inbox", scope=_coordinated_and_escalated)
 
 
 def team_inbox(*, user, status: str = "active") -> Inbox:
     """The items of the user's team, escalated ones first. Team members see the items of
     families they may see; a team lead also sees the others, without family data."""
-    statuses = _statuses(status)
-    professional = professional_for(user)
-    today = timezone.localdate()
-    if professional.team_id is None:
-        return Inbox([], today, status)
-    is_lead = is_team_lead(professional)
-    grants = grants_by_family(professional, today)
-    items = _items(Q(team_id=professional.team_id), statuses)[:INBOX_LIMIT]
-    lines = [_line(i, grants.get(i.family_id), today) for i in items]
-    lines = [ln for ln in lines if ln.visible or sees_team_line_without_family(professional)]
-    _with_details(lines)
-    _audit_list(user, lines, view="team_inbox")
-    return Inbox(lines, today, status, professional.team, is_lead)
+    return _inbox(
+        user,
+        status,
+        view="team_inbox",
+        scope=lambda professional, grants, is_lead: Q(team_id=professional.team_id),
+        team_only=True,
+        shown=lambda professional, line: (
+            line.visible or sees_team_line_without_family(professional)
+        ),
+    )
 
 
 def item_for_user(*, user, item_id: int | str) -> WorkItemLine:

@@ -113,10 +113,10 @@ def test_the_menu_shows_the_same_items_to_the_same_people(as_user, db):
 
 def test_the_menu_marks_the_current_page(as_user, db):
     client = as_user(factories.ProfessionalFactory())
-    body = client.get(reverse("signals:inbox-team")).content.decode()
+    body = client.get(reverse("worklist:inbox-team")).content.decode()
     nav = body.split('class="rits-nav"')[1].split("</nav>")[0]
     assert nav.count('aria-current="page"') == 1
-    assert f'href="{reverse("signals:inbox")}" aria-current="page"' in nav
+    assert f'href="{reverse("worklist:inbox")}" aria-current="page"' in nav
 
 
 def test_a_registered_menu_item_appears_for_whom_it_is_visible(as_user, db):

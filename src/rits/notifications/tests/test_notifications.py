@@ -25,7 +25,7 @@ def notice(*users, crisis=False, **kw) -> Notice:
         kind="test.work",
         recipient_ids=[u.pk for u in users],
         params={"n": 3},
-        url_name="signals:inbox",
+        url_name="worklist:inbox",
         family_id=42,
         crisis=crisis,
         **kw,
@@ -60,7 +60,7 @@ def test_notify_writes_once_the_transaction_commits(person, django_capture_on_co
         {"n": 3},
         42,
     )
-    assert row.read_at is None and row.url_name == "signals:inbox"
+    assert row.read_at is None and row.url_name == "worklist:inbox"
 
 
 def test_nothing_is_said_of_work_rolled_back(person, django_capture_on_commit_callbacks):
@@ -84,7 +84,7 @@ def test_the_text_is_said_at_read_time_in_the_readers_language(person, tell):
         with translation.override(language):
             [line] = selectors.notifications_page(user=person, number=1).object_list
         assert line.text == word
-    assert line.href == "/signals/inbox/"
+    assert line.href == "/inbox/"
 
 
 def test_a_kind_nobody_declares_or_with_old_parameters_still_shows(person):

@@ -1,5 +1,5 @@
 """The review queue of linking: possible links for the coordinator of the candidate's
-family to decide (``/signals/review/``). The alert inbox lives in ``views_inbox``.
+family to decide (``/signals/review/``). The alert inbox is the worklist's (``rits.worklist.views``).
 
 Thin: every read goes through ``rits.signals.linking.review`` (access and audit), every write
 through its ``decide_review``."""

@@ -8,8 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.utils import timezone
-
 from rits.core.db import among
 from rits.families.models import (
     ADULT_ROLES,
@@ -19,12 +17,11 @@ from rits.families.models import (
     Person,
 )
 from rits.organisations.models import Organisation
-from rits.plans.models import Agreement
+from rits.plans.selectors import agreement_facts
 from rits.signals.models import Alert, Signal, SignalLink, SignalType
 from rits.signals.rule_catalogue import (
     UNRESOLVED,
     YOUTH_ROLES,
-    AgreementFact,
     FamilyFacts,
     Finding,
     LinkedSignal,
@@ -104,12 +101,8 @@ def load_facts(
             "person__surname",
         ):
             facts[family_id].members[person_id] = Member(person_id, *member)
-    for pk, family_id, domains, status, updated_at, owner in Agreement.objects.filter(
-        among("plan__family_id", ids)
-    ).values_list("id", "plan__family_id", "domains", "status", "updated_at", "owner_person_id"):
-        facts[family_id].agreements.append(
-            AgreementFact(pk, tuple(domains or ()), status, timezone.localdate(updated_at), owner)
-        )
+    for family_id, agreements in agreement_facts(ids).items():
+        facts[family_id].agreements = agreements
     for rule, family_id, key, person_id, status in Alert.objects.filter(
         among("family_id", ids)
     ).values_list("kind", "family_id", "key", "person_id", "status"):

@@ -43,7 +43,7 @@ def test_the_assignee_hears_of_a_new_alert(region, django_capture_on_commit_call
         [line] = selectors.notifications_page(user=coordinator.user, number=1).object_list
     assert line.text.startswith("New alert: ") and alert.due_date.strftime("%d-%m-%Y") in line.text
     assert "Haile" not in line.text and region["family"].name not in line.text
-    assert line.href == "/signals/inbox/"
+    assert line.href == "/inbox/"
 
 
 def test_a_crisis_signal_makes_a_crisis_notification(region, django_capture_on_commit_callbacks):
@@ -98,5 +98,5 @@ def test_the_team_lead_hears_of_an_escalated_alert(region, django_capture_on_com
     assert (n.recipient, n.kind, n.url_name) == (
         region["lead"].user,
         notices.ESCALATED,
-        "signals:inbox-team",
+        "worklist:inbox-team",
     )

@@ -46,7 +46,7 @@ def test_the_family_page_shows_the_open_alerts_the_reader_may_see(family_setup, 
             assert str(kind_for(rule).title) in panel
     assert panel.count('<li class="utrecht-unordered-list__item">') == 2  # not the dismissed
     assert 'rits-flag--overdue">overdue<' in panel  # the one due yesterday
-    assert f'href="{reverse("signals:inbox")}"' in panel
+    assert f'href="{reverse("worklist:inbox")}"' in panel
 
     # A worker for parenting sees neither (finances, safety): no panel at all.
     assert 'id="alerts"' not in overview(as_user(family_setup["worker"]), family)
@@ -55,4 +55,4 @@ def test_the_family_page_shows_the_open_alerts_the_reader_may_see(family_setup, 
     factories.InvolvementFactory(family=family, professional=finances, domains=["finances"])
     panel = overview(as_user(finances), family).split('id="alerts"', 1)[1].split("</section>")[0]
     assert panel.count('<li class="utrecht-unordered-list__item">') == 1
-    assert f'href="{reverse("signals:inbox")}"' not in panel  # not their inbox
+    assert f'href="{reverse("worklist:inbox")}"' not in panel  # not their inbox

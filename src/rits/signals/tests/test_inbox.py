@@ -22,8 +22,8 @@ from tests.auth import login_verified
 pytestmark = pytest.mark.django_db
 region = support.region
 
-INBOX = "/signals/inbox/"
-TEAM = "/signals/inbox/team/"
+INBOX = "/inbox/"
+TEAM = "/inbox/team/"
 
 
 @pytest.fixture
@@ -70,8 +70,8 @@ def test_the_coordinator_sees_the_alert_with_its_reason_and_signals(region, aler
     assert "overdue" not in html
     [pseudonym] = alert.signals.values_list("bsn_pseudonym", flat=True)
     assert pseudonym not in html
-    assert reverse("signals:alert-act", args=[alert.pk]) in html
-    assert reverse("signals:inbox") in html  # in the main menu
+    assert reverse("worklist:act", args=[alert.pk]) in html
+    assert reverse("worklist:inbox") in html  # in the main menu
 
 
 def test_an_overdue_alert_is_marked_in_words(region, alert, as_user):
@@ -105,10 +105,10 @@ def test_an_uninvolved_professional_sees_an_empty_inbox_and_no_alert(region, ale
     html = page(client)
     assert "No alerts here." in html and "Gezin Haile" not in html
     assert "Gezin Haile" not in page(client, TEAM)
-    for name in ("signals:alert-act", "signals:alert-dismiss"):
+    for name in ("worklist:act", "worklist:dismiss"):
         assert client.get(reverse(name, args=[alert.pk])).status_code == 404
         assert client.post(reverse(name, args=[alert.pk]), {"reason": "x"}).status_code == 404
-    ack = reverse("signals:alert-acknowledge", args=[alert.pk])
+    ack = reverse("worklist:acknowledge", args=[alert.pk])
     assert client.post(ack).status_code == 404
     alert.refresh_from_db()
     assert alert.status == WorkItemStatus.OPEN
@@ -122,33 +122,35 @@ def test_a_coordinator_who_lost_access_sees_nothing(region, alert, as_user):
     )
     client = as_user(region["coordinator"])
     assert "No alerts here." in page(client)
-    assert client.get(reverse("signals:alert-act", args=[alert.pk])).status_code == 404
+    assert client.get(reverse("worklist:act", args=[alert.pk])).status_code == 404
 
 
 def test_a_worker_without_the_finances_domain_does_not_see_it(region, alert, as_user):
     client = as_user(region["worker"])
     assert "Gezin Haile" not in page(client)
-    assert client.get(reverse("signals:alert-act", args=[alert.pk])).status_code == 404
+    assert client.get(reverse("worklist:act", args=[alert.pk])).status_code == 404
 
 
 def test_acknowledge_from_the_inbox(region, alert, as_user):
     client = as_user(region["coordinator"])
-    response = client.post(reverse("signals:alert-acknowledge", args=[alert.pk]))
+    response = client.post(reverse("worklist:acknowledge", args=[alert.pk]))
     assert response.status_code == 302 and response["Location"].startswith(INBOX)
     alert.refresh_from_db()
     assert alert.status == WorkItemStatus.ACKNOWLEDGED
     html = page(client)
     assert "Acknowledged" in html
-    assert reverse("signals:alert-acknowledge", args=[alert.pk]) not in html
+    assert reverse("worklist:acknowledge", args=[alert.pk]) not in html
     # Only by POST.
-    assert client.get(reverse("signals:alert-acknowledge", args=[alert.pk])).status_code == 405
+    assert client.get(reverse("worklist:acknowledge", args=[alert.pk])).status_code == 405
 
 
 def test_act_on_it_makes_a_finance_agreement_in_the_plan(region, alert, as_user):
     client = as_user(region["coordinator"])
-    url = reverse("signals:alert-act", args=[alert.pk])
+    url = reverse("worklist:act", args=[alert.pk])
     form = client.get(url).content.decode()
     assert "Look at the payment arrears with the family and arrange debt help" in form
+    # the signals behind it, summed up above the form (the alert kind's summary)
+    assert "Rent arrears, " in form and "Woonstichting Test" in form
     assert 'name="domains" value="finances" id="id_domains_0" checked' in form
     assert f'value="professional:{region["coordinator"].pk}" selected' in form
     plan, _ = Plan.objects.get_or_create(family=region["family"])
@@ -179,7 +181,7 @@ def test_act_on_it_when_someone_else_changed_the_plan(region, alert, as_user):
     plan, _ = Plan.objects.get_or_create(family=region["family"])
     Plan.objects.filter(pk=plan.pk).update(revision=5)
     response = client.post(
-        reverse("signals:alert-act", args=[alert.pk]),
+        reverse("worklist:act", args=[alert.pk]),
         {
             "revision": 4,
             "action": "Schuldhulp",
@@ -198,7 +200,7 @@ def test_act_on_it_when_someone_else_changed_the_plan(region, alert, as_user):
 
 def test_dismiss_needs_a_reason(region, alert, as_user):
     client = as_user(region["coordinator"])
-    url = reverse("signals:alert-dismiss", args=[alert.pk])
+    url = reverse("worklist:dismiss", args=[alert.pk])
     assert "Why does this alert need no action?" in client.get(url).content.decode()
     response = client.post(url, {"reason": "  ", "back": "mine"})
     assert response.status_code == 200
@@ -381,21 +383,21 @@ READ_ONLY = "you can read it"
 def test_a_reader_sees_the_alert_without_the_buttons(region, alert, reader, as_user):
     html = page(as_user(reader), TEAM)
     assert f'id="alert-{alert.pk}"' in html and "Gezin Haile" in html
-    for name in ("signals:alert-acknowledge", "signals:alert-act", "signals:alert-dismiss"):
+    for name in ("worklist:acknowledge", "worklist:act", "worklist:dismiss"):
         assert reverse(name, args=[alert.pk]) not in html
     # Those who may change it do see them.
     mine = page(as_user(region["coordinator"]))
-    assert reverse("signals:alert-acknowledge", args=[alert.pk]) in mine
+    assert reverse("worklist:acknowledge", args=[alert.pk]) in mine
 
 
 @pytest.mark.parametrize(
     "name,method,data",
     [
-        ("signals:alert-acknowledge", "post", {}),
-        ("signals:alert-act", "get", None),
-        ("signals:alert-act", "post", {"action": "Schuldhulp", "note": "x"}),
-        ("signals:alert-dismiss", "get", None),
-        ("signals:alert-dismiss", "post", {"reason": "Niet nodig", "back": "mine"}),
+        ("worklist:acknowledge", "post", {}),
+        ("worklist:act", "get", None),
+        ("worklist:act", "post", {"action": "Schuldhulp", "note": "x"}),
+        ("worklist:dismiss", "get", None),
+        ("worklist:dismiss", "post", {"reason": "Niet nodig", "back": "mine"}),
     ],
 )
 def test_a_reader_may_not_change_the_alert_on_the_pages(
@@ -475,14 +477,14 @@ def test_the_assignee_and_the_team_lead_may_change_it(region, alert, reader, api
 
 # --- every inbox page leaves a read of the family (issue 9 #11) --------------------------------
 
-INBOX_ROUTES = {"inbox": False, "inbox-team": False, "alert-act": True, "alert-dismiss": True}
-POST_ONLY = {"alert-acknowledge"}
+INBOX_ROUTES = {"inbox": False, "inbox-team": False, "act": True, "dismiss": True}
+POST_ONLY = {"acknowledge"}
 
 
 def test_every_inbox_route_is_checked_here():
-    from rits.signals import urls
+    from rits.worklist import urls
 
-    names = {p.name for p in urls.urlpatterns if p.name.startswith(("inbox", "alert-"))}
+    names = {p.name for p in urls.urlpatterns}
     assert names == set(INBOX_ROUTES) | POST_ONLY
 
 
@@ -493,7 +495,7 @@ def test_each_inbox_page_leaves_a_read_of_the_family(region, alert, as_user, nam
     client = as_user(region["coordinator"])
     before = AuditEvent.objects.count()
     args = [alert.pk] if INBOX_ROUTES[name] else []
-    assert client.get(reverse(f"signals:{name}", args=args)).status_code == 200
+    assert client.get(reverse(f"worklist:{name}", args=args)).status_code == 200
     events = list(AuditEvent.objects.order_by("id")[before:])
     family = region["family"].pk
     assert any(
@@ -516,7 +518,7 @@ def test_the_act_form_names_only_involvements_the_reader_may_see(region, alert, 
         family=family, professional=ggz, organisation=ggz.organisation, domains=["mental_health"]
     )
     client = as_user(lead)
-    url = reverse("signals:alert-act", args=[alert.pk])
+    url = reverse("worklist:act", args=[alert.pk])
     html = client.get(url).content.decode()
     assert "GGZ Centraal" not in html and ggz.name not in html
     assert f"professional:{ggz.pk}" not in html
@@ -543,7 +545,7 @@ def test_the_act_form_names_only_involvements_the_reader_may_see(region, alert, 
 def test_a_mangled_revision_on_the_act_form_is_a_conflict(region, alert, as_user, revision):
     """Issue 9 #9: the act form reads the plan revision as the plan's forms do."""
     response = as_user(region["coordinator"]).post(
-        reverse("signals:alert-act", args=[alert.pk]),
+        reverse("worklist:act", args=[alert.pk]),
         {
             "revision": revision,
             "action": "Schuldhulp",
@@ -556,3 +558,25 @@ def test_a_mangled_revision_on_the_act_form_is_a_conflict(region, alert, as_user
     assert response.status_code == 200 and response.context["conflict"]
     alert.refresh_from_db()
     assert alert.status == WorkItemStatus.OPEN and not Agreement.objects.exists()
+
+
+def test_the_alert_kind_suggests_debt_help_for_arrears_and_leaves_the_rest_to_the_worklist():
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from rits.signals.alerts import SignalLine, suggested_action
+
+    def line(*types):
+        details = [
+            SignalLine(n, t, t.replace("_", " "), TODAY, "Bron", None, False)
+            for n, t in enumerate(types)
+        ]
+        return SimpleNamespace(details=details, title="Zorg")
+
+    with translation.override("en"):
+        assert suggested_action(line("rent_arrears", "school_absence")) == (
+            "Look at the payment arrears with the family and arrange debt help: "
+            "rent arrears (Bron)."
+        )
+        assert suggested_action(line("school_absence")) == ""  # the worklist's follow-up

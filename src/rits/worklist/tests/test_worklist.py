@@ -240,7 +240,7 @@ def test_the_inbox_lists_every_kind_with_its_reason(family_setup, as_user):
     audit = AuditEvent.objects.get(object_type="work_item.inbox")
     assert audit.detail == {"family_ids": [family_setup["family"].pk], "work_item_ids": [item.pk]}
     client = as_user(family_setup["coordinator"])
-    html = client.get("/signals/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Follow-up" in html and "Discuss the budget before 2026-12-18." in html
 
 

@@ -1,12 +1,14 @@
-"""The alert inbox: the coordinator's own (``/signals/inbox/``) and the team's
-(``/signals/inbox/team/``), and what can be done with an alert — acknowledge it, act on
-it (an agreement in the family's plan, prefilled from the alert) or dismiss it with a
-reason.
+"""The inbox: the coordinator's own (``/inbox/``) and the team's (``/inbox/team/``), and
+what can be done with a work item of any kind — acknowledge it, act on it (an agreement
+in the family's plan, prefilled from the item: its kind may suggest what it says) or
+dismiss it with a reason. The pages call the items alerts, as the coordinators do.
 
 Thin: every read goes through ``rits.worklist.selectors`` (access and audit), every
-write through ``rits.worklist.services``; the inbox lists every kind of work item."""
+write through ``rits.worklist.services``. What is particular to a kind (the details of
+a line, the suggested agreement) comes from ``rits.worklist.kinds``: this module knows
+no kind, only the plan an item's agreement goes into (``rits.plans``' public form and
+services)."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rits.core.forms import apply_errors
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
-from rits.plans.forms import AgreementForm
 from rits.plans.models import AgreementKind
-from rits.signals.types import ARREARS
 from rits.worklist import selectors, services
+from rits.worklist.forms import ActForm, DismissForm
 from rits.worklist.kinds import kind_for
 from rits.worklist.selectors import WorkItemLine
 
@@ -36,34 +38,6 @@ STATUS_LABELS = {
 }
 
 
-class AlertAgreementForm(AgreementForm):
-    """The plan's agreement form, with a note on what the alert led to."""
-
-    note = forms.CharField(
-        label=gettext_lazy("Note on the alert"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Kept with the alert, e.g. what was agreed with the family."),
-    )
-
-
-class DismissForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why does this alert need no action?"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
-        help_text=gettext_lazy("e.g. 'The arrears have been paid; the landlord confirmed it.'"),
-    )
-    back = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The service checks it, with its own message; not "optional" either.
-        self.fields["reason"].conditionally_required = True
-
-
 def _status(request) -> str:
     status = request.GET.get("status", "active")
     return status if status in selectors.STATUS_FILTERS else "active"
@@ -72,7 +46,7 @@ def _status(request) -> str:
 def _render_inbox(request, inbox, *, view: str):
     return render(
         request,
-        "signals/inbox.html",
+        "worklist/inbox.html",
         {
             "inbox": inbox,
             "view": view,
@@ -97,7 +71,7 @@ def team_inbox(request):
 
 
 def _back_url(back: str | None) -> str:
-    return reverse("signals:inbox-team" if back == "team" else "signals:inbox")
+    return reverse("worklist:inbox-team" if back == "team" else "worklist:inbox")
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -106,62 +80,48 @@ def _error_text(exc: ValidationError) -> str:
 
 @login_required
 @require_POST
-def acknowledge(request, alert_id: int):
+def acknowledge(request, item_id: int):
     try:
-        services.acknowledge(user=request.user, item_id=alert_id)
+        services.acknowledge(user=request.user, item_id=item_id)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("The alert has been acknowledged."))
-    return redirect(f"{_back_url(request.POST.get('back'))}#alert-{alert_id}")
+    return redirect(f"{_back_url(request.POST.get('back'))}#alert-{item_id}")
 
 
-def _changeable(request, alert_id: int) -> WorkItemLine:
-    line = selectors.item_for_user(user=request.user, item_id=alert_id)
+def _changeable(request, item_id: int) -> WorkItemLine:
+    line = selectors.item_for_user(user=request.user, item_id=item_id)
     if not line.can_change:
         raise PermissionDenied(_("This alert is closed, or you can only read it."))
     return line
 
 
 def suggested_action(line: WorkItemLine) -> str:
-    """What the agreement could say, from the signals behind the alert."""
-    arrears = [s for s in line.details if getattr(s, "signal_type", None) in ARREARS]
-    if arrears:
-        what = ", ".join(
-            _("%(type)s (%(source)s)") % {"type": s.type_label.lower(), "source": s.source}
-            for s in arrears
-        )
-        return _("Look at the payment arrears with the family and arrange debt help: %(what)s.") % {
-            "what": what
-        }
-    return _("Follow up the alert: %(title)s.") % {"title": line.title}
-
-
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+    """What the agreement could say: as the item's kind suggests it, or else a follow-up
+    of the item."""
+    suggest = kind_for(line.item.kind).suggest_action
+    suggestion = suggest(line) if suggest is not None else ""
+    return suggestion or _("Follow up the alert: %(title)s.") % {"title": line.title}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def act(request, alert_id: int):
-    line = _changeable(request, alert_id)
+def act(request, item_id: int):
+    line = _changeable(request, item_id)
     editing = plan_selectors.plan_for_forms(
         user=request.user,
         family_id=line.family.pk,
         form="alert-act",
         lists_members=True,
-        detail={"alert": alert_id},
+        detail={"alert": item_id},
     )
     grant = editing.grant
     owners = plan_services.agreement_owner_choices(grant)
     me = f"professional:{grant.professional.pk}"
     kind = kind_for(line.item.kind)
     today = timezone.localdate()
-    form = AlertAgreementForm(
+    form = ActForm(
         request.POST if request.method == "POST" else None,
         revision=editing.plan.revision,
         initial={
@@ -182,16 +142,9 @@ def act(request, alert_id: int):
         try:
             services.act_on(
                 user=request.user,
-                item_id=alert_id,
+                item_id=item_id,
                 revision=d["revision"],
-                data=plan_services.AgreementData(
-                    action=d["action"],
-                    owner=d["owner"],
-                    due_date=d["due_date"],
-                    domains=d["domains"],
-                    kind=d["kind"],
-                    goal_id=d["goal"],
-                ),
+                data=form.agreement_data(),
                 note=d["note"],
             )
         except plan_services.PlanConflict as exc:
@@ -201,7 +154,7 @@ def act(request, alert_id: int):
             )
             form.set_revision(fresh.revision)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, _("The agreement has been added to the plan and the alert is acted on.")
@@ -209,38 +162,42 @@ def act(request, alert_id: int):
             return redirect(_back_url(back))
     return render(
         request,
-        "signals/alert_act.html",
+        "worklist/act.html",
         {
             "line": line,
             "form": form,
             "conflict": conflict,
             "back": back,
             "cancel_url": _back_url(back),
+            "summary_template": kind.summary_template,
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dismiss(request, alert_id: int):
-    line = _changeable(request, alert_id)
+def dismiss(request, item_id: int):
+    line = _changeable(request, item_id)
     form = DismissForm(
         request.POST if request.method == "POST" else None,
         initial={"back": request.GET.get("back", "mine")},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.dismiss(
-                user=request.user, item_id=alert_id, reason=form.cleaned_data["reason"]
-            )
+            services.dismiss(user=request.user, item_id=item_id, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The alert has been dismissed."))
             return redirect(_back_url(form.cleaned_data["back"]))
     back = form["back"].value()
     return render(
         request,
-        "signals/alert_dismiss.html",
-        {"line": line, "form": form, "cancel_url": _back_url(back)},
+        "worklist/dismiss.html",
+        {
+            "line": line,
+            "form": form,
+            "cancel_url": _back_url(back),
+            "summary_template": kind_for(line.item.kind).summary_template,
+        },
     )
