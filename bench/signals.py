@@ -346,7 +346,7 @@ def bsn_check(body: str) -> int:
 
 def unknown_bsn(rng: random.Random, known: set[str]) -> str:
     """A valid BSN (11-proef) in the demo's 9-range that nobody in the region has."""
-    from rits.families.bsn import pseudonymise_bsn
+    from rits.core.bsn import pseudonymise_bsn
 
     while True:
         body = str(rng.randrange(90_000_000, 100_000_000))
@@ -407,7 +407,7 @@ class Generator:
     def _bsn(self, encrypted: str) -> str:
         bsn = self._bsn_cache.get(encrypted)
         if bsn is None:
-            from rits.families.bsn import decrypt_bsn
+            from rits.core.bsn import decrypt_bsn
 
             bsn = self._bsn_cache[encrypted] = decrypt_bsn(encrypted)
         return bsn

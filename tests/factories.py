@@ -5,7 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
+from rits.core.bsn import encrypt_bsn, pseudonymise_bsn
 from rits.families.models import (
     Family,
     FamilyEvent,
@@ -33,7 +33,7 @@ PASSWORD = "correct horse battery staple"
 
 def valid_bsn(n: int) -> str:
     """The n-th 9-digit number that passes the 11-proef (deterministic, synthetic)."""
-    from rits.families.bsn import is_valid_bsn
+    from rits.core.bsn import is_valid_bsn
 
     candidate = 100000000 + n * 97
     while not is_valid_bsn(str(candidate)):

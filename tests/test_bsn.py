@@ -5,7 +5,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 from django.urls import reverse
 
-from rits.families.bsn import decrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.bsn import decrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import Person
 from tests import factories
 

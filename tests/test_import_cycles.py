@@ -1,13 +1,14 @@
-"""No import cycles: between files none at all, between apps none but the known ones.
+"""No import cycles: none between files, none between apps.
 
 The graph is read from the source with ``ast`` (nothing is imported): every ``import``
 and ``from … import`` of a ``rits`` module in ``src/rits``, at module level or inside a
 function (a function-level import is the usual way to hide a cycle, and it is still
 one). Tests and migrations are left out.
 
-Between apps (``rits.<app>``) a few cycles are known, and later steps of the spine remove
-them: ``KNOWN_APP_CYCLES`` names the import that closes each. A new cycle fails the test,
-and so does a known one that is gone, so that the list only ever shrinks."""
+Between apps (``rits.<app>``) the imports go one way: the platform (core, components,
+access, audit, api, ...) below the domains, the vocabularies they share (life domains,
+BSNs) in core, and the project's urlconf composing the domains' API endpoints, so that
+``rits.api`` routes to none of them."""
 
 import ast
 from collections import defaultdict
@@ -15,19 +16,6 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 ROOT = SRC / "rits"
-
-# The app imports that close a known cycle: (importing app, imported app, why). Without
-# them the apps must import each other in one direction only. The review (§1.2) named
-# the first two and families -> plans, which the case file's panels removed; core and
-# signals -> api came with issue 9 (``core.params`` and ``api.parsers``, shared parsers
-# placed above a domain they use or below one that uses them), components with its
-# domain badges.
-KNOWN_APP_CYCLES = (
-    ("access", "families", "access.models and access.rules read families.models"),
-    ("core", "families", "core.params and the rits template tags use families.bsn/domains"),
-    ("signals", "api", "signals.api uses api.parsers, while api.urls routes to signals"),
-    ("components", "families", "the domain_badges tag labels domains from families.domains"),
-)
 
 
 def _module_of(path: Path) -> str:
@@ -146,17 +134,11 @@ def test_no_import_cycle_between_files():
     assert cycles == [], f"files that import each other (directly or round about): {cycles}"
 
 
-def test_no_new_import_cycle_between_apps():
+def test_no_import_cycle_between_apps():
     apps = app_graph(import_graph())
-    closing = {(a, b) for a, b, _why in KNOWN_APP_CYCLES}
-    rest = {a: {b for b in targets if (a, b) not in closing} for a, targets in apps.items()}
-    cycles = [sorted(c) for c in strongly_connected(rest)]
-    assert cycles == [], f"a new import cycle between apps: {cycles}"
-    # Each known one still exists (the edge, and a way back), or it leaves the list.
-    gone = [
-        (a, b) for a, b in sorted(closing) if b not in apps.get(a, ()) or a not in _reach(apps, b)
-    ]
-    assert gone == [], f"no longer a cycle, take it out of KNOWN_APP_CYCLES: {gone}"
+    assert "families" in apps["plans"] and "core" in apps["access"], "the graph was not read"
+    cycles = [sorted(c) for c in strongly_connected(apps)]
+    assert cycles == [], f"apps that import each other (directly or round about): {cycles}"
 
 
 def _reach(graph: dict[str, set[str]], start: str) -> set[str]:

@@ -10,7 +10,7 @@ from rits.access.models import EmergencyAccess
 from rits.access.rules import Ground, find_family_for_emergency, professional_for, require_role
 from rits.audit import catalogue
 from rits.audit.services import Actor
-from rits.families.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.bsn import is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.organisations.models import ProfessionalRole
 
 

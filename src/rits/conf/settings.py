@@ -249,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     ],
     # Several choice sets share a field name ("kind", "status"): name them after their type.
     "ENUM_NAME_OVERRIDES": {
-        "LifeDomainEnum": "rits.families.domains.LifeDomain",
+        "LifeDomainEnum": "rits.core.domains.LifeDomain",
         "AgreementKindEnum": "rits.plans.models.AgreementKind",
         "AgreementStatusEnum": "rits.plans.models.AgreementStatus",
         "AgreementMethodEnum": "rits.plans.models.AgreementMethod",

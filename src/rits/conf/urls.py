@@ -1,5 +1,16 @@
 from django.urls import include, path
 
+from rits.api import urls as api
+from rits.families import api_urls as families_api
+from rits.plans import api_urls as plans_api
+from rits.signals import api_urls as signals_api
+
+# One namespace "api" for every domain's endpoints ("api:family-list", "api:plan", ...):
+# rits.api routes to no domain, the domains list their own (rits/<app>/api_urls.py).
+api_patterns = (
+    api.urlpatterns + families_api.urlpatterns + plans_api.urlpatterns + signals_api.urlpatterns
+)
+
 urlpatterns = [
     path("", include("rits.core.urls")),
     path("", include("rits.families.urls")),
@@ -7,7 +18,7 @@ urlpatterns = [
     path("", include("rits.plans.urls")),
     path("", include("rits.signals.urls")),
     path("", include("rits.notifications.urls")),
-    path("api/v1/", include("rits.api.urls")),
+    path("api/v1/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rits.core.bsn import is_valid_bsn, normalise_bsn
+
 # The largest number the database holds (bigint): no id, offset or count goes beyond it.
 MAX_ID = 2**63 - 1
 
@@ -148,8 +150,6 @@ _DIGIT_RUN = re.compile(r"\d[\d .\-]{6,}\d")
 def contains_bsn(text: str) -> bool:
     """Whether ``text`` has a BSN in it (nine or eight digits, possibly grouped, that pass
     the 11-proef), anywhere: then it must not be echoed into a page or a URL."""
-    from rits.families.bsn import is_valid_bsn, normalise_bsn
-
     for run in _DIGIT_RUN.findall(text):
         digits = normalise_bsn(run)
         if is_valid_bsn(digits):

@@ -2,9 +2,7 @@
 ``rits.api.errors`` writes them. One serializer for the OpenAPI document, named by every
 domain's API for its error responses and by the schema hook for the rest (``4XX``).
 
-It lives in core, below the domains, not in ``rits.api``: ``api.urls`` imports every
-domain's API, so a domain that imported ``rits.api`` for this would close an import cycle
-between the apps."""
+It lives in core, below the domains that name it in their serializers."""
 
 from rest_framework import serializers
 

@@ -6,7 +6,7 @@ woonplaatsbeginsel make sense); every organisation, person and address is made u
 
 from dataclasses import dataclass
 
-from rits.families.domains import LifeDomain as D
+from rits.core.domains import LifeDomain as D
 from rits.families.models import LegalBasis as L
 from rits.organisations.models import OrganisationKind as K
 

@@ -19,11 +19,11 @@ from django.db.models import Count, Max
 from django.utils.text import slugify
 from faker import Faker
 
+from rits.core.bsn import encrypt_bsn, pseudonymise_bsn
+from rits.core.domains import ALL_DOMAINS, LifeDomain
 from rits.demo import catalogue
 from rits.demo.catalogue import HelpSpec, NamePool
 from rits.demo.region import EMAIL_DOMAIN, RegionState
-from rits.families.bsn import encrypt_bsn, pseudonymise_bsn
-from rits.families.domains import ALL_DOMAINS, LifeDomain
 from rits.families.events import LEGACY_TEXT_EVENT
 from rits.families.models import (
     Family,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from rits.families.domains import LifeDomain as D
+from rits.core.domains import LifeDomain as D
 from rits.families.models import Family, Membership
 from rits.organisations.models import Professional
 from rits.plans.content import build_snapshot

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from rits.core.domains import ALL_DOMAINS
+from rits.core.domains import LifeDomain as D
 from rits.demo.catalogue import COORDINATOR_ROLE, HELP_BY_KEY
 from rits.demo.generator import BsnSource
 from rits.demo.region import RegionState
-from rits.families.domains import ALL_DOMAINS
-from rits.families.domains import LifeDomain as D
 from rits.families.events import LEGACY_TEXT_EVENT
 from rits.families.models import (
     Family,

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext_lazy
 
 from rits.audit.catalogue import EventType, declare
 from rits.audit.models import AuditAction
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.families.models import MemberRole, NetworkRelation
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from rits.access.rules import Ground
 from rits.access.sources import Claim
-from rits.families.domains import ALL_DOMAINS
+from rits.core.domains import ALL_DOMAINS
 from rits.families.models import Involvement, InvolvementApproval
 from rits.organisations.models import Professional
 

@@ -42,7 +42,9 @@ from django.utils.translation import ngettext
 from rits.access.rules import visible_families
 from rits.audit import catalogue
 from rits.audit.services import Actor
+from rits.core.bsn import pseudonymise_bsn
 from rits.core.db import batched
+from rits.core.domains import ALL_DOMAINS, parse_domains
 from rits.core.intake import reading
 from rits.core.intake.cells import (
     Invalid,
@@ -52,8 +54,6 @@ from rits.core.intake.cells import (
     parse_postcode,
 )
 from rits.core.intake.reading import FileUnreadable, Problem
-from rits.families.bsn import pseudonymise_bsn
-from rits.families.domains import ALL_DOMAINS, parse_domains
 from rits.families.models import (
     ADULT_ROLES,
     Family,

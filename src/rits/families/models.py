@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rits.audit.catalogue import Audience, timeline_codes, timeline_text
+from rits.core.domains import LifeDomain
 from rits.core.scoping import FamilyScopedQuerySet
-from rits.families.domains import LifeDomain
 from rits.organisations.models import Municipality, Organisation, Professional
 
 
@@ -84,7 +84,7 @@ class Person(models.Model):
         help_text=_("For an unborn child: the expected date of birth."),
     )
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
-    # Encrypted with rits.families.bsn; matched only through the keyed pseudonym.
+    # Encrypted with rits.core.bsn; matched only through the keyed pseudonym.
     bsn_encrypted = models.TextField(blank=True, editable=False)
     bsn_pseudonym = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False

@@ -21,7 +21,7 @@ from rits.audit.catalogue import Audience
 from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
-from rits.families.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
     DuplicateStatus,
     Family,

@@ -15,7 +15,7 @@ from rits.access.rules import MAX_ID, FamilyNotFound, Grant, access_log_grant, g
 from rits.audit import catalogue
 from rits.audit.services import Actor
 from rits.core import db
-from rits.families.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
     DuplicateStatus,
     Family,

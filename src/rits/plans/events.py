@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rits.audit.catalogue import EventType, declare
 from rits.audit.models import AuditAction
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.plans.models import AgreementMethod, AgreementStatus, FamilyGroupPlanStatus, SafetyKind
 
 

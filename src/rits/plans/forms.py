@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.plans.models import (
     AgreementKind,
     AgreementMethod,

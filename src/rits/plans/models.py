@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.domains import LifeDomain
 from rits.core.scoping import FamilyScopedQuerySet
-from rits.families.domains import LifeDomain
 from rits.families.models import Family, NetworkMember, Person
 from rits.organisations.models import Professional
 

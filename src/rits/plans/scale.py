@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from rits.access.reads import reading
 from rits.access.rules import Grant, grant_for, professional_for, visible_families
 from rits.audit import catalogue
 from rits.audit.services import Actor
-from rits.families.domains import ALL_DOMAINS, LifeDomain
+from rits.core.domains import ALL_DOMAINS, LifeDomain
 from rits.families.models import Involvement, Membership
 from rits.families.selectors import sees_involvement
 from rits.plans.content import PlanContent, load_content

@@ -7,8 +7,8 @@ rules of the plan (the scale, owners, dates in the past) to the services."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from rits.core.domains import LifeDomain
 from rits.core.problems import ProblemDetailsSerializer
-from rits.families.domains import LifeDomain
 from rits.plans.models import (
     AgreementKind,
     AgreementMethod,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.rules import Grant
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.families.models import Family, Involvement, Membership, NetworkMember
 from rits.families.selectors import sees_involvement
 from rits.families.services import record

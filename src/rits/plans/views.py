@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.families.models import ADULT_ROLES
 from rits.plans import forms, selectors, services
 from rits.plans.models import Perspective, SafetyKind

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rits.audit.catalogue import EventType, declare
 from rits.audit.models import AuditAction
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.signals.models import SignalType
 from rits.worklist.kinds import kind_for, render_reason
 

@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.families.models import MemberRole
 from rits.plans.models import AgreementStatus
 from rits.signals.models import Signal, SignalType

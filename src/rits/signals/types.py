@@ -3,7 +3,7 @@ domain its timeline event belongs to (which decides who may see it), and the gro
 rules and the inbox reason about (arrears, concern about a young person, the visits and
 absences the pattern rule pairs)."""
 
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.signals.models import SignalType
 
 # The life domain of each kind of signal, for the family's timeline: who may see the

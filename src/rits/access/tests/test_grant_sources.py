@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rits.access import sources
 from rits.access.rules import FamilyNotFound, Ground, grant_for, grants_by_family, visible_families
 from rits.access.sources import Claim, register_grant_source
-from rits.families.domains import ALL_DOMAINS
+from rits.core.domains import ALL_DOMAINS
 from rits.families.models import Family
 from rits.families.selectors import family_overview
 from rits.plans.models import Assessment, Plan

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from rits.components import dates, registry
+from rits.core.domains import LifeDomain
 
 register = template.Library()
 
@@ -240,11 +241,9 @@ def domain_badges(domains, label=""):
         {% domain_badges involvement.domains %}
 
     Variables:
-        + domains: list | life-domain codes (rits.families.domains.LifeDomain).
+        + domains: list | life-domain codes (rits.core.domains.LifeDomain).
         - label: string | a text for screen readers before the list.
     """
-    from rits.families.domains import LifeDomain  # the shared vocabulary, a leaf module
-
     labels = [LifeDomain(d).label for d in domains or () if d in LifeDomain.values]
     return {"labels": labels, "label": label}
 

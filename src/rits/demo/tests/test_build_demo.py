@@ -8,12 +8,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from rits.access.rules import FamilyNotFound, grant_for, visible_families
+from rits.core.bsn import decrypt_bsn, is_valid_bsn, pseudonymise_bsn
+from rits.core.domains import LifeDomain
 from rits.demo.generator import FamilyGenerator
 from rits.demo.region import ensure_region
 from rits.demo.services import demo_family_count
 from rits.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
-from rits.families.bsn import decrypt_bsn, is_valid_bsn, pseudonymise_bsn
-from rits.families.domains import LifeDomain
 from rits.families.models import (
     Family,
     FamilyEvent,

@@ -19,8 +19,8 @@ from rest_framework.test import APIClient
 from rits.access.rules import FamilyNotFound, grant_for, grants_by_family, visible_families
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
+from rits.core.bsn import decrypt_bsn, pseudonymise_bsn
 from rits.families import importing, services
-from rits.families.bsn import decrypt_bsn, pseudonymise_bsn
 from rits.families.importing import (
     INVOLVEMENT_COLUMNS,
     PERSON_COLUMNS,

@@ -4,7 +4,7 @@ from datetime import date
 
 from django import template
 
-from rits.families.domains import LifeDomain
+from rits.core.domains import LifeDomain
 from rits.plans.scale import scale_step
 from rits.plans.selectors import is_overdue, owner_name_for
 

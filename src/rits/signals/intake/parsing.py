@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rits.core.bsn import is_valid_bsn, looks_like_bsn, normalise_bsn
 from rits.core.intake.cells import (
     Invalid,
     parse_amount,
@@ -46,7 +47,6 @@ from rits.core.intake.reading import (
     lines,
     sniff_delimiter,
 )
-from rits.families.bsn import is_valid_bsn, looks_like_bsn, normalise_bsn
 from rits.signals.models import BatchFormat, SignalType
 from rits.signals.types import RISK_CODES
 

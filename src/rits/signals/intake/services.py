@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 from rits.audit.models import AuditAction
 from rits.audit.services import Actor, log_event
 from rits.core import db
+from rits.core.bsn import pseudonymise_bsn
 from rits.core.intake import reading
 from rits.core.intake.reading import FileUnreadable, Problem
-from rits.families.bsn import pseudonymise_bsn
 from rits.organisations.models import Organisation, User
 from rits.signals.intake import parsing
 from rits.signals.intake.clients import NotASignalSource, source_actor

@@ -12,7 +12,7 @@ import pytest
 
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
-from rits.families.bsn import pseudonymise_bsn
+from rits.core.bsn import pseudonymise_bsn
 from rits.signals.intake import services
 from rits.signals.models import (
     BatchStatus,

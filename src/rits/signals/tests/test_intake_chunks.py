@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
-from rits.families.bsn import pseudonymise_bsn
+from rits.core.bsn import pseudonymise_bsn
 from rits.signals.intake import parsing, services
 from rits.signals.models import BatchStatus, Signal, SignalBatchProblem, SignalStatus
 

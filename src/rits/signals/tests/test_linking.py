@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bench.link_quality import evaluate_links
 from rits.audit.models import AuditEvent
-from rits.families.bsn import pseudonymise_bsn
+from rits.core.bsn import pseudonymise_bsn
 from rits.families.models import FamilyEvent, Membership
 from rits.signals import linking, types
 from rits.signals.linking import decision, matcher, model, normalise, population, store

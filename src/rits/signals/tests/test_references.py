@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from rits.families import bsn, selectors
+from rits.core import bsn
+from rits.families import selectors
 from rits.signals.intake import parsing
 from rits.signals.models import Signal, SignalBatchProblem
 

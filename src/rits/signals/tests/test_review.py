@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from rits.audit.models import AuditEvent
-from rits.families.bsn import pseudonymise_bsn
+from rits.core.bsn import pseudonymise_bsn
 from rits.families.models import FamilyEvent
 from rits.signals import linking
 from rits.signals.linking import review

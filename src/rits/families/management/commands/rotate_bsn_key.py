@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from rits.families.bsn import rotate_token
+from rits.core.bsn import rotate_token
 from rits.families.models import Person
 
 
