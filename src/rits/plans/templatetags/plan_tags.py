@@ -1,10 +1,9 @@
-"""Small helpers for the plan's templates: labels of the scale and of life domains."""
+"""Small helpers for the plan's templates: the scale's labels, overdue agreements and their owners."""
 
 from datetime import date
 
 from django import template
 
-from rits.core.domains import LifeDomain
 from rits.plans.scale import scale_step
 from rits.plans.selectors import is_overdue, owner_name_for
 
@@ -16,11 +15,6 @@ def scale_label(score: int | None) -> str:
     """The label of a step of the self-sufficiency scale, e.g. 2 -> 'Not self-reliant'."""
     step = scale_step(score)
     return str(step.label) if step else ""
-
-
-@register.filter
-def domain_label(code: str) -> str:
-    return LifeDomain(code).label if code in LifeDomain.values else code
 
 
 @register.filter

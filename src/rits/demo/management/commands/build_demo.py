@@ -11,8 +11,8 @@ from rits.demo.services import (
     demo_logins,
     format_logins,
 )
+from rits.demo.tokens import ensure_demo_tokens, format_demo_tokens
 from rits.organisations.models import Organisation
-from rits.signals.demo import ensure_demo_tokens, format_demo_tokens
 
 
 class Command(BaseCommand):
