@@ -8,8 +8,9 @@ import pytest
 from django.utils import translation
 
 from rits.audit import catalogue
-from rits.audit.catalogue import EventType
+from rits.audit.catalogue import ANY_OBJECT, EventType
 from rits.audit.models import AuditAction
+from rits.audit.services import Actor
 
 SRC = Path(catalogue.__file__).resolve().parents[1]
 
@@ -111,6 +112,54 @@ def test_the_access_log_speaks_plain_language_for_old_spellings():
         assert catalogue.access_sentence("refused", "plan") == (
             "tried to open the family's file and was refused"
         )
+
+
+def test_an_event_may_let_its_writer_name_a_declared_object_type(declared):
+    declared(
+        EventType(
+            "test.thing_changed",
+            AuditAction.UPDATE,
+            "test.thing",
+            access_log="changed it",
+            writer_names_object=True,
+        ),
+        EventType("test.other_changed", AuditAction.UPDATE, "test.other", access_log="changed"),
+        EventType("test.other_viewed", AuditAction.VIEW, "test.view_only", access_log="saw it"),
+    )
+    assert catalogue.entry("test.thing_changed").object_type == "test.thing"
+    named = catalogue.entry("test.thing_changed", object_type="test.other")
+    assert (named.action, named.object_type) == ("update", "test.other")
+    # Only a row the catalogue declares for the event's action, so that the access log
+    # names it.
+    for undeclared in ("test.unknown", "test.view_only"):
+        with pytest.raises(ValueError, match="no event declares"):
+            catalogue.entry("test.thing_changed", object_type=undeclared)
+    with pytest.raises(ValueError, match="fixed object type"):
+        catalogue.entry("test.other_changed", object_type="test.thing")
+    with pytest.raises(ValueError, match="lets its writer"):
+        EventType(
+            "test.any_seen", AuditAction.VIEW, ANY_OBJECT, access_log="x", writer_names_object=True
+        )
+
+
+@pytest.mark.django_db
+def test_log_writes_the_object_type_its_writer_names(declared):
+    declared(
+        EventType(
+            "test.thing_changed",
+            AuditAction.UPDATE,
+            "test.thing",
+            access_log="changed it",
+            writer_names_object=True,
+        ),
+        EventType("test.other_changed", AuditAction.UPDATE, "test.other", access_log="changed"),
+    )
+    actor = Actor.system("test")
+    event = catalogue.log("test.thing_changed", actor=actor, object_type="test.other")
+    assert (event.action, event.object_type) == ("update", "test.other")
+    assert catalogue.log("test.thing_changed", actor=actor).object_type == "test.thing"
+    with pytest.raises(ValueError, match="no event declares"):
+        catalogue.log("test.thing_changed", actor=actor, object_type="test.unknown")
 
 
 # --- every event the code writes is declared --------------------------------------------
