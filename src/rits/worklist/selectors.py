@@ -26,8 +26,8 @@ from rits.access.rules import (
     professional_for,
     sees_team_line_without_family,
 )
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.families.models import Family
 from rits.organisations.models import Team
 from rits.worklist.kinds import kind_for, kinds
@@ -160,13 +160,12 @@ def _items(condition: Q, statuses: tuple[str, ...]):
     )
 
 
-def _audit_list(user, lines: list[WorkItemLine], *, view: str) -> None:
+def _audit_list(user, lines: list[WorkItemLine], *, code: str) -> None:
     if not lines:
         return
-    log_event(
-        action=AuditAction.VIEW,
+    catalogue.log(
+        code,
         actor=Actor.for_user(user),
-        object_type=f"work_item.{view}",
         detail={
             "family_ids": sorted({ln.family.pk for ln in lines if ln.visible}),
             "work_item_ids": [ln.id for ln in lines],
@@ -188,7 +187,7 @@ def my_inbox(*, user, status: str = "active") -> Inbox:
         condition |= Q(team_id=professional.team_id, escalated_at__isnull=False)
     items = _items(condition, statuses)[:INBOX_LIMIT]
     lines = _with_details([_line(i, grants.get(i.family_id), today) for i in items])
-    _audit_list(user, lines, view="inbox")
+    _audit_list(user, lines, code="work_item.inbox_viewed")
     return Inbox(lines, today, status, professional.team, is_lead)
 
 
@@ -206,7 +205,7 @@ def team_inbox(*, user, status: str = "active") -> Inbox:
     lines = [_line(i, grants.get(i.family_id), today) for i in items]
     lines = [ln for ln in lines if ln.visible or sees_team_line_without_family(professional)]
     _with_details(lines)
-    _audit_list(user, lines, view="team_inbox")
+    _audit_list(user, lines, code="work_item.team_inbox_viewed")
     return Inbox(lines, today, status, professional.team, is_lead)
 
 
@@ -216,7 +215,7 @@ def item_for_user(*, user, item_id: int | str) -> WorkItemLine:
     item, grant = item_and_grant(user, item_id)
     item = _items(Q(pk=item.pk), tuple(WorkItemStatus.values)).get()
     [line] = _with_details([_line(item, grant, timezone.localdate())])
-    audit_item(AuditAction.VIEW, user, grant, item)
+    audit_item("work_item.viewed", user, grant, item)
     return line
 
 

@@ -165,7 +165,15 @@ def test_log_writes_the_object_type_its_writer_names(declared):
 # --- every event the code writes is declared --------------------------------------------
 
 # Calls that take a catalogue code, and the position of the code among their arguments.
-CODE_CALLS = {"log": 0, "entry": 0, "record": 0, "TimelineEntry": 1, "_status_changed": 3}
+CODE_CALLS = {
+    "log": 0,
+    "entry": 0,
+    "record": 0,
+    "TimelineEntry": 1,
+    "_status_changed": 3,
+    "audit_item": 0,
+    "_audit_list": 2,
+}
 
 
 def _sources():
