@@ -60,7 +60,12 @@ class EventType:
     the writer passes it (an alert's domain is its rule's). ``values`` turns stored
     parameters into what the template shows, at read time (a role code into its label in
     the reader's language). ``aliases`` are old object-type spellings of rows written
-    before the catalogue, so that the access log still renders them."""
+    before the catalogue, so that the access log still renders them.
+
+    ``writer_names_object``: the writer may write the event under another object type
+    than its own, one whose rows of this action the catalogue declares (a work item is
+    audited under its kind's object type: an alert's rows are ``signal.alert``'s), so
+    that the access log still names every row."""
 
     code: str
     # The audit row's action and object type; empty for an event that only appears on
@@ -74,6 +79,7 @@ class EventType:
     audience: frozenset[Audience] = frozenset({Audience.PROFESSIONALS})
     aliases: tuple[str, ...] = ()
     values: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    writer_names_object: bool = False
 
     def __post_init__(self) -> None:
         if self.timeline and not self.template:
@@ -82,6 +88,11 @@ class EventType:
             raise ValueError(f"{self.code}: an audited event needs an object type and a sentence")
         if not self.action and not self.timeline:
             raise ValueError(f"{self.code}: neither audited nor on the timeline")
+        if self.writer_names_object and (not self.action or self.object_type == ANY_OBJECT):
+            raise ValueError(
+                f"{self.code}: only an event with an object type of its own lets its writer "
+                "name another"
+            )
 
     def text(self, params: Mapping[str, Any]) -> str:
         """The timeline sentence in the active language. A parameter the row lacks (a
@@ -198,9 +209,15 @@ def _row(code: str, object_type: str | None) -> _Row:
         if not object_type:
             raise ValueError(f"event {code!r} takes its object type from the writer")
         return _Row(str(found.action), object_type)
-    if object_type is not None:
+    if object_type is None:
+        return _Row(str(found.action), found.object_type)
+    if not found.writer_names_object:
         raise ValueError(f"event {code!r} has a fixed object type")
-    return _Row(str(found.action), found.object_type)
+    if (str(found.action), object_type) not in _BY_ROW:
+        raise ValueError(
+            f"event {code!r}: no event declares {found.action} rows of {object_type!r}"
+        )
+    return _Row(str(found.action), object_type)
 
 
 def log(
@@ -215,7 +232,8 @@ def log(
     object_type: str | None = None,
 ) -> AuditEvent:
     """Write the audit event of ``code`` (its action and object type from the
-    catalogue). ``detail`` is for the audit log only: ids and counts, never names."""
+    catalogue; ``object_type`` only where the event lets its writer name it).
+    ``detail`` is for the audit log only: ids and counts, never names."""
     row = _row(code, object_type)
     return log_event(
         action=row.action,
@@ -237,9 +255,10 @@ def entry(
     person_ids: Sequence[int] = (),
     ground: str = "",
     detail: dict[str, Any] | None = None,
+    object_type: str | None = None,
 ) -> AuditEntry:
     """One event of ``code`` for ``log_events`` (bulk writers)."""
-    row = _row(code, None)
+    row = _row(code, object_type)
     return AuditEntry(
         action=row.action,
         object_type=row.object_type,

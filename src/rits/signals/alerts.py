@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from rits.access.principals import Principal
 from rits.access.rules import MAX_ID
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.audit import catalogue
+from rits.audit.services import Actor, log_events
 from rits.core.db import among
 from rits.families.services import TimelineEntry, record_timeline
 from rits.organisations.models import Organisation
@@ -211,9 +211,8 @@ def record_concern_matches(
         log_events(
             actor=actor,
             entries=[
-                AuditEntry(
-                    action=AuditAction.UPDATE,
-                    object_type="signal.concern_match",
+                catalogue.entry(
+                    "signal.concern_match_changed",
                     object_id=pk,
                     family_id=family_id,
                     detail={"key": key, "signal_ids_added": added},
@@ -238,9 +237,8 @@ def _matches_recorded(created: list[tuple[ConcernMatchDraft, int]], actor: Actor
     log_events(
         actor=actor,
         entries=[
-            AuditEntry(
-                action=AuditAction.CREATE,
-                object_type="signal.concern_match",
+            catalogue.entry(
+                "signal.concern_match_raised",
                 object_id=pk,
                 family_id=d.family_id,
                 detail={
@@ -315,10 +313,9 @@ def concern_matches_for_source(
     """The concern matches ``organisation`` is part of, newest first. Audited."""
     matches = [_match_view(m, organisation) for m in _source_matches(organisation)[:limit]]
     if matches:
-        log_event(
-            action=AuditAction.VIEW,
+        catalogue.log(
+            "signal.concern_matches_viewed",
             actor=actor,
-            object_type="signal.concern_match.list",
             detail={"match_ids": [m.id for m in matches]},
         )
     return matches
@@ -356,10 +353,9 @@ def record_in_touch(
                     )
                 ]
             )
-            log_event(
-                action=AuditAction.UPDATE,
+            catalogue.log(
+                "signal.concern_match_in_touch",
                 actor=actor,
-                object_type="signal.concern_match",
                 object_id=match.pk,
                 family_id=match.family_id,
                 detail={"in_touch": True, "by": organisation.pk},

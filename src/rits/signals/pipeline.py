@@ -30,8 +30,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.signals import alerts, linking, rules
 from rits.signals.intake import services
 from rits.signals.intake.services import SignalReceipt
@@ -160,10 +160,9 @@ def relink_unlinked() -> PipelineReport:
             requeued = Signal.objects.filter(pk__in=chunk, status=SignalStatus.UNLINKED).update(
                 status=SignalStatus.RECEIVED, linked_at=None
             )
-            log_event(
-                action=AuditAction.UPDATE,
+            catalogue.log(
+                "signal.changed",
                 actor=Actor.system("linking"),
-                object_type="signal",
                 detail={
                     "relink": True,
                     "signal_id_range": [chunk[0], chunk[-1]],

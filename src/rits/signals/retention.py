@@ -29,8 +29,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from rits.access.principals import Principal
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.signals.models import (
     BatchStatus,
     RemovedSignalReference,
@@ -81,10 +81,9 @@ def _remove_signals(signals: QuerySet[Signal], *, reason: str, older_than, actor
                 ignore_conflicts=True,
             )
             count, _per_model = Signal.objects.filter(pk__in=ids).delete()
-            log_event(
-                action=AuditAction.DELETE,
+            catalogue.log(
+                "signal.deleted",
                 actor=actor,
-                object_type="signal",
                 detail={
                     "reason": reason,
                     "older_than": older_than.isoformat(),
@@ -112,10 +111,9 @@ def purge_risk_registrations(*, now: datetime | None = None, actor: Actor | None
     while ids := list(to_archive.order_by("pk").values_list("pk", flat=True)[:PER_BATCH]):
         with transaction.atomic():
             Signal.objects.filter(pk__in=ids).update(archived_at=now)
-            log_event(
-                action=AuditAction.UPDATE,
+            catalogue.log(
+                "signal.changed",
                 actor=actor,
-                object_type="signal",
                 detail={
                     "reason": "retention.risk_registration.archived",
                     "older_than": cutoff.isoformat(),
@@ -162,10 +160,9 @@ def purge_raw_content(*, now: datetime | None = None, actor: Actor | None = None
     while ids := list(finished.order_by("pk").values_list("pk", flat=True)[:PER_BATCH]):
         with transaction.atomic():
             parts, _per_model = SignalBatchPart.objects.filter(batch_id__in=ids).delete()
-            log_event(
-                action=AuditAction.DELETE,
+            catalogue.log(
+                "signal.batch_content_deleted",
                 actor=actor,
-                object_type="signal_batch.content",
                 detail={
                     "reason": "retention.raw_content",
                     "older_than": cutoff.isoformat(),

@@ -27,8 +27,8 @@ from rits.access.rules import (
     professional_for,
     sees_team_line_without_family,
 )
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.families.models import Family
 from rits.organisations.models import Professional, Team
 from rits.worklist.kinds import kind_for, kinds
@@ -161,13 +161,12 @@ def _items(condition: Q, statuses: tuple[str, ...]):
     )
 
 
-def _audit_list(user, lines: list[WorkItemLine], *, view: str) -> None:
+def _audit_list(user, lines: list[WorkItemLine], *, code: str) -> None:
     if not lines:
         return
-    log_event(
-        action=AuditAction.VIEW,
+    catalogue.log(
+        code,
         actor=Actor.for_user(user),
-        object_type=f"work_item.{view}",
         detail={
             "family_ids": sorted({ln.family.pk for ln in lines if ln.visible}),
             "work_item_ids": [ln.id for ln in lines],
@@ -179,14 +178,14 @@ def _inbox(
     user,
     status: str,
     *,
-    view: str,
+    code: str,
     scope: Callable[[Professional, dict[int, Grant], bool], Q],
     team_only: bool = False,
     shown: Callable[[Professional, WorkItemLine], bool] = lambda professional, line: True,
 ) -> Inbox:
     """An inbox: the items ``scope`` selects (given the reader, their grants by family
     and whether they lead a team) as lines the reader may see (``shown``), the most
-    urgent first, with their details, audited as ``view``. A constant number of queries
+    urgent first, with their details, audited as ``code``. A constant number of queries
     however many items; ``team_only``: nothing for a reader without a team."""
     statuses = _statuses(status)
     professional = professional_for(user)
@@ -198,7 +197,7 @@ def _inbox(
     items = _items(scope(professional, grants, is_lead), statuses)[:INBOX_LIMIT]
     lines = [_line(i, grants.get(i.family_id), today) for i in items]
     lines = _with_details([ln for ln in lines if shown(professional, ln)])
-    _audit_list(user, lines, view=view)
+    _audit_list(user, lines, code=code)
     return Inbox(lines, today, status, professional.team, is_lead)
 
 
@@ -213,7 +212,7 @@ def my_inbox(*, user, status: str = "active") -> Inbox:
     """The items of the families the user coordinates now (the most urgent first) and,
     for a team lead, the items of their team escalated to them. Read through access and
     audited; a constant number of queries however many items."""
-    return _inbox(user, status, view="inbox", scope=_coordinated_and_escalated)
+    return _inbox(user, status, code="work_item.inbox_viewed", scope=_coordinated_and_escalated)
 
 
 def team_inbox(*, user, status: str = "active") -> Inbox:
@@ -222,7 +221,7 @@ def team_inbox(*, user, status: str = "active") -> Inbox:
     return _inbox(
         user,
         status,
-        view="team_inbox",
+        code="work_item.team_inbox_viewed",
         scope=lambda professional, grants, is_lead: Q(team_id=professional.team_id),
         team_only=True,
         shown=lambda professional, line: (
@@ -237,7 +236,7 @@ def item_for_user(*, user, item_id: int | str) -> WorkItemLine:
     item, grant = item_and_grant(user, item_id)
     item = _items(Q(pk=item.pk), tuple(WorkItemStatus.values)).get()
     [line] = _with_details([_line(item, grant, timezone.localdate())])
-    audit_item(AuditAction.VIEW, user, grant, item)
+    audit_item("work_item.viewed", user, grant, item)
     return line
 
 

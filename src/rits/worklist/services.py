@@ -28,8 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.rules import MAX_ID, Grant, grant_for, may_change_work_item, sees_work_item
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.audit import catalogue
+from rits.audit.services import Actor, log_events
 from rits.core.db import among, insert_rows
 from rits.organisations.models import Professional, ProfessionalRole
 from rits.plans import selectors as plan_selectors
@@ -228,8 +228,8 @@ def raise_items(
         log_events(
             actor=actor,
             entries=[
-                AuditEntry(
-                    action=AuditAction.UPDATE,
+                catalogue.entry(
+                    "work_item.changed",
                     object_type=kind_for(detail["rule"]).audit_type,
                     object_id=pk,
                     family_id=family_id,
@@ -258,8 +258,8 @@ def _audit_raised(created: list, actor: Actor, behind: Behind | None) -> None:
     log_events(
         actor=actor,
         entries=[
-            AuditEntry(
-                action=AuditAction.CREATE,
+            catalogue.entry(
+                "work_item.raised",
                 object_type=kind_for(d.kind).audit_type,
                 object_id=pk,
                 family_id=d.family_id,
@@ -339,10 +339,11 @@ def _still_open(item: WorkItem) -> None:
         )
 
 
-def audit_item(action: str, user, grant: Grant, item: WorkItem, detail: dict | None = None):
-    """One person's read or change of one item, on its family and under its kind."""
-    log_event(
-        action=action,
+def audit_item(code: str, user, grant: Grant, item: WorkItem, detail: dict | None = None):
+    """One person's read or change of one item (``code``: ``work_item.viewed`` or
+    ``work_item.changed``), on its family and under its kind's object type."""
+    catalogue.log(
+        code,
         actor=Actor.for_user(user),
         object_type=kind_for(item.kind).audit_type,
         object_id=item.pk,
@@ -358,7 +359,7 @@ def _status_changed(
 ) -> None:
     timeline.status_changed(item, what, params or {}, user=user)
     audit_item(
-        AuditAction.UPDATE,
+        "work_item.changed",
         user,
         grant,
         item,
@@ -546,8 +547,8 @@ def _escalate(ids: list[int], actor: Actor) -> int:
     log_events(
         actor=actor,
         entries=[
-            AuditEntry(
-                action=AuditAction.UPDATE,
+            catalogue.entry(
+                "work_item.escalated",
                 object_type=kind_for(kind).audit_type,
                 object_id=pk,
                 family_id=family_id,

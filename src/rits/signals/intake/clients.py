@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.core.intake import reading
 from rits.organisations.models import Organisation
 from rits.signals.models import SignalSourceToken
@@ -91,10 +91,9 @@ def issue_token(
             prefix=_prefix(plaintext),
             token_hash=hash_token(plaintext),
         )
-        log_event(
-            action=AuditAction.CREATE,
+        catalogue.log(
+            "signal.source_token_issued",
             actor=actor,
-            object_type="signal_source_token",
             object_id=token.pk,
             detail={"organisation": organisation.pk, "prefix": token.prefix},
         )
@@ -108,10 +107,9 @@ def revoke_token(*, token: SignalSourceToken, actor: Actor) -> SignalSourceToken
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        log_event(
-            action=AuditAction.UPDATE,
+        catalogue.log(
+            "signal.source_token_revoked",
             actor=actor,
-            object_type="signal_source_token",
             object_id=token.pk,
             detail={"organisation": token.organisation_id, "revoked": True},
         )

@@ -24,8 +24,8 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.core import db
 from rits.core.bsn import pseudonymise_bsn
 from rits.core.intake import reading
@@ -148,10 +148,9 @@ def receive_batch(
         batch.sha256 = digest.hexdigest()
         batch.expected_lines = lines + (last != b"\n")
         batch.save(update_fields=["format", "size_bytes", "sha256", "expected_lines"])
-        log_event(
-            action=AuditAction.CREATE,
+        catalogue.log(
+            "signal.batch_received",
             actor=actor,
-            object_type="signal_batch",
             object_id=batch.pk,
             detail={
                 "source": source.pk,
@@ -426,10 +425,9 @@ def _store_chunk(batch: SignalBatch, chunk: _Chunk, actor: Actor) -> None:
         locked.rejected += rejected
         locked.resume_line = chunk.last_line
         locked.save(update_fields=["rows", "accepted", "duplicates", "rejected", "resume_line"])
-        log_event(
-            action=AuditAction.IMPORT,
+        catalogue.log(
+            "signal.batch_imported",
             actor=actor,
-            object_type="signal_batch",
             object_id=batch.pk,
             # Ids and counts only: never names, BSNs or other cell contents. The signals
             # written are this batch's on these lines (each carries its batch and line);
@@ -454,10 +452,9 @@ def _finish(batch_id: int, *, actor: Actor, error: str = "") -> SignalBatch:
         batch.error = error
         batch.finished_at = timezone.now()
         batch.save(update_fields=["status", "error", "finished_at"])
-        log_event(
-            action=AuditAction.UPDATE,
+        catalogue.log(
+            "signal.batch_changed",
             actor=actor,
-            object_type="signal_batch",
             object_id=batch.pk,
             detail={
                 "source": batch.source_id,
@@ -626,10 +623,9 @@ def receive_signal(
     try:
         with transaction.atomic():
             signal.save()
-            log_event(
-                action=AuditAction.CREATE,
+            catalogue.log(
+                "signal.received",
                 actor=actor,
-                object_type="signal",
                 object_id=signal.pk,
                 detail={"source": source.pk, "signal_type": signal.signal_type},
             )

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rits.access.rules import FamilyNotFound, Grant, grant_for, professional_for, visible_families
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, log_event
+from rits.audit import catalogue
+from rits.audit.services import Actor
 from rits.families.models import Family, Involvement, Membership, Person
 from rits.families.services import record_timeline
 from rits.signals.linking.store import timeline_entry
@@ -106,10 +106,9 @@ def open_reviews(*, user) -> list[ReviewLine]:
         )
         for r in reviews
     ]
-    log_event(
-        action=AuditAction.VIEW,
+    catalogue.log(
+        "signal.link_reviews_viewed",
         actor=Actor.for_user(user),
-        object_type="link_review.list",
         person_ids=sorted({r.person_id for r in reviews}),
         detail={
             "review_ids": [r.pk for r in reviews],
@@ -213,10 +212,9 @@ def review_page(*, user, review_id: int) -> ReviewPage:
     membership = Membership.objects.filter(
         family_id=review.family_id, person_id=review.person_id
     ).first()
-    log_event(
-        action=AuditAction.VIEW,
+    catalogue.log(
+        "signal.link_review_viewed",
         actor=Actor.for_user(user),
-        object_type="link_review",
         object_id=review.pk,
         family_id=review.family_id,
         person_ids=[review.person_id],
@@ -286,10 +284,9 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
             if not still_open.exists() and not SignalLink.objects.filter(signal=signal).exists():
                 signal.status = SignalStatus.UNLINKED
                 signal.save(update_fields=["status"])
-        log_event(
-            action=AuditAction.UPDATE,
+        catalogue.log(
+            "signal.link_reviewed",
             actor=Actor.for_user(user),
-            object_type="link_review",
             object_id=review.pk,
             family_id=review.family_id,
             person_ids=[review.person_id],

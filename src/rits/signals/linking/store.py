@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from rits.access.principals import Principal
-from rits.audit.models import AuditAction
-from rits.audit.services import Actor, AuditEntry, log_event, log_events
+from rits.audit import catalogue
+from rits.audit.services import Actor, log_events
 from rits.core.db import batched, copy_rows
 from rits.families.services import TimelineEntry, record_timeline
 from rits.signals.linking.decision import Decision, LinkReport
@@ -65,10 +65,9 @@ def write(decisions: list[Decision], report: LinkReport) -> None:
     report.reviews += len(reviews)
     actor = Principal.system(ACTOR).actor
     _audit_per_family(decisions, actor)
-    log_event(
-        action=AuditAction.CREATE,
+    catalogue.log(
+        "signal.linked",
         actor=actor,
-        object_type="signal_link",
         # Ids and counts only: never names, dates of birth or BSNs.
         person_ids=sorted({pid for d in decisions for pid, *_ in d.links.values() if pid}),
         detail={
@@ -101,9 +100,8 @@ def _audit_per_family(decisions: list[Decision], actor: Actor) -> None:
     log_events(
         actor=actor,
         entries=[
-            AuditEntry(
-                action=AuditAction.CREATE,
-                object_type="signal.link",
+            catalogue.entry(
+                "signal.linked",
                 family_id=family_id,
                 person_ids=sorted(persons[family_id]),
                 detail={

@@ -337,7 +337,7 @@ def test_the_raw_delivery_is_stored_before_it_is_read(landlord, monkeypatch):
     assert b"".join(bytes(p) for p in parts) == content
     assert batch.size_bytes == len(content)
     assert batch.sha256 == hashlib.sha256(content).hexdigest()
-    event = AuditEvent.objects.get(object_type="signal_batch", action=AuditAction.CREATE)
+    event = AuditEvent.objects.get(object_type="signal.batch", action=AuditAction.CREATE)
     assert event.object_id == str(batch.pk) and event.detail["source"] == landlord.pk
 
     batch = services.process_batch(batch.pk)
@@ -351,7 +351,7 @@ def test_every_written_signal_is_in_an_audit_event(landlord, monkeypatch):
     data[4]["reference"] = "REF-1"  # a duplicate, line 6
     data[5]["bsn"] = INVALID_BSN  # rejected, line 7
     batch = deliver(landlord, csv_bytes(data))
-    imports = AuditEvent.objects.filter(object_type="signal_batch", action=AuditAction.IMPORT)
+    imports = AuditEvent.objects.filter(object_type="signal.batch", action=AuditAction.IMPORT)
     events = list(imports.order_by("pk"))
     assert len(events) == 3
     assert [e.detail["lines"] for e in events] == [[2, 4], [5, 7], [8, 9]]

@@ -65,7 +65,7 @@ def receive(source, content: bytes):
 
 def imports():
     return AuditEvent.objects.filter(
-        object_type="signal_batch", action=AuditAction.IMPORT
+        object_type="signal.batch", action=AuditAction.IMPORT
     ).order_by("pk")
 
 

@@ -183,7 +183,7 @@ def test_raw_content_is_removed_after_processing(region):
     assert SignalBatchPart.objects.filter(batch=recent).count() == 2
     assert SignalBatchPart.objects.filter(batch=busy).count() == 2
     assert SignalBatch.objects.count() == 4  # the batches and their reports stay
-    [event] = deletions("signal_batch.content")
+    [event] = deletions("signal.batch_content")
     assert event.detail["batch_ids"] == [old.pk, failed.pk] and event.detail["parts"] == 4
     assert retention.purge_raw_content(now=NOW) == 0
 

@@ -83,7 +83,7 @@ def test_the_coordinator_sees_the_review_in_the_queue(case, as_user):
     assert "Selam" in page and "Rent arrears" in page and "Woonstichting Test" in page
     assert detail(case["review"]) in page
     assert "93%" in page
-    event = AuditEvent.objects.get(object_type="link_review.list")
+    event = AuditEvent.objects.get(object_type="signal.link_review.list")
     assert event.detail["review_ids"] == [case["review"].pk]
 
 
@@ -102,7 +102,7 @@ def test_the_review_page_compares_field_by_field_in_words(case, as_user):
         assert word in page
     assert '<th scope="row">' in page and '<th scope="col">' in page
     assert "is not linked to" in page
-    event = AuditEvent.objects.get(object_type="link_review")
+    event = AuditEvent.objects.get(object_type="signal.link_review")
     assert event.family_id == case["family"].pk
     assert event.person_ids == [case["mother"].pk]
     assert event.ground == "coordinator"
@@ -209,7 +209,7 @@ def test_confirming_links_the_signal_to_the_family(case, as_user):
     event = FamilyEvent.objects.get(family=family, code="signal.linked")
     assert event.domain == "finances"
     assert "Woonstichting Test" in event.text
-    audit = AuditEvent.objects.get(object_type="link_review", action="update")
+    audit = AuditEvent.objects.get(object_type="signal.link_review", action="update")
     assert audit.detail["decision"] == "confirm"
     assert audit.detail["linked_family_ids"] == [family.pk]
     assert audit.detail["closed_review_ids"] == [other.pk]
@@ -226,7 +226,7 @@ def test_rejecting_the_last_candidate_leaves_the_signal_unlinked(case, as_user):
     case["signal"].refresh_from_db()
     assert case["signal"].status == SignalStatus.UNLINKED
     assert not SignalLink.objects.exists()
-    assert AuditEvent.objects.filter(object_type="link_review", action="update").exists()
+    assert AuditEvent.objects.filter(object_type="signal.link_review", action="update").exists()
 
 
 def test_rejecting_while_another_candidate_is_open_keeps_the_signal_in_review(case, as_user):

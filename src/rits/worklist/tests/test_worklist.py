@@ -55,7 +55,8 @@ def test_kind():
         event_prefix="test_item",
     )
     kinds.register_kind(kind, reasons={KIND: _reason})
-    # Its timeline events, declared as an app declares them in its events.py.
+    # Its timeline events and the audit rows of its object type, declared as an app
+    # declares them in its events.py.
     codes = [f"test_item_{what}" for what in TIMELINE_EVENTS]
     catalogue.declare(
         *(
@@ -63,6 +64,14 @@ def test_kind():
             for code in codes
         )
     )
+    audited = {"created": "create", "changed": "update", "viewed": "view"}
+    catalogue.declare(
+        *(
+            catalogue.EventType(f"test.item_{what}", action, "test.item", access_log=what)
+            for what, action in audited.items()
+        )
+    )
+    codes += [f"test.item_{what}" for what in audited]
     yield kind
     catalogue.forget(*codes)
     kinds._KINDS.pop(KIND)
