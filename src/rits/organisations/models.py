@@ -21,7 +21,7 @@ class Municipality(models.Model):
         _("gemeentecode"),
         max_length=4,
         unique=True,
-        validators=[RegexValidator(r"^\d{4}$", _("A gemeentecode is four digits."))],
+        validators=[RegexValidator(r"^[0-9]{4}$", _("A gemeentecode is four digits."))],
         help_text=_("The 4-digit CBS code of the municipality, e.g. 0344 for Utrecht."),
     )
     name = models.CharField(_("name"), max_length=200)
@@ -79,7 +79,8 @@ class Organisation(models.Model):
         _("AGB code"),
         max_length=8,
         blank=True,
-        validators=[RegexValidator(r"^\d{8}$", _("An AGB code is eight digits."))],
+        # [0-9], not \d: \d also matches other scripts' digits, which no register knows.
+        validators=[RegexValidator(r"^[0-9]{8}$", _("An AGB code is eight digits."))],
         help_text=_("National identifier of a care provider (8 digits)."),
     )
     municipality = models.ForeignKey(
