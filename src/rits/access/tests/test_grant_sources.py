@@ -10,8 +10,9 @@ from rits.access.sources import Claim, register_grant_source
 from rits.core.domains import ALL_DOMAINS
 from rits.families.models import Family
 from rits.families.selectors import family_overview
-from rits.plans.models import Assessment, Plan
+from rits.plans.models import Assessment
 from rits.plans.selectors import plan_page
+from rits.plans.tests import factories as plan_factories
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,16 +75,10 @@ def test_a_new_ground_is_one_registration(family_setup, parent):
 
 def test_an_excluded_person_is_hidden_from_the_overview_and_the_plan(family_setup, parent):
     family, child, mother = family_setup["family"], family_setup["child"], family_setup["mother"]
-    plan = Plan.objects.create(family=family)
+    plan = plan_factories.PlanFactory(family=family)
     for person in (child, mother):
-        Assessment.objects.create(
-            plan=plan,
-            person=person,
-            domain="mental_health",
-            score=2,
-            explanation="x",
-            assessed_on="2026-01-05",
-            assessed_by_name="x",
+        plan_factories.AssessmentFactory(
+            plan=plan, person=person, domain="mental_health", score=2, assessed_on="2026-01-05"
         )
     grant = grant_for(parent.user, family.pk)
     assert not grant.sees_person(child.pk) and grant.sees_person(mother.pk)

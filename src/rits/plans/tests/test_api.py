@@ -12,6 +12,7 @@ from django.utils import timezone
 from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
 from rits.plans import services
+from rits.plans.tests import factories as plan_factories
 from tests import factories
 from tests.auth import login_verified
 
@@ -95,72 +96,54 @@ def sign_off(client, family, revision, number, **fields):
 
 
 @pytest.fixture
-def shared_plan(plan_setup, api):
+def shared_plan(plan_setup):
     """A plan across domains, built by the coordinator: the mother's mental health and
     the household's housing scored, a safety worry, a goal only the mental-health worker
     shares, an agreement in mental health owned by the housing corporation's contact
     (party to it), one owned by the GGZ worker, and one owned by the mother on finances.
-    The family agreed with version 1."""
-    family = plan_setup["family"]
-    coordinator = plan_setup["coordinator"]
-    client = api(coordinator)
-    assert (
-        assess(
-            client, family, 0, domain="mental_health", score=2, person_id=plan_setup["mother"].pk
-        ).status_code
-        == 201
-    )
-    assert assess(client, family, 1, domain="housing", score=3).status_code == 201
-    grant = grant_for(coordinator.user, family.pk)
-    services.add_safety_item(
-        user=coordinator.user, grant=grant, revision=2, kind="danger", text="Zorgen om Yonas"
-    )
-    ggz_goal = services.add_goal(
-        user=coordinator.user,
-        grant=grant,
-        revision=3,
-        text="Ik wil weer rustig kunnen slapen",
-        said_by="Selam (moeder)",
-        domains=["mental_health"],
-    )
-    housing_goal = services.add_goal(
-        user=coordinator.user,
-        grant=grant,
-        revision=4,
-        text="Wij willen in ons huis blijven wonen",
-        said_by="Selam (moeder)",
-        domains=["housing"],
-    )
-    party = agree(
-        client,
-        family,
-        5,
-        action="Selam begeleiden naar de huisarts",
+    The family agreed with version 1. Built through the services: the API is what the
+    tests exercise (``test_a_full_plan_through_the_api`` writes one through it)."""
+    s = plan_setup
+    plan_factories.assess(s, "mental_health", 2, person=s["mother"])
+    plan_factories.assess(s, "housing", 3)
+    plan_factories.worry(s, "Zorgen om Yonas", kind="danger")
+    ggz_goal = plan_factories.add_goal(s, "Ik wil weer rustig kunnen slapen", ["mental_health"])
+    housing_goal = plan_factories.add_goal(s, "Wij willen in ons huis blijven wonen", ["housing"])
+    party = plan_factories.agree(
+        s,
+        "Selam begeleiden naar de huisarts",
+        f"professional:{s['housing'].pk}",
+        ["mental_health"],
         kind="accompany",
-        owner=f"professional:{plan_setup['housing'].pk}",
-        domains=["mental_health"],
-        goal_id=ggz_goal.pk,
+        goal=ggz_goal.pk,
+        due=NEXT_WEEK,
     )
-    assert party.status_code == 201, party.content
-    ggz_only = agree(
-        client,
-        family,
-        6,
-        action="Intake bij de praktijkondersteuner",
-        owner=f"professional:{plan_setup['ggz'].pk}",
-        domains=["mental_health"],
+    ggz_only = plan_factories.agree(
+        s,
+        "Intake bij de praktijkondersteuner",
+        f"professional:{s['ggz'].pk}",
+        ["mental_health"],
+        kind="call",
+        due=NEXT_WEEK,
     )
-    mothers = agree(
-        client, family, 7, owner=f"person:{plan_setup['mother'].pk}", goal_id=housing_goal.pk
+    mothers = plan_factories.agree(
+        s,
+        "Bellen met de woningcorporatie over een betalingsregeling",
+        f"person:{s['mother'].pk}",
+        ["finances"],
+        kind="call",
+        goal=housing_goal.pk,
+        due=NEXT_WEEK,
     )
-    assert sign_off(client, family, 8, 1).status_code == 200
+    plan_factories.family_agrees(s, 1, interpreter_language="ti")
+    assert plan_factories.current_revision(s["family"]) == 9
     return {
-        **plan_setup,
+        **s,
         "ggz_goal": ggz_goal,
         "housing_goal": housing_goal,
-        "party_agreement": party.json()["agreement"]["id"],
-        "ggz_agreement": ggz_only.json()["agreement"]["id"],
-        "mothers_agreement": mothers.json()["agreement"]["id"],
+        "party_agreement": party.pk,
+        "ggz_agreement": ggz_only.pk,
+        "mothers_agreement": mothers.pk,
         "revision": 9,
     }
 

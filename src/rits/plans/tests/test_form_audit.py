@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
-from rits.plans import services, urls
+from rits.plans import urls
+from rits.plans.tests import factories as plan_factories
 from tests.auth import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -41,17 +41,12 @@ def test_every_route_of_the_plan_is_checked_here():
 
 @pytest.fixture
 def agreement(plan_setup):
-    coordinator = plan_setup["coordinator"]
-    return services.add_agreement(
-        user=coordinator.user,
-        grant=grant_for(coordinator.user, plan_setup["family"].pk),
-        revision=0,
-        data=services.AgreementData(
-            action="Belt de verhuurder",
-            owner=f"person:{plan_setup['mother'].pk}",
-            due_date=timezone.localdate() + datetime.timedelta(days=7),
-            domains=["housing"],
-        ),
+    return plan_factories.agree(
+        plan_setup,
+        "Belt de verhuurder",
+        f"person:{plan_setup['mother'].pk}",
+        ["housing"],
+        due=timezone.localdate() + datetime.timedelta(days=7),
     )
 
 

@@ -14,6 +14,8 @@ from rits.access.rules import grant_for
 from rits.families.selectors import family_overview
 from rits.plans import selectors, services
 from rits.plans.models import Agreement, Plan
+from rits.plans.tests import factories as plan_factories
+from rits.plans.tests.factories import current_revision as revision
 from tests.auth import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +33,6 @@ def client_for():
         return client
 
     return _client
-
-
-def revision(family) -> int:
-    plan = Plan.objects.filter(family=family).first()
-    return plan.revision if plan else 0
 
 
 def test_the_overview_and_the_choices_follow_one_rule(plan_setup):
@@ -131,18 +128,12 @@ def test_the_service_and_the_api_refuse_a_hidden_owner_like_a_missing_one(plan_s
 def ggz_agreement(plan_setup):
     """The coordinator, who sees everyone, lets the mental-health worker do a housing
     agreement; the housing worker sees the agreement, not whose it is."""
-    coordinator = plan_setup["coordinator"]
-    family = plan_setup["family"]
-    return services.add_agreement(
-        user=coordinator.user,
-        grant=grant_for(coordinator.user, family.pk),
-        revision=revision(family),
-        data=services.AgreementData(
-            action="Brief voor de woningcorporatie",
-            owner=f"professional:{plan_setup['ggz'].pk}",
-            due_date=NEXT_WEEK,
-            domains=["housing"],
-        ),
+    return plan_factories.agree(
+        plan_setup,
+        "Brief voor de woningcorporatie",
+        f"professional:{plan_setup['ggz'].pk}",
+        ["housing"],
+        due=NEXT_WEEK,
     )
 
 

@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rits.access.rules import grant_for
 from rits.plans import services
 from rits.plans.models import Agreement, Plan, PlanVersion
+from rits.plans.tests.factories import add_goal, agree, assess, change, family_agrees, worry
+from rits.plans.tests.factories import current_revision as revision
 
 pytestmark = pytest.mark.django_db
 
@@ -58,62 +59,6 @@ def submit(client, url, data, *, query=""):
     form = client.get(url + query)
     assert form.status_code == 200, form.status_code
     return client.post(url, {"revision": revision_in(form), **data})
-
-
-def grant(setup, who="coordinator"):
-    return grant_for(setup[who].user, setup["family"].pk)
-
-
-def revision(family) -> int:
-    plan = Plan.objects.filter(family=family).first()
-    return plan.revision if plan else 0
-
-
-# --- building a plan with the services (for the tests that are not about the forms) ---
-
-
-def assess(setup, domain, score, explanation, *, person=None, who="coordinator"):
-    return services.assess_domain(
-        user=setup[who].user,
-        grant=grant(setup, who),
-        revision=revision(setup["family"]),
-        domain=domain,
-        score=score,
-        explanation=explanation,
-        person_id=person.pk if person else None,
-    )
-
-
-def agree(setup, action, owner, domains, *, who="coordinator", goal=None, due=NEXT_MONTH):
-    return services.add_agreement(
-        user=setup[who].user,
-        grant=grant(setup, who),
-        revision=revision(setup["family"]),
-        data=services.AgreementData(
-            action=action, owner=owner, due_date=due, domains=domains, goal_id=goal
-        ),
-    )
-
-
-def add_goal(setup, text, domains, said_by="Selam (moeder)"):
-    return services.add_goal(
-        user=setup["coordinator"].user,
-        grant=grant(setup),
-        revision=revision(setup["family"]),
-        text=text,
-        said_by=said_by,
-        domains=domains,
-    )
-
-
-def worry(setup, text, kind="harm"):
-    return services.add_safety_item(
-        user=setup["coordinator"].user,
-        grant=grant(setup),
-        revision=revision(setup["family"]),
-        kind=kind,
-        text=text,
-    )
 
 
 # --- every route refuses a professional who is not involved --------------------------
@@ -461,14 +406,7 @@ def test_an_agreement_due_in_the_past_is_refused(plan_setup, browse):
 def test_the_family_cannot_agree_with_a_version_that_is_no_longer_current(plan_setup, browse):
     s = plan_setup
     assess(s, "housing", 3, "Woning is te klein.")
-    services.record_family_agreement(
-        user=s["coordinator"].user,
-        grant=grant(s),
-        revision=revision(s["family"]),
-        version_number=1,
-        agreed_by="Selam Haile",
-        method="signed_on_paper",
-    )
+    family_agrees(s, 1)
     assess(s, "housing", 4, "Grotere woning gevonden.")  # version 2
     client = browse(s["coordinator"])
     url = reverse("plans:agree", args=[s["family"].pk, 1])
@@ -601,31 +539,29 @@ def grow_plan(s, n: int) -> None:
             s, domains[i % 5], 1 + i % 5, f"Toelichting {i}", person=[None, mother, child][i % 3]
         )
         worry(s, f"Zorg {i}", kind=["harm", "danger", "working_well", "next_step"][i % 4])
-        services.record_safety_score(
-            user=s["coordinator"].user,
-            grant=grant(s),
-            revision=revision(s["family"]),
+        change(
+            s,
+            "coordinator",
+            services.record_safety_score,
             perspective=["family", "professional", "network"][i % 3],
             name=f"Persoon {i}",
             score=i % 11,
         )
         goal = add_goal(s, f"Doel {i}", [domains[i % 5]])
         agree(s, f"Afspraak {i}", owners[i % 5], [domains[i % 5]], goal=goal.pk if i % 2 else None)
-        services.add_crisis_contact(
-            user=s["coordinator"].user,
-            grant=grant(s),
-            revision=revision(s["family"]),
+        change(
+            s,
+            "coordinator",
+            services.add_crisis_contact,
             name=f"Contact {i}",
             relation="buur",
             phone="0612345678",
             is_trusted_person=i == 0,
         )
     plan = Plan.objects.get(family=s["family"])
-    services.record_family_agreement(
-        user=s["coordinator"].user,
-        grant=grant(s),
-        revision=plan.revision,
-        version_number=plan.versions.order_by("-number").first().number,
+    family_agrees(
+        s,
+        plan.versions.order_by("-number").first().number,
         agreed_by="Selam",
         method="in_person",
     )
@@ -752,14 +688,7 @@ def test_compare_needs_two_versions_and_two_different_ones(plan_setup, browse):
     url = reverse("plans:compare", args=[s["family"].pk])
     assert "fewer than two versions" in text_of(client.get(url))
     assess(s, "housing", 3, "Woning is te klein.")
-    services.record_family_agreement(
-        user=s["coordinator"].user,
-        grant=grant(s),
-        revision=revision(s["family"]),
-        version_number=1,
-        agreed_by="Selam",
-        method="in_person",
-    )
+    family_agrees(s, 1, agreed_by="Selam", method="in_person")
     assess(s, "housing", 4, "Grotere woning.")
     assert "Grotere woning." in text_of(client.get(url))  # newest two by default
     assert "Choose two different versions." in text_of(client.get(url, {"older": 1, "newer": 1}))
@@ -829,14 +758,7 @@ def test_the_comparison_names_the_family_group_plan_in_words(plan_setup, browse)
     offered = {"family_group_plan_status": "offered", "review_date": NEXT_MONTH.isoformat(),
                "family_group_plan_date": TODAY.isoformat(), "family_group_plan_text": ""}  # fmt: skip
     assert submit(client, url, offered).status_code == 302
-    services.record_family_agreement(
-        user=s["coordinator"].user,
-        grant=grant(s),
-        revision=revision(s["family"]),
-        version_number=1,
-        agreed_by="Selam",
-        method="in_person",
-    )
+    family_agrees(s, 1, agreed_by="Selam", method="in_person")
     accepted = {**offered, "family_group_plan_status": "accepted",
                 "family_group_plan_text": "Oom Tesfay haalt Yonas op woensdag."}  # fmt: skip
     assert submit(client, url, accepted).status_code == 302

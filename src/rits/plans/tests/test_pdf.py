@@ -10,11 +10,11 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from pypdf import PdfReader
 
-from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
 from rits.families.models import Involvement
 from rits.plans import pdf, services
 from rits.plans.services import AgreementData
+from rits.plans.tests import factories as plan_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -31,28 +31,12 @@ STRENGTH = "Tante Lemlem komt elke dag langs."
 FAMILY_GROUP_PLAN = "Wij regelen samen met de familie de opvang van Yonas."
 
 
-class PlanBuilder:
+def fill_plan(setup, *, goal=HOUSING_GOAL, agree=True):
     """Fills the family's plan through the services, as the professionals would."""
 
-    def __init__(self, setup):
-        self.setup = setup
-        self.family = setup["family"]
-        self.revision = 0
+    def build(who, service, **kwargs):
+        return plan_factories.change(setup, who, service, **kwargs)
 
-    def __call__(self, who, service, **kwargs):
-        professional = self.setup[who]
-        result = service(
-            user=professional.user,
-            grant=grant_for(professional.user, self.family.pk),
-            revision=self.revision,
-            **kwargs,
-        )
-        self.revision += 1
-        return result
-
-
-def fill_plan(setup, *, goal=HOUSING_GOAL, agree=True):
-    build = PlanBuilder(setup)
     mother, housing, ggz, aunt = setup["mother"], setup["housing"], setup["ggz"], setup["aunt"]
     housing_goal = build(
         "coordinator",

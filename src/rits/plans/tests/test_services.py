@@ -11,6 +11,7 @@ from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.plans import selectors, services
 from rits.plans.models import PlanVersion
+from rits.plans.tests.factories import assess
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +30,8 @@ def _grant(professional, family):
     return grant_for(professional.user, family.pk)
 
 
-def _assess(setup, revision, domain="finances", score=2, who="coordinator"):
-    professional = setup[who]
-    return services.assess_domain(
-        user=professional.user,
-        grant=_grant(professional, setup["family"]),
-        revision=revision,
-        domain=domain,
-        score=score,
-        explanation="Huurachterstand van twee maanden.",
-    )
-
-
 def test_first_change_creates_the_plan_and_version_1(plan_setup):
-    assessment = _assess(plan_setup, revision=0)
+    assessment = assess(plan_setup, "finances", 2, revision=0)
     plan = assessment.plan
     assert plan.revision == 1
     version = PlanVersion.objects.get(plan=plan)
@@ -53,9 +42,9 @@ def test_first_change_creates_the_plan_and_version_1(plan_setup):
 
 
 def test_a_stale_revision_is_a_conflict_and_changes_nothing(plan_setup):
-    _assess(plan_setup, revision=0)
+    assess(plan_setup, "finances", 2, revision=0)
     with pytest.raises(services.PlanConflict):
-        _assess(plan_setup, revision=0, domain="housing")
+        assess(plan_setup, "housing", 2, revision=0)
     page = selectors.plan_page(
         user=plan_setup["coordinator"].user, family_id=plan_setup["family"].pk
     )
@@ -66,7 +55,7 @@ def test_a_stale_revision_is_a_conflict_and_changes_nothing(plan_setup):
 def test_agreeing_freezes_the_version_and_the_next_change_starts_version_2(plan_setup):
     coordinator = plan_setup["coordinator"]
     grant = _grant(coordinator, plan_setup["family"])
-    _assess(plan_setup, revision=0)
+    assess(plan_setup, "finances", 2, revision=0)
     services.record_family_agreement(
         user=coordinator.user,
         grant=grant,
@@ -76,7 +65,7 @@ def test_agreeing_freezes_the_version_and_the_next_change_starts_version_2(plan_
         method="signed_on_paper",
         interpreter_language="ti",
     )
-    _assess(plan_setup, revision=2, domain="finances", score=3)
+    assess(plan_setup, "finances", 3, revision=2)
     v1, v2 = PlanVersion.objects.order_by("number")
     assert v1.is_agreed and v1.snapshot["assessments"][0]["score"] == 2
     assert v2.number == 2 and not v2.is_agreed and v2.snapshot["assessments"][0]["score"] == 3
@@ -91,7 +80,7 @@ def test_agreeing_freezes_the_version_and_the_next_change_starts_version_2(plan_
 def test_a_version_that_is_no_longer_current_cannot_be_agreed_with(plan_setup):
     coordinator = plan_setup["coordinator"]
     grant = _grant(coordinator, plan_setup["family"])
-    _assess(plan_setup, revision=0)
+    assess(plan_setup, "finances", 2, revision=0)
     services.record_family_agreement(
         user=coordinator.user,
         grant=grant,
@@ -100,7 +89,7 @@ def test_a_version_that_is_no_longer_current_cannot_be_agreed_with(plan_setup):
         agreed_by="Selam",
         method="in_person",
     )
-    _assess(plan_setup, revision=2, score=4)
+    assess(plan_setup, "finances", 4, revision=2)
     with pytest.raises(ValidationError, match="no longer the current version"):
         services.record_family_agreement(
             user=coordinator.user,
@@ -115,7 +104,7 @@ def test_a_version_that_is_no_longer_current_cannot_be_agreed_with(plan_setup):
 @pytest.mark.parametrize("score", [0, 6, None])
 def test_scores_outside_the_scale_are_refused(plan_setup, score):
     with pytest.raises(ValidationError) as exc:
-        _assess(plan_setup, revision=0, score=score)
+        assess(plan_setup, "finances", score, revision=0)
     assert "from 1 to 5" in exc.value.message_dict["score"][0]
 
 
@@ -176,9 +165,9 @@ def test_owners_can_be_professionals_family_and_network(plan_setup):
 
 def test_a_professional_writes_only_within_their_domains(plan_setup):
     housing = plan_setup["housing"]
-    _assess(plan_setup, revision=0, domain="housing", who="housing")
+    assess(plan_setup, "housing", 2, revision=0, who="housing")
     with pytest.raises(PermissionDenied):
-        _assess(plan_setup, revision=1, domain="mental_health", who="housing")
+        assess(plan_setup, "mental_health", 2, revision=1, who="housing")
     with pytest.raises(PermissionDenied):
         services.add_crisis_contact(
             user=housing.user,

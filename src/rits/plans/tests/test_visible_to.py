@@ -2,7 +2,6 @@
 family, never another family's rows (issue 10)."""
 
 import pytest
-from django.utils import timezone
 
 from rits.access.rules import grant_for
 from rits.plans.models import (
@@ -15,6 +14,7 @@ from rits.plans.models import (
     SafetyItem,
     SafetyScore,
 )
+from rits.plans.tests import factories as plan_factories
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -23,25 +23,15 @@ PARTS = [Assessment, SafetyItem, SafetyScore, Goal, Agreement, CrisisContact, Pl
 
 
 def fill(family):
-    plan = Plan.objects.create(family=family)
-    today = timezone.localdate()
-    Assessment.objects.create(
-        plan=plan,
-        domain="housing",
-        score=3,
-        explanation="x",
-        assessed_on=today,
-        assessed_by_name="x",
-    )
-    SafetyItem.objects.create(plan=plan, kind="harm", text="x")
-    SafetyScore.objects.create(plan=plan, perspective="family", score=5, recorded_on=today)
-    goal = Goal.objects.create(plan=plan, text="x", domains=["housing"])
+    plan = plan_factories.PlanFactory(family=family)
+    plan_factories.AssessmentFactory(plan=plan)
+    plan_factories.SafetyItemFactory(plan=plan)
+    plan_factories.SafetyScoreFactory(plan=plan)
+    goal = plan_factories.GoalFactory(plan=plan)
     owner = factories.NetworkMemberFactory(family=family)
-    Agreement.objects.create(
-        plan=plan, goal=goal, action="x", due_date=today, domains=["housing"], owner_network=owner
-    )
-    CrisisContact.objects.create(plan=plan, name="x", phone="112")
-    PlanVersion.objects.create(plan=plan, number=1, snapshot={})
+    plan_factories.AgreementFactory(plan=plan, goal=goal, owner_network=owner)
+    plan_factories.CrisisContactFactory(plan=plan)
+    plan_factories.PlanVersionFactory(plan=plan)
     return plan
 
 
