@@ -39,7 +39,7 @@ from rits.signals.intake import services as signal_services
 from rits.signals.intake.authentication import SignalSourceTokenAuthentication
 from rits.signals.models import ConcernMatch, LinkReview, SignalSourceToken
 from rits.signals.pipeline import run_rules
-from rits.signals.tests.test_rules_support import linked_signal
+from rits.signals.tests.factories import linked_signal
 from tests import factories
 from tests.auth import login_verified
 from tests.test_access_chokepoint import family_models

@@ -3,7 +3,7 @@
 import json
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from rits.audit.services import Actor
 from rits.signals.intake import services
@@ -87,3 +87,9 @@ def reasons(batch, field: str | None = None) -> list[str]:
 def counts_of(batch) -> tuple[int, int, int, int]:
     """Rows read, accepted, duplicates, rejected."""
     return batch.rows, batch.accepted, batch.duplicates, batch.rejected
+
+
+def reason_in(item, language: str) -> str:
+    """An alert's reason as a reader in ``language`` reads it (rendered when read)."""
+    with translation.override(language):
+        return item.reason

@@ -12,13 +12,13 @@ from rits.notifications.models import Notification
 from rits.signals import alerts, notices
 from rits.signals.models import Alert
 from rits.signals.pipeline import run_rules
-from rits.signals.tests import test_rules_support as support
-from rits.signals.tests.test_rules_support import linked_signal
+from rits.signals.tests import factories as signal_factories
+from rits.signals.tests.factories import linked_signal
 from rits.worklist import services as worklist
 from rits.worklist.services import WorkItemDraft
 
 pytestmark = pytest.mark.django_db
-region = support.region
+region = signal_factories.region
 
 
 def raise_one(region, capture, **signal):
@@ -72,7 +72,7 @@ def test_without_an_assignee_the_team_hears_of_it(region, django_capture_on_comm
                     key="k",
                     reason_code="arrears_without_finance_agreement",
                     reason_params={},
-                    due_date=support.TODAY,
+                    due_date=signal_factories.TODAY,
                     team_id=team.pk,
                 )
             ]

@@ -14,15 +14,15 @@ from rits.plans.models import Agreement, Plan
 from rits.plans.services import AgreementData
 from rits.signals.models import Alert, ConcernMatch
 from rits.signals.pipeline import run_daily_rules, run_rules
-from rits.signals.tests import test_rules_support as support
+from rits.signals.tests import factories as signal_factories
 from rits.signals.tests.conftest import issue, token_client
-from rits.signals.tests.test_rules_support import TODAY, linked_signal
+from rits.signals.tests.factories import TODAY, linked_signal
 from rits.worklist import selectors, services
 from rits.worklist.models import WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-region = support.region
+region = signal_factories.region
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_acknowledge_then_act_on_it_with_a_finance_agreement(region, alert):
 
 def test_act_on_it_by_linking_an_existing_agreement_or_a_decision(region, alert):
     coordinator = region["coordinator"].user
-    agreement = support.finance_agreement(region["family"], region["coordinator"])
+    agreement = signal_factories.finance_agreement(region["family"], region["coordinator"])
     services.act_on(user=coordinator, item_id=alert.pk, agreement_id=agreement.pk)
     alert.refresh_from_db()
     assert alert.status == WorkItemStatus.ACTED_ON and alert.agreement == agreement
@@ -101,7 +101,7 @@ def test_act_on_it_by_linking_an_existing_agreement_or_a_decision(region, alert)
     Agreement.objects.all().delete()
     run_rules()
     second = Alert.objects.exclude(pk=alert.pk).get()
-    foreign = support.finance_agreement(other, region["coordinator"])
+    foreign = signal_factories.finance_agreement(other, region["coordinator"])
     with pytest.raises(Http404):
         services.act_on(user=coordinator, item_id=second.pk, agreement_id=foreign.pk)
     with pytest.raises(ValidationError) as exc:

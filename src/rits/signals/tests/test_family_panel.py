@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from rits.signals.models import Alert
+from rits.signals.tests.factories import AlertFactory
 from rits.worklist.kinds import kind_for
 from rits.worklist.models import WorkItemStatus
 from tests import factories
@@ -26,17 +26,14 @@ def overview(client, family) -> str:
 def test_the_family_page_shows_the_open_alerts_the_reader_may_see(family_setup, as_user):
     family = family_setup["family"]
     today = timezone.localdate()
-    Alert.objects.create(
+    AlertFactory(
         kind="arrears_without_finance_agreement",
         family=family,
         due_date=today - datetime.timedelta(days=1),
     )
-    Alert.objects.create(kind="concern_match", family=family, due_date=today)
-    Alert.objects.create(
-        kind="arrears_after_debt_agreement",
-        family=family,
-        due_date=today,
-        status=WorkItemStatus.DISMISSED,
+    AlertFactory(kind="concern_match", family=family)
+    AlertFactory(
+        kind="arrears_after_debt_agreement", family=family, status=WorkItemStatus.DISMISSED
     )
 
     body = overview(as_user(family_setup["coordinator"]), family)

@@ -12,15 +12,16 @@ from django.urls import reverse
 from rits.plans.models import Agreement, Plan
 from rits.signals.models import Alert
 from rits.signals.pipeline import run_rules
-from rits.signals.tests import test_rules_support as support
-from rits.signals.tests.test_rules_support import TODAY, linked_signal, reason_in
+from rits.signals.tests import factories as signal_factories
+from rits.signals.tests.factories import TODAY, linked_signal
+from rits.signals.tests.helpers import reason_in
 from rits.worklist import selectors, services
 from rits.worklist.models import WorkItemStatus
 from tests import factories
 from tests.auth import login_verified
 
 pytestmark = pytest.mark.django_db
-region = support.region
+region = signal_factories.region
 
 INBOX = "/inbox/"
 TEAM = "/inbox/team/"

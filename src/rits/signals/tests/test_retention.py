@@ -20,12 +20,12 @@ from rits.signals.models import (
     SignalStatus,
 )
 from rits.signals.pipeline import run_daily_rules, run_rules
-from rits.signals.tests import test_rules_support as support
-from rits.signals.tests.test_rules_support import TODAY, linked_signal, make_signal
+from rits.signals.tests import factories as signal_factories
+from rits.signals.tests.factories import TODAY, linked_signal, make_signal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-region = support.region
+region = signal_factories.region
 
 NOW = timezone.now()
 

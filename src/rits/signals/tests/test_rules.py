@@ -13,21 +13,15 @@ from rits.plans.models import AgreementStatus
 from rits.signals.models import Alert, ConcernMatch, Signal, SignalStatus
 from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.rules import runner
-from rits.signals.tests import test_rules_support as support
-from rits.signals.tests.test_rules_support import (
-    TODAY,
-    finance_agreement,
-    link,
-    linked_signal,
-    make_signal,
-    reason_in,
-)
+from rits.signals.tests import factories as signal_factories
+from rits.signals.tests.factories import TODAY, finance_agreement, link, linked_signal, make_signal
+from rits.signals.tests.helpers import reason_in
 from rits.worklist.models import WorkItemStatus
 from rits.worklist.working_days import add_working_days, due_date
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-region = support.region
+region = signal_factories.region
 
 ARREARS = "arrears_without_finance_agreement"
 CONCERN = "concern_match"

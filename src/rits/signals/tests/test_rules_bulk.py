@@ -16,14 +16,14 @@ from rits.signals import alerts
 from rits.signals.models import Alert, ConcernMatch, Signal
 from rits.signals.pipeline import run_daily_rules, run_rules
 from rits.signals.rules import runner
-from rits.signals.tests import test_rules_support as support
-from rits.signals.tests.test_rules_support import linked_signal
+from rits.signals.tests import factories as signal_factories
+from rits.signals.tests.factories import linked_signal
 from rits.worklist import services
 from rits.worklist.models import WorkItemStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-region = support.region
+region = signal_factories.region
 
 ARREARS = "arrears_without_finance_agreement"
 

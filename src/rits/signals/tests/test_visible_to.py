@@ -4,10 +4,10 @@ one family's grant never returns another family's rows (issue 10)."""
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from rits.access.rules import grant_for
-from rits.signals.models import Alert, ConcernMatch, LinkMethod, LinkReview, Signal, SignalLink
+from rits.signals.models import Alert, ConcernMatch, LinkReview, SignalLink
+from rits.signals.tests import factories as signal_factories
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -17,15 +17,12 @@ MODELS = [SignalLink, LinkReview, Alert, ConcernMatch]
 
 def fill(family, source, n):
     person = factories.MembershipFactory(family=family).person
-    signal = Signal.objects.create(
-        source=source,
-        reference=f"S{n}",
-        signal_type="rent_arrears",
-        signal_date=datetime.date(2026, 3, 1),
+    signal = signal_factories.make_signal(
+        source, reference=f"S{n}", signal_date=datetime.date(2026, 3, 1)
     )
-    SignalLink.objects.create(signal=signal, family=family, person=person, method=LinkMethod.BSN)
-    LinkReview.objects.create(signal=signal, person=person, family=family, match_probability=0.9)
-    Alert.objects.create(
+    signal_factories.link(signal, family, person)
+    signal_factories.LinkReviewFactory(signal=signal, person=person, family=family)
+    signal_factories.AlertFactory(
         kind="x",
         family=family,
         person=person,
@@ -33,7 +30,7 @@ def fill(family, source, n):
         reason_params={"nl": "x", "en": "x"},
         due_date=signal.signal_date,
     )
-    ConcernMatch.objects.create(family=family, key=f"k{n}", notified_at=timezone.now())
+    signal_factories.ConcernMatchFactory(family=family, key=f"k{n}")
 
 
 def test_visible_to_never_returns_another_familys_signal_rows(family_setup, landlord):

@@ -1,19 +1,32 @@
-"""Building blocks for the rules, alerts, inbox and retention tests (no tests here).
+"""Signals and their links for the tests (the rules, alerts, inbox and retention tests
+and the route tests build on these).
 
 Signals are made linked the way the linking stage leaves them: a ``SignalLink`` row
 (method BSN or probabilistic) and ``linked_at`` set, so that these tests do not depend
-on the linking stage itself."""
+on the intake or the linking stage (``helpers.deliver`` sends a delivery through intake
+when that is the point). The model factories make bare rows for the tests of querysets
+(``visible_to``) and of pages that only read them."""
 
 import datetime
 import itertools
 from decimal import Decimal
 
+import factory
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from rits.organisations.models import OrganisationKind, ProfessionalRole
-from rits.plans.models import Agreement, AgreementStatus, Plan
-from rits.signals.models import LinkMethod, Signal, SignalLink, SignalStatus
+from rits.plans.models import AgreementStatus
+from rits.plans.tests import factories as plan_factories
+from rits.signals.models import (
+    Alert,
+    ConcernMatch,
+    LinkMethod,
+    LinkReview,
+    Signal,
+    SignalLink,
+    SignalStatus,
+)
 from tests import factories
 
 TODAY = timezone.localdate()
@@ -67,9 +80,10 @@ def linked_signal(source, family, person=None, signal_type="rent_arrears", **kwa
 
 
 def finance_agreement(family, owner, *, status=AgreementStatus.OPEN, domains=("finances",), **kw):
-    plan, _created = Plan.objects.get_or_create(family=family)
-    return Agreement.objects.create(
-        plan=plan,
+    """An agreement row in the family's plan (a fact the rules read), owned by a
+    professional or a member of the family."""
+    return plan_factories.AgreementFactory(
+        plan=plan_factories.PlanFactory(family=family),
         action=kw.pop("action", "Debt help arranged"),
         owner_professional=owner if not hasattr(owner, "surname") else None,
         owner_person=owner if hasattr(owner, "surname") else None,
@@ -112,7 +126,38 @@ def region(family_setup):
     }
 
 
-def reason_in(item, language: str) -> str:
-    """An alert's reason as a reader in ``language`` reads it (rendered when read)."""
-    with translation.override(language):
-        return item.reason
+# --- bare rows -----------------------------------------------------------------------
+
+
+class LinkReviewFactory(factory.django.DjangoModelFactory):
+    """A possible link waiting for a reviewer; give it a ``person`` of the ``family``."""
+
+    class Meta:
+        model = LinkReview
+
+    signal = factory.LazyFunction(
+        lambda: make_signal(
+            factories.OrganisationFactory(kind=OrganisationKind.WONINGCORPORATIE),
+            status=SignalStatus.REVIEW,
+        )
+    )
+    match_probability = 0.9
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An alert row as a rule leaves it (a work item of the rule's kind), due today."""
+
+    class Meta:
+        model = Alert
+
+    kind = "arrears_without_finance_agreement"
+    family = factory.SubFactory(factories.FamilyFactory)
+    due_date = factory.LazyFunction(timezone.localdate)
+
+
+class ConcernMatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConcernMatch
+
+    family = factory.SubFactory(factories.FamilyFactory)
+    key = factory.Sequence(lambda n: f"match-{n}")
