@@ -1,4 +1,6 @@
-"""factory_boy factories for the whole project."""
+"""factory_boy factories for organisations, professionals and families: the basics
+every app's tests build on. Plans and signals have their own, next to their tests
+(``rits.plans.tests.factories``, ``rits.signals.tests.factories``)."""
 
 import datetime
 
