@@ -38,7 +38,11 @@ ALLOWED = {
     "rits.families.services": "every write of the families app",
     "rits.families.selectors": "every read of the families app, through access",
     "rits.families.grants": "the grounds families gives access on (the access registry asks it)",
-    "rits.families.importing": "the family import: a service run as the system",
+    "rits.families.importing.plan": (
+        "the family import, run as the system: loads the families, persons, members and "
+        "involvements its rows refer to (all involvements, also those awaiting approval)"
+    ),
+    "rits.families.importing.write": "the family import, run as the system: bulk writes",
     "rits.plans.services": "every write of a plan (reads members and network for owners)",
     "rits.plans.selectors": "every read of a plan, through access",
     "rits.plans.content": "the plan's text for a family, read by the plan selectors",

@@ -1,6 +1,6 @@
 """Reading a delivered file, whatever it holds: the intake toolkit's first half.
 
-Shared by the family import (``families/importing.py``), the signal intake
+Shared by the family import (``families/importing/``), the signal intake
 (``signals/intake/parsing.py``) and the coming iJw messages: decoding (a BOM, UTF-8 only, the
 line of the first byte that is not), physical lines, the CSV delimiter, streamed JSON
 arrays, and the per-row report (``Problem``) and ``FileUnreadable`` for a file refused

@@ -883,14 +883,15 @@ def test_queries_do_not_grow_with_the_rows(region, django_assert_max_num_queries
 
 
 def test_conflict_while_importing_costs_only_that_family(region, monkeypatch):
-    load_existing = importing._Import.load_existing
+    # Loading what exists is the planner's (importing/plan.py).
+    load_existing = importing.plan._Planner.load_existing
 
     def someone_else_adds_p2(self, *args):
         load_existing(self, *args)
         # Another import (or a colleague) creates the same person at the same moment.
         Person.objects.create(reference="P2", surname="Bakker", birth_date=date(1988, 9, 30))
 
-    monkeypatch.setattr(importing._Import, "load_existing", someone_else_adds_p2)
+    monkeypatch.setattr(importing.plan._Planner, "load_existing", someone_else_adds_p2)
 
     report = run(household(), support())
 
