@@ -19,6 +19,7 @@ How an import runs:
 
 Families, persons and involvements are keyed by the region's references, so importing
 the same files again changes nothing and writes no events. Reasons never contain the
+content of a cell: a BSN typed in the wrong column must not end up in a report or log.
 
 The parts, each owning its own step (none imports this module):
 

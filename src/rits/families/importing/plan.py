@@ -151,6 +151,8 @@ class _Plan:
 
 
 class _Planner:
+    """What the import knows of the database, and the plans it makes from it."""
+
     def __init__(
         self,
         *,
