@@ -2,10 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rits.core.forms import BsnInput, NoBsnEchoTextInput
+from rits.core.languages import language_choices
 from rits.core.params import validate_text
 from rits.families.models import Gender, MemberRole, NetworkMember
-
-LANGUAGE_HELP = _("Codes separated by commas, e.g. 'nl, ar'. Use 'ti' for Tigrinya.")
 
 
 class SearchForm(forms.Form):
@@ -42,23 +41,19 @@ class MemberForm(forms.Form):
         widget=BsnInput(),
         help_text=_("Optional. Stored encrypted; never shown again in full."),
     )
-    languages = forms.CharField(
-        label=_("Languages spoken"), max_length=100, required=False, help_text=LANGUAGE_HELP
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "rits-choice-list"}),
+        help_text=_("Tick every language the person speaks."),
     )
     interpreter_needed = forms.BooleanField(label=_("Interpreter needed"), required=False)
 
-    def clean_languages(self) -> list[str]:
-        codes = [
-            c.strip().lower()
-            for c in self.cleaned_data["languages"].replace(";", ",").split(",")
-            if c.strip()
-        ]
-        bad = [c for c in codes if not (2 <= len(c) <= 3 and c.isascii() and c.isalpha())]
-        if bad:
-            raise forms.ValidationError(
-                _("Use two- or three-letter language codes, e.g. 'nl, ar'.")
-            )
-        return codes
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A person changed later may speak a language the list does not hold (an import
+        # takes any ISO code): it stays on the list for them, so a change does not drop it.
+        self.fields["languages"].choices = language_choices(self.initial.get("languages") or ())
 
 
 class NetworkMemberForm(forms.ModelForm):
