@@ -184,6 +184,12 @@ BODIES = {
         "birth_date": "2023-06-01",
     },
     "families:add-network-member": lambda w: {"name": "Buurman", "relation": "neighbour"},
+    "families:record-contact": lambda w: {
+        "kind": "home_visit",
+        "on": timezone.localdate().isoformat(),
+        "domain": "finances",
+        "text": "Huisbezoek: de post samen doorgenomen.",
+    },
     "families:decide-involvement": lambda w: {"decision": "approve"},
     "families:decide-possible-duplicate": lambda w: {"decision": "different"},
     "access:review": lambda w: {"justified": "yes", "note": "Terecht."},

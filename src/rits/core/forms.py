@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from rits.core.params import contains_bsn
+from rits.core.params import contains_bsn, mask_bsn
 
 
 class LoginForm(AuthenticationForm):
@@ -49,6 +49,15 @@ class NoBsnEchoTextInput(forms.TextInput):
         if value and contains_bsn(value):
             return None
         return value
+
+
+class NoBsnEchoTextarea(forms.Textarea):
+    """A text area that renders its value back with any BSN in it masked: a note refused
+    for holding a BSN comes back with the rest of what was written."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return mask_bsn(value) if value else value
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -147,17 +147,27 @@ class RequestIntegerField(forms.IntegerField):
 _DIGIT_RUN = re.compile(r"\d[\d .\-]{6,}\d")
 
 
+def _is_bsn_run(run: str) -> bool:
+    digits = normalise_bsn(run)
+    if is_valid_bsn(digits):
+        return True
+    # a longer run may hold one: every window of nine digits
+    return len(digits) > 9 and any(is_valid_bsn(digits[i : i + 9]) for i in range(len(digits) - 8))
+
+
 def contains_bsn(text: str) -> bool:
     """Whether ``text`` has a BSN in it (nine or eight digits, possibly grouped, that pass
     the 11-proef), anywhere: then it must not be echoed into a page or a URL."""
-    for run in _DIGIT_RUN.findall(text):
-        digits = normalise_bsn(run)
-        if is_valid_bsn(digits):
-            return True
-        # a longer run may hold one: every window of nine digits
-        if len(digits) > 9 and any(is_valid_bsn(digits[i : i + 9]) for i in range(len(digits) - 8)):
-            return True
-    return False
+    return any(_is_bsn_run(run) for run in _DIGIT_RUN.findall(text))
+
+
+BSN_MASK = "•••••••••"
+
+
+def mask_bsn(text: str) -> str:
+    """``text`` with every BSN in it replaced by dots: what a form may echo back of a text
+    that was refused for holding one, so that the rest of what was written is not lost."""
+    return _DIGIT_RUN.sub(lambda m: BSN_MASK if _is_bsn_run(m.group()) else m.group(), text)
 
 
 def without_bsn_query(url: str) -> str:

@@ -2,15 +2,17 @@
 and the import (see ``rits.audit.catalogue``)."""
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from rits.audit.catalogue import EventType, declare
 from rits.audit.models import AuditAction
 from rits.core.domains import LifeDomain
-from rits.families.models import MemberRole, NetworkRelation
+from rits.families.models import ContactKind, MemberRole, NetworkRelation
 
 
 def _label(choices, value: str) -> str:
@@ -28,6 +30,15 @@ def _member(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _network(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**params, "relation": _label(NetworkRelation, params.get("relation", ""))}
+
+
+def _contact(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    try:
+        on = date_format(date.fromisoformat(params.get("on", "")), "j F Y")
+    except ValueError:
+        on = params.get("on", "")
+    kind = _label(ContactKind, params.get("kind", ""))
+    return {**params, "kind": kind[:1].upper() + kind[1:], "on": on}
 
 
 # Free text in one language (the demo's stories, rows from before the catalogue whose
@@ -120,6 +131,17 @@ declare(
         timeline=True,
         domain=LifeDomain.SOCIAL_NETWORK,
         values=_network,
+    ),
+    # Written by a professional (a conversation, a home visit, a note), in the life
+    # domain they chose: only those who see that domain read it.
+    EventType(
+        "family.contact_recorded",
+        AuditAction.CREATE,
+        "family_event",
+        access_log=_("wrote on the family's timeline"),
+        template=_("%(kind)s on %(on)s: %(text)s"),
+        timeline=True,
+        values=_contact,
     ),
     EventType(
         "family.involvement_decided",

@@ -1,11 +1,13 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rits.core.forms import BsnInput, NoBsnEchoTextInput
+from rits.core.domains import LifeDomain
+from rits.core.forms import BsnInput, NoBsnEchoTextarea, NoBsnEchoTextInput
+from rits.core.languages import language_choices
 from rits.core.params import validate_text
-from rits.families.models import Gender, MemberRole, NetworkMember
-
-LANGUAGE_HELP = _("Codes separated by commas, e.g. 'nl, ar'. Use 'ti' for Tigrinya.")
+from rits.families.models import ContactKind, Gender, MemberRole, NetworkMember
+from rits.families.services import MAX_CONTACT_TEXT
 
 
 class SearchForm(forms.Form):
@@ -42,26 +44,51 @@ class MemberForm(forms.Form):
         widget=BsnInput(),
         help_text=_("Optional. Stored encrypted; never shown again in full."),
     )
-    languages = forms.CharField(
-        label=_("Languages spoken"), max_length=100, required=False, help_text=LANGUAGE_HELP
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "rits-choice-list"}),
+        help_text=_("Tick every language the person speaks."),
     )
     interpreter_needed = forms.BooleanField(label=_("Interpreter needed"), required=False)
 
-    def clean_languages(self) -> list[str]:
-        codes = [
-            c.strip().lower()
-            for c in self.cleaned_data["languages"].replace(";", ",").split(",")
-            if c.strip()
-        ]
-        bad = [c for c in codes if not (2 <= len(c) <= 3 and c.isascii() and c.isalpha())]
-        if bad:
-            raise forms.ValidationError(
-                _("Use two- or three-letter language codes, e.g. 'nl, ar'.")
-            )
-        return codes
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A person changed later may speak a language the list does not hold (an import
+        # takes any ISO code): it stays on the list for them, so a change does not drop it.
+        self.fields["languages"].choices = language_choices(self.initial.get("languages") or ())
 
 
 class NetworkMemberForm(forms.ModelForm):
     class Meta:
         model = NetworkMember
         fields = ["name", "relation", "relation_detail", "phone", "email", "availability"]
+
+
+class ContactForm(forms.Form):
+    """Writing on the timeline: what happened, when, and in which life domain."""
+
+    kind = forms.ChoiceField(
+        label=_("What kind of contact"), choices=ContactKind.choices, widget=forms.RadioSelect
+    )
+    on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    domain = forms.ChoiceField(
+        label=_("Life domain"),
+        help_text=_("Only colleagues who work in this life domain read it."),
+    )
+    text = forms.CharField(
+        label=_("What happened"),
+        max_length=MAX_CONTACT_TEXT,
+        validators=[validate_text],
+        widget=NoBsnEchoTextarea(attrs={"rows": 6}),
+        help_text=_("Write it so the family could read it. Leave out a BSN."),
+    )
+
+    def __init__(self, *args, domains, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The domains the writer works in, in the one order of the life domains.
+        self.fields["domain"].choices = [
+            (value, label) for value, label in LifeDomain.choices if value in domains
+        ]

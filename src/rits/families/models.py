@@ -294,6 +294,15 @@ class Involvement(models.Model):
         return f"{self.organisation}: {self.role}"
 
 
+class ContactKind(models.TextChoices):
+    """What a professional writes on the family's timeline themselves."""
+
+    CONVERSATION = "conversation", _("Conversation")
+    HOME_VISIT = "home_visit", _("Home visit")
+    PHONE_CALL = "phone_call", _("Phone call")
+    NOTE = "note", _("Note")
+
+
 class NetworkRelation(models.TextChoices):
     RELATIVE = "relative", _("Relative")
     FRIEND = "friend", _("Friend")

@@ -16,7 +16,9 @@ from rits.audit import catalogue
 from rits.audit.services import Actor
 from rits.core import db
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.params import contains_bsn
 from rits.families.models import (
+    ContactKind,
     DuplicateStatus,
     Family,
     FamilyEvent,
@@ -521,3 +523,39 @@ def decide_involvement(*, user, involvement_id: int | str, approve: bool) -> Inv
         detail={"approval": involvement.approval},
     )
     return involvement
+
+
+MAX_CONTACT_TEXT = 2000
+
+
+@transaction.atomic
+def record_contact(*, user, grant: Grant, kind: str, domain: str, on: date, text: str) -> None:
+    """A professional writes on the family's timeline what happened (a conversation, a
+    home visit, a phone call, a note), in a life domain they see: the domain decides who
+    reads it, as it does for every other part of the file."""
+    grant.require("write")
+    errors: dict[str, list[str]] = {}
+    if kind not in ContactKind.values:
+        errors["kind"] = [_("Choose what kind of contact this was.")]
+    if domain not in grant.domains:
+        errors["domain"] = [_("Choose one of the life domains you work in.")]
+    if on > timezone.localdate():
+        errors["on"] = [_("This date lies in the future.")]
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = [_("Write what happened.")]
+    elif len(text) > MAX_CONTACT_TEXT:
+        errors["text"] = [_("Keep this under %(n)d characters.") % {"n": MAX_CONTACT_TEXT}]
+    elif contains_bsn(text):
+        # Everyone who sees the domain reads the timeline; a BSN belongs in its own field.
+        errors["text"] = [_("Leave the BSN out of the text.")]
+    if errors:
+        raise ValidationError(errors)
+    record(
+        "family.contact_recorded",
+        user=user,
+        family_id=grant.family.pk,
+        ground=grant.ground,
+        params={"kind": kind, "on": on.isoformat(), "text": text},
+        domain=domain,
+    )

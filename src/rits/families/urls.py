@@ -12,6 +12,7 @@ urlpatterns = [
     path(
         "families/<int:family_id>/network/new/", views.add_network_member, name="add-network-member"
     ),
+    path("families/<int:family_id>/timeline/new/", views.record_contact, name="record-contact"),
     path("involvements/pending/", views.pending_involvements, name="pending-involvements"),
     path(
         "involvements/<int:involvement_id>/approval/",

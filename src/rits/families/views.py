@@ -14,7 +14,7 @@ from rits.access.rules import grant_for
 from rits.components.registry import family_panels, my_families_panels
 from rits.core.forms import apply_errors
 from rits.families import selectors, services
-from rits.families.forms import MemberForm, NetworkMemberForm, SearchForm
+from rits.families.forms import ContactForm, MemberForm, NetworkMemberForm, SearchForm
 
 
 @login_required
@@ -168,3 +168,24 @@ def decide_involvement(request, involvement_id: int):
             else _("The involvement has been rejected."),
         )
     return redirect("families:pending-involvements")
+
+
+@login_required
+def record_contact(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    form = ContactForm(request.POST or None, domains=grant.domains)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_contact(user=request.user, grant=grant, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("It is on the timeline."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="contact")
+    return render(
+        request,
+        "families/family_form.html",
+        {"form": form, "family": grant.family, "title": _("Write on the timeline")},
+    )

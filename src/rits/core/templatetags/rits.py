@@ -1,18 +1,11 @@
 from datetime import date
 
 from django import template
-from django.conf.locale import LANG_INFO
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from rits.core import languages
 
 register = template.Library()
-
-# Languages families speak that Django's own list does not name.
-EXTRA_LANGUAGES = {
-    "ti": "ትግርኛ (Tigrinya)",
-    "so": "Soomaali (Somali)",
-    "prs": "دری (Dari)",
-    "ps": "پښتو (Pashto)",
-}
 
 
 @register.filter
@@ -29,9 +22,13 @@ def age(birth_date: date | None) -> int | None:
 
 @register.filter
 def language_name(code: str) -> str:
-    info = LANG_INFO.get(code)
-    if info and "name_local" in info:
-        local = info["name_local"]
-        translated = translation.gettext(info["name"])
-        return local if local == translated else f"{local} ({translated})"
-    return EXTRA_LANGUAGES.get(code, code)
+    """The language's name in the reader's language ("Tigrinya" on a Dutch page)."""
+    return languages.name_in_reader_language(code)
+
+
+@register.filter
+def own_language_name(code: str) -> str:
+    """The language's name in itself ("ትግርኛ"), or "" when it is the same as the name in the
+    reader's language: templates show it with ``lang`` set, for screen readers."""
+    own = languages.own_name(code)
+    return "" if own.casefold() == languages.name_in_reader_language(code).casefold() else own

@@ -13,6 +13,7 @@ from rits.core.params import (
     RequestIntegerField,
     check_text,
     contains_bsn,
+    mask_bsn,
     parse_int,
     validate_text,
     without_bsn_query,
@@ -115,3 +116,10 @@ def test_search_box_echoes_text_but_not_a_bsn():
     assert 'value="Bakker"' in NoBsnEchoTextInput().render("q", "Bakker")
     html = NoBsnEchoTextInput().render("q", f"Bakker {factories.valid_bsn(3)}")
     assert factories.valid_bsn(3) not in html
+
+
+def test_a_bsn_in_a_text_is_masked_and_other_numbers_are_kept():
+    bsn = factories.valid_bsn(3)
+    assert mask_bsn(f"BSN {bsn[:3]} {bsn[3:6]} {bsn[6:]}, tel. 0612345678.") == (
+        "BSN •••••••••, tel. 0612345678."
+    )
