@@ -40,6 +40,7 @@ from rits.signals.intake.authentication import SignalSourceTokenAuthentication
 from rits.signals.models import ConcernMatch, LinkReview, SignalSourceToken
 from rits.signals.pipeline import run_rules
 from rits.signals.tests.factories import linked_signal
+from rits.worklist.models import WorkItem, WorkItemStatus
 from tests import factories
 from tests.auth import login_verified
 from tests.test_access_chokepoint import family_models
@@ -80,6 +81,8 @@ IDS = {
 # Generic names ("pk", "id") say nothing; they are named per route.
 ROUTE_IDS = {
     "access:review": {"pk": Id("emergency_id", insider="privacy_officer")},
+    # Only a decided item can be reopened: the world's dismissed one.
+    "worklist:reopen": {"item_id": Id("closed_item_id")},
 }
 
 
@@ -235,6 +238,7 @@ BODIES = {
     },
     "worklist:act": lambda w: {**_agreement(w), "note": "Afgesproken."},
     "worklist:dismiss": lambda w: {"reason": "De achterstand is betaald."},
+    "worklist:reopen": lambda w: {"reason": "Er is een nieuwe achterstand gemeld."},
     # the inbox's old paths, answered by the worklist's views
     "signals:old-alert-act": lambda w: {**_agreement(w), "note": "Afgesproken."},
     "signals:old-alert-dismiss": lambda w: {"reason": "De achterstand is betaald."},
@@ -318,6 +322,17 @@ def world(family_setup, settings):
     )
     run_rules()
     alert = family.work_items.get()
+    closed_item = WorkItem.objects.create(
+        kind=alert.kind,
+        key="dismissed",
+        family=family,
+        reason_code=alert.reason_code,
+        reason_params=alert.reason_params,
+        due_date=alert.due_date,
+        assigned_to=coordinator,
+        status=WorkItemStatus.DISMISSED,
+        dismissed_reason="De achterstand is betaald.",
+    )
     review = LinkReview.objects.create(
         signal=linked_signal(landlord, family, family_setup["mother"]),
         person=family_setup["mother"],
@@ -360,6 +375,7 @@ def world(family_setup, settings):
         "involvement_id": pending.pk,
         "duplicate_id": duplicate.pk,
         "alert_id": alert.pk,
+        "closed_item_id": closed_item.pk,
         "review_id": review.pk,
         "batch_id": batch.pk,
         "match_id": match.pk,

@@ -205,6 +205,15 @@ declare(
         values=_alert,
     ),
     EventType(
+        "signal.alert_reopened",
+        AuditAction.UPDATE,
+        "signal.alert",
+        access_log=ALERT_CHANGED,
+        template=_("Alert reopened: %(title)s — %(reason)s"),
+        timeline=True,
+        values=_alert,
+    ),
+    EventType(
         "signal.alert_escalated",
         AuditAction.UPDATE,
         "signal.alert",

@@ -33,3 +33,18 @@ class DismissForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The service checks it, with its own message; not "optional" either.
         self.fields["reason"].conditionally_required = True
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why does this alert need attention again?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
+        help_text=gettext_lazy("e.g. 'The landlord reports new arrears after all.'"),
+    )
+    back = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].conditionally_required = True

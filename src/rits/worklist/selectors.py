@@ -74,6 +74,7 @@ class WorkItemLine:
     family: Family | None = None
     details: list = field(default_factory=list)
     can_change: bool = False
+    can_reopen: bool = False
 
     @property
     def id(self) -> int:
@@ -116,9 +117,9 @@ def _line(item: WorkItem, grant: Grant | None, today: date) -> WorkItemLine:
     )
     if visible:
         line.family = grant.family
-        line.can_change = (
-            item.status in UNRESOLVED and grant.can_write and may_change_status(grant, item)
-        )
+        may_change = grant.can_write and may_change_status(grant, item)
+        line.can_change = may_change and item.status in UNRESOLVED
+        line.can_reopen = may_change and item.status != WorkItemStatus.OPEN
     return line
 
 

@@ -38,6 +38,7 @@ from rits.plans.models import Agreement
 from rits.worklist import handoff, timeline
 from rits.worklist.kinds import REASON_LENGTH, kind_for
 from rits.worklist.models import WorkItem, WorkItemStatus
+from rits.worklist.working_days import add_working_days
 
 # An audit event's detail names the kind under "rule", as alerts' events always did, so
 # that the log reads the same before and after alerts became work items.
@@ -466,6 +467,47 @@ def dismiss(*, user, item_id: int, reason: str) -> WorkItem:
         item.dismissed_reason = reason
         item.save(update_fields=["status", "dismissed_reason", "updated_at"])
         _status_changed(user, grant, item, "dismissed", {"reason": reason})
+    return item
+
+
+# A reopened item is due again within this many working days (or by its old due date
+# when that lies later): reopened with a date long past, it would escalate at once.
+REOPEN_DUE_WORKING_DAYS = 5
+
+
+def reopen(*, user, item_id: int, reason: str) -> WorkItem:
+    """Take back a decision on an item (acknowledged, acted on or dismissed): it is open
+    again, for the same people who may change it. What was decided before stays on the
+    timeline and in the audit log; the item itself starts afresh, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this alert needs attention again.")})
+    reason = _bounded_note(reason, "reason")
+    with transaction.atomic():
+        item, grant = item_and_grant(user, item_id, lock=True)
+        _require_status_changer(grant, item)
+        if item.status == WorkItemStatus.OPEN:
+            raise ValidationError(_("This alert is open already."), code="open")
+        was = item.status
+        item.status = WorkItemStatus.OPEN
+        item.acknowledged_by, item.acknowledged_at = None, None
+        item.agreement, item.action_note, item.dismissed_reason = None, "", ""
+        item.due_date = max(
+            item.due_date, add_working_days(timezone.localdate(), REOPEN_DUE_WORKING_DAYS)
+        )
+        item.save(
+            update_fields=[
+                "status",
+                "acknowledged_by",
+                "acknowledged_at",
+                "agreement",
+                "action_note",
+                "dismissed_reason",
+                "due_date",
+                "updated_at",
+            ]
+        )
+        _status_changed(user, grant, item, "reopened", {"reason": reason}, was=was)
     return item
 
 

@@ -43,7 +43,7 @@ def items_raised(created: Sequence, now: datetime) -> None:
 
 
 def status_changed(item, what: str, params: dict, *, user) -> None:
-    """``what``: acknowledged, acted_on, acted_on_agreement or dismissed."""
+    """``what``: acknowledged, acted_on, acted_on_agreement, dismissed or reopened."""
     record_timeline([_entry(item.kind, item.family_id, what, params, actor_id=user.pk)])
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("work-items/<int:item_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("work-items/<int:item_id>/act/", views.act, name="act"),
     path("work-items/<int:item_id>/dismiss/", views.dismiss, name="dismiss"),
+    path("work-items/<int:item_id>/reopen/", views.reopen, name="reopen"),
 ]

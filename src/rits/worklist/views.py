@@ -24,7 +24,7 @@ from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.models import AgreementKind
 from rits.worklist import selectors, services
-from rits.worklist.forms import ActForm, DismissForm
+from rits.worklist.forms import ActForm, DismissForm, ReopenForm
 from rits.worklist.kinds import kind_for
 from rits.worklist.selectors import WorkItemLine
 
@@ -198,6 +198,36 @@ def dismiss(request, item_id: int):
             "line": line,
             "form": form,
             "cancel_url": _back_url(back),
+            "summary_template": kind_for(line.item.kind).summary_template,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reopen(request, item_id: int):
+    line = selectors.item_for_user(user=request.user, item_id=item_id)
+    if not line.can_reopen:
+        raise PermissionDenied(_("This alert is open, or you can only read it."))
+    form = ReopenForm(
+        request.POST if request.method == "POST" else None,
+        initial={"back": request.GET.get("back", "mine")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen(user=request.user, item_id=item_id, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The alert is open again."))
+            return redirect(f"{_back_url(form.cleaned_data['back'])}#alert-{item_id}")
+    return render(
+        request,
+        "worklist/reopen.html",
+        {
+            "line": line,
+            "form": form,
+            "cancel_url": _back_url(form["back"].value()),
             "summary_template": kind_for(line.item.kind).summary_template,
         },
     )

@@ -480,13 +480,16 @@ def test_the_assignee_and_the_team_lead_may_change_it(region, alert, reader, api
 
 INBOX_ROUTES = {"inbox": False, "inbox-team": False, "act": True, "dismiss": True}
 POST_ONLY = {"acknowledge"}
+# Shown for a decided alert only: its read is checked in tests/test_routes_access.py and
+# rits/worklist/tests/test_reopen.py.
+DECIDED_ONLY = {"reopen"}
 
 
 def test_every_inbox_route_is_checked_here():
     from rits.worklist import urls
 
     names = {p.name for p in urls.urlpatterns}
-    assert names == set(INBOX_ROUTES) | POST_ONLY
+    assert names == set(INBOX_ROUTES) | POST_ONLY | DECIDED_ONLY
 
 
 @pytest.mark.parametrize("name", sorted(INBOX_ROUTES))

@@ -33,6 +33,7 @@ TIMELINE_EVENTS = (
     "acted_on",
     "acted_on_agreement",
     "dismissed",
+    "reopened",
     "escalated",
 )
 TODAY = timezone.localdate()
