@@ -65,3 +65,26 @@ class NetworkMemberForm(forms.ModelForm):
     class Meta:
         model = NetworkMember
         fields = ["name", "relation", "relation_detail", "phone", "email", "availability"]
+
+
+class MemberChangeForm(MemberForm):
+    """The member form for a correction, prefilled with the member as they are. The BSN
+    is never shown again: left empty it stays as it was."""
+
+    def __init__(self, *args, membership=None, **kwargs):
+        if membership is not None and not args and "initial" not in kwargs:
+            p = membership.person
+            kwargs["initial"] = {
+                "role": membership.role,
+                "given_names": p.given_names,
+                "prefix": p.prefix,
+                "surname": p.surname,
+                "birth_date": p.birth_date,
+                "gender": p.gender,
+                "languages": ", ".join(p.languages or []),
+                "interpreter_needed": p.interpreter_needed,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["bsn"].help_text = _(
+            "Leave empty to keep the BSN as it is. A new BSN is stored encrypted."
+        )
