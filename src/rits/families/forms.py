@@ -72,7 +72,7 @@ class MemberChangeForm(MemberForm):
     is never shown again: left empty it stays as it was."""
 
     def __init__(self, *args, membership=None, **kwargs):
-        if membership is not None and not args and "initial" not in kwargs:
+        if membership is not None and "initial" not in kwargs:  # a bound form ignores it
             p = membership.person
             kwargs["initial"] = {
                 "role": membership.role,
