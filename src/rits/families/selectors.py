@@ -377,11 +377,22 @@ def _shown(model, name: str, value) -> str:
     return str(value)
 
 
-def _entries(model, records, fields: tuple[str, ...]) -> list[HistoryEntry]:
+def _entries(model, records, fields: tuple[str, ...], family_id: int) -> list[HistoryEntry]:
     """Historical copies of one row, oldest first, as entries: each compared with the
-    copy before it, on ``fields`` only (never a BSN: the copies hold none)."""
+    copy before it, on ``fields`` only (never a BSN: the copies hold none). A change a
+    service made in another family's file (a person belongs to each of their families)
+    is shown without who made it."""
     entries, previous = [], None
+    here = f"family:{family_id}"
     for record in records:
+        reason = record.history_change_reason or ""
+        elsewhere = reason.startswith("family:") and reason != here
+        if elsewhere:
+            by = _("someone working with another family")
+        elif record.history_user:
+            by = str(record.history_user)
+        else:
+            by = _("the system")
         kind = {"+": "created", "~": "changed", "-": "removed"}[record.history_type]
         if record.history_type == "+" and record.history_change_reason == "undo":
             kind = "restored"
@@ -399,7 +410,7 @@ def _entries(model, records, fields: tuple[str, ...]) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 at=record.history_date,
-                by=str(record.history_user) if record.history_user else _("the system"),
+                by=by,
                 kind=kind,
                 changes=changes,
                 bsn_changed=bool(getattr(record, "bsn_changed", False)),
@@ -453,12 +464,14 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
                 .select_related("history_user")
                 .order_by("history_date", "history_id"),
                 MEMBER_HISTORY_FIELDS,
+                grant.family.pk,
             ) + _entries(
                 Membership,
                 Membership.history.filter(id=last.id)
                 .select_related("history_user")
                 .order_by("history_date", "history_id"),
                 ("role",),
+                grant.family.pk,
             )
         name = person.full_name if person else ""
     else:
@@ -475,7 +488,7 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
             raise FamilyNotFound
         with reading(user, what="family.network_history_viewed", grant=grant) as read:
             read.object_id = pk
-            entries = _entries(NetworkMember, records, NETWORK_HISTORY_FIELDS)
+            entries = _entries(NetworkMember, records, NETWORK_HISTORY_FIELDS, grant.family.pk)
         name = records[-1].name
     entries.sort(key=lambda e: e.at, reverse=True)
     return {"name": name, "entries": entries}

@@ -665,7 +665,9 @@ def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonD
         changed.append("bsn")
     if changed:
         person._bsn_changed = bsn_changed
-        _save_with_history(person, user=user)
+        # in which family's file: the person's history shown in another family's file
+        # does not say who changed it (that would tell who else knows the person)
+        _save_with_history(person, user=user, reason=f"family:{grant.family.pk}")
     if role != membership.role:
         membership.role = role
         _save_with_history(membership, user=user)

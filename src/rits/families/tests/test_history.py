@@ -298,3 +298,23 @@ def test_an_import_writes_history_without_a_user(w):
     person.surname = "Hailé"
     person.save()  # as the system would: no user set
     assert person.history.latest().history_user is None
+
+
+def test_a_change_made_in_another_familys_file_does_not_say_by_whom(w):
+    other = factories.FamilyFactory(name="Gezin Tesfay")
+    factories.MembershipFactory(family=other, person=w["child"], role="child")
+    elsewhere = factories.ProfessionalFactory(role="coordinator")
+    factories.InvolvementFactory(family=other, professional=elsewhere, is_coordinator=True)
+    theirs = other.memberships.get()
+    _client(elsewhere).post(
+        reverse("families:change-member", args=[other.pk, theirs.pk]),
+        _change_body(given_names="Jonas", languages="nl"),
+    )
+    text = (
+        _client(w["coordinator"])
+        .get(reverse("families:member-history", args=[w["family"].pk, w["membership"].pk]))
+        .content.decode()
+    )
+    assert "Given names: <bdi>Yonas</bdi> → <bdi>Jonas</bdi>" in text
+    assert str(elsewhere.user) not in text and "Gezin Tesfay" not in text
+    assert "someone working with another family" in text
