@@ -25,6 +25,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.db.models.manager import ManagerDescriptor
+from simple_history.manager import HistoryDescriptor
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "rits"
 
@@ -104,7 +105,9 @@ def manager_names(model: type[models.Model]) -> frozenset[str]:
     names = {"_default_manager", "_base_manager"} | {m.name for m in model._meta.managers}
     for klass in model.__mro__:
         for name, value in vars(klass).items():
-            if isinstance(value, ManagerDescriptor | models.Manager):
+            # ``Person.history`` (django-simple-history) reaches the historical copies,
+            # which are family data like the rows they copy
+            if isinstance(value, ManagerDescriptor | models.Manager | HistoryDescriptor):
                 names.add(name)
     return frozenset(names)
 
@@ -360,7 +363,12 @@ def test_family_data_is_derived_from_the_apps():
         "signals.SignalBatch",
         "access.EmergencyAccess",
         "audit.AuditEvent",
+        # the historical copies of django-simple-history are family data too
+        "families.HistoricalPerson",
+        "families.HistoricalMembership",
+        "families.HistoricalNetworkMember",
     } <= labels
+    assert "history" in manager_names(apps.get_model("families", "Person"))
     assert "organisations.Professional" not in labels
     assert {"objects", "all_objects", "_default_manager", "_base_manager"} <= manager_names(
         apps.get_model("families", "Involvement")
@@ -440,3 +448,22 @@ def test_the_check_catches_every_way_in_whatever_the_file_name(tmp_path, name):
     assert not allowed(source.module, ALLOWED)
     assert [what for _where, what in all_involvements(source)] == ["Involvement.all_objects"]
     assert not allowed(source.module, ALL_INVOLVEMENTS)
+
+
+def test_the_check_catches_the_history_of_family_data(tmp_path):
+    bad = tmp_path / "rits" / "signals" / "history.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "from rits.families.models import Person, Membership\n"
+        "Person.history.all()\n"
+        "Membership.history.model.objects.count()\n"
+        "x = 'families_historicalperson'\n"
+    )
+    source = _Module(bad, "rits.signals.history")
+    found = sorted(what for _where, what in touches(source))
+    assert found == [
+        "HistoricalMembership.objects",
+        "Membership.history",
+        "Person.history",
+        "table families_historicalperson in a string",
+    ]

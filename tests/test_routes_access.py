@@ -29,7 +29,8 @@ from rits.access.rules import grant_for
 from rits.audit import catalogue
 from rits.audit.models import AuditEvent
 from rits.audit.services import Actor
-from rits.families.models import PossibleDuplicate
+from rits.families import services as family_services
+from rits.families.models import NetworkMember, PossibleDuplicate
 from rits.notifications.models import Notification
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
@@ -77,12 +78,17 @@ IDS = {
     "match_id": Id("match_id", insider="token", outsider="other_token", shows_family=False),
     # The coordinator's own notification; anyone else's is not found.
     "notification_id": Id("notification_id", shows_family=False, family_data=False),
+    "membership_id": Id("membership_id"),
+    "network_member_id": Id("network_member_id"),
 }
 # Generic names ("pk", "id") say nothing; they are named per route.
 ROUTE_IDS = {
     "access:review": {"pk": Id("emergency_id", insider="privacy_officer")},
     # Only a decided item can be reopened: the world's dismissed one.
     "worklist:reopen": {"item_id": Id("closed_item_id")},
+    # an undo names what was removed
+    "families:undo-member-removal": {"membership_id": Id("removed_membership_id")},
+    "families:undo-network-removal": {"network_member_id": Id("removed_network_member_id")},
 }
 
 
@@ -193,6 +199,13 @@ BODIES = {
         "domain": "finances",
         "text": "Huisbezoek: de post samen doorgenomen.",
     },
+    "families:change-member": lambda w: {
+        "role": "child",
+        "surname": "Haile",
+        "given_names": "Yonas Tesfay",
+        "birth_date": "2022-03-01",
+    },
+    "families:change-network-member": lambda w: {"name": "Buurvrouw", "relation": "neighbour"},
     "families:decide-involvement": lambda w: {"decision": "approve"},
     "families:decide-possible-duplicate": lambda w: {"decision": "different"},
     "access:review": lambda w: {"justified": "yes", "note": "Terecht."},
@@ -363,6 +376,16 @@ def world(family_setup, settings):
         family=family,
         raised_at=timezone.now(),
     )
+    # a member and a network member to change or remove, and one of each removed
+    neighbour = NetworkMember.objects.create(family=family, name="Buurman", relation="neighbour")
+    gone = factories.MembershipFactory(
+        family=family, role="other", person=factories.PersonFactory(surname="Weg")
+    )
+    family_services.remove_member(user=coordinator.user, grant=grant, membership_id=gone.pk)
+    gone_network = NetworkMember.objects.create(family=family, name="Oud", relation="friend")
+    family_services.remove_network_member(
+        user=coordinator.user, grant=grant, member_id=gone_network.pk
+    )
     breaker = factories.ProfessionalFactory()
     access_services.request_emergency_access(
         user=breaker.user, reason="Melding politie, acute zorg.", reference=family.reference
@@ -390,6 +413,10 @@ def world(family_setup, settings):
         "token": landlord_key,
         "other_token": school_key,  # a source that is not part of the concern match
         "revision": agreement.plan.revision,
+        "membership_id": family.memberships.get(person=family_setup["child"]).pk,
+        "network_member_id": neighbour.pk,
+        "removed_membership_id": gone.pk,
+        "removed_network_member_id": gone_network.pk,
     }
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",
     "rits.core",
     "rits.components",
     "rits.organisations",

@@ -194,3 +194,82 @@ declare(
         timeline=True,
     ),
 )
+
+# Changing, removing and putting back members and network members (their history is kept
+# by django-simple-history; see ``services.update_member``). On the timeline like their
+# adding: a member's event for everyone who sees the family, a network member's in the
+# social network.
+declare(
+    EventType(
+        "family.member_changed",
+        AuditAction.UPDATE,
+        "membership.details",
+        access_log=_("changed a member's details"),
+        template=_("Details of %(name)s changed"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.member_removed",
+        AuditAction.DELETE,
+        "membership",
+        access_log=_("removed a member from the family"),
+        template=_("%(name)s removed from the family"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.member_restored",
+        AuditAction.CREATE,
+        "membership.restored",
+        access_log=_("undid the removal of a member"),
+        template=_("%(name)s is back in the family (removal undone)"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.network_changed",
+        AuditAction.UPDATE,
+        "network_member",
+        access_log=_("changed the details of someone in the family's network"),
+        template=_("Details of %(name)s in the network changed"),
+        timeline=True,
+        domain=LifeDomain.SOCIAL_NETWORK,
+    ),
+    EventType(
+        "family.network_removed",
+        AuditAction.DELETE,
+        "network_member",
+        access_log=_("removed someone from the family's network"),
+        template=_("%(name)s removed from the network"),
+        timeline=True,
+        domain=LifeDomain.SOCIAL_NETWORK,
+    ),
+    EventType(
+        "family.network_restored",
+        AuditAction.CREATE,
+        "network_member.restored",
+        access_log=_("undid the removal of someone from the family's network"),
+        template=_("%(name)s is back in the network (removal undone)"),
+        timeline=True,
+        domain=LifeDomain.SOCIAL_NETWORK,
+    ),
+    EventType(
+        "family.member_history_viewed",
+        AuditAction.VIEW,
+        "membership.history",
+        access_log=_("looked at the history of a member's details"),
+    ),
+    EventType(
+        "family.network_history_viewed",
+        AuditAction.VIEW,
+        "network_member.history",
+        access_log=_("looked at the history of someone in the family's network"),
+    ),
+    EventType(
+        "family.removed_viewed",
+        AuditAction.VIEW,
+        "family.removed",
+        access_log=_("looked at what was recently removed from the family's file"),
+    ),
+)

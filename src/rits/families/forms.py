@@ -92,3 +92,26 @@ class ContactForm(forms.Form):
         self.fields["domain"].choices = [
             (value, label) for value, label in LifeDomain.choices if value in domains
         ]
+
+
+class MemberChangeForm(MemberForm):
+    """The member form for a correction, prefilled with the member as they are. The BSN
+    is never shown again: left empty it stays as it was."""
+
+    def __init__(self, *args, membership=None, **kwargs):
+        if membership is not None and "initial" not in kwargs:  # a bound form ignores it
+            p = membership.person
+            kwargs["initial"] = {
+                "role": membership.role,
+                "given_names": p.given_names,
+                "prefix": p.prefix,
+                "surname": p.surname,
+                "birth_date": p.birth_date,
+                "gender": p.gender,
+                "languages": list(p.languages or []),
+                "interpreter_needed": p.interpreter_needed,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["bsn"].help_text = _(
+            "Leave empty to keep the BSN as it is. A new BSN is stored encrypted."
+        )

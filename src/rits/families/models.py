@@ -3,12 +3,15 @@
 These models are family data: outside this app's services and selectors, only the
 ``access`` module may query them (enforced by ``tests/test_access_chokepoint.py``)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from rits.audit.catalogue import Audience, timeline_codes, timeline_text
 from rits.core.domains import LifeDomain
@@ -63,6 +66,28 @@ class Gender(models.TextChoices):
     UNKNOWN = "", _("Unknown")
 
 
+class PersonHistoryExtras(models.Model):
+    """What a historical copy of a person holds beyond the tracked fields: whether the
+    change replaced the BSN. The copies hold no BSN in any form (not encrypted, not its
+    pseudonym: ``excluded_fields``), so that a BSN erased or corrected is gone for good
+    and the history cannot be searched by BSN; the history says only that it changed."""
+
+    bsn_changed = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
+# How long a removal can be undone (``services.undo_member_removal`` and the like).
+UNDO_WINDOW = timedelta(days=30)
+
+# Every change and removal of these keeps a historical copy (django-simple-history), with
+# its user set by the service that writes (``_history_user``), never guessed from a
+# request: an import or the system writes without one. Bulk writes (the CSV import's
+# bulk_create/bulk_update) leave no copy.
+HISTORY_OPTIONS = {"cascade_delete_history": False, "user_related_name": "+"}
+
+
 class Person(models.Model):
     reference = models.CharField(
         _("reference"),
@@ -96,6 +121,12 @@ class Person(models.Model):
         help_text=_("ISO 639-1 codes, e.g. nl, ar, ti."),
     )
     interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+
+    history = HistoricalRecords(
+        excluded_fields=["bsn_encrypted", "bsn_pseudonym"],
+        bases=[PersonHistoryExtras],
+        **HISTORY_OPTIONS,
+    )
 
     class Meta:
         ordering = ["surname", "given_names", "id"]
@@ -137,6 +168,7 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
 
     objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["id"]
@@ -339,6 +371,7 @@ class NetworkMember(models.Model):
     )
 
     objects = NetworkMemberQuerySet.as_manager()
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["name", "id"]
@@ -450,3 +483,11 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.existing_person_id} ~ {self.new_person_id} ({self.status})"
+
+
+@receiver(pre_create_historical_record)
+def _mark_bsn_change(sender, instance, history_instance, **kwargs) -> None:
+    """A person's historical copy says whether the BSN changed, never what it was: the
+    writer that replaces a BSN sets ``_bsn_changed`` on the person before saving."""
+    if isinstance(instance, Person):
+        history_instance.bsn_changed = bool(getattr(instance, "_bsn_changed", False))

@@ -1,9 +1,11 @@
 """Reads of family data. Each one goes through ``rits.access`` and leaves an audit event."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from rits.access.reads import reading
@@ -23,6 +25,7 @@ from rits.audit.services import Actor
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
 from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
 from rits.families.models import (
+    UNDO_WINDOW,
     DuplicateStatus,
     Family,
     FamilyEvent,
@@ -31,6 +34,7 @@ from rits.families.models import (
     MemberRole,
     Membership,
     NetworkMember,
+    Person,
     PossibleDuplicate,
 )
 from rits.organisations.models import ProfessionalRole
@@ -323,4 +327,261 @@ def pending_involvements(*, user) -> list[Involvement]:
             ground=ground,
             detail={"involvements": [i.pk for i in found if i.family_id == family_id]},
         )
+    return found
+
+
+# --- History and what was removed -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change as the history page shows it: who, when, what (label, before → after);
+    a BSN only as "the BSN changed"."""
+
+    at: datetime
+    by: str
+    kind: str  # created, changed, removed, restored
+    changes: tuple[Change, ...] = ()
+    bsn_changed: bool = False
+
+
+@dataclass(frozen=True)
+class Removed:
+    kind: str  # "member" or "network"
+    object_id: int
+    name: str
+    removed_at: datetime
+    removed_by: str
+    undo_until: datetime
+
+
+def _shown(model, name: str, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    field_ = model._meta.get_field(name)
+    if field_.choices:
+        return str(dict(field_.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _entries(model, records, fields: tuple[str, ...], family_id: int) -> list[HistoryEntry]:
+    """Historical copies of one row, oldest first, as entries: each compared with the
+    copy before it, on ``fields`` only (never a BSN: the copies hold none). A change a
+    service made in another family's file (a person belongs to each of their families)
+    is shown without who made it."""
+    entries, previous = [], None
+    here = f"family:{family_id}"
+    for record in records:
+        reason = record.history_change_reason or ""
+        elsewhere = reason.startswith("family:") and reason != here
+        if elsewhere:
+            by = _("someone working with another family")
+        elif record.history_user:
+            by = str(record.history_user)
+        else:
+            by = _("the system")
+        kind = {"+": "created", "~": "changed", "-": "removed"}[record.history_type]
+        if record.history_type == "+" and record.history_change_reason == "undo":
+            kind = "restored"
+        changes = ()
+        if previous is not None and kind == "changed":
+            delta = record.diff_against(previous, included_fields=fields)
+            changes = tuple(
+                Change(
+                    label=capfirst(model._meta.get_field(c.field).verbose_name),
+                    before=_shown(model, c.field, c.old),
+                    after=_shown(model, c.field, c.new),
+                )
+                for c in sorted(delta.changes, key=lambda c: fields.index(c.field))
+            )
+        entries.append(
+            HistoryEntry(
+                at=record.history_date,
+                by=by,
+                kind=kind,
+                changes=changes,
+                bsn_changed=bool(getattr(record, "bsn_changed", False)),
+            )
+        )
+        previous = record
+    return entries
+
+
+MEMBER_HISTORY_FIELDS = (
+    "surname",
+    "given_names",
+    "prefix",
+    "birth_date",
+    "gender",
+    "languages",
+    "interpreter_needed",
+)
+
+
+def _membership_seen(grant: Grant, membership_id: int | str):
+    """The last historical copy of a membership of the grant's family (also a removed
+    one), or 'not found'."""
+    try:
+        pk = int(membership_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    last = (
+        Membership.history.filter(id=pk, family_id=grant.family.pk)
+        .exclude(person_id__in=sorted(grant.excluded_person_ids))
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if last is None:
+        raise FamilyNotFound
+    return last
+
+
+def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None) -> dict:
+    """The history of one member (their person's details and their role in the family)
+    or one network member of the grant's family, newest first, audited as a read."""
+    if membership_id is not None:
+        last = _membership_seen(grant, membership_id)
+        person = Person.objects.filter(pk=last.person_id).first()
+        with reading(user, what="family.member_history_viewed", grant=grant) as read:
+            read.object_id = last.id
+            read.person_ids = [last.person_id]
+            entries = _entries(
+                Person,
+                Person.history.filter(id=last.person_id)
+                .select_related("history_user")
+                .order_by("history_date", "history_id"),
+                MEMBER_HISTORY_FIELDS,
+                grant.family.pk,
+            ) + _entries(
+                Membership,
+                Membership.history.filter(id=last.id)
+                .select_related("history_user")
+                .order_by("history_date", "history_id"),
+                ("role",),
+                grant.family.pk,
+            )
+        name = person.full_name if person else ""
+    else:
+        try:
+            pk = int(network_member_id)
+        except (TypeError, ValueError):
+            raise FamilyNotFound from None
+        records = list(
+            NetworkMember.history.filter(id=pk, family_id=grant.family.pk)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        if not records:
+            raise FamilyNotFound
+        with reading(user, what="family.network_history_viewed", grant=grant) as read:
+            read.object_id = pk
+            entries = _entries(NetworkMember, records, NETWORK_HISTORY_FIELDS, grant.family.pk)
+        name = records[-1].name
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return {"name": name, "entries": entries}
+
+
+NETWORK_HISTORY_FIELDS = ("name", "relation", "relation_detail", "phone", "email", "availability")
+
+
+def recently_removed(*, user, grant: Grant, now: datetime | None = None) -> list[Removed]:
+    """Members and network members removed from the grant's family within the undo
+    window and not put back, newest first, audited as a read."""
+    now = now or timezone.now()
+    since = now - UNDO_WINDOW
+    found: list[Removed] = []
+    with reading(user, what="family.removed_viewed", grant=grant) as read:
+        memberships = (
+            Membership.history.filter(
+                family_id=grant.family.pk, history_type="-", history_date__gte=since
+            )
+            .exclude(person_id__in=sorted(grant.excluded_person_ids))
+            .exclude(id__in=Membership.objects.filter(family_id=grant.family.pk).values("pk"))
+            .select_related("history_user")
+            .order_by("-history_date")
+        )
+        seen = set()
+        people = {}
+        for r in memberships:
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            people[r.id] = r
+        names = {
+            p.pk: p.full_name
+            for p in Person.objects.filter(pk__in=[r.person_id for r in people.values()])
+        }
+        for r in people.values():
+            found.append(
+                Removed(
+                    "member",
+                    r.id,
+                    names.get(r.person_id, ""),
+                    r.history_date,
+                    str(r.history_user or _("the system")),
+                    r.history_date + UNDO_WINDOW,
+                )
+            )
+        network = (
+            NetworkMember.history.filter(
+                family_id=grant.family.pk, history_type="-", history_date__gte=since
+            )
+            .exclude(id__in=NetworkMember.objects.filter(family_id=grant.family.pk).values("pk"))
+            .select_related("history_user")
+            .order_by("-history_date")
+        )
+        seen = set()
+        for r in network:
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            found.append(
+                Removed(
+                    "network",
+                    r.id,
+                    r.name,
+                    r.history_date,
+                    str(r.history_user or _("the system")),
+                    r.history_date + UNDO_WINDOW,
+                )
+            )
+        read.person_ids = [r.person_id for r in people.values()]
+    found.sort(key=lambda r: r.removed_at, reverse=True)
+    return found
+
+
+def member_for_change(*, grant: Grant, membership_id: int | str) -> Membership:
+    """A member of the grant's family, for its change or removal page (whose read the
+    view audits as a form page); anyone else's is 'not found'."""
+    try:
+        pk = int(membership_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    found = Membership.objects.visible_to(grant).select_related("person").filter(pk=pk).first()
+    if found is None:
+        raise FamilyNotFound
+    return found
+
+
+def network_member_for_change(*, grant: Grant, network_member_id: int | str) -> NetworkMember:
+    try:
+        pk = int(network_member_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    found = NetworkMember.objects.visible_to(grant).filter(pk=pk).first()
+    if found is None:
+        raise FamilyNotFound
     return found

@@ -18,6 +18,7 @@ from rits.core import db
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.core.params import contains_bsn
 from rits.families.models import (
+    UNDO_WINDOW,
     ContactKind,
     DuplicateStatus,
     Family,
@@ -559,3 +560,308 @@ def record_contact(*, user, grant: Grant, kind: str, domain: str, on: date, text
         params={"kind": kind, "on": on.isoformat(), "text": text},
         domain=domain,
     )
+
+
+# --- Changing and removing, with history and undo -------------------------------------------
+#
+# The mechanism, for any model with ``history = HistoricalRecords()`` (django-simple-
+# history): a change is saved with :func:`_save_with_history` (the historical copy holds
+# who, when and the values after; the one before it the values before), a removal is a
+# real delete through :func:`_delete_with_history` (its "-" copy holds the row as it was)
+# and :func:`_restore` puts the row back from that copy, with its own id, within
+# ``UNDO_WINDOW``. The plan's parts (goals, worries, strengths, safety scores, crisis
+# contacts) can use the same three functions and ``selectors.history_of``.
+
+
+MEMBER_FIELDS = (
+    "surname",
+    "given_names",
+    "prefix",
+    "birth_date",
+    "gender",
+    "languages",
+    "interpreter_needed",
+)
+NETWORK_FIELDS = ("name", "relation", "relation_detail", "phone", "email", "availability")
+
+
+def _save_with_history(obj, *, user, reason: str = "") -> None:
+    """Save ``obj``; its historical copy names ``user`` (None: the system or an import)."""
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.save()
+
+
+def _delete_with_history(obj, *, user) -> None:
+    obj._history_user = user
+    obj._change_reason = "removed"
+    obj.delete()
+
+
+def _restore(model, *, pk: int, family_id: int, user, now: datetime | None = None):
+    """Put a removed row of ``family_id`` back as it was, with its own id: from the
+    historical copy its removal left. Refused (``ValidationError``) after ``UNDO_WINDOW``;
+    an id that was never removed from this family is 'not found'."""
+    now = now or timezone.now()
+    removal = (
+        model.history.filter(id=pk, family_id=family_id, history_type="-")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if removal is None or model._base_manager.filter(pk=pk).exists():
+        raise FamilyNotFound
+    if removal.history_date < now - UNDO_WINDOW:
+        raise ValidationError(
+            _(
+                "This was removed more than %(days)d days ago and can no longer be put back. "
+                "Add it again instead."
+            )
+            % {"days": UNDO_WINDOW.days}
+        )
+    obj = removal.instance
+    for field_ in model._meta.concrete_fields:
+        value = getattr(obj, field_.attname)
+        if field_.is_relation and value is not None:
+            if not field_.related_model._base_manager.filter(pk=value).exists():
+                if not field_.null:
+                    raise ValidationError(
+                        _("This can no longer be put back. Add it again instead.")
+                    )
+                setattr(obj, field_.attname, None)  # e.g. the person it was for, since merged
+    obj._history_user = user
+    obj._change_reason = "undo"
+    obj.save(force_insert=True)
+    return obj
+
+
+def _as_id(value: int | str) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    if not 0 < value <= MAX_ID:
+        raise FamilyNotFound
+    return value
+
+
+def _membership_for_change(grant: Grant, membership_id: int | str) -> Membership:
+    membership = (
+        Membership.objects.visible_to(grant)
+        .select_for_update(of=("self",))
+        .select_related("person")
+        .filter(pk=_as_id(membership_id))
+        .first()
+    )
+    if membership is None:
+        raise FamilyNotFound
+    return membership
+
+
+def _replace_bsn(*, user, grant: Grant, person: Person, raw: str) -> bool:
+    """Put a newly typed BSN on ``person``, as ``add_member`` would: a BSN of someone the
+    user may not see is kept without its pseudonym and goes to review, and the user is
+    told nothing of it. Whether the BSN changed."""
+    bsn = clean_bsn(raw)
+    if not bsn:
+        return False
+    pseudonym = pseudonymise_bsn(bsn)
+    if pseudonym == person.bsn_pseudonym:
+        return False
+    known = Person.objects.filter(bsn_pseudonym=pseudonym).exclude(pk=person.pk).first()
+    if known is not None and _may_see_person(grant, known):
+        raise ValidationError(
+            {"bsn": _("Another person you can see has this BSN (%(name)s).") % {"name": known}}
+        )
+    person.bsn_pseudonym = None if known is not None else pseudonym
+    person.bsn_encrypted = encrypt_bsn(bsn)
+    person._hidden_match = known
+    return True
+
+
+@transaction.atomic
+def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonData, role: str):
+    """Correct a member's details and role. The person's and membership's historical
+    copies keep who changed what and the values before and after; the BSN only as "it
+    changed" (an empty BSN field keeps the BSN). The person is the same in every family
+    they belong to: a correction shows there too."""
+    grant.require("write")
+    membership = _membership_for_change(grant, membership_id)
+    person = membership.person
+    others = list(
+        Membership.objects.filter(family=grant.family)
+        .exclude(pk=membership.pk)
+        .select_related("person")
+    )
+    validate_person(data, role=role, family=grant.family, members=others)
+    before = {f: getattr(person, f) for f in MEMBER_FIELDS}
+    bsn_changed = _replace_bsn(user=user, grant=grant, person=person, raw=data.bsn)
+    hidden_match = getattr(person, "_hidden_match", None)
+    _apply_person(person, replace(data, bsn="", reference=person.reference))
+    person.full_clean(exclude=["bsn_encrypted", "bsn_pseudonym"])
+    changed = [f for f in MEMBER_FIELDS if getattr(person, f) != before[f]]
+    if bsn_changed:
+        changed.append("bsn")
+    if changed:
+        person._bsn_changed = bsn_changed
+        # in which family's file: the person's history shown in another family's file
+        # does not say who changed it (that would tell who else knows the person)
+        _save_with_history(person, user=user, reason=f"family:{grant.family.pk}")
+    if role != membership.role:
+        membership.role = role
+        _save_with_history(membership, user=user)
+        changed.append("role")
+    if not changed:
+        return membership
+    record(
+        "family.member_changed",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=membership.pk,
+        person_ids=[person.pk],
+        ground=grant.ground,
+        # which fields, never their values: the audit detail holds no personal data
+        detail={"fields": sorted(changed)},
+        params={"name": person.full_name},
+    )
+    if hidden_match is not None:
+        _raise_possible_duplicate(user=user, grant=grant, existing=hidden_match, new=person)
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, user, grant: Grant, membership_id: int | str) -> Membership:
+    """Take a member out of the family. The membership is deleted, its historical copy
+    kept, so that the removal can be undone (``undo_member_removal``) within
+    ``UNDO_WINDOW``; the person record itself is left alone (it may belong to other
+    families, and involvements, plans and signals refer to it), so that nothing else
+    goes with it and the undo gives back exactly what there was."""
+    grant.require("write")
+    membership = _membership_for_change(grant, membership_id)
+    person = membership.person
+    membership_pk = membership.pk
+    _delete_with_history(membership, user=user)
+    record(
+        "family.member_removed",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=membership_pk,
+        person_ids=[person.pk],
+        ground=grant.ground,
+        params={"name": person.full_name},
+    )
+    membership.pk = membership_pk
+    return membership
+
+
+@transaction.atomic
+def undo_member_removal(*, user, grant: Grant, membership_id: int | str, now=None) -> Membership:
+    grant.require("write")
+    pk = _as_id(membership_id)
+    removal = (
+        Membership.history.filter(id=pk, family_id=grant.family.pk, history_type="-")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if removal is not None and (
+        Membership.objects.filter(family_id=grant.family.pk, person_id=removal.person_id)
+        .exclude(pk=pk)
+        .exists()
+    ):
+        raise ValidationError(_("This person is a member of the family again."))
+    membership = _restore(Membership, pk=pk, family_id=grant.family.pk, user=user, now=now)
+    person = Person.objects.get(pk=membership.person_id)
+    record(
+        "family.member_restored",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=membership.pk,
+        person_ids=[person.pk],
+        ground=grant.ground,
+        params={"name": person.full_name},
+    )
+    return membership
+
+
+def _network_member_for_change(grant: Grant, member_id: int | str) -> NetworkMember:
+    member = (
+        NetworkMember.objects.visible_to(grant)
+        .select_for_update(of=("self",))
+        .filter(pk=_as_id(member_id))
+        .first()
+    )
+    if member is None:
+        raise FamilyNotFound
+    return member
+
+
+@transaction.atomic
+def update_network_member(
+    *, user, grant: Grant, member_id: int | str, data: dict[str, Any]
+) -> NetworkMember:
+    """Correct a network member's details (``data``: the form's fields)."""
+    grant.require("write")
+    member = _network_member_for_change(grant, member_id)
+    before = {f: getattr(member, f) for f in NETWORK_FIELDS}
+    for name in NETWORK_FIELDS:
+        if name in data:
+            setattr(member, name, data[name])
+    member.full_clean()
+    changed = [f for f in NETWORK_FIELDS if getattr(member, f) != before[f]]
+    if not changed:
+        return member
+    _save_with_history(member, user=user)
+    record(
+        "family.network_changed",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=member.pk,
+        ground=grant.ground,
+        detail={"fields": sorted(changed)},
+        params={"name": member.name},
+    )
+    return member
+
+
+@transaction.atomic
+def remove_network_member(*, user, grant: Grant, member_id: int | str) -> NetworkMember:
+    """Take someone out of the network, undoable within ``UNDO_WINDOW``. Refused while
+    they own agreements in the plan: deleting them would delete those agreements."""
+    grant.require("write")
+    member = _network_member_for_change(grant, member_id)
+    if member.agreements.exists():
+        raise ValidationError(
+            _(
+                "%(name)s still has agreements in the plan. Give those agreements to "
+                "someone else first."
+            )
+            % {"name": member.name}
+        )
+    member_pk = member.pk
+    _delete_with_history(member, user=user)
+    record(
+        "family.network_removed",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=member_pk,
+        ground=grant.ground,
+        params={"name": member.name},
+    )
+    member.pk = member_pk
+    return member
+
+
+@transaction.atomic
+def undo_network_removal(*, user, grant: Grant, member_id: int | str, now=None) -> NetworkMember:
+    grant.require("write")
+    member = _restore(
+        NetworkMember, pk=_as_id(member_id), family_id=grant.family.pk, user=user, now=now
+    )
+    record(
+        "family.network_restored",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=member.pk,
+        ground=grant.ground,
+        params={"name": member.name},
+    )
+    return member

@@ -25,3 +25,48 @@ urlpatterns = [
         name="decide-possible-duplicate",
     ),
 ]
+
+# Changing, removing and undoing (history kept by django-simple-history).
+urlpatterns += [
+    path(
+        "families/<int:family_id>/members/<int:membership_id>/change/",
+        views.change_member,
+        name="change-member",
+    ),
+    path(
+        "families/<int:family_id>/members/<int:membership_id>/remove/",
+        views.remove_member,
+        name="remove-member",
+    ),
+    path(
+        "families/<int:family_id>/members/<int:membership_id>/undo-removal/",
+        views.undo_member_removal,
+        name="undo-member-removal",
+    ),
+    path(
+        "families/<int:family_id>/members/<int:membership_id>/history/",
+        views.member_history,
+        name="member-history",
+    ),
+    path(
+        "families/<int:family_id>/network/<int:network_member_id>/change/",
+        views.change_network_member,
+        name="change-network-member",
+    ),
+    path(
+        "families/<int:family_id>/network/<int:network_member_id>/remove/",
+        views.remove_network_member,
+        name="remove-network-member",
+    ),
+    path(
+        "families/<int:family_id>/network/<int:network_member_id>/undo-removal/",
+        views.undo_network_removal,
+        name="undo-network-removal",
+    ),
+    path(
+        "families/<int:family_id>/network/<int:network_member_id>/history/",
+        views.network_member_history,
+        name="network-member-history",
+    ),
+    path("families/<int:family_id>/removed/", views.recently_removed, name="removed"),
+]

@@ -14,7 +14,14 @@ from rits.access.rules import grant_for
 from rits.components.registry import family_panels, my_families_panels
 from rits.core.forms import apply_errors
 from rits.families import selectors, services
-from rits.families.forms import ContactForm, MemberForm, NetworkMemberForm, SearchForm
+from rits.families.forms import (
+    ContactForm,
+    MemberChangeForm,
+    MemberForm,
+    NetworkMemberForm,
+    SearchForm,
+)
+from rits.families.models import UNDO_WINDOW
 
 
 @login_required
@@ -46,10 +53,14 @@ def family_overview(request, family_id: int):
     # The page is composed of the panels the apps registered (rits.components.registry):
     # each reads through its own app's selector with the grant the overview holds.
     panels = family_panels.shown(grant=overview.grant, request=request, overview=overview)
+    # Just removed a member or network member: the page offers the undo (once).
+    undo = request.session.pop("rits_undo", None)
+    if not undo or undo.get("family") != overview.family.pk:
+        undo = None
     return render(
         request,
         "families/overview.html",
-        {"o": overview, "family": overview.family, "panels": panels},
+        {"o": overview, "family": overview.family, "panels": panels, "undo": undo},
     )
 
 
@@ -188,4 +199,213 @@ def record_contact(request, family_id: int):
         request,
         "families/family_form.html",
         {"form": form, "family": grant.family, "title": _("Write on the timeline")},
+    )
+
+
+# --- Changing, removing and undoing -------------------------------------------------------
+
+
+def _person_data(d) -> services.PersonData:
+    return services.PersonData(
+        surname=d["surname"],
+        given_names=d["given_names"],
+        prefix=d["prefix"],
+        birth_date=d["birth_date"],
+        gender=d["gender"],
+        bsn=d["bsn"],
+        languages=d["languages"],
+        interpreter_needed=d["interpreter_needed"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_member(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    membership = selectors.member_for_change(grant=grant, membership_id=membership_id)
+    form = MemberChangeForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.update_member(
+                user=request.user,
+                grant=grant,
+                membership_id=membership.pk,
+                data=_person_data(d),
+                role=d["role"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The member's details have been saved."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="change_member")
+    return render(
+        request,
+        "families/family_form.html",
+        {
+            "form": form,
+            "family": grant.family,
+            "title": _("Change the details of %(name)s") % {"name": membership.person.full_name},
+        },
+    )
+
+
+def _confirm_remove(request, grant, *, name, form, undo_hint=True, error=""):
+    selectors.form_page_viewed(user=request.user, grant=grant, form=form)
+    return render(
+        request,
+        "families/confirm_remove.html",
+        {
+            "family": grant.family,
+            "name": name,
+            "error": error,
+            "undo_days": UNDO_WINDOW.days,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_member(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    membership = selectors.member_for_change(grant=grant, membership_id=membership_id)
+    name = membership.person.full_name
+    if request.method == "POST":
+        services.remove_member(user=request.user, grant=grant, membership_id=membership.pk)
+        messages.success(
+            request,
+            _("%(name)s has been removed. You can undo this under 'Recently removed'.")
+            % {"name": name},
+        )
+        request.session["rits_undo"] = {
+            "kind": "member",
+            "id": membership.pk,
+            "family": grant.family.pk,
+        }
+        return redirect("families:overview", family_id=grant.family.pk)
+    return _confirm_remove(request, grant, name=name, form="remove_member")
+
+
+@login_required
+@require_POST
+def undo_member_removal(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    try:
+        services.undo_member_removal(user=request.user, grant=grant, membership_id=membership_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("families:removed", family_id=grant.family.pk)
+    messages.success(request, _("The removal has been undone."))
+    return redirect("families:overview", family_id=grant.family.pk)
+
+
+@login_required
+@require_GET
+def member_history(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    history = selectors.history_of(user=request.user, grant=grant, membership_id=membership_id)
+    return render(
+        request, "families/history.html", {"family": grant.family, "grant": grant, **history}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_network_member(request, family_id: int, network_member_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    member = selectors.network_member_for_change(grant=grant, network_member_id=network_member_id)
+    form = NetworkMemberForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_network_member(
+                user=request.user, grant=grant, member_id=member.pk, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The network member's details have been saved."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    selectors.form_page_viewed(user=request.user, grant=grant, form="change_network_member")
+    return render(
+        request,
+        "families/family_form.html",
+        {
+            "form": form,
+            "family": grant.family,
+            "title": _("Change the details of %(name)s") % {"name": form.initial.get("name", "")},
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_network_member(request, family_id: int, network_member_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    member = selectors.network_member_for_change(grant=grant, network_member_id=network_member_id)
+    name = member.name
+    if request.method == "POST":
+        try:
+            services.remove_network_member(user=request.user, grant=grant, member_id=member.pk)
+        except ValidationError as exc:
+            return _confirm_remove(
+                request,
+                grant,
+                name=name,
+                form="remove_network_member",
+                error=" ".join(exc.messages),
+            )
+        messages.success(
+            request,
+            _("%(name)s has been removed. You can undo this under 'Recently removed'.")
+            % {"name": name},
+        )
+        request.session["rits_undo"] = {
+            "kind": "network",
+            "id": member.pk,
+            "family": grant.family.pk,
+        }
+        return redirect("families:overview", family_id=grant.family.pk)
+    return _confirm_remove(request, grant, name=name, form="remove_network_member")
+
+
+@login_required
+@require_POST
+def undo_network_removal(request, family_id: int, network_member_id: int):
+    grant = grant_for(request.user, family_id)
+    try:
+        services.undo_network_removal(user=request.user, grant=grant, member_id=network_member_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("families:removed", family_id=grant.family.pk)
+    messages.success(request, _("The removal has been undone."))
+    return redirect("families:overview", family_id=grant.family.pk)
+
+
+@login_required
+@require_GET
+def network_member_history(request, family_id: int, network_member_id: int):
+    grant = grant_for(request.user, family_id)
+    history = selectors.history_of(
+        user=request.user, grant=grant, network_member_id=network_member_id
+    )
+    return render(
+        request, "families/history.html", {"family": grant.family, "grant": grant, **history}
+    )
+
+
+@login_required
+@require_GET
+def recently_removed(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    removed = selectors.recently_removed(user=request.user, grant=grant)
+    return render(
+        request,
+        "families/removed.html",
+        {"family": grant.family, "grant": grant, "removed": removed, "undo_days": UNDO_WINDOW.days},
     )
