@@ -66,15 +66,24 @@ def test_without_a_login_the_admin_sends_to_rits_login(client):
 
 
 @pytest.mark.parametrize(
-    "role", [ProfessionalRole.PROFESSIONAL, ProfessionalRole.COORDINATOR, ProfessionalRole.TEAM_LEAD,
-             ProfessionalRole.PRIVACY_OFFICER]
+    "role",
+    [
+        ProfessionalRole.PROFESSIONAL,
+        ProfessionalRole.COORDINATOR,
+        ProfessionalRole.TEAM_LEAD,
+        ProfessionalRole.PRIVACY_OFFICER,
+    ],
 )
 def test_a_professional_who_is_no_administrator_is_refused(client, role):
     someone = factories.ProfessionalFactory(role=role)
     someone.user.is_staff = someone.user.is_superuser = True  # the role decides, not these
     someone.user.save()
     login_verified(client, someone.user)
-    for url in ("/admin/", "/admin/organisations/professional/", "/admin/organisations/region/add/"):
+    for url in (
+        "/admin/",
+        "/admin/organisations/professional/",
+        "/admin/organisations/region/add/",
+    ):
         response = client.get(url, follow=True)
         assert response.status_code == 403, url
     before = Region.objects.count()
@@ -174,14 +183,16 @@ def test_invite_enrol_and_log_in(admin_client, client, django_capture_on_commit_
     # the link works once
     again = client.get(link, follow=True)
     assert b'name="new_password1"' not in again.content
-    assert "Deze link werkt niet meer".encode() in again.content or again.context["validlink"] is False
+    assert again.context["validlink"] is False
 
     # the first login links the authenticator app, then the pages open
     assert log_in(client, invited.user, password).status_code == 302
     setup = client.get(reverse("core:login-verify"), follow=True)
     assert setup.redirect_chain[-1][0] == reverse("core:login-setup")
     device = TOTPDevice.objects.get(user=invited.user)
-    assert client.post(reverse("core:login-setup"), {"token": current_code(device)}).status_code == 302
+    assert (
+        client.post(reverse("core:login-setup"), {"token": current_code(device)}).status_code == 302
+    )
     assert client.get(reverse("families:my-families")).status_code == 200
 
 
