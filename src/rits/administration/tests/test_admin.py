@@ -303,3 +303,45 @@ def test_a_non_administrator_gets_no_key_page(client):
     url = reverse("admin:organisations_organisation_keys", args=[school.pk])
     assert client.post(url, {"action": "issue", "name": "x"}, follow=True).status_code == 403
     assert not clients.keys_of(school)
+
+
+def test_the_invitation_goes_out_over_smtp(smtp, administrator, django_capture_on_commit_callbacks):
+    from rits.administration import services
+    from rits.audit.services import Actor
+
+    organisation = factories.OrganisationFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite(
+            invitation=services.Invitation(
+                first_name="Noor",
+                last_name="de Vries",
+                email="noor@example.nl",
+                organisation=organisation,
+                role=ProfessionalRole.PROFESSIONAL,
+            ),
+            actor=Actor.for_user(administrator.user),
+        )
+    ((recipients, message),) = smtp.received
+    assert recipients == ["noor@example.nl"]
+    body = message.get_payload(decode=True).decode()
+    assert "https://rits.regio.example/login/welcome/" in body
+    assert "Noor" in body
+
+
+# --- the menu, and the demo ---------------------------------------------------------------
+
+
+def test_only_an_administrator_sees_administration_in_the_menu(admin_client):
+    assert b'href="/admin/"' in admin_client.get(reverse("families:my-families")).content
+    other = Client()
+    login_verified(other, factories.ProfessionalFactory(role=ProfessionalRole.TEAM_LEAD).user)
+    assert b'href="/admin/"' not in other.get(reverse("families:my-families")).content
+
+
+def test_the_demo_administrator_gets_in_in_demo_mode_only(client, administrator, settings):
+    administrator.user.is_demo = True
+    administrator.user.save()
+    log_in(client, administrator.user)
+    assert client.get("/admin/").status_code == 302
+    settings.DEMO_MODE = True
+    assert client.get("/admin/").status_code == 200
