@@ -163,8 +163,8 @@ def _no_family_ids(route: Route) -> bool:
     )
 
 
-ALL_ROUTES = [r for r in _walk(get_resolver().url_patterns) if not _no_family_ids(r)]
-ROUTES = [r for r in ALL_ROUTES if r.kwargs]
+ALL_ROUTES = list(_walk(get_resolver().url_patterns))
+ROUTES = [r for r in ALL_ROUTES if r.kwargs and not _no_family_ids(r)]
 KNOWN_IDS = [r for r in ROUTES if all(r.ids().values())]  # the others fail the test below
 READS = [
     r for r in KNOWN_IDS if "get" in r.methods and all(i.shows_family for i in r.ids().values())

@@ -5,11 +5,13 @@ an organisation's signal-source keys."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rits.administration import services
 from rits.audit.services import Actor
@@ -280,9 +282,13 @@ class ProfessionalAdmin(ReferenceAdmin):
     def can_log_in(self, professional):
         return professional.user.is_active
 
-    @admin.display(description=_("second factor"), boolean=True)
+    def get_queryset(self, request):
+        linked = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
+        return super().get_queryset(request).annotate(has_second_factor=Exists(linked))
+
+    @admin.display(description=_("second factor"), boolean=True, ordering="has_second_factor")
     def second_factor(self, professional):
-        return professional.user.totpdevice_set.filter(confirmed=True).exists()
+        return professional.has_second_factor
 
     @admin.action(description=_("Close the login of the selected professionals"))
     def deactivate(self, request, queryset):
