@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("RITS_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # The Django admin with Rits's own site (rits.administration.site): reference data
+    # only, for administrators past the second factor.
+    "rits.administration.apps.RitsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +63,7 @@ INSTALLED_APPS = [
     "rits.notifications",
     "rits.scheduling",
     "rits.api",
+    "rits.administration",
     "rits.demo",
 ]
 

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.urls import include, path
 
 from rits.api import urls as api
@@ -19,6 +20,8 @@ urlpatterns = [
     path("", include("rits.signals.urls")),
     path("", include("rits.worklist.urls")),
     path("", include("rits.notifications.urls")),
+    path("", include("rits.administration.urls")),
+    path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

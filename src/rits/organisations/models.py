@@ -11,6 +11,8 @@ class Region(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
@@ -31,7 +33,8 @@ class Municipality(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "municipalities"
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -97,6 +100,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return self.name
@@ -112,6 +117,8 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_per_org")
         ]
@@ -175,6 +182,8 @@ class Professional(models.Model):
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
+        verbose_name = _("professional")
+        verbose_name_plural = _("professionals")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.organisation})"

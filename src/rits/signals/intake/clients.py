@@ -116,6 +116,21 @@ def revoke_token(*, token: SignalSourceToken, actor: Actor) -> SignalSourceToken
     return token
 
 
+def keys_of(organisation: Organisation) -> list[SignalSourceToken]:
+    """An organisation's keys, newest first (for the administrator's list: the prefix,
+    what it is for, when it was made and last used, whether it still works)."""
+    return list(SignalSourceToken.objects.filter(organisation=organisation).order_by("-created_at"))
+
+
+def key_of(organisation: Organisation, key_id: str) -> SignalSourceToken | None:
+    """One of the organisation's active keys, by id (a string from a form), or None."""
+    if not key_id.isdigit():
+        return None
+    return SignalSourceToken.objects.filter(
+        organisation=organisation, pk=int(key_id), revoked_at__isnull=True
+    ).first()
+
+
 def demo_token_plaintext(organisation: Organisation) -> str:
     digest = hmac.new(DEMO_TOKEN_SECRET, organisation.name.encode(), hashlib.sha256).digest()
     return TOKEN_PREFIX + "demo_" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
