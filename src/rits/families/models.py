@@ -38,6 +38,10 @@ class Family(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A closed file stays readable for who is involved, but takes no new members,
+    # network or involvements until its coordinator reopens it (families.services).
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    closed_reason = models.CharField(_("reason for closing"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -45,6 +49,10 @@ class Family(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def address(self) -> str:
