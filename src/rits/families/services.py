@@ -1012,6 +1012,8 @@ def hand_over_coordination(
         errors["successor"] = [_("Choose who takes over the coordination.")]
     if last_day is None or last_day < today:
         errors["last_day"] = [_("The last day cannot lie in the past.")]
+    elif last_day < current.start_date:
+        errors["last_day"] = [_("The last day cannot lie before your coordination starts.")]
     if errors:
         raise ValidationError(errors)
     current.end_date = last_day
