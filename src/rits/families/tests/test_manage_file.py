@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils import timezone
 from rits.access.models import EmergencyAccess
 from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
+from rits.families import services
 from rits.families.models import (
     Family,
     FamilyEvent,
@@ -20,6 +22,8 @@ from rits.families.models import (
     InvolvementApproval,
     Membership,
 )
+from rits.plans import services as plan_services
+from rits.plans.models import Goal
 from tests import factories
 from tests.auth import login_verified
 
@@ -351,6 +355,22 @@ def test_close_and_reopen_the_file(family_setup, as_user):
     assert not family.is_closed and family.closed_reason == ""
     assert AuditEvent.objects.filter(object_type="family.reopening").exists()
     assert "This file is closed." not in client.get(f"/families/{family.pk}/").content.decode()
+
+
+def test_a_closed_file_takes_no_new_plan_parts(family_setup):
+    coordinator = family_setup["coordinator"]
+    grant = grant_for(coordinator.user, family_setup["family"].pk)
+    services.close_file(user=coordinator.user, grant=grant, reason="Hulp afgerond.")
+    with pytest.raises(PermissionDenied):
+        plan_services.add_goal(
+            user=coordinator.user,
+            grant=grant,
+            revision=0,
+            text="Een eigen huis",
+            said_by="",
+            domains=["housing"],
+        )
+    assert not Goal.objects.exists()
 
 
 def test_only_the_coordinator_closes_the_file(family_setup, as_user):
