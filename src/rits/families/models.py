@@ -41,7 +41,10 @@ class Family(models.Model):
     # A closed file stays readable for who is involved, but takes no new members,
     # network or involvements until its coordinator reopens it (families.services).
     closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
-    closed_reason = models.CharField(_("reason for closing"), max_length=500, blank=True)
+    # A database default too: migrations of other apps write families with older states.
+    closed_reason = models.CharField(
+        _("reason for closing"), max_length=500, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["name", "id"]
