@@ -32,9 +32,15 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """The pages in English, as the tests read them (Dutch is the default)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def _own_client(professional) -> Client:
     """A client of its own (``as_user`` logs the one test client in again)."""
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     login_verified(client, professional.user)
     return client
 
@@ -85,6 +91,7 @@ def test_the_creator_becomes_coordinator_and_sees_the_family(family_setup, as_us
         "family.coordinator_registered",
     }
     page = client.get(f"/families/{family.pk}/").content.decode()
+    assert 'lang="en"' in page
     assert "Add an involvement" in page and "Close the file" in page
 
 
@@ -335,7 +342,8 @@ def test_close_and_reopen_the_file(family_setup, as_user):
     worker_client = _own_client(worker)
     page = worker_client.get(f"/families/{family.pk}/").content.decode()
     assert "This file is closed." in page and "Add a member" not in page
-    assert "closed" in worker_client.get(reverse("families:my-families")).content.decode()
+    listed = worker_client.get(reverse("families:my-families")).content.decode()
+    assert '<span class="rits-badge">closed</span>' in listed
     member = worker_client.post(
         reverse("families:add-member", args=[family.pk]),
         {"role": "child", "surname": "Haile", "given_names": "Noah", "birth_date": "2023-06-01"},
