@@ -30,7 +30,7 @@ from rits.audit import catalogue
 from rits.audit.models import AuditEvent
 from rits.audit.services import Actor
 from rits.families import services as family_services
-from rits.families.models import NetworkMember, PossibleDuplicate
+from rits.families.models import Involvement, NetworkMember, PossibleDuplicate
 from rits.notifications.models import Notification
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
@@ -89,6 +89,9 @@ ROUTE_IDS = {
     # an undo names what was removed
     "families:undo-member-removal": {"membership_id": Id("removed_membership_id")},
     "families:undo-network-removal": {"network_member_id": Id("removed_network_member_id")},
+    # An approved involvement that is changed or ended (the world's other one waits).
+    "families:change-involvement": {"involvement_id": Id("worker_involvement_id")},
+    "families:end-involvement": {"involvement_id": Id("worker_involvement_id")},
 }
 
 
@@ -225,6 +228,25 @@ BODIES = {
     },
     "families:change-network-member": lambda w: {"name": "Buurvrouw", "relation": "neighbour"},
     "families:decide-involvement": lambda w: {"decision": "approve"},
+    "families:add-involvement": lambda w: {
+        "organisation": w["worker"].organisation_id,
+        "role": "Schuldhulpverlening",
+        "legal_basis": "wgs",
+        "domains": ["finances"],
+        "start_date": timezone.localdate().isoformat(),
+    },
+    "families:change-involvement": lambda w: {
+        "role": "Opvoedondersteuning",
+        "legal_basis": "jeugdwet",
+        "domains": ["domestic_relations"],
+        "start_date": w["worker_involvement_start"],
+    },
+    "families:end-involvement": lambda w: {"end_date": timezone.localdate().isoformat()},
+    "families:hand-over": lambda w: {
+        "successor": w["worker_involvement_id"],
+        "last_day": (timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
+    },
+    "families:file-status": lambda w: {"reason": "De hulp is afgerond."},
     "families:decide-possible-duplicate": lambda w: {"decision": "different"},
     "access:review": lambda w: {"justified": "yes", "note": "Terecht."},
     "plans:assess": lambda w: {
@@ -388,6 +410,7 @@ def world(family_setup, settings):
         ),
     )
     pending = factories.InvolvementFactory(family=family, approval="pending")
+    worker_involvement = Involvement.objects.get(family=family, professional=family_setup["worker"])
     duplicate = PossibleDuplicate.objects.create(
         existing_person=family_setup["mother"],
         new_person=factories.PersonFactory(surname="Haile", given_names="Selam"),
@@ -414,6 +437,8 @@ def world(family_setup, settings):
         "agreement_id": agreement.pk,
         "version_number": PlanVersion.objects.get(plan__family=family).number,
         "involvement_id": pending.pk,
+        "worker_involvement_id": worker_involvement.pk,
+        "worker_involvement_start": worker_involvement.start_date.isoformat(),
         "duplicate_id": duplicate.pk,
         "alert_id": alert.pk,
         "closed_item_id": closed_item.pk,

@@ -273,3 +273,100 @@ declare(
         access_log=_("looked at what was recently removed from the family's file"),
     ),
 )
+
+
+def _handover(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The hand-over date as a date in the reader's language."""
+    shown = dict(params)
+    try:
+        shown["date"] = date_format(date.fromisoformat(params.get("date", "")), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        pass
+    return shown
+
+
+# Managing the file in the pages (issue 11): creating a family, its involvements, the
+# hand-over of the coordination, closing and reopening. The audit rows say what was done
+# (ids only); the timeline follows the rule of ``involvement_timeline``: the organisation
+# only for everyone, the role only in the involvement's domain. The reason for closing or
+# reopening is the one free text shown to everyone: its form says so to who writes it.
+declare(
+    EventType(
+        "family.created",
+        AuditAction.CREATE,
+        "family",
+        access_log=_("created the family's file"),
+        template=_("Family file created"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.involvement_added",
+        AuditAction.CREATE,
+        "involvement",
+        access_log=_("added an involvement to the family"),
+    ),
+    EventType(
+        "family.involvement_changed",
+        AuditAction.UPDATE,
+        "involvement.details",
+        access_log=_("changed an involvement with the family"),
+    ),
+    EventType(
+        "family.involvement_ended",
+        AuditAction.UPDATE,
+        "involvement.end",
+        access_log=_("ended an involvement with the family"),
+    ),
+    EventType(
+        "family.coordination_handed_over",
+        AuditAction.UPDATE,
+        "involvement.coordination",
+        access_log=_("planned the hand-over of the coordination"),
+        template=_("The coordination passes from %(from)s to %(to)s after %(date)s"),
+        timeline=True,
+        domain="",
+        values=_handover,
+    ),
+    EventType(
+        "family.file_closed",
+        AuditAction.UPDATE,
+        "family.closure",
+        access_log=_("closed the family's file"),
+        template=_("File closed: %(reason)s"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.file_reopened",
+        AuditAction.UPDATE,
+        "family.reopening",
+        access_log=_("reopened the family's file"),
+        template=_("File reopened: %(reason)s"),
+        timeline=True,
+        domain="",
+    ),
+    # On the timeline only: their audit row is the change's or the end's.
+    EventType(
+        "family.involvement_changed_on_timeline",
+        template=_("Involvement changed: %(organisation)s"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.involvement_changed_in_domain",
+        template=_("Involvement changed: %(organisation)s as %(role)s"),
+        timeline=True,
+    ),
+    EventType(
+        "family.involvement_ended_on_timeline",
+        template=_("Involvement ended: %(organisation)s"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.involvement_ended_in_domain",
+        template=_("Involvement ended: %(organisation)s as %(role)s"),
+        timeline=True,
+    ),
+)

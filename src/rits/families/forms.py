@@ -6,8 +6,9 @@ from rits.core.domains import LifeDomain
 from rits.core.forms import BsnInput, NoBsnEchoTextarea, NoBsnEchoTextInput
 from rits.core.languages import language_choices
 from rits.core.params import validate_text
-from rits.families.models import ContactKind, Gender, MemberRole, NetworkMember
+from rits.families.models import ContactKind, Gender, LegalBasis, MemberRole, NetworkMember
 from rits.families.services import MAX_CONTACT_TEXT
+from rits.organisations.models import Municipality, Organisation, Professional
 
 
 class SearchForm(forms.Form):
@@ -115,3 +116,144 @@ class MemberChangeForm(MemberForm):
         self.fields["bsn"].help_text = _(
             "Leave empty to keep the BSN as it is. A new BSN is stored encrypted."
         )
+
+
+# --- Managing the file (issue 11) ------------------------------------------------------
+# Reference data only (organisations, professionals, municipalities): the family's own
+# data reaches these forms through the views, from a selector or service.
+
+
+def _domains_field(**kwargs) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=_("Life domains"),
+        choices=LifeDomain.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        **kwargs,
+    )
+
+
+def _date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+class FamilyForm(forms.Form):
+    """A new family and the creator's own involvement with it."""
+
+    name = forms.CharField(
+        label=_("Name of the family"),
+        max_length=200,
+        help_text=_("How the family is called, e.g. 'Gezin Bakker'."),
+    )
+    street = forms.CharField(label=_("Street"), max_length=200, required=False)
+    house_number = forms.IntegerField(label=_("House number"), required=False, min_value=1)
+    house_number_suffix = forms.CharField(
+        label=_("House number suffix"), max_length=10, required=False
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"), max_length=7, required=False, help_text=_("e.g. 3511 AB")
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.order_by("name"), required=False
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=64,
+        required=False,
+        help_text=_("The region's own reference, if there is one. Empty: Rits makes one."),
+    )
+    is_coordinator = forms.BooleanField(
+        label=_("I am the coordinator of this family"),
+        required=False,
+        initial=True,
+        help_text=_("Untick when someone else will coordinate; then choose your life domains."),
+    )
+    role = forms.CharField(
+        label=_("Your role with the family"),
+        max_length=200,
+        initial=_("Coordinator"),
+        help_text=_("e.g. 'coordinator' or 'ambulant parenting support'"),
+    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    domains = _domains_field(
+        help_text=_("Only when you are not the coordinator: the coordinator sees every domain.")
+    )
+
+
+class InvolvementForm(forms.Form):
+    """Who else is involved: an organisation, and the professional where known."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.order_by("name")
+    )
+    professional = forms.ModelChoiceField(
+        label=_("Professional"),
+        queryset=Professional.objects.select_related("user", "organisation").order_by(
+            "organisation__name", "user__last_name", "id"
+        ),
+        required=False,
+        help_text=_("Optional: the person who does the work, of this organisation."),
+    )
+    role = forms.CharField(
+        label=_("Role"), max_length=200, help_text=_("e.g. 'ambulant parenting support'")
+    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    domains = _domains_field(help_text=_("The life domains this involvement needs to see."))
+    start_date = _date_field(_("Start date"))
+    end_date = _date_field(_("End date"), required=False, help_text=_("Optional: the last day."))
+    is_coordinator = forms.BooleanField(
+        label=_("Coordinator of this family"),
+        required=False,
+        help_text=_("Only for a family without a coordinator."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].label_from_instance = lambda p: (
+            f"{p.name} ({p.organisation.name})"
+        )
+
+
+class InvolvementChangeForm(forms.Form):
+    role = forms.CharField(label=_("Role"), max_length=200)
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    domains = _domains_field(help_text=_("The life domains this involvement needs to see."))
+    start_date = _date_field(_("Start date"))
+    end_date = _date_field(_("End date"), required=False, help_text=_("Optional: the last day."))
+
+
+class EndInvolvementForm(forms.Form):
+    end_date = _date_field(
+        _("Last day of the involvement"), help_text=_("From the next day it gives no access.")
+    )
+
+
+class HandOverForm(forms.Form):
+    successor = forms.ChoiceField(label=_("Who takes over the coordination"))
+    last_day = _date_field(
+        _("Your last day as coordinator"),
+        help_text=_(
+            "Until then you are both coordinator, so that you can hand over together; "
+            "you stay the family's contact. From the next day the successor is."
+        ),
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].choices = [("", "—")] + [
+            (str(i.pk), f"{i.professional.name} — {i.organisation.name}, {i.role}")
+            for i in candidates
+        ]
+
+
+class FileStatusForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Everyone involved with the family reads this. Keep it short, without details "
+            "about a life domain."
+        ),
+    )

@@ -41,6 +41,13 @@ class Family(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A closed file stays readable for who is involved, but takes no new members,
+    # network or involvements until its coordinator reopens it (families.services).
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    # A database default too: migrations of other apps write families with older states.
+    closed_reason = models.CharField(
+        _("reason for closing"), max_length=500, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -48,6 +55,10 @@ class Family(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def address(self) -> str:

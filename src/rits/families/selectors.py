@@ -154,6 +154,8 @@ class FamilyOverview:
     network: list[NetworkMember]
     events: list[FamilyEvent]
     possible_duplicates: list[PossibleDuplicate]
+    # A second coordinator while the coordination is handed over: the one taking over.
+    successor: Involvement | None = None
 
 
 def sees_involvement(grant: Grant, involvement: Involvement) -> bool:
@@ -189,6 +191,9 @@ def _read_overview(user, grant: Grant) -> FamilyOverview:
         .order_by("-is_coordinator", "start_date", "id")
     )
     coordinator = next((i for i in all_involvements if i.is_coordinator), None)
+    successor = next(
+        (i for i in all_involvements if i.is_coordinator and i is not coordinator), None
+    )
     involvements = [i for i in all_involvements if sees_involvement(grant, i)]
     network = list(NetworkMember.objects.visible_to(grant).select_related("for_person"))
     events_qs = (
@@ -208,6 +213,7 @@ def _read_overview(user, grant: Grant) -> FamilyOverview:
         network=network,
         events=events,
         possible_duplicates=possible_duplicates,
+        successor=successor,
     )
 
 

@@ -1,21 +1,31 @@
 """Every write of family data. Each service validates, writes in one transaction and
 leaves an audit event and (where a colleague should see it) a timeline event."""
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rits.access.rules import MAX_ID, FamilyNotFound, Grant, access_log_grant, grants_by_family
+from rits.access.rules import (
+    MAX_ID,
+    FamilyNotFound,
+    Grant,
+    access_log_grant,
+    grant_for,
+    grants_by_family,
+    professional_for,
+)
 from rits.audit import catalogue
 from rits.audit.services import Actor
 from rits.core import db
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.domains import ALL_DOMAINS
 from rits.core.params import contains_bsn
 from rits.families.models import (
     UNDO_WINDOW,
@@ -26,12 +36,14 @@ from rits.families.models import (
     Gender,
     Involvement,
     InvolvementApproval,
+    LegalBasis,
     MemberRole,
     Membership,
     NetworkMember,
     Person,
     PossibleDuplicate,
 )
+from rits.organisations.models import Municipality, Organisation, Professional, ProfessionalRole
 
 MAX_AGE_YEARS = 120
 
@@ -308,6 +320,7 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     not reveal the match), and the possible match goes to the review of the known
     person's own coordinator (:class:`PossibleDuplicate`)."""
     grant.require("write")
+    require_open(grant)
     family = grant.family
     validate_person(data, role=role, family=family)
     existing = hidden_match = None
@@ -466,6 +479,7 @@ def _merge_person(new: Person, *, into: Person) -> list[Family]:
 @transaction.atomic
 def add_network_member(*, user, grant: Grant, member: NetworkMember) -> NetworkMember:
     grant.require("write")
+    require_open(grant)
     member.family = grant.family
     member.full_clean()
     member.save()
@@ -865,3 +879,566 @@ def undo_network_removal(*, user, grant: Grant, member_id: int | str, now=None) 
         params={"name": member.name},
     )
     return member
+
+
+# --- Managing the file in the pages (issue 11) -----------------------------------------
+# Creating a family, adding, changing and ending involvements, handing over the
+# coordination and closing or reopening the file. Each validates per field, writes in one
+# transaction and leaves its audit event and (where colleagues should know) a timeline
+# event, with the same rule of who sees what as ``involvement_timeline``.
+
+
+def require_open(grant: Grant) -> None:
+    """Refuse a new part of a closed file (a member, the network, an involvement, a
+    hand-over): the file is read, not added to, until its coordinator reopens it."""
+    family = Family.objects.only("closed_at").get(pk=grant.family.pk)
+    if family.closed_at is not None:
+        raise PermissionDenied(_("This family's file is closed. Reopen it first."))
+
+
+def _text_errors(value: str, name: str, errors: dict[str, list[str]], *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors.setdefault(name, []).append(_("This field is required."))
+    if any(ord(c) < 32 for c in value):
+        errors.setdefault(name, []).append(_("Remove the control characters from this text."))
+    return value
+
+
+POSTCODE_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def normalise_postcode(raw: str) -> str:
+    """A Dutch postcode as stored: four digits and two capitals, no space ('3511AB');
+    ValueError when it is not one."""
+    compact = "".join((raw or "").split()).upper()
+    if not compact:
+        return ""
+    if not (
+        len(compact) == 6
+        and all(c in "0123456789" for c in compact[:4])
+        and compact[0] != "0"
+        and all(c in POSTCODE_LETTERS for c in compact[4:])
+    ):
+        raise ValueError(compact)
+    return compact
+
+
+@dataclass
+class FamilyData:
+    name: str
+    street: str = ""
+    house_number: int | None = None
+    house_number_suffix: str = ""
+    postcode: str = ""
+    city: str = ""
+    municipality: Municipality | None = None
+    reference: str = ""
+
+
+@dataclass
+class InvolvementData:
+    organisation: Organisation
+    role: str
+    legal_basis: str
+    domains: list[str] = field(default_factory=list)
+    start_date: date | None = None
+    end_date: date | None = None
+    professional: Professional | None = None
+    is_coordinator: bool = False
+
+
+# Who may start a family's file: those who do the help. A privacy officer and an
+# administrator read or manage, and a signal source's staff only deliver.
+CREATING_ROLES = frozenset(
+    {ProfessionalRole.COORDINATOR, ProfessionalRole.PROFESSIONAL, ProfessionalRole.TEAM_LEAD}
+)
+
+
+def may_create_family(professional: Professional) -> bool:
+    return professional.role in CREATING_ROLES and not professional.organisation.is_signal_source
+
+
+def _new_reference() -> str:
+    """A reference for a family created in Rits: 'RITS-' and eight characters that are
+    easy to read aloud (no 0/O, 1/I)."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    for _attempt in range(20):
+        reference = "RITS-" + "".join(secrets.choice(alphabet) for _i in range(8))
+        if not Family.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("no free family reference")  # 32**8 references: not in practice
+
+
+def _validate_family(data: FamilyData) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    data.name = _text_errors(data.name, "name", errors, required=True)
+    for name in ("street", "house_number_suffix", "city", "reference"):
+        setattr(data, name, _text_errors(getattr(data, name), name, errors, required=False))
+    try:
+        data.postcode = normalise_postcode(data.postcode)
+    except ValueError:
+        errors.setdefault("postcode", []).append(
+            _("A postcode is four digits and two letters, e.g. 3511 AB.")
+        )
+    if data.house_number is not None and not 0 < data.house_number < 100_000:
+        errors.setdefault("house_number", []).append(_("This is not a house number."))
+    if data.reference and Family.objects.filter(reference=data.reference).exists():
+        # Says no more than that the reference is taken, which the unique constraint
+        # would tell anyway; never which family has it.
+        errors.setdefault("reference", []).append(
+            _("This reference is already in use. Leave it empty to get a new one.")
+        )
+    return errors
+
+
+def _validate_involvement(
+    data: InvolvementData, *, family: Family | None, today: date, prefix: str = ""
+) -> dict[str, list[str]]:
+    """Per-field errors of an involvement; ``prefix`` names the fields on a form that
+    also has others (creating a family)."""
+    errors: dict[str, list[str]] = {}
+
+    def error(name: str, message: str) -> None:
+        errors.setdefault(prefix + name, []).append(message)
+
+    inner: dict[str, list[str]] = {}
+    data.role = _text_errors(data.role, "role", inner, required=True)
+    for name, messages in inner.items():
+        for message in messages:
+            error(name, message)
+    if data.legal_basis not in LegalBasis.values:
+        error("legal_basis", _("Choose the legal basis of this involvement."))
+    unknown = [d for d in data.domains if d not in ALL_DOMAINS]
+    if unknown:
+        error("domains", _("Choose life domains from the list."))
+    if not data.domains and not data.is_coordinator:
+        error("domains", _("Choose the life domains this involvement needs to see."))
+    data.domains = sorted(set(data.domains))
+    if data.start_date is None:
+        error("start_date", _("Give the date the involvement starts."))
+    if data.end_date is not None and data.start_date and data.end_date < data.start_date:
+        error("end_date", _("The end date cannot lie before the start date."))
+    if data.professional is not None and data.professional.organisation_id != data.organisation.pk:
+        error("professional", _("This professional does not work for this organisation."))
+    if data.is_coordinator and data.professional is None:
+        error("professional", _("A coordinator is a person: choose the professional."))
+    if data.is_coordinator and data.end_date is not None:
+        error("end_date", _("The coordination ends with a hand-over, not with an end date."))
+    if family is not None and family.pk:
+        if (
+            data.is_coordinator
+            and Involvement.all_objects.holding_the_coordination()
+            .filter(family=family)
+            .exclude(approval=InvolvementApproval.REJECTED)
+            .exists()
+        ):
+            error(
+                "is_coordinator",
+                _("This family already has a coordinator. Hand over the coordination instead."),
+            )
+        duplicate = (
+            Involvement.all_objects.filter(
+                family=family,
+                organisation=data.organisation,
+                professional=data.professional,
+                role__iexact=data.role,
+            )
+            .exclude(approval=InvolvementApproval.REJECTED)
+            .filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=today))
+        )
+        if data.role and duplicate.exists():
+            error("role", _("This involvement is already registered with this family."))
+    return errors
+
+
+@transaction.atomic
+def create_family(
+    *, user, data: FamilyData, involvement: InvolvementData
+) -> tuple[Family, Involvement]:
+    """Start a family's file in Rits (not by import): the family and the creator's own
+    involvement, without which they could not see what they made. The creator is its
+    coordinator unless ``involvement.is_coordinator`` says otherwise; a reference is
+    made when none is given."""
+    professional = professional_for(user)
+    if not may_create_family(professional):
+        raise PermissionDenied(_("Your role does not allow starting a family's file."))
+    today = timezone.localdate()
+    involvement.organisation = professional.organisation
+    involvement.professional = professional
+    involvement.start_date = involvement.start_date or today
+    errors = _validate_family(data)
+    errors.update(_validate_involvement(involvement, family=None, today=today))
+    if involvement.start_date and involvement.start_date > today:
+        errors.setdefault("start_date", []).append(
+            _("You start the file today: your involvement cannot start later.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    family = Family(
+        reference=data.reference or _new_reference(),
+        name=data.name,
+        street=data.street,
+        house_number=data.house_number,
+        house_number_suffix=data.house_number_suffix,
+        postcode=data.postcode,
+        city=data.city,
+        municipality=data.municipality,
+    )
+    family.full_clean()
+    family.save()
+    created = _save_involvement(family, involvement, approval=InvolvementApproval.APPROVED)
+    grant = grant_for(user, family.pk)
+    record(
+        "family.created",
+        user=user,
+        family_id=family.pk,
+        object_id=family.pk,
+        ground=grant.ground,
+        detail={"involvement": created.pk, "coordinator": created.is_coordinator},
+    )
+    record_timeline([involvement_timeline(created)._replace(actor_id=user.pk)])
+    return family, created
+
+
+def _save_involvement(family: Family, data: InvolvementData, *, approval: str) -> Involvement:
+    involvement = Involvement(
+        family=family,
+        organisation=data.organisation,
+        professional=data.professional,
+        role=data.role,
+        legal_basis=data.legal_basis,
+        domains=data.domains,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        is_coordinator=data.is_coordinator,
+        approval=approval,
+    )
+    involvement.full_clean(exclude=["reference", "domains"])  # domains: checked above, may be empty
+    involvement.save()
+    return involvement
+
+
+def approval_needed(grant: Grant, data: InvolvementData) -> bool:
+    """Whether an involvement a writer adds waits for approval. The coordinator's do
+    not: they are who approves. Anyone else's do, unless it is of their own
+    organisation and sees no more than they do themselves: an involvement gives access,
+    and no one hands out more of a family than they have."""
+    if grant.is_coordinator:
+        return False
+    return (
+        data.is_coordinator
+        or data.organisation.pk != grant.professional.organisation_id
+        or not set(data.domains) <= set(grant.domains)
+    )
+
+
+@transaction.atomic
+def add_involvement(*, user, grant: Grant, data: InvolvementData) -> Involvement:
+    """Register who else is involved with the family. An involvement that needs
+    approval (:func:`approval_needed`) waits on the pending-involvements page of the
+    family's coordinator and the privacy officer, and gives no access until then."""
+    grant.require("write")
+    require_open(grant)
+    family = grant.family
+    errors = _validate_involvement(data, family=family, today=timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
+    pending = approval_needed(grant, data)
+    involvement = _save_involvement(
+        family,
+        data,
+        approval=InvolvementApproval.PENDING if pending else InvolvementApproval.APPROVED,
+    )
+    if not pending:
+        record_timeline([involvement_timeline(involvement)._replace(actor_id=user.pk)])
+    record(
+        "family.involvement_added",
+        user=user,
+        family_id=family.pk,
+        object_id=involvement.pk,
+        ground=grant.ground,
+        detail={"approval": involvement.approval, "coordinator": involvement.is_coordinator},
+    )
+    return involvement
+
+
+def _involvement_of(grant: Grant, involvement_id: int | str, *, lock: bool = True) -> Involvement:
+    """An approved involvement of ``grant``'s family that has not ended, that its
+    reader may know of (``selectors.sees_involvement``); anyone else gets 'not found'.
+    Changed only by the coordinator, or by a writer of the involvement's own
+    organisation (a 403: they see it)."""
+    try:
+        involvement_id = int(involvement_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    found = Involvement.objects.filter(
+        family=grant.family, pk=involvement_id if 0 < involvement_id <= MAX_ID else 0
+    ).filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=timezone.localdate()))
+    if lock:
+        found = found.select_for_update(of=("self",))
+    involvement = found.select_related("organisation", "professional__user").first()
+    if involvement is None or not (
+        involvement.is_coordinator or grant.sees_any(involvement.domains)
+    ):
+        raise FamilyNotFound
+    grant.require("write")
+    if (
+        not grant.is_coordinator
+        and involvement.organisation_id != grant.professional.organisation_id
+    ):
+        raise PermissionDenied(
+            _("Only the coordinator or the involvement's own organisation can change it.")
+        )
+    return involvement
+
+
+def involvement_for_change(*, grant: Grant, involvement_id: int | str) -> Involvement:
+    """The involvement a change or end form is about (see :func:`_involvement_of`)."""
+    return _involvement_of(grant, involvement_id, lock=False)
+
+
+def _involvement_entry(involvement: Involvement, *, everyone: str, in_domain: str) -> TimelineEntry:
+    """Like :func:`involvement_timeline`, for other events about an involvement."""
+    entry = involvement_timeline(involvement)
+    if entry.domain is None:
+        return entry._replace(code=everyone)
+    return entry._replace(code=in_domain)
+
+
+INVOLVEMENT_CHANGE_FIELDS = ("role", "legal_basis", "domains", "start_date", "end_date")
+
+
+@transaction.atomic
+def change_involvement(
+    *, user, grant: Grant, involvement_id: int | str, data: InvolvementData
+) -> Involvement:
+    """Change an involvement's role, legal basis, life domains or dates (its
+    organisation and professional stay: another one is another involvement). The
+    coordinator's end date is the hand-over's (:func:`hand_over_coordination`)."""
+    involvement = _involvement_of(grant, involvement_id)
+    require_open(grant)
+    data.organisation = involvement.organisation
+    data.professional = involvement.professional
+    data.is_coordinator = involvement.is_coordinator
+    errors = _validate_involvement(data, family=None, today=timezone.localdate())
+    if involvement.is_coordinator and data.end_date != involvement.end_date:
+        errors.setdefault("end_date", []).append(
+            _("The coordination ends with a hand-over: use 'Hand over the coordination'.")
+        )
+    if not grant.is_coordinator and not set(data.domains) <= set(grant.domains):
+        errors.setdefault("domains", []).append(
+            _("You can only give life domains that you see yourself.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    changed = [
+        name
+        for name in INVOLVEMENT_CHANGE_FIELDS
+        if getattr(involvement, name) != getattr(data, name)
+    ]
+    if not changed:
+        return involvement
+    for name in changed:
+        setattr(involvement, name, getattr(data, name))
+    involvement.full_clean(exclude=["reference", "domains"])  # domains: checked above, may be empty
+    involvement.save(update_fields=changed)
+    record(
+        "family.involvement_changed",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=involvement.pk,
+        ground=grant.ground,
+        detail={"changed": changed},
+    )
+    record_timeline(
+        [
+            _involvement_entry(
+                involvement,
+                everyone="family.involvement_changed_on_timeline",
+                in_domain="family.involvement_changed_in_domain",
+            )._replace(actor_id=user.pk)
+        ]
+    )
+    return involvement
+
+
+@transaction.atomic
+def end_involvement(
+    *, user, grant: Grant, involvement_id: int | str, end_date: date | None
+) -> Involvement:
+    """End an involvement on ``end_date`` (its last day; today when not given). Also on
+    a closed file: ending takes nothing new in. Not the coordinator's: that is a
+    hand-over."""
+    involvement = _involvement_of(grant, involvement_id)
+    end_date = end_date or timezone.localdate()
+    if involvement.is_coordinator:
+        raise ValidationError(
+            {
+                "end_date": _(
+                    "The coordination ends with a hand-over: use 'Hand over the coordination'."
+                )
+            }
+        )
+    if end_date < involvement.start_date:
+        raise ValidationError({"end_date": _("The end date cannot lie before the start date.")})
+    involvement.end_date = end_date
+    involvement.save(update_fields=["end_date"])
+    record(
+        "family.involvement_ended",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=involvement.pk,
+        ground=grant.ground,
+        detail={"end_date": end_date.isoformat()},
+    )
+    record_timeline(
+        [
+            _involvement_entry(
+                involvement,
+                everyone="family.involvement_ended_on_timeline",
+                in_domain="family.involvement_ended_in_domain",
+            )._replace(actor_id=user.pk)
+        ]
+    )
+    return involvement
+
+
+def successor_candidates(grant: Grant) -> list[Involvement]:
+    """Who the coordination can pass to: the family's other active, approved
+    involvements of a professional."""
+    return list(
+        Involvement.objects.active()
+        .filter(family=grant.family, professional__isnull=False, is_coordinator=False)
+        .exclude(professional=grant.professional)
+        .select_related("organisation", "professional__user")
+        .order_by("organisation__name", "id")
+    )
+
+
+def _who(involvement: Involvement) -> str:
+    if involvement.professional is not None:
+        return f"{involvement.professional.name} ({involvement.organisation.name})"
+    return involvement.organisation.name
+
+
+@transaction.atomic
+def hand_over_coordination(
+    *, user, grant: Grant, successor_id: int | str, last_day: date
+) -> Involvement:
+    """Plan the hand-over of the coordination. The successor becomes coordinator from
+    today, next to the coordinator handing over, who stays the family's coordinator up
+    to and including ``last_day`` (``InvolvementQuerySet.coordinator_of``: the one who
+    started first); from the day after, the successor is. Returns the successor's new
+    coordinating involvement; the successor's own involvement stays as it is."""
+    grant.require("coordinate")
+    require_open(grant)
+    today = timezone.localdate()
+    current = (
+        Involvement.objects.select_for_update(of=("self",))
+        .holding_the_coordination()
+        .filter(family=grant.family, professional=grant.professional)
+        .select_related("organisation", "professional__user")
+        .first()
+    )
+    if current is None:
+        # The coordinator already planned a hand-over (their coordination has an end).
+        raise ValidationError(
+            {"successor": _("A hand-over of the coordination is already planned.")}
+        )
+    errors: dict[str, list[str]] = {}
+    try:
+        successor_id = int(successor_id)
+    except (TypeError, ValueError):
+        successor_id = 0
+    successor = next((i for i in successor_candidates(grant) if i.pk == successor_id), None)
+    if successor is None:
+        errors["successor"] = [_("Choose who takes over the coordination.")]
+    if last_day is None or last_day < today:
+        errors["last_day"] = [_("The last day cannot lie in the past.")]
+    elif last_day < current.start_date:
+        errors["last_day"] = [_("The last day cannot lie before your coordination starts.")]
+    if errors:
+        raise ValidationError(errors)
+    current.end_date = last_day
+    current.save(update_fields=["end_date"])
+    taking_over = _save_involvement(
+        grant.family,
+        InvolvementData(
+            organisation=successor.organisation,
+            professional=successor.professional,
+            role=_("Coordinator"),
+            legal_basis=successor.legal_basis,
+            domains=[],
+            start_date=today,
+            is_coordinator=True,
+        ),
+        approval=InvolvementApproval.APPROVED,
+    )
+    record(
+        "family.coordination_handed_over",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=taking_over.pk,
+        ground=grant.ground,
+        detail={"from": current.pk, "to": taking_over.pk, "last_day": last_day.isoformat()},
+        params={"from": _who(current), "to": _who(taking_over), "date": last_day.isoformat()},
+    )
+    return taking_over
+
+
+@transaction.atomic
+def close_file(*, user, grant: Grant, reason: str) -> Family:
+    """Close the family's file, with the reason all involved read on the overview.
+    Who is involved stays involved and can read it; nothing new is added (see
+    :func:`require_open`) until the coordinator reopens it."""
+    grant.require("coordinate")
+    family = Family.objects.select_for_update().get(pk=grant.family.pk)
+    errors: dict[str, list[str]] = {}
+    reason = _text_errors(reason, "reason", errors, required=True)
+    if len(reason) > Family._meta.get_field("closed_reason").max_length:
+        errors.setdefault("reason", []).append(_("Keep the reason shorter (500 characters)."))
+    if family.closed_at is not None:
+        errors.setdefault("reason", []).append(_("This file is already closed."))
+    if errors:
+        raise ValidationError(errors)
+    family.closed_at = timezone.now()
+    family.closed_reason = reason
+    family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
+    # The reason stays out of the audit row (ids only); the timeline keeps it, as the
+    # overview shows it to everyone involved, which its form tells who writes it.
+    record(
+        "family.file_closed",
+        user=user,
+        family_id=family.pk,
+        object_id=family.pk,
+        ground=grant.ground,
+        params={"reason": reason},
+    )
+    return family
+
+
+@transaction.atomic
+def reopen_file(*, user, grant: Grant, reason: str) -> Family:
+    """Reopen a closed file (for its coordinator). The reasons for closing and
+    reopening stay on the timeline; the family forgets its reason for closing."""
+    grant.require("coordinate")
+    family = Family.objects.select_for_update().get(pk=grant.family.pk)
+    errors: dict[str, list[str]] = {}
+    reason = _text_errors(reason, "reason", errors, required=True)
+    if family.closed_at is None:
+        errors.setdefault("reason", []).append(_("This file is not closed."))
+    if errors:
+        raise ValidationError(errors)
+    family.closed_at = None
+    family.closed_reason = ""
+    family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
+    record(
+        "family.file_reopened",
+        user=user,
+        family_id=family.pk,
+        object_id=family.pk,
+        ground=grant.ground,
+        params={"reason": reason},
+    )
+    return family

@@ -24,6 +24,29 @@ urlpatterns = [
         views.decide_possible_duplicate,
         name="decide-possible-duplicate",
     ),
+    # Managing the file (issue 11).
+    path("families/new/", views.create_family, name="create-family"),
+    path(
+        "families/<int:family_id>/involvements/new/",
+        views.add_involvement,
+        name="add-involvement",
+    ),
+    path(
+        "families/<int:family_id>/involvements/<int:involvement_id>/change/",
+        views.change_involvement,
+        name="change-involvement",
+    ),
+    path(
+        "families/<int:family_id>/involvements/<int:involvement_id>/end/",
+        views.end_involvement,
+        name="end-involvement",
+    ),
+    path(
+        "families/<int:family_id>/coordination/hand-over/",
+        views.hand_over_coordination,
+        name="hand-over",
+    ),
+    path("families/<int:family_id>/file/", views.file_status, name="file-status"),
 ]
 
 # Changing, removing and undoing (history kept by django-simple-history).

@@ -4,18 +4,25 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rits.access.rules import grant_for
+from rits.access.rules import grant_for, professional_for
 from rits.components.registry import family_panels, my_families_panels
 from rits.core.forms import apply_errors
 from rits.families import selectors, services
 from rits.families.forms import (
     ContactForm,
+    EndInvolvementForm,
+    FamilyForm,
+    FileStatusForm,
+    HandOverForm,
+    InvolvementChangeForm,
+    InvolvementForm,
     MemberChangeForm,
     MemberForm,
     NetworkMemberForm,
@@ -43,6 +50,7 @@ def my_families(request):
         return render(request, "families/_family_list.html", context)
     # Sections other apps contribute (plans: the reminders), registered in their AppConfig.
     context["panels"] = my_families_panels.shown(request=request)
+    context["may_create_family"] = services.may_create_family(professional_for(request.user))
     return render(request, "families/my_families.html", context)
 
 
@@ -409,3 +417,205 @@ def recently_removed(request, family_id: int):
         "families/removed.html",
         {"family": grant.family, "grant": grant, "removed": removed, "undo_days": UNDO_WINDOW.days},
     )
+
+
+# --- Managing the file (issue 11) ------------------------------------------------------
+
+
+def _form_page(request, grant, form, *, title: str, name: str, **extra):
+    selectors.form_page_viewed(user=request.user, grant=grant, form=name)
+    return render(
+        request,
+        "families/family_form.html",
+        {"form": form, "family": grant.family, "title": title, **extra},
+    )
+
+
+def _involvement_data(d) -> services.InvolvementData:
+    return services.InvolvementData(
+        organisation=d.get("organisation"),
+        professional=d.get("professional"),
+        role=d["role"],
+        legal_basis=d["legal_basis"],
+        domains=list(d["domains"]),
+        start_date=d.get("start_date"),
+        end_date=d.get("end_date"),
+        is_coordinator=d.get("is_coordinator", False),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create_family(request):
+    if not services.may_create_family(professional_for(request.user)):
+        raise PermissionDenied(_("Your role does not allow starting a family's file."))
+    form = FamilyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.FamilyData(
+            name=d["name"],
+            street=d["street"],
+            house_number=d["house_number"],
+            house_number_suffix=d["house_number_suffix"],
+            postcode=d["postcode"],
+            city=d["city"],
+            municipality=d["municipality"],
+            reference=d["reference"],
+        )
+        try:
+            family, _involvement = services.create_family(
+                user=request.user,
+                data=data,
+                involvement=services.InvolvementData(
+                    organisation=None,
+                    role=d["role"],
+                    legal_basis=d["legal_basis"],
+                    domains=list(d["domains"]),
+                    is_coordinator=d["is_coordinator"],
+                ),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The family's file has been created."))
+            return redirect("families:overview", family_id=family.pk)
+    return render(request, "families/create_family.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_involvement(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    services.require_open(grant)
+    form = InvolvementForm(
+        request.POST or None, initial={"start_date": timezone.localdate().isoformat()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            involvement = services.add_involvement(
+                user=request.user, grant=grant, data=_involvement_data(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The involvement has been added. It waits for the coordinator's approval.")
+                if involvement.approval == "pending"
+                else _("The involvement has been added."),
+            )
+            return redirect("families:overview", family_id=grant.family.pk)
+    return _form_page(request, grant, form, title=_("Add an involvement"), name="involvement")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_involvement(request, family_id: int, involvement_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    involvement = services.involvement_for_change(grant=grant, involvement_id=involvement_id)
+    services.require_open(grant)
+    form = InvolvementChangeForm(
+        request.POST or None,
+        initial={
+            "role": involvement.role,
+            "legal_basis": involvement.legal_basis,
+            "domains": involvement.domains,
+            "start_date": involvement.start_date.isoformat(),
+            "end_date": involvement.end_date.isoformat() if involvement.end_date else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_involvement(
+                user=request.user,
+                grant=grant,
+                involvement_id=involvement.pk,
+                data=_involvement_data(form.cleaned_data),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The involvement has been changed."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    title = _("Change the involvement of %(organisation)s") % {
+        "organisation": involvement.organisation.name
+    }
+    return _form_page(request, grant, form, title=title, name="involvement_change")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def end_involvement(request, family_id: int, involvement_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    involvement = services.involvement_for_change(grant=grant, involvement_id=involvement_id)
+    form = EndInvolvementForm(
+        request.POST or None, initial={"end_date": timezone.localdate().isoformat()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_involvement(
+                user=request.user,
+                grant=grant,
+                involvement_id=involvement.pk,
+                end_date=form.cleaned_data["end_date"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The involvement has been ended."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    title = _("End the involvement of %(organisation)s") % {
+        "organisation": involvement.organisation.name
+    }
+    return _form_page(request, grant, form, title=title, name="involvement_end")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hand_over_coordination(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("coordinate")
+    services.require_open(grant)
+    form = HandOverForm(request.POST or None, candidates=services.successor_candidates(grant))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hand_over_coordination(
+                user=request.user,
+                grant=grant,
+                successor_id=form.cleaned_data["successor"],
+                last_day=form.cleaned_data["last_day"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The hand-over of the coordination is planned."))
+            return redirect("families:overview", family_id=grant.family.pk)
+    return _form_page(request, grant, form, title=_("Hand over the coordination"), name="hand_over")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_status(request, family_id: int):
+    """Close the file, or reopen it when it is closed: one page, as the file is one or
+    the other."""
+    grant = grant_for(request.user, family_id)
+    grant.require("coordinate")
+    closed = grant.family.is_closed
+    form = FileStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        service = services.reopen_file if closed else services.close_file
+        try:
+            service(user=request.user, grant=grant, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The file has been reopened.") if closed else _("The file has been closed."),
+            )
+            return redirect("families:overview", family_id=grant.family.pk)
+    title = _("Reopen the file") if closed else _("Close the file")
+    return _form_page(request, grant, form, title=title, name="file_status")

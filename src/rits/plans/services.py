@@ -21,7 +21,7 @@ from rits.access.rules import Grant
 from rits.core.domains import LifeDomain
 from rits.families.models import Family, Involvement, Membership, NetworkMember
 from rits.families.selectors import sees_involvement
-from rits.families.services import record
+from rits.families.services import record, require_open
 from rits.plans.content import build_snapshot
 from rits.plans.models import (
     Agreement,
@@ -71,6 +71,7 @@ class Change:
 
 def _require_writer(grant: Grant) -> None:
     grant.require("write")
+    require_open(grant)  # a closed file takes no new plan parts (issue 11)
 
 
 def _require_domains(grant: Grant, domains) -> None:
