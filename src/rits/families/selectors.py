@@ -23,8 +23,8 @@ from rits.audit.catalogue import Audience
 from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
-from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import (
     DuplicateStatus,
     Family,

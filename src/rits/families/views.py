@@ -47,7 +47,9 @@ def my_families(request):
         "query": shown_query,
         "order": listing.order,
         "keep": keep,
-        "headers": sorting.headers(listing.order, keep, "name", "reference", _("Members"), "postcode"),
+        "headers": sorting.headers(
+            listing.order, keep, "name", "reference", _("Members"), "postcode"
+        ),
     }
     if request.htmx:
         return render(request, "families/_family_list.html", context)

@@ -45,7 +45,9 @@ def test_more_families_than_a_page_are_paged_and_counted(coordinator, as_user):
     assert re.search(rf"\b{MY_FAMILIES_PAGE + 3} (families|gezinnen)\b", first)
     assert 'aria-current="page"' in first
     second = client.get(URL, {"page": 2}).content.decode()
-    assert _names(second) == [f"Gezin {i:03d}" for i in range(MY_FAMILIES_PAGE, MY_FAMILIES_PAGE + 3)]
+    assert _names(second) == [
+        f"Gezin {i:03d}" for i in range(MY_FAMILIES_PAGE, MY_FAMILIES_PAGE + 3)
+    ]
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-1", "999999", "9" * 40, "١"])
