@@ -80,6 +80,8 @@ IDS = {
 # Generic names ("pk", "id") say nothing; they are named per route.
 ROUTE_IDS = {
     "access:review": {"pk": Id("emergency_id", insider="privacy_officer")},
+    # The export of the access log is the privacy officer's (the coordinator reads the page).
+    "access:access-log-export": {"family_id": Id("family_id", insider="privacy_officer")},
 }
 
 
