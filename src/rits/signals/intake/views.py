@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rits.audit.services import Actor
 from rits.signals import pipeline
 from rits.signals.intake import selectors, services
-from rits.signals.intake.forms import UploadForm
+from rits.signals.intake.forms import DeliveryFilterForm, UploadForm
 
 
 @login_required
@@ -39,13 +39,29 @@ def upload(request):
                 form.add_error("file", exc.reason)
             else:
                 return redirect("signals:batch", batch_id=batch.pk)
+    filters = DeliveryFilterForm(request.GET or None)
+    deliveries = selectors.recent_deliveries(
+        user=request.user,
+        page=request.GET.get("page"),
+        sort=request.GET.get("sort"),
+        **filters.filters(),
+    )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep["sort"] = deliveries.order.value
     return render(
         request,
         "signals/upload.html",
         {
             "form": form,
+            "filters": filters,
             "organisation": professional.organisation,
-            "batches": selectors.recent_deliveries(user=request.user),
+            "page": deliveries.page,
+            "batches": deliveries.page.object_list,
+            "keep": keep,
+            "headers": selectors.DELIVERIES_SORTING.headers(
+                deliveries.order, keep, "received", "file", "status", "accepted", "rejected"
+            ),
         },
     )
 
