@@ -56,10 +56,10 @@ class AccessLogFilterForm(forms.Form):
         label=_("Organisation"), required=False, max_length=100, validators=[validate_text]
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.ChoiceField(label=_("What"), required=False)
 
