@@ -78,6 +78,8 @@ class Delivery:
     # One page of the report of rejected rows, and how many lines the whole report has.
     report_total: int = 0
     report: list[dict] = field(default_factory=list)
+    # The page of the report the upload pages show (``delivery_for_staff`` with a page).
+    report_page: Page | None = None
 
     @property
     def pk(self) -> int:
@@ -182,15 +184,29 @@ def source_staff(user) -> Professional:
     return professional
 
 
-def delivery_for_staff(*, user, batch_id: int, limit: int = REPORT_PAGE_SIZE) -> Delivery:
+def delivery_for_staff(
+    *, user, batch_id: int, limit: int = REPORT_PAGE_SIZE, page: int | str | None = None
+) -> Delivery:
     """A delivery of the user's own organisation, for its staff; ``Http404`` for
     anything else (also for staff of an organisation that is no signal source, which
-    has no deliveries)."""
+    has no deliveries). ``page``: that page of ``limit`` rejected rows (a number that is
+    no page gives the nearest), else the first ``limit``."""
     professional = professional_for(user)
     if not professional.organisation.is_signal_source:
         raise Http404(_("Not found."))
     batch = _own_batch(source=professional.organisation, batch_id=batch_id)
-    return _delivery(batch, offset=0, limit=limit)
+    if page is None:
+        return _delivery(batch, offset=0, limit=limit)
+    problems = SignalBatchProblem.objects.filter(batch_id=batch.pk).order_by("line", "id")
+    shown = page_of(problems.values("line", "reference", "field", "reason"), page, limit)
+    shown.object_list = [{**p, "field": p["field"] or None} for p in shown.object_list]
+    values = {name: getattr(batch, name) for name in _INTAKE_FIELDS}
+    return Delivery(
+        **values,
+        report_total=shown.paginator.count,
+        report=shown.object_list,
+        report_page=shown,
+    )
 
 
 DELIVERIES_PAGE = 20

@@ -78,7 +78,9 @@ def _format_of(name: str) -> str | None:
 @login_required
 @require_GET
 def batch(request, batch_id: int):
-    delivery = selectors.delivery_for_staff(user=request.user, batch_id=batch_id, limit=200)
+    delivery = selectors.delivery_for_staff(
+        user=request.user, batch_id=batch_id, limit=200, page=request.GET.get("page") or 1
+    )
     context = {"batch": delivery}
     if request.htmx:
         return render(request, "signals/_batch_progress.html", context)

@@ -103,3 +103,22 @@ def test_the_deliveries_query_count_does_not_grow_with_the_page(staff, as_user):
         html = client.get(URL, {"sort": "rejected"}).content.decode()
     assert len(_ids(html)) == DELIVERIES_PAGE
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+def test_the_rejected_rows_of_a_delivery_are_paged(staff, as_user, family_setup):
+    from rits.signals.models import SignalBatchProblem
+
+    [pk] = _batches(staff.organisation, 1)
+    SignalBatchProblem.objects.bulk_create(
+        SignalBatchProblem(batch_id=pk, line=i + 2, reference=f"R-{i}", reason="Wrong date.")
+        for i in range(250)
+    )
+    client = as_user(staff)
+    url = reverse("signals:batch", args=[pk])
+    first = client.get(url).content.decode()
+    assert first.count("Wrong date.") == 200
+    assert 'aria-current="page"' in first and "?page=2" in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count("Wrong date.") == 50 and ">R-249<" in second
+    assert client.get(url, {"page": "x"}).status_code == 200
+    assert as_user(family_setup["outsider"]).get(url, {"page": 2}).status_code == 404
