@@ -92,6 +92,8 @@ ROUTE_IDS = {
     # An approved involvement that is changed or ended (the world's other one waits).
     "families:change-involvement": {"involvement_id": Id("worker_involvement_id")},
     "families:end-involvement": {"involvement_id": Id("worker_involvement_id")},
+    # The export of the access log is the privacy officer's (the coordinator reads the page).
+    "access:access-log-export": {"family_id": Id("family_id", insider="privacy_officer")},
 }
 
 

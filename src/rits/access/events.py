@@ -39,3 +39,11 @@ declare(
         access_log=_("looked at who looked at this file"),
     ),
 )
+declare(
+    EventType(
+        "access.log_exported",
+        AuditAction.EXPORT,
+        "family.access_log",
+        access_log=_("exported who looked at this file"),
+    ),
+)

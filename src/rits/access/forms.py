@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rits.core.forms import BsnInput
+from rits.core.params import validate_text
 
 
 class EmergencyAccessForm(forms.Form):
@@ -38,3 +39,47 @@ class ReviewForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class AccessLogFilterForm(forms.Form):
+    """Which lines of a family's access log to show (sent by GET; every field optional).
+    ``kinds``: the kinds of event this reader may filter on."""
+
+    person = forms.CharField(
+        label=_("Person"),
+        required=False,
+        max_length=100,
+        validators=[validate_text],
+        help_text=_("Part of the name of who did it."),
+    )
+    organisation = forms.CharField(
+        label=_("Organisation"), required=False, max_length=100, validators=[validate_text]
+    )
+    date_from = forms.DateField(
+        label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(label=_("What"), required=False)
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Everything")), *kinds]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """The filters that are valid (an invalid field is left out, its error shown)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if "date_to" in self.errors:
+            data.pop("date_to", None)
+        return {k: v for k, v in data.items() if v not in ("", None)}

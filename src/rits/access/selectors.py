@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -17,6 +17,7 @@ from rits.access.rules import Grant, Ground, access_log_grant, require_role
 from rits.audit import catalogue
 from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
+from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.organisations.models import ProfessionalRole
 
 
@@ -102,24 +103,107 @@ def _line(event: AuditEvent) -> AccessLogLine:
     )
 
 
+ACCESS_LOG_SORTING = Sorting(
+    {
+        "when": SortKey(_("When"), ("occurred_at",)),
+        "who": SortKey(_("Who"), ("user_display", "occurred_at")),
+        "organisation": SortKey(_("On behalf of"), ("organisation_name", "occurred_at")),
+    },
+    default="-when",
+)
+
+# At most this many lines in one export: beyond it the privacy officer narrows the
+# filters (the export says so in its last line).
+ACCESS_LOG_EXPORT_LIMIT = 10_000
+
+
 @dataclass(frozen=True)
 class AccessLog:
     grant: Grant
     page: Page  # of AccessLogLine
+    order: Order
 
 
-def family_access_log(*, user, family_id: int | str, page: int | str | None = 1) -> AccessLog:
-    """Who saw or changed this family's data, newest first, one page of
-    ``ACCESS_LOG_PAGE`` at a time (a page number that is no page gives the nearest
-    one). For the family's coordinator and a privacy officer; reading it is logged."""
-    with reading(user, family_id, what="access.log_viewed", resolve=access_log_grant) as read:
-        events = AuditEvent.objects.filter(family_id=read.grant.family.pk).order_by(
-            "-occurred_at", "-id"
-        )
-        if read.grant.ground != Ground.PRIVACY_OFFICER:
-            # Refused attempts at this family are the privacy officer's to follow up.
-            events = events.exclude(action=AuditAction.REFUSED)
-        shown = Paginator(events, ACCESS_LOG_PAGE).get_page(page)
+def access_log_kinds(grant: Grant) -> list[tuple[str, str]]:
+    """The kinds of event a reader may filter the log on: the refused attempts only for a
+    privacy officer (the coordinator does not see them)."""
+    return [
+        (value, label)
+        for value, label in AuditAction.choices
+        if value != AuditAction.REFUSED or grant.ground == Ground.PRIVACY_OFFICER
+    ]
+
+
+def _log_events(grant: Grant, filters: dict | None, order: Order) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(family_id=grant.family.pk)
+    if grant.ground != Ground.PRIVACY_OFFICER:
+        # Refused attempts at this family are the privacy officer's to follow up.
+        events = events.exclude(action=AuditAction.REFUSED)
+    filters = filters or {}
+    if filters.get("person"):
+        events = events.filter(user_display__icontains=filters["person"])
+    if filters.get("organisation"):
+        events = events.filter(organisation_name__icontains=filters["organisation"])
+    if filters.get("date_from"):
+        events = events.filter(occurred_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        events = events.filter(occurred_at__date__lte=filters["date_to"])
+    if filters.get("kind"):
+        events = events.filter(action=filters["kind"])
+    return events.order_by(*ACCESS_LOG_SORTING.order_by(order))
+
+
+def access_log_grant_for(*, user, family_id: int | str) -> Grant:
+    """Who may read this family's access log (its coordinator, a privacy officer); for
+    anyone else the family is not found. Reading nothing, it leaves no event but a refusal."""
+    return access_log_grant(user, family_id)
+
+
+def family_access_log(
+    *,
+    user,
+    family_id: int | str,
+    page: int | str | None = 1,
+    filters: dict | None = None,
+    sort: str | None = None,
+    grant: Grant | None = None,
+) -> AccessLog:
+    """Who saw or changed this family's data, newest first (or as ``sort`` names, a key
+    of :data:`ACCESS_LOG_SORTING`), filtered by ``filters`` (person, organisation,
+    date_from, date_to, kind), one page of ``ACCESS_LOG_PAGE`` at a time (a page number
+    that is no page gives the nearest one). For the family's coordinator and a privacy
+    officer; reading it is logged. A constant number of queries however many lines."""
+    order = ACCESS_LOG_SORTING.choose(sort)
+    with reading(
+        user, family_id, what="access.log_viewed", grant=grant, resolve=access_log_grant
+    ) as read:
+        shown = page_of(_log_events(read.grant, filters, order), page, ACCESS_LOG_PAGE)
         shown.object_list = [_line(e) for e in shown.object_list]
-        read.detail = {"page": shown.number}
-    return AccessLog(read.grant, shown)
+        read.detail = {"page": shown.number, "filtered": sorted(filters or {})}
+    return AccessLog(read.grant, shown, order)
+
+
+@dataclass(frozen=True)
+class AccessLogExport:
+    grant: Grant
+    lines: list[AccessLogLine]
+    total: int  # how many lines match; more than ``lines`` when the export was capped
+
+
+def family_access_log_export(
+    *, user, family_id: int | str, filters: dict | None = None, sort: str | None = None
+) -> AccessLogExport:
+    """The filtered access log of a family, all pages (at most
+    ``ACCESS_LOG_EXPORT_LIMIT`` lines), for a privacy officer only: anyone who may not
+    read the log gets "not found", the coordinator is refused (they read it on the
+    page). The export is audited ("access.log_exported")."""
+    grant = access_log_grant(user, family_id)
+    if grant.ground != Ground.PRIVACY_OFFICER:
+        raise PermissionDenied(_("Only a privacy officer can export the access log."))
+    order = ACCESS_LOG_SORTING.choose(sort)
+    with reading(user, what="access.log_exported", grant=grant) as read:
+        events = _log_events(grant, filters, order)
+        total = events.count()
+        lines = [_line(e) for e in events[:ACCESS_LOG_EXPORT_LIMIT]]
+        read.detail = {"lines": len(lines), "total": total, "filtered": sorted(filters or {})}
+    return AccessLogExport(grant, lines, total)

@@ -1,13 +1,18 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rits.access import selectors, services
-from rits.access.forms import EmergencyAccessForm, ReviewForm
+from rits.access.forms import AccessLogFilterForm, EmergencyAccessForm, ReviewForm
+from rits.access.rules import Ground
 from rits.components.dates import time_element
 
 
@@ -61,14 +66,100 @@ def emergency_review(request, pk: int):
     return redirect("access:review-list")
 
 
+def _log_filters(request, grant):
+    form = AccessLogFilterForm(
+        request.GET if request.GET else None, kinds=selectors.access_log_kinds(grant)
+    )
+    return form, form.filters()
+
+
 @login_required
 @require_GET
 def access_log(request, family_id: int):
+    grant = selectors.access_log_grant_for(user=request.user, family_id=family_id)
+    form, filters = _log_filters(request, grant)
     log = selectors.family_access_log(
-        user=request.user, family_id=family_id, page=request.GET.get("page")
+        user=request.user,
+        family_id=family_id,
+        grant=grant,
+        page=request.GET.get("page"),
+        filters=filters,
+        sort=request.GET.get("sort"),
     )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep["sort"] = log.order.value
     return render(
         request,
         "access/access_log.html",
-        {"family": log.grant.family, "grant": log.grant, "page": log.page},
+        {
+            "family": log.grant.family,
+            "grant": log.grant,
+            "page": log.page,
+            "form": form,
+            "keep": keep,
+            "export_query": keep.urlencode(),
+            "headers": selectors.ACCESS_LOG_SORTING.headers(
+                log.order, keep, "when", "who", "organisation", _("What"), _("Ground")
+            ),
+            "can_export": log.grant.ground == Ground.PRIVACY_OFFICER,
+        },
     )
+
+
+@login_required
+@require_GET
+def access_log_export(request, family_id: int):
+    grant = selectors.access_log_grant_for(user=request.user, family_id=family_id)
+    _form, filters = _log_filters(request, grant)
+    export = selectors.family_access_log_export(
+        user=request.user, family_id=family_id, filters=filters, sort=request.GET.get("sort")
+    )
+    response = StreamingHttpResponse(_csv_rows(export), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-log-{export.grant.family.pk}.csv"'
+    )
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value) -> str:
+    # A cell a spreadsheet would take for a formula is written as text.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_rows(export):
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # so that a spreadsheet reads the file as UTF-8
+    yield writer.writerow(
+        [_("When"), _("Who"), _("On behalf of"), _("Role"), _("What"), _("Ground")]
+    )
+    for line in export.lines:
+        yield writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    timezone.localtime(line.occurred_at).isoformat(timespec="seconds"),
+                    line.who,
+                    line.organisation,
+                    line.role,
+                    line.what,
+                    line.ground,
+                )
+            ]
+        )
+    if export.total > len(export.lines):
+        yield writer.writerow(
+            [
+                _(
+                    "Only the first %(shown)d of %(total)d lines: narrow the filters to "
+                    "export the rest."
+                )
+                % {"shown": len(export.lines), "total": export.total}
+            ]
+        )

@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from rits.access.reads import reading
 from rits.access.rules import (
@@ -24,6 +26,7 @@ from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
 from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import (
     UNDO_WINDOW,
     DuplicateStatus,
@@ -85,25 +88,74 @@ def _attach_member_lines(families: list[Family]) -> None:
 
 
 def search_my_families(*, user, query: str = "", limit: int = 100) -> list[Family]:
-    """The families ``user`` may see, filtered by name, date of birth (dd-mm-jjjj or
-    jjjj-mm-dd), postcode or BSN; never reveals families outside their access."""
+    """The families ``user`` may see, filtered by name, reference, date of birth
+    (dd-mm-jjjj or jjjj-mm-dd), postcode or BSN; never reveals families outside their
+    access. At most ``limit`` (the API pages on its own)."""
+    result = list(_my_families(user, query).order_by("name", "id")[:limit])
+    _shown(user, result, query)
+    return result
+
+
+MY_FAMILIES_PAGE = 25
+
+MY_FAMILIES_SORTING = Sorting(
+    {
+        "name": SortKey(_lazy("Family"), ("name",)),
+        "reference": SortKey(_lazy("Reference"), ("reference",)),
+        "postcode": SortKey(_lazy("Address"), ("postcode", "name")),
+    },
+    default="name",
+)
+
+
+@dataclass(frozen=True)
+class FamilyPage:
+    """One page of a professional's families: ``page.object_list`` the families (with
+    their ``member_lines``), ``page.paginator.count`` how many match in all."""
+
+    page: Page
+    order: Order
+
+
+def my_families_page(
+    *, user, query: str = "", sort: str | None = None, page: int | str | None = 1
+) -> FamilyPage:
+    """:func:`search_my_families` one page at a time, in the order ``sort`` names (a key
+    of :data:`MY_FAMILIES_SORTING`, "-" first for the other way round; anything else
+    gives the default). A constant number of queries however many families."""
+    order = MY_FAMILIES_SORTING.choose(sort)
+    families = _my_families(user, query).order_by(*MY_FAMILIES_SORTING.order_by(order))
+    shown = page_of(families, page, MY_FAMILIES_PAGE)
+    shown.object_list = list(shown.object_list)
+    _shown(user, shown.object_list, query)
+    return FamilyPage(shown, order)
+
+
+def _my_families(user, query: str) -> QuerySet[Family]:
     families: QuerySet[Family] = visible_families(user)
     query = " ".join(query.split())[:100]
     if query:
         families = families.filter(_search_filter(query)).distinct()
-    result = list(families.order_by("name", "id")[:limit])
+    return families
+
+
+def _shown(user, result: list[Family], query: str) -> None:
     _attach_member_lines(result)
     catalogue.log(
-        "family.searched" if query else "family.list_viewed",
+        "family.searched" if query.strip() else "family.list_viewed",
         actor=Actor.for_user(user),
         # Which families were shown, not the query text: a search may contain a name or BSN.
-        detail={"family_ids": [f.pk for f in result], "searched": bool(query)},
+        detail={"family_ids": [f.pk for f in result], "searched": bool(query.strip())},
         person_ids=[m.person_id for f in result for m in f.member_lines],
     )
-    return result
 
 
 def _search_filter(query: str) -> Q:
+    # A family's own reference ("DEMO-1"), as it is written anywhere, finds it too.
+    return Q(reference__iexact=query) | _person_or_address_filter(query)
+
+
+def _person_or_address_filter(query: str) -> Q:
     compact = query.replace(" ", "").upper()
     if len(compact) == 6 and compact[:4].isdigit() and compact[4:].isalpha():
         return Q(postcode=compact)
@@ -124,6 +176,7 @@ def _search_filter(query: str) -> Q:
     for word in query.split():
         q &= (
             Q(name__icontains=word)
+            | Q(reference__icontains=word)
             | Q(memberships__person__surname__icontains=word)
             | Q(memberships__person__given_names__icontains=word)
         )
@@ -368,7 +421,7 @@ class Removed:
     undo_until: datetime
 
 
-def _shown(model, name: str, value) -> str:
+def _field_value(model, name: str, value) -> str:
     if value in (None, "", []):
         return "—"
     field_ = model._meta.get_field(name)
@@ -408,8 +461,8 @@ def _entries(model, records, fields: tuple[str, ...], family_id: int) -> list[Hi
             changes = tuple(
                 Change(
                     label=capfirst(model._meta.get_field(c.field).verbose_name),
-                    before=_shown(model, c.field, c.old),
-                    after=_shown(model, c.field, c.new),
+                    before=_field_value(model, c.field, c.old),
+                    after=_field_value(model, c.field, c.new),
                 )
                 for c in sorted(delta.changes, key=lambda c: fields.index(c.field))
             )

@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,17 +35,36 @@ from rits.families.models import UNDO_WINDOW
 @require_http_methods(["GET", "POST"])
 def my_families(request):
     # The search form posts, so that a BSN typed into it never ends up in a URL or an
-    # access log; a GET with ?q= still works for names, dates and postcodes.
-    form = SearchForm(request.POST or request.GET or None)
+    # access log; a GET with ?q= still works for names, references, dates and postcodes.
+    params = request.POST if request.method == "POST" else request.GET
+    form = SearchForm(params if "q" in params else None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     if query and request.method == "GET" and selectors.looks_like_bsn(query):
         query = ""
-    families = selectors.search_my_families(user=request.user, query=query)
+    listing = selectors.my_families_page(
+        user=request.user, query=query, sort=params.get("sort"), page=params.get("page")
+    )
     shown_query = query
+    # What the sort headers and the page links carry: the search and the order, never a BSN.
+    keep = QueryDict(mutable=True)
     if query and selectors.looks_like_bsn(query):
         form = SearchForm()  # do not echo the BSN back into the page
         shown_query = _("a BSN")
-    context = {"form": form, "families": families, "query": shown_query}
+    elif query:
+        keep["q"] = query
+    keep["sort"] = listing.order.value
+    sorting = selectors.MY_FAMILIES_SORTING
+    context = {
+        "form": form,
+        "page": listing.page,
+        "families": listing.page.object_list,
+        "query": shown_query,
+        "order": listing.order,
+        "keep": keep,
+        "headers": sorting.headers(
+            listing.order, keep, "name", "reference", _("Members"), "postcode"
+        ),
+    }
     if request.htmx:
         return render(request, "families/_family_list.html", context)
     # Sections other apps contribute (plans: the reminders), registered in their AppConfig.

@@ -48,3 +48,24 @@ class ReopenForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].conditionally_required = True
+
+
+class InboxFilterForm(forms.Form):
+    """Which alerts an inbox page shows and in what order (sent by GET)."""
+
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Order"), required=False)
+
+    def __init__(self, *args, statuses, kinds, sorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = statuses
+        self.fields["kind"].choices = [("", gettext_lazy("Every kind")), *kinds]
+        self.fields["sort"].choices = sorts
+
+    def value(self, name: str, default: str = "") -> str:
+        """The field's value when it is valid, else ``default`` (its error is shown)."""
+        if not self.is_bound:
+            return default
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get(name) or default

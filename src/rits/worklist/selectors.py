@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rits.access.rules import (
     Grant,
@@ -29,6 +31,7 @@ from rits.access.rules import (
 )
 from rits.audit import catalogue
 from rits.audit.services import Actor
+from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import Family
 from rits.organisations.models import Professional, Team
 from rits.worklist.kinds import kind_for, kinds
@@ -98,6 +101,8 @@ class Inbox:
     status: str
     team: Team | None = None
     is_team_lead: bool = False
+    page: Page | None = None  # when read a page at a time (the pages; the API reads one list)
+    order: Order | None = None
 
 
 def _line(item: WorkItem, grant: Grant | None, today: date) -> WorkItemLine:
@@ -146,20 +151,47 @@ def _statuses(status: str) -> tuple[str, ...]:
     return STATUS_FILTERS[status]
 
 
-def _items(condition: Q, statuses: tuple[str, ...]):
+# How an inbox page may be sorted: the most urgent first (escalated, then by due date)
+# by default. A whitelist: the reader names a key, never a field.
+INBOX_PAGE = 25
+INBOX_SORTING = Sorting(
+    {
+        "urgency": SortKey(gettext_lazy("Most urgent first"), ("urgency", "due_date")),
+        "due": SortKey(gettext_lazy("Due date"), ("due_date",)),
+        "created": SortKey(gettext_lazy("Date received"), ("created_at",)),
+    },
+    default="urgency",
+)
+
+
+def _items(condition: Q, statuses: tuple[str, ...], order: Order | None = None):
     return (
         WorkItem.objects.filter(condition, status__in=statuses)
         .select_related("assigned_to__user")
-        .order_by(
-            Case(
+        .annotate(
+            urgency=Case(
                 When(escalated_at__isnull=False, then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
-            ),
-            "due_date",
-            "id",
+            )
         )
+        .order_by(*INBOX_SORTING.order_by(order or INBOX_SORTING.default))
     )
+
+
+def _visible_items(grants: dict[int, Grant]) -> Q:
+    """The items a reader sees with their family: of a family they may see, of a kind
+    whose life domains their grant covers (as ``sees_item``), in the query itself so
+    that a page holds a page of lines. Families are grouped by the kinds they show."""
+    by_kinds: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for family_id, grant in grants.items():
+        shown = tuple(sorted(k.code for k in kinds() if sees_item(grant, k.code)))
+        if shown:
+            by_kinds[shown].append(family_id)
+    condition = Q(pk__in=[])
+    for shown, family_ids in by_kinds.items():
+        condition |= Q(family_id__in=family_ids, kind__in=shown)
+    return condition
 
 
 def _audit_list(user, lines: list[WorkItemLine], *, code: str) -> None:
@@ -182,24 +214,43 @@ def _inbox(
     code: str,
     scope: Callable[[Professional, dict[int, Grant], bool], Q],
     team_only: bool = False,
-    shown: Callable[[Professional, WorkItemLine], bool] = lambda professional, line: True,
+    only_visible: Callable[[Professional], bool] = lambda professional: False,
+    page: int | str | None = None,
+    sort: str | None = None,
+    kind: str = "",
 ) -> Inbox:
     """An inbox: the items ``scope`` selects (given the reader, their grants by family
-    and whether they lead a team) as lines the reader may see (``shown``), the most
-    urgent first, with their details, audited as ``code``. A constant number of queries
-    however many items; ``team_only``: nothing for a reader without a team."""
+    and whether they lead a team), only those the reader sees with their family when
+    ``only_visible`` says so, as lines, with their details, audited as ``code``.
+    ``page``: one page of ``INBOX_PAGE`` in the order ``sort`` names (a key of
+    :data:`INBOX_SORTING`); without it the first ``INBOX_LIMIT``, the most urgent first
+    (the API). ``kind``: only items of that kind. A constant number of queries however
+    many items; ``team_only``: nothing for a reader without a team."""
     statuses = _statuses(status)
+    order = INBOX_SORTING.choose(sort)
     professional = professional_for(user)
     today = timezone.localdate()
     if team_only and professional.team_id is None:
-        return Inbox([], today, status)
+        return Inbox([], today, status, order=order)
     is_lead = is_team_lead(professional)
     grants = grants_by_family(professional, today)
-    items = _items(scope(professional, grants, is_lead), statuses)[:INBOX_LIMIT]
-    lines = [_line(i, grants.get(i.family_id), today) for i in items]
-    lines = _with_details([ln for ln in lines if shown(professional, ln)])
+    condition = scope(professional, grants, is_lead)
+    if only_visible(professional):
+        condition &= _visible_items(grants)
+    if kind:
+        condition &= Q(kind=kind)
+    items = _items(condition, statuses, order)
+    shown_page = None
+    if page is None:
+        items = list(items[:INBOX_LIMIT])
+    else:
+        shown_page = page_of(items, page, INBOX_PAGE)
+        items = list(shown_page.object_list)
+    lines = _with_details([_line(i, grants.get(i.family_id), today) for i in items])
+    if shown_page is not None:
+        shown_page.object_list = lines
     _audit_list(user, lines, code=code)
-    return Inbox(lines, today, status, professional.team, is_lead)
+    return Inbox(lines, today, status, professional.team, is_lead, page=shown_page, order=order)
 
 
 def _coordinated_and_escalated(professional, grants, is_lead) -> Q:
@@ -209,14 +260,21 @@ def _coordinated_and_escalated(professional, grants, is_lead) -> Q:
     return condition
 
 
-def my_inbox(*, user, status: str = "active") -> Inbox:
+def my_inbox(*, user, status: str = "active", **paging) -> Inbox:
     """The items of the families the user coordinates now (the most urgent first) and,
     for a team lead, the items of their team escalated to them. Read through access and
-    audited; a constant number of queries however many items."""
-    return _inbox(user, status, code="work_item.inbox_viewed", scope=_coordinated_and_escalated)
+    audited; a constant number of queries however many items. ``paging``: ``page``,
+    ``sort`` and ``kind`` (see ``_inbox``)."""
+    return _inbox(
+        user,
+        status,
+        code="work_item.inbox_viewed",
+        scope=_coordinated_and_escalated,
+        **paging,
+    )
 
 
-def team_inbox(*, user, status: str = "active") -> Inbox:
+def team_inbox(*, user, status: str = "active", **paging) -> Inbox:
     """The items of the user's team, escalated ones first. Team members see the items of
     families they may see; a team lead also sees the others, without family data."""
     return _inbox(
@@ -225,9 +283,8 @@ def team_inbox(*, user, status: str = "active") -> Inbox:
         code="work_item.team_inbox_viewed",
         scope=lambda professional, grants, is_lead: Q(team_id=professional.team_id),
         team_only=True,
-        shown=lambda professional, line: (
-            line.visible or sees_team_line_without_family(professional)
-        ),
+        only_visible=lambda professional: not sees_team_line_without_family(professional),
+        **paging,
     )
 
 

@@ -12,6 +12,7 @@ services)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +25,8 @@ from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
 from rits.plans.models import AgreementKind
 from rits.worklist import selectors, services
-from rits.worklist.forms import ActForm, DismissForm, ReopenForm
-from rits.worklist.kinds import kind_for
+from rits.worklist.forms import ActForm, DismissForm, InboxFilterForm, ReopenForm
+from rits.worklist.kinds import kind_for, kinds
 from rits.worklist.selectors import WorkItemLine
 
 STATUS_LABELS = {
@@ -38,18 +39,36 @@ STATUS_LABELS = {
 }
 
 
-def _status(request) -> str:
-    status = request.GET.get("status", "active")
-    return status if status in selectors.STATUS_FILTERS else "active"
+def _filters(request) -> InboxFilterForm:
+    return InboxFilterForm(
+        request.GET or None,
+        statuses=[(value, STATUS_LABELS[value]) for value in selectors.STATUS_FILTERS],
+        kinds=[(k.code, k.title) for k in kinds()],
+        sorts=[(key, s.label) for key, s in selectors.INBOX_SORTING.keys.items()],
+    )
 
 
-def _render_inbox(request, inbox, *, view: str):
+def _read_inbox(request, selector, *, view: str):
+    form = _filters(request)
+    box = selector(
+        user=request.user,
+        status=form.value("status", "active"),
+        kind=form.value("kind"),
+        sort=form.value("sort") or None,
+        page=request.GET.get("page") or 1,
+    )
+    keep = QueryDict(mutable=True)
+    for name in ("status", "kind", "sort"):
+        if form.value(name):
+            keep[name] = form.value(name)
     return render(
         request,
         "worklist/inbox.html",
         {
-            "inbox": inbox,
+            "inbox": box,
             "view": view,
+            "form": form,
+            "keep": keep,
             "statuses": [(value, STATUS_LABELS[value]) for value in selectors.STATUS_FILTERS],
             "back": view,
         },
@@ -59,15 +78,13 @@ def _render_inbox(request, inbox, *, view: str):
 @login_required
 @require_GET
 def inbox(request):
-    box = selectors.my_inbox(user=request.user, status=_status(request))
-    return _render_inbox(request, box, view="mine")
+    return _read_inbox(request, selectors.my_inbox, view="mine")
 
 
 @login_required
 @require_GET
 def team_inbox(request):
-    box = selectors.team_inbox(user=request.user, status=_status(request))
-    return _render_inbox(request, box, view="team")
+    return _read_inbox(request, selectors.team_inbox, view="team")
 
 
 def _back_url(back: str | None) -> str:

@@ -92,7 +92,14 @@ def card(heading="", *, contents, id="", heading_level=2, extra_class=""):
 
 @block_component("data_table", "components/data_table.html")
 def data_table(
-    *headers, contents, caption="", caption_hidden=False, id="", extra_class="", scroll=False
+    *headers,
+    contents,
+    caption="",
+    caption_hidden=False,
+    id="",
+    extra_class="",
+    scroll=False,
+    header_list=(),
 ):
     """A data table (Utrecht table): a caption, column headers with ``scope="col"``, the
     rows given as the block's contents (``<tr>`` elements).
@@ -102,6 +109,8 @@ def data_table(
 
     Variables:
         + headers: strings | the column headers, in order (positional).
+        - header_list: list | the headers as one list instead, e.g. the sortable ones of
+          ``rits.core.listing.Sorting.headers`` (a link, ``aria-sort`` on the sorted one).
         + caption: string | what the table shows; every table needs one.
         - caption_hidden: bool | the caption for screen readers only.
         - id: string | the table's id (the caption's id is ``<id>-caption``).
@@ -111,7 +120,7 @@ def data_table(
     """
     return {
         "scroll": scroll and bool(caption),
-        "headers": headers,
+        "headers": list(headers) + list(header_list),
         "caption": caption,
         "caption_hidden": caption_hidden,
         "id": id or f"table-{slugify(str(caption))[:40] or 'data'}",
@@ -270,7 +279,7 @@ def progress(value, *, id, label, max=100, live=True):
 
 
 @register.inclusion_tag("components/pagination.html", takes_context=True)
-def pagination(context, page, param="page", label=""):
+def pagination(context, page, param="page", label="", query=None):
     """Links to the other pages of a list: a ``nav`` with a name, the current page marked
     with ``aria-current="page"``; every other query parameter of the address is kept.
 
@@ -281,9 +290,12 @@ def pagination(context, page, param="page", label=""):
         + page: django.core.paginator.Page.
         - param: string | the query parameter for the page number ("page").
         - label: string | the navigation's name ("Pages").
+        - query: QueryDict | the parameters to keep instead of the address's own (a list
+          whose search was posted keeps its search, but never a BSN).
     """
     request = context.get("request")
-    query = request.GET.copy() if request is not None else None
+    if query is None:
+        query = request.GET.copy() if request is not None else None
 
     def href(number: int) -> str:
         if query is None:

@@ -214,6 +214,57 @@ def test_pagination_marks_the_current_page_and_keeps_the_other_parameters():
     assert 'href="?status=open&amp;q=a%26b&amp;page=2" rel="prev"' in html
 
 
+def test_pagination_keeps_the_parameters_it_is_given_instead_of_the_address():
+    # A search that was posted keeps its search in the page links, never a BSN.
+    from django.http import QueryDict
+
+    page = Paginator(list(range(30)), 10).page(1)
+    request = RequestFactory().post("/families/", {"q": "123456782"})
+    html = render(
+        "{% pagination page query=keep %}",
+        page=page,
+        request=request,
+        keep=QueryDict("q=Bakker&sort=-name"),
+    )
+    assert 'href="?q=Bakker&amp;sort=-name&amp;page=2"' in html
+    assert "123456782" not in html
+
+
+def test_sortable_headers_link_to_the_other_order_and_say_how_it_is_sorted():
+    from django.http import QueryDict
+
+    from rits.core.listing import Sorting, SortKey
+
+    sorting = Sorting({"name": SortKey("Name", ("name",)), "age": SortKey("Age", ("age",))}, "name")
+    order = sorting.choose("-name")
+    headers = sorting.headers(order, QueryDict("q=a%26b&page=3"), "name", "age", "Notes")
+    html = render(
+        "{% data_table header_list=headers caption='People' %}{% enddata_table %}",
+        headers=headers,
+    )
+    assert (
+        '<th scope="col" aria-sort="descending"><a class="utrecht-link rits-sort" href="?q=a%26b&amp;sort=name">Name'
+        in html
+    )
+    assert (
+        '<th scope="col"><a class="utrecht-link rits-sort" href="?q=a%26b&amp;sort=age">Age</a></th>'
+        in html
+    )
+    assert '<th scope="col">Notes</th>' in html
+    assert "page=" not in html  # a new order starts at the first page
+
+
+def test_sorting_takes_only_its_own_keys():
+    from rits.core.listing import Sorting, SortKey
+
+    sorting = Sorting({"name": SortKey("Name", ("name",))}, "name")
+    for bad in ("", None, "id", "-", "--name", "name__len", " -password", "name;"):
+        assert sorting.choose(bad) == sorting.default
+    assert sorting.order_by(sorting.choose("-name")) == ["-name", "-id"]
+    with pytest.raises(ValueError):
+        Sorting({"name": SortKey("Name", ("name",))}, "age")
+
+
 def test_pagination_of_one_page_renders_nothing():
     page = Paginator([1, 2], 10).page(1)
     assert render("{% pagination page %}", page=page).strip() == ""

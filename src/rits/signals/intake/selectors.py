@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rits.access.rules import professional_for
+from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.organisations.models import Organisation, Professional
 from rits.signals.models import (
     BatchStatus,
@@ -75,6 +78,8 @@ class Delivery:
     # One page of the report of rejected rows, and how many lines the whole report has.
     report_total: int = 0
     report: list[dict] = field(default_factory=list)
+    # The page of the report the upload pages show (``delivery_for_staff`` with a page).
+    report_page: Page | None = None
 
     @property
     def pk(self) -> int:
@@ -179,20 +184,70 @@ def source_staff(user) -> Professional:
     return professional
 
 
-def delivery_for_staff(*, user, batch_id: int, limit: int = REPORT_PAGE_SIZE) -> Delivery:
+def delivery_for_staff(
+    *, user, batch_id: int, limit: int = REPORT_PAGE_SIZE, page: int | str | None = None
+) -> Delivery:
     """A delivery of the user's own organisation, for its staff; ``Http404`` for
     anything else (also for staff of an organisation that is no signal source, which
-    has no deliveries)."""
+    has no deliveries). ``page``: that page of ``limit`` rejected rows (a number that is
+    no page gives the nearest), else the first ``limit``."""
     professional = professional_for(user)
     if not professional.organisation.is_signal_source:
         raise Http404(_("Not found."))
     batch = _own_batch(source=professional.organisation, batch_id=batch_id)
-    return _delivery(batch, offset=0, limit=limit)
+    if page is None:
+        return _delivery(batch, offset=0, limit=limit)
+    problems = SignalBatchProblem.objects.filter(batch_id=batch.pk).order_by("line", "id")
+    shown = page_of(problems.values("line", "reference", "field", "reason"), page, limit)
+    shown.object_list = [{**p, "field": p["field"] or None} for p in shown.object_list]
+    values = {name: getattr(batch, name) for name in _INTAKE_FIELDS}
+    return Delivery(
+        **values,
+        report_total=shown.paginator.count,
+        report=shown.object_list,
+        report_page=shown,
+    )
 
 
-def recent_deliveries(*, user, limit: int = 20) -> list[Delivery]:
-    """The latest deliveries of the user's organisation (a signal source's staff), without
-    their reports."""
+DELIVERIES_PAGE = 20
+DELIVERIES_SORTING = Sorting(
+    {
+        "received": SortKey(gettext_lazy("Received"), ("received_at",)),
+        "file": SortKey(gettext_lazy("File"), ("file_name", "received_at")),
+        "status": SortKey(gettext_lazy("Status"), ("status", "received_at")),
+        "accepted": SortKey(gettext_lazy("Taken in"), ("accepted", "received_at")),
+        "rejected": SortKey(gettext_lazy("Rejected"), ("rejected", "received_at")),
+    },
+    default="-received",
+)
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    page: Page  # of Delivery, without their reports
+    order: Order
+
+
+def recent_deliveries(
+    *,
+    user,
+    page: int | str | None = 1,
+    sort: str | None = None,
+    status: str = "",
+    file_name: str = "",
+) -> Deliveries:
+    """The deliveries of the user's organisation (a signal source's staff), the latest
+    first (or as ``sort`` names, a key of :data:`DELIVERIES_SORTING`), without their
+    reports, one page of ``DELIVERIES_PAGE``; ``status`` and ``file_name`` (part of it)
+    narrow them. Only the intake fields are read: nothing after intake."""
     professional = source_staff(user)
-    batches = SignalBatch.objects.filter(source=professional.organisation_id)[:limit]
-    return [_delivery(batch, offset=None, limit=0) for batch in batches]
+    order = DELIVERIES_SORTING.choose(sort)
+    batches = SignalBatch.objects.filter(source=professional.organisation_id)
+    if status:
+        batches = batches.filter(status=status)
+    if file_name:
+        batches = batches.filter(file_name__icontains=file_name)
+    batches = batches.only(*_INTAKE_FIELDS).order_by(*DELIVERIES_SORTING.order_by(order))
+    shown = page_of(batches, page, DELIVERIES_PAGE)
+    shown.object_list = [_delivery(batch, offset=None, limit=0) for batch in shown.object_list]
+    return Deliveries(shown, order)

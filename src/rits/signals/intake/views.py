@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rits.audit.services import Actor
 from rits.signals import pipeline
 from rits.signals.intake import selectors, services
-from rits.signals.intake.forms import UploadForm
+from rits.signals.intake.forms import DeliveryFilterForm, UploadForm
 
 
 @login_required
@@ -39,13 +39,29 @@ def upload(request):
                 form.add_error("file", exc.reason)
             else:
                 return redirect("signals:batch", batch_id=batch.pk)
+    filters = DeliveryFilterForm(request.GET or None)
+    deliveries = selectors.recent_deliveries(
+        user=request.user,
+        page=request.GET.get("page"),
+        sort=request.GET.get("sort"),
+        **filters.filters(),
+    )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep["sort"] = deliveries.order.value
     return render(
         request,
         "signals/upload.html",
         {
             "form": form,
+            "filters": filters,
             "organisation": professional.organisation,
-            "batches": selectors.recent_deliveries(user=request.user),
+            "page": deliveries.page,
+            "batches": deliveries.page.object_list,
+            "keep": keep,
+            "headers": selectors.DELIVERIES_SORTING.headers(
+                deliveries.order, keep, "received", "file", "status", "accepted", "rejected"
+            ),
         },
     )
 
@@ -62,7 +78,9 @@ def _format_of(name: str) -> str | None:
 @login_required
 @require_GET
 def batch(request, batch_id: int):
-    delivery = selectors.delivery_for_staff(user=request.user, batch_id=batch_id, limit=200)
+    delivery = selectors.delivery_for_staff(
+        user=request.user, batch_id=batch_id, limit=200, page=request.GET.get("page") or 1
+    )
     context = {"batch": delivery}
     if request.htmx:
         return render(request, "signals/_batch_progress.html", context)

@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rits.core.params import validate_text
 from rits.signals.linking.review import Decision
+from rits.signals.models import SignalType
 
 
 class ReviewDecisionForm(forms.Form):
@@ -17,3 +19,27 @@ class ReviewDecisionForm(forms.Form):
             (Decision.NEW_PERSON, _("A person not known yet")),
         ],
     )
+
+
+class ReviewFilterForm(forms.Form):
+    """Which open reviews the queue shows (sent by GET; both optional)."""
+
+    signal_type = forms.ChoiceField(
+        label=_("Kind of signal"),
+        required=False,
+        choices=[("", _("Every kind")), *SignalType.choices],
+    )
+    family = forms.CharField(
+        label=_("Family"),
+        required=False,
+        max_length=100,
+        validators=[validate_text],
+        help_text=_("Part of the family's name."),
+    )
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is left out, its error shown)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}

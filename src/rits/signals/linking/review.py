@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from rits.access.rules import FamilyNotFound, Grant, grant_for, professional_for, visible_families
 from rits.audit import catalogue
 from rits.audit.services import Actor
+from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import Family, Involvement, Membership, Person
 from rits.families.services import record_timeline
 from rits.signals.linking.store import timeline_entry
@@ -84,16 +86,50 @@ class ReviewLine:
     match_percentage: int
 
 
-def open_reviews(*, user) -> list[ReviewLine]:
-    """The open reviews of the families ``user`` coordinates, oldest first."""
+REVIEW_PAGE = 25
+REVIEW_SORTING = Sorting(
+    {
+        "received": SortKey(gettext_lazy("Received"), ("created_at",)),
+        "date": SortKey(gettext_lazy("Date"), ("signal__signal_date",)),
+        "family": SortKey(gettext_lazy("Family"), ("family__name",)),
+        "match": SortKey(gettext_lazy("Match"), ("match_probability",)),
+    },
+    default="received",
+)
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    page: Page  # of ReviewLine
+    order: Order
+
+
+def open_reviews(
+    *,
+    user,
+    page: int | str | None = 1,
+    sort: str | None = None,
+    signal_type: str = "",
+    family: str = "",
+) -> ReviewQueue:
+    """The open reviews of the families ``user`` coordinates, oldest first (or as
+    ``sort`` names, a key of :data:`REVIEW_SORTING`), one page of ``REVIEW_PAGE``;
+    ``signal_type`` and ``family`` (part of its name) narrow it. A constant number of
+    queries however many reviews; the reviews shown are audited."""
+    order = REVIEW_SORTING.choose(sort)
     # From the caseload, not from all open reviews of the region.
     mine = coordinated_family_ids(user)
-    reviews = list(
-        LinkReview.objects.filter(status=ReviewStatus.OPEN, family_id__in=mine)
-        .select_related("signal__source", "person", "family")
-        .order_by("created_at", "id")
+    reviews = LinkReview.objects.filter(status=ReviewStatus.OPEN, family_id__in=mine)
+    if signal_type:
+        reviews = reviews.filter(signal__signal_type=signal_type)
+    if family:
+        reviews = reviews.filter(family__name__icontains=family)
+    reviews = reviews.select_related("signal__source", "person", "family").order_by(
+        *REVIEW_SORTING.order_by(order)
     )
-    lines = [
+    shown = page_of(reviews, page, REVIEW_PAGE)
+    rows = list(shown.object_list)
+    shown.object_list = [
         ReviewLine(
             review_id=r.pk,
             signal_type=r.signal.get_signal_type_display(),
@@ -104,18 +140,18 @@ def open_reviews(*, user) -> list[ReviewLine]:
             person_name=r.person.full_name,
             match_percentage=_percentage(r.match_probability),
         )
-        for r in reviews
+        for r in rows
     ]
     catalogue.log(
         "signal.link_reviews_viewed",
         actor=Actor.for_user(user),
-        person_ids=sorted({r.person_id for r in reviews}),
+        person_ids=sorted({r.person_id for r in rows}),
         detail={
-            "review_ids": [r.pk for r in reviews],
-            "family_ids": sorted({r.family_id for r in reviews}),
+            "review_ids": [r.pk for r in rows],
+            "family_ids": sorted({r.family_id for r in rows}),
         },
     )
-    return lines
+    return ReviewQueue(shown, order)
 
 
 def _percentage(probability: float) -> int:

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rits.signals.linking import review
-from rits.signals.linking.forms import ReviewDecisionForm
+from rits.signals.linking.forms import ReviewDecisionForm, ReviewFilterForm
 
 DONE_MESSAGES = {
     review.Decision.CONFIRM: _("Linked: the signal now belongs to this family."),
@@ -26,8 +27,39 @@ DONE_MESSAGES = {
 @login_required
 @require_GET
 def review_list(request):
-    lines = review.open_reviews(user=request.user)
-    return render(request, "signals/review_list.html", {"lines": lines})
+    form = ReviewFilterForm(request.GET or None)
+    queue = review.open_reviews(
+        user=request.user,
+        page=request.GET.get("page"),
+        sort=request.GET.get("sort"),
+        **form.filters(),
+    )
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    keep["sort"] = queue.order.value
+    headers = review.REVIEW_SORTING.headers(
+        queue.order,
+        keep,
+        gettext("Signal"),
+        "date",
+        gettext("From"),
+        gettext("Possibly about"),
+        "family",
+        "match",
+        gettext("Review"),
+    )
+    return render(
+        request,
+        "signals/review_list.html",
+        {
+            "lines": queue.page.object_list,
+            "page": queue.page,
+            "form": form,
+            "keep": keep,
+            "headers": headers,
+            "filtered": bool(form.filters()),
+        },
+    )
 
 
 @login_required
