@@ -82,7 +82,10 @@ def test_every_page_fits_a_phone_and_passes_axe(
     paths = ["/", *_menu_links(page), reverse("worklist:inbox"), reverse("notifications:list")]
     family_id = haile["family"].pk
     if role == "coordinator":
-        paths += _family_pages(family_id) + [reverse("worklist:inbox-team")]
+        paths += _family_pages(family_id) + [
+            reverse("worklist:inbox-team"),
+            reverse("families:pending-involvements"),
+        ]
     elif role == "team_lead":
         paths += [reverse("worklist:inbox-team")]
     else:
@@ -93,6 +96,10 @@ def test_every_page_fits_a_phone_and_passes_axe(
             seen.add(path)
             _check(page, path, assert_accessible)
     assert len(seen) >= 4
+
+
+def test_the_login_page_fits_a_phone(page, transactional_db, assert_accessible):
+    _check(page, reverse("core:login"), assert_accessible)
 
 
 def test_the_header_menu_folds_behind_a_button_on_a_phone(page, haile, log_in_as):
