@@ -8,7 +8,7 @@ DEMO_FAMILIES ?= 500
 BENCH_FAMILIES ?= 100000
 BENCH_SIGNALS ?= 1000000
 
-.PHONY: demo test lint install serve bench-web bench-signals schema messages
+.PHONY: demo test lint install serve bench-web bench-signals schema messages css
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -42,3 +42,7 @@ bench-web: install
 
 bench-signals: install
 	$(PY) bench/signals.py --signals $(BENCH_SIGNALS) --families $(BENCH_FAMILIES)
+
+# The NL Design System CSS Rits loads, from the committed files in vendor/nl-design-system/ (no internet).
+css:
+	python3 bench/build_css.py

@@ -181,6 +181,7 @@ CONTENT_SECURITY_POLICY = (
             "script-src": ["'self'"],
             "style-src": ["'self'"],
             "img-src": ["'self'", "data:"],
+            "font-src": ["'self'"],  # the bundled Noto fonts (rits/vendor/fonts)
             "form-action": ["'self'"],
             "frame-ancestors": ["'none'"],
             "base-uri": ["'self'"],

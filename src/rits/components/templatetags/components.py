@@ -98,7 +98,7 @@ def data_table(
     caption_hidden=False,
     id="",
     extra_class="",
-    scroll=False,
+    scroll=True,
     header_list=(),
 ):
     """A data table (Utrecht table): a caption, column headers with ``scope="col"``, the
@@ -115,11 +115,13 @@ def data_table(
         - caption_hidden: bool | the caption for screen readers only.
         - id: string | the table's id (the caption's id is ``<id>-caption``).
         - extra_class: string | more classes on the table.
-        - scroll: bool | wrap it in a focusable region that scrolls on a narrow screen
-          (for wide tables; it needs a caption, which names the region).
+        - scroll: bool | True (default): wrap it in a focusable region that scrolls sideways
+          on a narrow screen (WCAG 1.4.10), named by the caption (or "Table" without one).
+          For a main list, give ``extra_class="rits-table--stack"`` and a ``data-label`` on
+          each cell instead: on a narrow screen each row becomes a block of labelled lines.
     """
     return {
-        "scroll": scroll and bool(caption),
+        "scroll": scroll,
         "headers": list(headers) + list(header_list),
         "caption": caption,
         "caption_hidden": caption_hidden,

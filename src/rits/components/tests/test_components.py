@@ -89,11 +89,23 @@ def test_data_table_has_a_caption_and_column_headers():
 
 def test_a_scrolling_table_is_a_named_focusable_region():
     html = render('{% data_table "A" caption="Wide" id="w" scroll=True %}{% enddata_table %}')
-    assert 'tabindex="0" role="region" aria-labelledby="w-caption"' in html
+    assert 'tabindex="0" role="region" aria-label="Table: Wide"' in html
     hidden = render(
         '{% data_table "A" caption="Only for readers" caption_hidden=True %}{% enddata_table %}'
     )
     assert "rits-visually-hidden" in hidden and "Only for readers" in hidden
+
+
+def test_every_table_scrolls_in_its_own_named_region_unless_told_not_to():
+    # A narrow screen (issue 11): the table scrolls, not the page.
+    plain = render('{% data_table "A" caption="Members" id="m" %}{% enddata_table %}')
+    assert (
+        'class="rits-table-scroll" tabindex="0" role="region" aria-label="Table: Members"' in plain
+    )
+    untitled = render('{% data_table "A" %}{% enddata_table %}')
+    assert 'role="region" aria-label="Table"' in untitled
+    bare = render('{% data_table "A" caption="Short" scroll=False %}{% enddata_table %}')
+    assert "rits-table-scroll" not in bare
 
 
 def test_flag_carries_its_meaning_in_words_and_escapes_them():

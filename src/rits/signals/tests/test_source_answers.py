@@ -50,7 +50,7 @@ def _page(response, source) -> tuple[int, str]:
     text = re.sub(r'datetime="[^"]*"', 'datetime="TIME"', text)  # <time> (the date component)
     text = re.sub(r"/signals/batches/\d+/", "/signals/batches/ID/", text)
     text = re.sub(r"(Delivery|Levering) \d+", r"\1 ID", text)
-    text = re.sub(r"<span>[^<]* · SOURCE</span>", "USER", text)
+    text = re.sub(r"<span[^>]*>[^<]* · SOURCE</span>", "USER", text)  # the header's user name
     return response.status_code, text
 
 
