@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from rits.access.rules import visible_families
+from rits.demo.deliveries import ensure_demo_delivery
 from rits.demo.generator import GENERATED_PREFIX, BsnSource, FamilyGenerator, Ids
 from rits.demo.plans import ensure_story_plans
 from rits.demo.region import ensure_region
@@ -115,6 +116,11 @@ def build_demo_region(
 
         generator.build(first=first, count=missing, batch_size=batch_size, progress=on_batch)
         refresh_statistics()
+
+    # The housing corporation's first delivery, through the intake, linking and rules.
+    delivered = ensure_demo_delivery(today=today)
+    if delivered is not None:
+        say("Eerste levering van signalen verwerkt: " + "; ".join(delivered.summary()))
 
     return BuildReport(
         families_before=before,
