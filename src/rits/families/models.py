@@ -189,7 +189,7 @@ class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
     living_situation = models.CharField(
-        _("lives"),
+        _("living situation"),
         max_length=24,
         choices=LivingSituation.choices,
         default=LivingSituation.AT_HOME,

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='membership',
             name='living_situation',
-            field=models.CharField(choices=[('at_home', 'At home'), ('foster_family', 'In a foster family'), ('residential_care', 'In residential care'), ('family_home', 'In a family-style home (gezinshuis)'), ('independent', 'Lives independently'), ('elsewhere', 'Elsewhere')], default='at_home', max_length=24, verbose_name='lives'),
+            field=models.CharField(choices=[('at_home', 'At home'), ('foster_family', 'In a foster family'), ('residential_care', 'In residential care'), ('family_home', 'In a family-style home (gezinshuis)'), ('independent', 'Lives independently'), ('elsewhere', 'Elsewhere')], default='at_home', max_length=24, verbose_name='living situation'),
         ),
     ]
