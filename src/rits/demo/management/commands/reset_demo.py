@@ -76,6 +76,11 @@ class Command(BaseCommand):
 def flush_demo_database() -> None:
     """Empty every table of the database, the audit log included."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Check deferred foreign keys now: TRUNCATE refuses a table with checks still
+            # pending in the transaction (rows written in it, as in a test).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
