@@ -8,7 +8,7 @@ DEMO_FAMILIES ?= 500
 BENCH_FAMILIES ?= 100000
 BENCH_SIGNALS ?= 1000000
 
-.PHONY: demo test lint install serve bench-web bench-signals schema messages css
+.PHONY: demo demo-reset test lint install serve bench-web bench-signals schema messages css
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -25,6 +25,10 @@ demo: install
 	RITS_ENVIRONMENT=demo $(PY) manage.py migrate --no-input
 	RITS_ENVIRONMENT=demo $(PY) manage.py build_demo --families $(DEMO_FAMILIES)
 	RITS_ENVIRONMENT=demo $(PY) manage.py runserver 127.0.0.1:8000
+
+# The demo back to its start (empties the demo database and builds it again).
+demo-reset: install
+	RITS_ENVIRONMENT=demo $(PY) manage.py reset_demo --families $(DEMO_FAMILIES)
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -1,6 +1,8 @@
 """The story families' plans as the demo starts: what their professionals already
 assessed. DEMO-1's finances are deliberately not looked at: nobody involved covers them,
-and the overview shows it."""
+and the overview shows it. DEMO-1's plan also has a goal with an agreement of the
+coordinator's that is overdue, and a review date that has passed, so that both show on
+her start page; no agreement is about finances, so the rent arrears raise an alert."""
 
 from datetime import date, timedelta
 
@@ -10,7 +12,15 @@ from rits.core.domains import LifeDomain as D
 from rits.families.models import Family, Membership
 from rits.organisations.models import Professional
 from rits.plans.content import build_snapshot
-from rits.plans.models import Assessment, Plan, PlanVersion
+from rits.plans.models import (
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    Assessment,
+    Goal,
+    Plan,
+    PlanVersion,
+)
 
 # (domain, member role or "" for the household, score, explanation, staff key, days ago)
 DEMO_1_ASSESSMENTS = (
@@ -50,6 +60,32 @@ DEMO_1_ASSESSMENTS = (
 )
 
 
+DEMO_1_GOAL = (
+    "Ik wil dat Yonas elke dag op tijd op school is.",
+    "Saba (moeder)",
+    [D.WORK_EDUCATION, D.DAILY_LIVING],
+)
+# (what, kind, owner: staff key or member role, days until due (negative: overdue), domains)
+DEMO_1_AGREEMENTS = (
+    (
+        "Gesprek plannen met Saba, een tolk en de leerkracht over het verzuim van Yonas.",
+        AgreementKind.CALL,
+        "coordinator",
+        -9,
+        [D.WORK_EDUCATION],
+    ),
+    (
+        "Elke avond de ochtendplanning met plaatjes klaarleggen.",
+        AgreementKind.OTHER,
+        "parent",
+        21,
+        [D.DAILY_LIVING],
+    ),
+)
+# The plan's review date: it has passed, and nobody has set a new one yet.
+DEMO_1_REVIEW_DAYS_AGO = 4
+
+
 @transaction.atomic
 def ensure_story_plans(*, staff: dict[str, Professional], today: date) -> None:
     """Give DEMO-1 its first assessments, once: a rerun changes nothing."""
@@ -70,4 +106,22 @@ def ensure_story_plans(*, staff: dict[str, Professional], today: date) -> None:
             assessed_by=professional,
             assessed_by_name=f"{professional.name} ({professional.organisation.name})",
         )
+    text, said_by, domains = DEMO_1_GOAL
+    goal = Goal.objects.create(plan=plan, text=text, said_by=said_by, domains=sorted(domains))
+    for action, kind, owner, due_in, agreement_domains in DEMO_1_AGREEMENTS:
+        Agreement.objects.create(
+            plan=plan,
+            goal=goal,
+            action=action,
+            kind=kind,
+            owner_professional=staff[owner] if owner in staff else None,
+            owner_person=None if owner in staff else people[owner],
+            due_date=today + timedelta(days=due_in),
+            domains=sorted(agreement_domains),
+            status=AgreementStatus.OPEN,
+            created_by=staff["coordinator"].user,
+        )
+    plan.review_date = today - timedelta(days=DEMO_1_REVIEW_DAYS_AGO)
+    plan.revision = len(DEMO_1_ASSESSMENTS) + 1 + len(DEMO_1_AGREEMENTS) + 1
+    plan.save(update_fields=["review_date", "revision"])
     PlanVersion.objects.create(plan=plan, number=1, snapshot=build_snapshot(plan))

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from rits.access.rules import visible_families
+from rits.demo.deliveries import SOURCE, ensure_demo_delivery
 from rits.demo.generator import GENERATED_PREFIX, BsnSource, FamilyGenerator, Ids
 from rits.demo.plans import ensure_story_plans
 from rits.demo.region import ensure_region
@@ -115,6 +116,16 @@ def build_demo_region(
 
         generator.build(first=first, count=missing, batch_size=batch_size, progress=on_batch)
         refresh_statistics()
+
+    # The housing corporation's first delivery, through the intake, linking and rules.
+    delivered = ensure_demo_delivery(today=today)
+    if delivered is not None:
+        linked, rule_run = delivered.linking, delivered.rules
+        say(
+            f"Eerste levering van {SOURCE} verwerkt: {linked.linked} signalen gekoppeld, "
+            f"{linked.review} ter beoordeling, {linked.unlinked} niet gekoppeld; "
+            f"{rule_run.alerts_raised} signaleringen in de inbox."
+        )
 
     return BuildReport(
         families_before=before,

@@ -24,6 +24,7 @@ from rits.families.models import (
     Gender,
     Involvement,
     LegalBasis,
+    LivingSituation,
     MemberRole,
     Membership,
     NetworkMember,
@@ -56,6 +57,7 @@ class _Story:
         born: date,
         languages: list[str],
         interpreter: bool = False,
+        living: str = LivingSituation.AT_HOME,
     ) -> Person:
         encrypted, pseudonym = ("", None)
         if role != MemberRole.UNBORN:
@@ -71,7 +73,9 @@ class _Story:
             languages=languages,
             interpreter_needed=interpreter,
         )
-        Membership.objects.create(family=self.family, person=person, role=role)
+        Membership.objects.create(
+            family=self.family, person=person, role=role, living_situation=living
+        )
         self.persons[key] = person
         return person
 
@@ -501,9 +505,22 @@ def _demo_3(*, region, staff, bsns, today) -> None:
         gender=Gender.FEMALE,
         born=today - timedelta(days=735),
         languages=["nl", "so"],
+        living=LivingSituation.FOSTER_FAMILY,
     )
-    for key in ("tweeling-1", "tweeling-2"):
-        s.member(key, MemberRole.UNBORN, surname="Warsame", born=expected, languages=[])
+    # The twins, with the names Hodan has chosen for them.
+    for key, given, gender in (
+        ("tweeling-1", "Hibo", Gender.FEMALE),
+        ("tweeling-2", "Hanad", Gender.MALE),
+    ):
+        s.member(
+            key,
+            MemberRole.UNBORN,
+            given=given,
+            surname="Warsame",
+            gender=gender,
+            born=expected,
+            languages=[],
+        )
     coordinator, gi = staff["coordinator"], staff["gi"]
     s.involve(
         coordinator,

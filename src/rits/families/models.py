@@ -169,6 +169,28 @@ class MemberRole(models.TextChoices):
 ADULT_ROLES = {MemberRole.PARENT, MemberRole.STEP_PARENT, MemberRole.GUARDIAN}
 
 
+class LivingSituation(models.TextChoices):
+    """Where a member lives now: a child placed in foster care is still a member of the
+    family, but not at home."""
+
+    AT_HOME = "at_home", _("At home")
+    FOSTER_FAMILY = "foster_family", _("In a foster family")
+    RESIDENTIAL_CARE = "residential_care", _("In residential care")
+    FAMILY_HOME = "family_home", _("In a family-style home (gezinshuis)")
+    INDEPENDENT = "independent", _("Lives independently")
+    ELSEWHERE = "elsewhere", _("Elsewhere")
+
+
+# How the members panel says where a member lives who does not live at home.
+LIVING_SITUATION_PHRASES = {
+    LivingSituation.FOSTER_FAMILY: _("lives in a foster family"),
+    LivingSituation.RESIDENTIAL_CARE: _("lives in residential care"),
+    LivingSituation.FAMILY_HOME: _("lives in a family-style home (gezinshuis)"),
+    LivingSituation.INDEPENDENT: _("lives independently"),
+    LivingSituation.ELSEWHERE: _("lives elsewhere"),
+}
+
+
 class MembershipQuerySet(FamilyScopedQuerySet):
     person_field = "person"
 
@@ -177,6 +199,12 @@ class Membership(models.Model):
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=MemberRole.choices)
+    living_situation = models.CharField(
+        _("living situation"),
+        max_length=24,
+        choices=LivingSituation.choices,
+        default=LivingSituation.AT_HOME,
+    )
 
     objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords(**HISTORY_OPTIONS)
@@ -189,6 +217,11 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()}"
+
+    @property
+    def lives_away(self) -> str:
+        """Where the member lives when not at home ("lives in a foster family"), else ""."""
+        return str(LIVING_SITUATION_PHRASES.get(self.living_situation, ""))
 
 
 class LegalBasis(models.TextChoices):

@@ -140,7 +140,9 @@ def _store(links, reviews, by_status, now) -> None:
 # the database crash right after, the chunk is lost as a whole, links, events, audit
 # and linked_at together, and the next run links those signals again; any later commit
 # that does wait makes it durable too); and staging tables of this connection, emptied
-# at each commit.
+# at each commit and before each use (a chunk run inside a longer transaction, as with
+# the immediate tasks backend or in a test, must not write an earlier chunk's rows again:
+# they may name persons removed since).
 _STAGING = """
 SET LOCAL synchronous_commit TO OFF;
 CREATE TEMPORARY TABLE IF NOT EXISTS rits_link_rows
@@ -148,7 +150,8 @@ CREATE TEMPORARY TABLE IF NOT EXISTS rits_link_rows
      match_probability double precision) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS rits_review_rows
     (signal_id bigint, person_id bigint, family_id bigint, match_probability double precision,
-     field_agreement jsonb) ON COMMIT DELETE ROWS
+     field_agreement jsonb) ON COMMIT DELETE ROWS;
+TRUNCATE rits_link_rows, rits_review_rows
 """
 
 
