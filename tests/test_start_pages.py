@@ -77,7 +77,9 @@ def test_the_coordinators_start_is_their_work(family_setup, as_user, test_kind):
     client = as_user(coordinator)
     # Their plan, with an agreement they own that is overdue and a review date passed.
     page(client, reverse("plans:plan", args=[family.pk]))
-    late = agree(family_setup, "Bellen met de school", f"professional:{coordinator.pk}", ["daily_living"])
+    late = agree(
+        family_setup, "Bellen met de school", f"professional:{coordinator.pk}", ["daily_living"]
+    )
     Agreement.objects.filter(pk=late.pk).update(due_date=TODAY - datetime.timedelta(days=3))
     Plan.objects.filter(family=family).update(review_date=TODAY - datetime.timedelta(days=1))
     html = page(client).content.decode()
