@@ -39,7 +39,16 @@ def roles(haile):
     # Long content that must wrap rather than widen the page.
     factories.NetworkMemberFactory(family=family, name=LONG_WORD, availability=LONG_WORD)
     factories.FamilyEventFactory(family=family, params={"text": f"{LONG_WORD} {LONG_WORD}"})
-    return {"coordinator": coordinator, "team_lead": lead, "privacy_officer": officer}
+    delivering = factories.ProfessionalFactory(
+        role=ProfessionalRole.SIGNAL_DELIVERY,
+        organisation=factories.OrganisationFactory(kind="woningcorporatie"),
+    )
+    return {
+        "coordinator": coordinator,
+        "team_lead": lead,
+        "privacy_officer": officer,
+        "signal_delivery": delivering,
+    }
 
 
 def _family_pages(family_id: int) -> list[str]:
@@ -71,7 +80,7 @@ def _check(page, path, assert_accessible, *, allow_status=(200,)):
     assert_accessible(page, f"{path} at desktop width")
 
 
-@pytest.mark.parametrize("role", ["coordinator", "team_lead", "privacy_officer"])
+@pytest.mark.parametrize("role", ["coordinator", "team_lead", "privacy_officer", "signal_delivery"])
 def test_every_page_fits_a_phone_and_passes_axe(
     page, haile, roles, role, log_in_as, assert_accessible
 ):
@@ -85,11 +94,20 @@ def test_every_page_fits_a_phone_and_passes_axe(
         paths += _family_pages(family_id) + [
             reverse("worklist:inbox-team"),
             reverse("families:pending-involvements"),
+            # The families not looked at lately; a search without result offers
+            # emergency access, and its page.
+            "/?not_looked_at=1",
+            "/?q=Nobody",
+            reverse("access:emergency-access"),
         ]
     elif role == "team_lead":
         paths += [reverse("worklist:inbox-team")]
-    else:
-        paths += [reverse("access:access-log", args=[family_id])]
+    elif role == "privacy_officer":
+        paths += [
+            reverse("access:access-log", args=[family_id]),
+            reverse("access:review-list"),
+            reverse("access:privacy") + "?reference=NO-SUCH",
+        ]
     seen = set()
     for path in paths:
         if path not in seen:

@@ -2,10 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _is_privacy_officer(professional) -> bool:
-    return professional is not None and professional.role == "privacy_officer"
-
-
 class AccessConfig(AppConfig):
     name = "rits.access"
 
@@ -15,18 +11,16 @@ class AccessConfig(AppConfig):
 
         register_grant_source(Ground.EMERGENCY, emergency_grants)
 
-        from rits.components.registry import register_nav
+        from rits.components.registry import register_nav, register_start_page
 
+        # Emergency access is not in the menu: it is offered where a search finds no
+        # family of one's own ("My families"), and reviewed from the privacy workspace.
         register_nav(
-            "emergency_access",
-            order=40,
-            label=_("Emergency access"),
-            url_name="access:emergency-access",
-        )
-        register_nav(
-            "emergency_review",
+            "privacy",
             order=60,
-            label=_("Review emergency access"),
-            url_name="access:review-list",
-            visible=_is_privacy_officer,
+            label=_("Privacy workspace"),
+            url_name="access:privacy",
+            roles=("privacy_officer",),
+            current_on=("access:privacy", "access:review-list", "access:access-log"),
         )
+        register_start_page("privacy_officer", "access:privacy")

@@ -47,3 +47,11 @@ declare(
         access_log=_("exported who looked at this file"),
     ),
 )
+declare(
+    EventType(
+        "access.refusals_viewed",
+        AuditAction.VIEW,
+        "access.refusals",
+        access_log=_("looked at the list of refused attempts"),
+    ),
+)

@@ -83,3 +83,14 @@ class AccessLogFilterForm(forms.Form):
         if "date_to" in self.errors:
             data.pop("date_to", None)
         return {k: v for k, v in data.items() if v not in ("", None)}
+
+
+class FindFamilyLogForm(forms.Form):
+    """The privacy workspace's search: a family by its reference, to open its access log."""
+
+    reference = forms.CharField(
+        label=_("The family's reference"),
+        max_length=64,
+        validators=[validate_text],
+        help_text=_("You see who looked at the file, not the file itself."),
+    )

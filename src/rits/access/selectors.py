@@ -4,6 +4,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import QuerySet
@@ -207,3 +208,88 @@ def family_access_log_export(
         lines = [_line(e) for e in events[:ACCESS_LOG_EXPORT_LIMIT]]
         read.detail = {"lines": len(lines), "total": total, "filtered": sorted(filters or {})}
     return AccessLogExport(grant, lines, total)
+
+
+# --- the privacy workspace ------------------------------------------------------------------
+
+REFUSALS_PAGE = 50
+
+# What was tried, in plain words (a refusal keeps the object type that was asked for).
+TRIED = {
+    "family": _("a family's file"),
+    "family.access_log": _("a family's access log"),
+}
+
+
+@dataclass(frozen=True)
+class RefusalLine:
+    """One refused attempt as the privacy officer sees it: who, when, what was tried and
+    of which family (its id and reference when the id was a family's; else the id as
+    given, never more)."""
+
+    occurred_at: datetime
+    who: str
+    organisation: str
+    role: str
+    tried: str
+    family_id: int | None
+    family_reference: str
+    attempted: str
+
+
+def refused_attempts(*, user, page: int | str | None = 1) -> Page:
+    """Refused attempts to read a family's data (audit rows of action "refused"), newest
+    first, one page of ``REFUSALS_PAGE``: for a privacy officer only (anyone else is
+    refused: ``PermissionDenied``). Reading it is audited. Two queries a page (the rows,
+    and the references of their families), however many rows."""
+    require_role(user, ProfessionalRole.PRIVACY_OFFICER)
+    shown = page_of(
+        AuditEvent.objects.filter(action=AuditAction.REFUSED).order_by("-occurred_at", "-id"),
+        page,
+        REFUSALS_PAGE,
+    )
+    events = list(shown.object_list)
+    family_ids = {e.family_id for e in events if e.family_id}
+    references = dict(
+        apps.get_model("families", "Family")
+        .objects.filter(pk__in=family_ids)
+        .values_list("pk", "reference")
+    )
+    shown.object_list = [
+        RefusalLine(
+            occurred_at=e.occurred_at,
+            who=e.user_display,
+            organisation=e.organisation_name,
+            role=_role(e.role),
+            tried=str(TRIED.get(e.object_type, e.object_type)),
+            family_id=e.family_id,
+            family_reference=references.get(e.family_id, ""),
+            attempted=e.object_id,
+        )
+        for e in events
+    ]
+    catalogue.log(
+        "access.refusals_viewed",
+        actor=Actor.for_user(user),
+        ground=Ground.PRIVACY_OFFICER,
+        detail={"family_ids": sorted(family_ids), "page": shown.number},
+    )
+    return shown
+
+
+def family_id_for_log(*, user, reference: str) -> int | None:
+    """The family with this reference, for a privacy officer to open its access log
+    (anyone else is refused); ``None`` when there is none. Only the id is read: the log
+    page itself is the audited read."""
+    require_role(user, ProfessionalRole.PRIVACY_OFFICER)
+    return (
+        apps.get_model("families", "Family")
+        .objects.filter(reference__iexact=reference.strip())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def pending_review_count(*, user) -> int:
+    """How many emergency accesses wait for review (privacy officers only)."""
+    return _for_review(user=user, reviewed=False).count()

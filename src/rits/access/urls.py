@@ -12,6 +12,7 @@ urlpatterns = [
         views.access_log_export,
         name="access-log-export",
     ),
+    path("privacy/", views.privacy_workspace, name="privacy"),
     path("privacy/emergency-access/", views.emergency_review_list, name="review-list"),
     path("privacy/emergency-access/<int:pk>/review/", views.emergency_review, name="review"),
 ]

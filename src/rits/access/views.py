@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rits.access import selectors, services
-from rits.access.forms import AccessLogFilterForm, EmergencyAccessForm, ReviewForm
+from rits.access.forms import (
+    AccessLogFilterForm,
+    EmergencyAccessForm,
+    FindFamilyLogForm,
+    ReviewForm,
+)
 from rits.access.rules import Ground
 from rits.components.dates import time_element
 
@@ -38,6 +43,31 @@ def emergency_access(request):
             None, _("No family was found with these details. Your attempt has been logged.")
         )
     return render(request, "access/emergency_access.html", {"form": form})
+
+
+@login_required
+@require_GET
+def privacy_workspace(request):
+    """The privacy officer's start: find a family's access log by its reference, the
+    emergency accesses to review, and the refused attempts (refused to anyone else)."""
+    form = FindFamilyLogForm(request.GET if "reference" in request.GET else None)
+    refusals = selectors.refused_attempts(user=request.user, page=request.GET.get("page"))
+    if form.is_valid():
+        family_id = selectors.family_id_for_log(
+            user=request.user, reference=form.cleaned_data["reference"]
+        )
+        if family_id is not None:
+            return redirect("access:access-log", family_id=family_id)
+        form.add_error("reference", _("No family has this reference. Check it and try again."))
+    return render(
+        request,
+        "access/privacy_workspace.html",
+        {
+            "form": form,
+            "refusals": refusals,
+            "pending_reviews": selectors.pending_review_count(user=request.user),
+        },
+    )
 
 
 @login_required

@@ -3,24 +3,21 @@ from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
-def _is_administrator(professional) -> bool:
-    return professional is not None and professional.role == "administrator"
-
-
 class AdministrationConfig(AppConfig):
     name = "rits.administration"
     default = True
 
     def ready(self) -> None:
-        from rits.components.registry import register_nav
+        from rits.components.registry import register_nav, register_start_page
 
         register_nav(
             "administration",
             order=90,
             label=_("Administration"),
             url_name="admin:index",
-            visible=_is_administrator,
+            roles=("administrator",),
         )
+        register_start_page("administrator", "admin:index")
 
 
 class RitsAdminConfig(admin_apps.AdminConfig):

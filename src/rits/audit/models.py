@@ -59,7 +59,11 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
-        indexes = [models.Index(fields=["family_id", "-occurred_at"], name="audit_family_time")]
+        indexes = [
+            models.Index(fields=["family_id", "-occurred_at"], name="audit_family_time"),
+            # What one user looked at lately: the start page's "not looked at" count.
+            models.Index(fields=["user_id", "-occurred_at"], name="audit_user_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user_display} {self.action} {self.object_type}"

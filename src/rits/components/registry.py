@@ -75,7 +75,21 @@ def register_my_families_panel(name: str, *, order: int, template: str, context:
     my_families_panels.register(name, order=order, template=template, context=context)
 
 
-# --- the main menu --------------------------------------------------------------------
+# --- the main menu and the start page, per role ----------------------------------------
+
+# Who a menu item or a start page is for: a professional's role (the values of
+# organisations.ProfessionalRole). SIGNAL_SOURCE: the staff of a signal source who only
+# deliver its signals.
+SIGNAL_SOURCE = "signal_delivery"
+CASEWORK = ("coordinator", "professional", "team_lead")
+
+
+def role_of(professional, user=None) -> str:
+    """The role the menu and the start page follow: the professional's; a superuser
+    without a professional administers."""
+    if professional is None:
+        return "administrator" if user is not None and user.is_superuser else ""
+    return professional.role
 
 
 def _always(professional) -> bool:
@@ -88,7 +102,9 @@ class NavItem:
     order: int
     label: Any  # a lazy translation
     url_name: str
-    # Who sees the item: called with the logged-in user's Professional (or None).
+    # For whom the item shows (see ``role_of``).
+    roles: frozenset[str]
+    # A further condition, called with the logged-in user's Professional (or None).
     visible: Callable[[Any], bool] = _always
     # The views (namespace:name) on which the item is the current page.
     current_on: tuple[str, ...] = ()
@@ -110,23 +126,87 @@ def register_nav(
     order: int,
     label,
     url_name: str,
+    roles: tuple[str, ...] | frozenset[str],
     visible: Callable[[Any], bool] = _always,
     current_on: tuple[str, ...] = (),
 ) -> None:
-    """A main-menu item; ``current_on`` defaults to the item's own view."""
-    _nav[name] = NavItem(name, order, label, url_name, visible, current_on or (url_name,))
+    """A main-menu item for ``roles`` (see ``role_of``); ``current_on`` defaults to the
+    item's own view."""
+    _nav[name] = NavItem(
+        name, order, label, url_name, frozenset(roles), visible, current_on or (url_name,)
+    )
 
 
 def unregister_nav(name: str) -> None:
     _nav.pop(name, None)
 
 
+def nav_items_for(role: str) -> list[str]:
+    """The names of the items shown to ``role`` (before any further condition), in order."""
+    return [
+        i.name for i in sorted(_nav.values(), key=lambda i: (i.order, i.name)) if role in i.roles
+    ]
+
+
 def nav_for(request, professional) -> list[ShownNavItem]:
-    """The menu items this professional sees, in order, the current page marked."""
+    """The menu items this professional sees, in order, one marked as the current page:
+    the item whose own view this is, else the first that names this view."""
     match = getattr(request, "resolver_match", None)
     here = match.view_name if match else ""
-    return [
-        ShownNavItem(str(item.label), reverse(item.url_name), here in item.current_on)
+    role = role_of(professional, getattr(request, "user", None))
+    items = [
+        item
         for item in sorted(_nav.values(), key=lambda i: (i.order, i.name))
-        if item.visible(professional)
+        if role in item.roles and item.visible(professional)
     ]
+    current = next((i for i in items if i.url_name == here), None) or next(
+        (i for i in items if here in i.current_on), None
+    )
+    return [ShownNavItem(str(i.label), reverse(i.url_name), i is current) for i in items]
+
+
+# The start page ("/") of a role that does not start at "My families": a view name.
+_start: dict[str, str] = {}
+
+
+def register_start_page(role: str, url_name: str) -> None:
+    """Where ``role`` (see ``role_of``) starts instead of "My families"."""
+    _start[role] = url_name
+
+
+def start_page_for(professional, user=None) -> str | None:
+    """The address this professional starts at, or ``None`` for "My families"."""
+    url_name = _start.get(role_of(professional, user))
+    return reverse(url_name) if url_name else None
+
+
+# --- "My work" on the start page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkCount:
+    """One line of "My work": how many, of what, and where the list of them is."""
+
+    label: str
+    count: int
+    href: str
+
+
+_my_work: dict[str, tuple[int, Callable[..., list[WorkCount]]]] = {}
+
+
+def register_my_work(name: str, *, order: int, lines: Callable[..., list[WorkCount]]) -> None:
+    """Lines of the "My work" summary on the start page: ``lines(request=)`` returns the
+    counts its app keeps for this reader (through its own, audited selectors)."""
+    _my_work[name] = (order, lines)
+
+
+def my_work_names() -> list[str]:
+    return [n for n, _ in sorted(_my_work.items(), key=lambda kv: (kv[1][0], kv[0]))]
+
+
+def my_work_for(request) -> list[WorkCount]:
+    found = []
+    for name in my_work_names():
+        found.extend(_my_work[name][1](request=request))
+    return found

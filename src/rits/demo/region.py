@@ -154,6 +154,6 @@ def _ensure_signal_contacts(organisations: dict[str, Organisation]) -> None:
         Professional.objects.create(
             user=user,
             organisation=organisations[spec.name],
-            role=ProfessionalRole.PROFESSIONAL,
+            role=ProfessionalRole.SIGNAL_DELIVERY,
             job_title=spec.contact_title,
         )

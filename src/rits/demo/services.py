@@ -36,6 +36,7 @@ ROLE_LABELS = {
     ProfessionalRole.TEAM_LEAD: "teamleider",
     ProfessionalRole.PRIVACY_OFFICER: "privacyfunctionaris",
     ProfessionalRole.ADMINISTRATOR: "beheerder",
+    ProfessionalRole.SIGNAL_DELIVERY: "aanlevering signalen",
 }
 
 

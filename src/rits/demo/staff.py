@@ -112,6 +112,16 @@ DEMO_LOGINS: tuple[StaffSpec, ...] = (
         "beoordeling",
     ),
     StaffSpec(
+        "signal_delivery",
+        "Joyce",
+        "de Wit",
+        R.SIGNAL_DELIVERY,
+        "Woonstichting Domstede",
+        "Medewerker vroegsignalering",
+        email="signalen@demo.rits.nl",
+        sees="geen dossiers; levert signalen aan (huurachterstand) en ziet haar leveringen",
+    ),
+    StaffSpec(
         "administrator",
         "Sanne",
         "Dekker",

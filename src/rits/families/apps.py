@@ -13,10 +13,15 @@ class FamiliesConfig(AppConfig):
         for ground in (Ground.COORDINATOR, Ground.INVOLVEMENT, Ground.TEAM):
             register_grant_source(ground, involvement_grants)
 
-        from rits.components.registry import register_nav
+        from rits.components.registry import CASEWORK, register_my_work, register_nav
         from rits.families import panels
 
         panels.register()
         register_nav(
-            "my_families", order=10, label=_("My families"), url_name="families:my-families"
+            "my_families",
+            order=10,
+            label=_("My families"),
+            url_name="families:my-families",
+            roles=CASEWORK,
         )
+        register_my_work("not_looked_at", order=40, lines=panels.my_work)

@@ -3,7 +3,11 @@ what the page's audited read (``selectors.family_overview``) already loaded, so 
 cost no query; other apps contribute theirs (plans: the plan, signals: the alerts)
 through ``rits.components.registry`` without this app importing them."""
 
-from rits.components.registry import register_panel
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from rits.components.registry import WorkCount, register_panel
+from rits.families import selectors
 
 
 def _duplicates(*, grant, request, overview):
@@ -12,6 +16,15 @@ def _duplicates(*, grant, request, overview):
 
 def _overview(*, grant, request, overview):
     return {"o": overview}
+
+
+def my_work(*, request):
+    """The "My work" line of the start page: families not looked at for a while."""
+    count = selectors.count_not_looked_at(user=request.user)
+    label = _("Families you have not looked at in %(days)d days") % {
+        "days": selectors.NOT_LOOKED_AT_DAYS
+    }
+    return [WorkCount(label, count, reverse("families:my-families") + "?not_looked_at=1")]
 
 
 def register() -> None:

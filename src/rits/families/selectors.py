@@ -1,7 +1,7 @@
 """Reads of family data. Each one goes through ``rits.access`` and leaves an audit event."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page
 from django.db.models import Q, QuerySet
@@ -22,6 +22,7 @@ from rits.access.rules import (
 )
 from rits.audit import catalogue
 from rits.audit.catalogue import Audience
+from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
@@ -118,17 +119,50 @@ class FamilyPage:
 
 
 def my_families_page(
-    *, user, query: str = "", sort: str | None = None, page: int | str | None = 1
+    *,
+    user,
+    query: str = "",
+    sort: str | None = None,
+    page: int | str | None = 1,
+    not_looked_at: bool = False,
 ) -> FamilyPage:
     """:func:`search_my_families` one page at a time, in the order ``sort`` names (a key
     of :data:`MY_FAMILIES_SORTING`, "-" first for the other way round; anything else
-    gives the default). A constant number of queries however many families."""
+    gives the default); ``not_looked_at``: only those the user has not looked at in
+    ``NOT_LOOKED_AT_DAYS``. A constant number of queries however many families."""
     order = MY_FAMILIES_SORTING.choose(sort)
-    families = _my_families(user, query).order_by(*MY_FAMILIES_SORTING.order_by(order))
+    families = _my_families(user, query)
+    if not_looked_at:
+        families = _not_looked_at(user, families)
+    families = families.order_by(*MY_FAMILIES_SORTING.order_by(order))
     shown = page_of(families, page, MY_FAMILIES_PAGE)
     shown.object_list = list(shown.object_list)
     _shown(user, shown.object_list, query)
     return FamilyPage(shown, order)
+
+
+# A family one has not looked at for this many days is named on the start page.
+NOT_LOOKED_AT_DAYS = 30
+
+
+def _not_looked_at(user, families: QuerySet[Family]) -> QuerySet[Family]:
+    # What the user looked at, from the audit log (every read of a family's data is
+    # there): one subquery, not a query per family.
+    since = timezone.now() - timedelta(days=NOT_LOOKED_AT_DAYS)
+    looked_at = AuditEvent.objects.filter(
+        user_id=user.pk,
+        action=AuditAction.VIEW,
+        occurred_at__gte=since,
+        family_id__isnull=False,
+    ).values("family_id")
+    return families.exclude(id__in=looked_at)
+
+
+def count_not_looked_at(*, user) -> int:
+    """How many of the families the user may see now they have not looked at in the
+    last ``NOT_LOOKED_AT_DAYS`` days: a number, no family data (so not audited); one
+    counting query besides finding the families the user may see."""
+    return _not_looked_at(user, visible_families(user)).count()
 
 
 def _my_families(user, query: str) -> QuerySet[Family]:

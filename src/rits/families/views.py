@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rits.access.rules import grant_for, professional_for
-from rits.components.registry import family_panels, my_families_panels
+from rits.components.registry import (
+    family_panels,
+    my_families_panels,
+    my_work_for,
+    start_page_for,
+)
 from rits.core.forms import apply_errors
 from rits.families import selectors, services
 from rits.families.forms import (
@@ -36,13 +41,23 @@ from rits.families.models import UNDO_WINDOW
 def my_families(request):
     # The search form posts, so that a BSN typed into it never ends up in a URL or an
     # access log; a GET with ?q= still works for names, references, dates and postcodes.
+    # "/" is where everyone starts: a role with work elsewhere starts there (the roles'
+    # start pages are registered by their apps: delivering, privacy, administration).
+    start = start_page_for(getattr(request.user, "professional", None), request.user)
+    if start is not None:
+        return redirect(start)
     params = request.POST if request.method == "POST" else request.GET
     form = SearchForm(params if "q" in params else None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     if query and request.method == "GET" and selectors.looks_like_bsn(query):
         query = ""
+    not_looked_at = params.get("not_looked_at") == "1"
     listing = selectors.my_families_page(
-        user=request.user, query=query, sort=params.get("sort"), page=params.get("page")
+        user=request.user,
+        query=query,
+        sort=params.get("sort"),
+        page=params.get("page"),
+        not_looked_at=not_looked_at,
     )
     shown_query = query
     # What the sort headers and the page links carry: the search and the order, never a BSN.
@@ -53,9 +68,13 @@ def my_families(request):
     elif query:
         keep["q"] = query
     keep["sort"] = listing.order.value
+    if not_looked_at:
+        keep["not_looked_at"] = "1"
     sorting = selectors.MY_FAMILIES_SORTING
     context = {
         "form": form,
+        "not_looked_at": not_looked_at,
+        "not_looked_at_days": selectors.NOT_LOOKED_AT_DAYS,
         "page": listing.page,
         "families": listing.page.object_list,
         "query": shown_query,
@@ -69,6 +88,8 @@ def my_families(request):
         return render(request, "families/_family_list.html", context)
     # Sections other apps contribute (plans: the reminders), registered in their AppConfig.
     context["panels"] = my_families_panels.shown(request=request)
+    # "My work": the counts other apps keep for this reader, each linking to its list.
+    context["my_work"] = my_work_for(request)
     context["may_create_family"] = services.may_create_family(professional_for(request.user))
     return render(request, "families/my_families.html", context)
 

@@ -159,6 +159,10 @@ class ProfessionalRole(models.TextChoices):
     TEAM_LEAD = "team_lead", _("Team lead")
     PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The staff of a signal source who deliver its signals and work with no family:
+    # Rits shows them only delivering (a signal source's caseworker, such as a housing
+    # corporation's consultant involved with tenants, has a casework role instead).
+    SIGNAL_DELIVERY = "signal_delivery", _("Delivers signals")
 
 
 class Professional(models.Model):

@@ -1,9 +1,16 @@
 """What the plans app contributes to shared pages (rits.components.registry): the plan
 at a glance on the family page, and the reminders on "My families"."""
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from rits.components.registry import register_my_families_panel, register_panel
+from rits.components.registry import (
+    WorkCount,
+    register_my_families_panel,
+    register_my_work,
+    register_panel,
+)
 from rits.plans import selectors
 
 
@@ -13,11 +20,27 @@ def _plan(*, grant, request, overview):
     return {"plan": summary, "today": timezone.localdate()}
 
 
+def _my_reminders(request):
+    # "My work" counts them and the reminders panel lists them: one read per request.
+    if not hasattr(request, "_rits_reminders"):
+        request._rits_reminders = selectors.my_reminders(user=request.user)
+    return request._rits_reminders
+
+
 def _reminders(*, request):
-    reminders = selectors.my_reminders(user=request.user)
+    reminders = _my_reminders(request)
     if not (reminders.overdue_agreements or reminders.reviews_due):
         return None
     return {"reminders": reminders}
+
+
+def _my_work(*, request):
+    reminders = _my_reminders(request)
+    here = reverse("families:my-families") + "#reminders"
+    return [
+        WorkCount(_("Overdue agreements"), reminders.overdue_count, here),
+        WorkCount(_("Plans due for review"), reminders.reviews_count, here),
+    ]
 
 
 def register() -> None:
@@ -25,3 +48,4 @@ def register() -> None:
     register_my_families_panel(
         "reminders", order=10, template="plans/panels/reminders.html", context=_reminders
     )
+    register_my_work("reminders", order=20, lines=_my_work)

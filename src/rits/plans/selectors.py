@@ -605,38 +605,40 @@ def family_coordinator(*, grant: Grant) -> Involvement | None:
 # --- reminders ----------------------------------------------------------------------
 
 
+# The most reminders of each kind the panel lists (the counts say how many there are).
+REMINDERS_SHOWN = 20
+
+
 @dataclass
 class Reminders:
     overdue_agreements: list[Agreement]
     reviews_due: list[Plan]
+    overdue_count: int = 0  # how many there are; the list holds at most REMINDERS_SHOWN
+    reviews_count: int = 0
 
 
 def my_reminders(*, user) -> Reminders:
     """Agreements the user owns that are overdue, and plans of families they coordinate
-    whose review date has come; only within the families they may see now."""
+    whose review date has come; only within the families they may see now. The lists
+    hold the first ``REMINDERS_SHOWN`` of each, the counts all of them."""
     professional = professional_for(user)
     today = timezone.localdate()
     family_ids = list(visible_families(user).values_list("id", flat=True))
+    overdue_all = Agreement.objects.filter(
+        owner_professional=professional,
+        status=AgreementStatus.OPEN,
+        due_date__lt=today,
+        plan__family_id__in=family_ids,
+    )
     overdue = list(
-        Agreement.objects.filter(
-            owner_professional=professional,
-            status=AgreementStatus.OPEN,
-            due_date__lt=today,
-            plan__family_id__in=family_ids,
-        )
-        .select_related("plan__family")
-        .order_by("due_date")[:20]
+        overdue_all.select_related("plan__family").order_by("due_date")[:REMINDERS_SHOWN]
     )
     coordinated = Involvement.objects.coordinating(today).filter(professional=professional)
-    reviews = list(
-        Plan.objects.filter(
-            review_date__lte=today,
-            family_id__in=coordinated.values("family_id"),
-        )
-        .filter(family_id__in=family_ids)
-        .select_related("family")
-        .order_by("review_date")[:20]
-    )
+    reviews_all = Plan.objects.filter(
+        review_date__lte=today,
+        family_id__in=coordinated.values("family_id"),
+    ).filter(family_id__in=family_ids)
+    reviews = list(reviews_all.select_related("family").order_by("review_date")[:REMINDERS_SHOWN])
     if overdue or reviews:
         catalogue.log(
             "plan.reminders_viewed",
@@ -647,7 +649,9 @@ def my_reminders(*, user) -> Reminders:
                 )
             },
         )
-    return Reminders(overdue, reviews)
+    overdue_count = len(overdue) if len(overdue) < REMINDERS_SHOWN else overdue_all.count()
+    reviews_count = len(reviews) if len(reviews) < REMINDERS_SHOWN else reviews_all.count()
+    return Reminders(overdue, reviews, overdue_count, reviews_count)
 
 
 # --- facts for other domains' rules ----------------------------------------------------

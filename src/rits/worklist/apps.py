@@ -7,7 +7,13 @@ class WorklistConfig(AppConfig):
     verbose_name = _("Worklist")
 
     def ready(self) -> None:
-        from rits.components.registry import register_nav, register_panel
+        from rits.components.registry import (
+            CASEWORK,
+            register_my_families_panel,
+            register_my_work,
+            register_nav,
+            register_panel,
+        )
         from rits.worklist import panels
 
         # The family page's open items and the inbox in the menu, for every kind of work
@@ -23,5 +29,17 @@ class WorklistConfig(AppConfig):
             order=20,
             label=_("Alerts"),
             url_name="worklist:inbox",
+            roles=CASEWORK,
             current_on=("worklist:inbox", "worklist:inbox-team"),
+        )
+        # A team lead's own item for the team's work (the caseload is on the start page).
+        register_nav(
+            "team", order=25, label=_("Team"), url_name="worklist:inbox-team", roles=("team_lead",)
+        )
+        register_my_work("alerts", order=10, lines=panels.my_work)
+        register_my_families_panel(
+            "team_caseload",
+            order=5,
+            template="worklist/panels/team_caseload.html",
+            context=panels.team_caseload,
         )

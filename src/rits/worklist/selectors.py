@@ -17,7 +17,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +32,7 @@ from rits.access.rules import (
 from rits.audit import catalogue
 from rits.audit.services import Actor
 from rits.core.listing import Order, Sorting, SortKey, page_of
-from rits.families.models import Family
+from rits.families.models import Family, Involvement
 from rits.organisations.models import Professional, Team
 from rits.worklist.kinds import kind_for, kinds
 from rits.worklist.models import WorkItem, WorkItemStatus
@@ -338,3 +338,90 @@ def open_items_of_family(*, grant: Grant) -> list[FamilyItem]:
         for i in items
         if sees_item(grant, i.kind)
     ]
+
+
+# --- counts for the start page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    open: int
+    overdue: int
+
+
+def my_inbox_counts(*, user) -> InboxCounts:
+    """How many items ``my_inbox`` holds that are still to do (open or acknowledged), and
+    how many of them are overdue: numbers only, no family data (so not audited); one
+    query besides the reader's grants."""
+    professional = professional_for(user)
+    today = timezone.localdate()
+    grants = grants_by_family(professional, today)
+    condition = _coordinated_and_escalated(professional, grants, is_team_lead(professional))
+    counts = WorkItem.objects.filter(condition, status__in=UNRESOLVED).aggregate(
+        open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today))
+    )
+    return InboxCounts(counts["open"], counts["overdue"])
+
+
+@dataclass(frozen=True)
+class MemberCaseload:
+    """One member of a team as their lead sees the caseload: how many families they
+    coordinate now, and their items still to do (and overdue). Numbers, no family data."""
+
+    name: str
+    role: str
+    families: int
+    open_items: int
+    overdue_items: int
+
+
+@dataclass(frozen=True)
+class TeamCaseload:
+    team: Team
+    members: list[MemberCaseload]
+    families: int  # families the team's members coordinate now
+    open_items: int  # the team's items still to do
+    overdue_items: int
+
+
+def team_caseload(*, user) -> TeamCaseload | None:
+    """For a team lead: the caseload of their team per member, and the team's open
+    items; ``None`` for anyone else. Counts only (no family data, so not audited), in a
+    constant number of queries however large the team."""
+    professional = professional_for(user)
+    if not is_team_lead(professional):
+        return None
+    today = timezone.localdate()
+    coordinating = Involvement.objects.coordinating(today).filter(
+        professional__team_id=professional.team_id
+    )
+    families_of = dict(
+        coordinating.values("professional_id")
+        .annotate(n=Count("family_id", distinct=True))
+        .values_list("professional_id", "n")
+    )
+    items = WorkItem.objects.filter(team_id=professional.team_id, status__in=UNRESOLVED)
+    per_member = {
+        row["assigned_to_id"]: row
+        for row in items.values("assigned_to_id").annotate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today))
+        )
+    }
+    members = [
+        MemberCaseload(
+            name=m.name,
+            role=m.get_role_display(),
+            families=families_of.get(m.pk, 0),
+            open_items=per_member.get(m.pk, {}).get("open", 0),
+            overdue_items=per_member.get(m.pk, {}).get("overdue", 0),
+        )
+        for m in Professional.objects.filter(team_id=professional.team_id).select_related("user")
+    ]
+    totals = items.aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+    return TeamCaseload(
+        team=professional.team,
+        members=members,
+        families=coordinating.values("family_id").distinct().count(),
+        open_items=totals["open"],
+        overdue_items=totals["overdue"],
+    )

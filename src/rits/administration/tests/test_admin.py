@@ -332,7 +332,12 @@ def test_the_invitation_goes_out_over_smtp(smtp, administrator, django_capture_o
 
 
 def test_only_an_administrator_sees_administration_in_the_menu(admin_client):
-    assert b'href="/admin/"' in admin_client.get(reverse("families:my-families")).content
+    # The administrator starts at the administration, and finds it in the menu of Rits's
+    # own pages (issue 11: each role its own start).
+    start = admin_client.get(reverse("families:my-families"))
+    assert start.status_code == 302
+    assert start["Location"] == "/admin/"
+    assert b'href="/admin/"' in admin_client.get(reverse("notifications:list")).content
     other = Client()
     login_verified(other, factories.ProfessionalFactory(role=ProfessionalRole.TEAM_LEAD).user)
     assert b'href="/admin/"' not in other.get(reverse("families:my-families")).content

@@ -70,7 +70,8 @@ def test_the_apps_compose_the_family_page():
         "network",
         "timeline",
     ]
-    assert registry.my_families_panels.names() == ["reminders"]
+    assert registry.my_families_panels.names() == ["team_caseload", "reminders"]
+    assert registry.my_work_names() == ["alerts", "reminders", "not_looked_at"]
 
 
 def test_an_outsider_gets_no_panel_context(family_setup, as_user, test_panel):
@@ -83,32 +84,52 @@ def test_an_outsider_gets_no_panel_context(family_setup, as_user, test_panel):
 # --- the main menu --------------------------------------------------------------------
 
 
-def menu(client) -> list[str]:
+def menu(client, path: str | None = None) -> list[str]:
     with translation.override("en"):
-        body = client.get(reverse("families:my-families"), HTTP_ACCEPT_LANGUAGE="en")
+        body = client.get(path or reverse("families:my-families"), HTTP_ACCEPT_LANGUAGE="en")
+    assert body.status_code == 200, body.status_code
     nav = body.content.decode().split('class="rits-nav"')[1].split("</nav>")[0]
     return [part.split("</a>")[0].split(">")[-1] for part in nav.split("<a ")[1:]]
 
 
-COMMON = ["My families", "Alerts", "Links to review", "Emergency access"]
+CASEWORK = ["My families", "Alerts", "Links to review"]
 
 
-def test_the_menu_shows_the_same_items_to_the_same_people(as_user, db):
-    worker = factories.ProfessionalFactory()
-    assert menu(as_user(worker)) == COMMON
+def test_the_menu_follows_the_role(as_user, db):
+    """Each role its own menu (issue 11); emergency access is in no one's menu."""
+    for role in ("coordinator", "professional"):
+        assert menu(as_user(factories.ProfessionalFactory(role=role))) == CASEWORK
+    lead = factories.ProfessionalFactory(role="team_lead")
+    lead.team = factories.TeamFactory(organisation=lead.organisation)
+    lead.save()
+    assert menu(as_user(lead)) == ["My families", "Alerts", "Team", "Links to review"]
+    # The menu of a role that starts elsewhere is read on its start page.
     officer = factories.ProfessionalFactory(role="privacy_officer")
-    assert menu(as_user(officer)) == [*COMMON, "Review emergency access"]
-    source = factories.ProfessionalFactory(
+    assert menu(as_user(officer), reverse("access:privacy")) == ["Privacy workspace"]
+    delivering = factories.ProfessionalFactory(
+        role="signal_delivery", organisation=factories.OrganisationFactory(kind="woningcorporatie")
+    )
+    assert menu(as_user(delivering), reverse("signals:upload")) == ["Deliver signals"]
+    # A signal source's caseworker (a housing consultant involved with tenants) works
+    # with families and may deliver too.
+    consultant = factories.ProfessionalFactory(
         organisation=factories.OrganisationFactory(kind="woningcorporatie")
     )
-    assert source.organisation.is_signal_source
-    assert menu(as_user(source)) == [
-        "My families",
-        "Alerts",
-        "Links to review",
-        "Emergency access",
-        "Deliver signals",
+    assert menu(as_user(consultant)) == [*CASEWORK, "Deliver signals"]
+    admin = factories.ProfessionalFactory(role="administrator")
+    assert menu(as_user(admin), reverse("signals:review")) == ["Administration"]
+
+
+def test_every_menu_item_names_its_roles():
+    assert registry.nav_items_for("coordinator") == [
+        "my_families",
+        "alerts",
+        "review",
+        "deliver_signals",
     ]
+    assert registry.nav_items_for("privacy_officer") == ["privacy"]
+    assert "emergency_access" not in {n for r in ("coordinator", "team_lead", "professional",
+                                                  "privacy_officer") for n in registry.nav_items_for(r)}  # fmt: skip
 
 
 def test_the_menu_marks_the_current_page(as_user, db):
@@ -125,14 +146,15 @@ def test_a_registered_menu_item_appears_for_whom_it_is_visible(as_user, db):
         order=70,
         label="Test item",
         url_name="families:pending-involvements",
+        roles=("professional", "privacy_officer"),
         visible=lambda professional: (
             professional is not None and professional.role == "privacy_officer"
         ),
     )
     try:
         assert "Test item" not in menu(as_user(factories.ProfessionalFactory()))
-        assert menu(as_user(factories.ProfessionalFactory(role="privacy_officer")))[-1] == (
-            "Test item"
-        )
+        officer = as_user(factories.ProfessionalFactory(role="privacy_officer"))
+        assert menu(officer, reverse("access:privacy"))[-1] == "Test item"
+        assert "Test item" not in menu(as_user(factories.ProfessionalFactory(role="coordinator")))
     finally:
         registry.unregister_nav("test")
