@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _is_privacy_officer(professional) -> bool:
-    return professional is not None and professional.role == "privacy_officer"
+    return professional is not None and professional.has_role("privacy_officer")
 
 
 class AccessConfig(AppConfig):

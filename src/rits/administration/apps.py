@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _is_administrator(professional) -> bool:
-    return professional is not None and professional.role == "administrator"
+    return professional is not None and professional.has_role("administrator")
 
 
 class AdministrationConfig(AppConfig):
