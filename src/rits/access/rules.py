@@ -288,7 +288,7 @@ def sees_work_item(grant: Grant, domains) -> bool:
 def is_team_lead(professional: Professional, team_id: int | None = None) -> bool:
     """A team lead with a team (of ``team_id``, if given)."""
     return (
-        professional.role == ProfessionalRole.TEAM_LEAD
+        professional.has_role(ProfessionalRole.TEAM_LEAD)
         and professional.team_id is not None
         and (team_id is None or professional.team_id == team_id)
     )
@@ -316,7 +316,7 @@ def access_log_grant(user, family_id: int | str) -> Grant:
 
     A privacy officer sees the log (who looked, when, why), not the family's file."""
     professional = professional_for(user)
-    if professional.role == ProfessionalRole.PRIVACY_OFFICER:
+    if professional.has_role(ProfessionalRole.PRIVACY_OFFICER):
         try:
             pk = parse_int(family_id, name="family_id")
         except BadParameter:
@@ -334,7 +334,7 @@ def access_log_grant(user, family_id: int | str) -> Grant:
 
 def require_role(user, *roles: str) -> Professional:
     professional = professional_for(user)
-    if professional.role not in roles and not user.is_superuser:
+    if not professional.has_role(*roles) and not user.is_superuser:
         raise PermissionDenied(_("Your role does not allow this."))
     return professional
 

@@ -19,6 +19,7 @@ from rits.organisations.models import (
     Municipality,
     Organisation,
     Professional,
+    ProfessionalRole,
     Region,
     Team,
     User,
@@ -189,10 +190,17 @@ class ProfessionalForm(forms.ModelForm):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("Work email address"))
+    other_roles = forms.MultipleChoiceField(
+        label=_("Other roles"),
+        choices=ProfessionalRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Roles this person holds besides the main one, e.g. a team lead's."),
+    )
 
     class Meta:
         model = Professional
-        fields = ["organisation", "team", "role", "job_title", "phone"]
+        fields = ["organisation", "team", "role", "other_roles", "job_title", "phone"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,9 +252,11 @@ class ProfessionalAdmin(ReferenceAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
+        # Other roles once the person exists (the invitation gives the main one).
+        work = ["organisation", "team", "role", *(["other_roles"] if obj else []), "job_title"]
         return [
             (None, {"fields": ["first_name", "last_name", "email"]}),
-            (_("Work"), {"fields": ["organisation", "team", "role", "job_title", "phone"]}),
+            (_("Work"), {"fields": [*work, "phone"]}),
         ]
 
     def save_model(self, request, obj, form, change):

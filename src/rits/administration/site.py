@@ -32,7 +32,7 @@ def is_administrator(user) -> bool:
     if not (user.is_authenticated and user.is_active) or needs_second_factor(user):
         return False
     professional = getattr(user, "professional", None)
-    return professional is not None and professional.role == ProfessionalRole.ADMINISTRATOR
+    return professional is not None and professional.has_role(ProfessionalRole.ADMINISTRATOR)
 
 
 class RitsAdminSite(admin.AdminSite):

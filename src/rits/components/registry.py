@@ -85,11 +85,19 @@ CASEWORK = ("coordinator", "professional", "team_lead")
 
 
 def role_of(professional, user=None) -> str:
-    """The role the menu and the start page follow: the professional's; a superuser
+    """The role the start page follows: the professional's main role; a superuser
     without a professional administers."""
     if professional is None:
         return "administrator" if user is not None and user.is_superuser else ""
     return professional.role
+
+
+def roles_of(professional, user=None) -> frozenset[str]:
+    """The roles the menu follows: every role the professional holds (a team lead who
+    also keeps a privacy officer's workspace sees both), see ``Professional.roles``."""
+    if professional is None:
+        return frozenset({role_of(None, user)} - {""})
+    return professional.roles
 
 
 def _always(professional) -> bool:
@@ -102,7 +110,7 @@ class NavItem:
     order: int
     label: Any  # a lazy translation
     url_name: str
-    # For whom the item shows (see ``role_of``).
+    # For whom the item shows (see ``roles_of``).
     roles: frozenset[str]
     # A further condition, called with the logged-in user's Professional (or None).
     visible: Callable[[Any], bool] = _always
@@ -130,7 +138,7 @@ def register_nav(
     visible: Callable[[Any], bool] = _always,
     current_on: tuple[str, ...] = (),
 ) -> None:
-    """A main-menu item for ``roles`` (see ``role_of``); ``current_on`` defaults to the
+    """A main-menu item for ``roles`` (see ``roles_of``); ``current_on`` defaults to the
     item's own view."""
     _nav[name] = NavItem(
         name, order, label, url_name, frozenset(roles), visible, current_on or (url_name,)
@@ -153,11 +161,11 @@ def nav_for(request, professional) -> list[ShownNavItem]:
     the item whose own view this is, else the first that names this view."""
     match = getattr(request, "resolver_match", None)
     here = match.view_name if match else ""
-    role = role_of(professional, getattr(request, "user", None))
+    roles = roles_of(professional, getattr(request, "user", None))
     items = [
         item
         for item in sorted(_nav.values(), key=lambda i: (i.order, i.name))
-        if role in item.roles and item.visible(professional)
+        if not item.roles.isdisjoint(roles) and item.visible(professional)
     ]
     current = next((i for i in items if i.url_name == here), None) or next(
         (i for i in items if here in i.current_on), None

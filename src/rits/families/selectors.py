@@ -399,7 +399,7 @@ def pending_involvements(*, user) -> list[Involvement]:
     for anyone else none. Each family shown leaves an audit event."""
     professional = professional_for(user)
     pending = Involvement.all_objects.filter(approval=InvolvementApproval.PENDING)
-    if professional.role == ProfessionalRole.PRIVACY_OFFICER:
+    if professional.has_role(ProfessionalRole.PRIVACY_OFFICER):
         ground = Ground.PRIVACY_OFFICER
     else:
         ground = Ground.COORDINATOR

@@ -956,7 +956,7 @@ CREATING_ROLES = frozenset(
 
 
 def may_create_family(professional: Professional) -> bool:
-    return professional.role in CREATING_ROLES and not professional.organisation.is_signal_source
+    return professional.has_role(*CREATING_ROLES) and not professional.organisation.is_signal_source
 
 
 def _new_reference() -> str:

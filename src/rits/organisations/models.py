@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -181,6 +182,14 @@ class Professional(models.Model):
         choices=ProfessionalRole.choices,
         default=ProfessionalRole.PROFESSIONAL,
     )
+    # A person may hold more than one role (a team lead who also sits at the regional
+    # table): the main role above, which the audit log records, and these besides.
+    other_roles = models.JSONField(
+        _("other roles"),
+        default=list,
+        blank=True,
+        help_text=_("Roles this person holds besides the main one."),
+    )
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
@@ -195,6 +204,22 @@ class Professional(models.Model):
     @property
     def name(self) -> str:
         return str(self.user)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset([self.role, *self.other_roles])
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the person holds any of ``roles``, as main role or besides it: every
+        check of a role asks this, never ``role ==``."""
+        return not self.roles.isdisjoint(roles)
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = set(self.other_roles or []) - set(ProfessionalRole.values)
+        if not isinstance(self.other_roles, list) or unknown:
+            raise ValidationError({"other_roles": _("Choose roles from the list.")})
+        self.other_roles = sorted(set(self.other_roles) - {self.role})
 
     @property
     def email(self) -> str:

@@ -554,14 +554,13 @@ def _escalation_of(rows: list) -> _Escalation:
     found = _Escalation(
         {pk: team_id or assignee_teams.get(assigned) for pk, *_r, team_id, assigned in rows}
     )
-    for team_id, pk in (
-        Professional.objects.filter(
-            team_id__in={t for t in found.teams.values() if t}, role=ProfessionalRole.TEAM_LEAD
-        )
-        .order_by("pk")
-        .values_list("team_id", "pk")
-    ):
-        found.leads[team_id].append(pk)
+    # The team's members, of whom the leads: a lead may hold the role besides another
+    # (``Professional.other_roles``), which a query on ``role`` alone would miss.
+    for professional in Professional.objects.filter(
+        team_id__in={t for t in found.teams.values() if t}
+    ).order_by("pk"):
+        if professional.has_role(ProfessionalRole.TEAM_LEAD):
+            found.leads[professional.team_id].append(professional.pk)
     return found
 
 

@@ -118,6 +118,9 @@ def test_the_menu_follows_the_role(as_user, db):
     assert menu(as_user(consultant)) == [*CASEWORK, "Deliver signals"]
     admin = factories.ProfessionalFactory(role="administrator")
     assert menu(as_user(admin), reverse("signals:review")) == ["Administration"]
+    # A person with two roles sees the menu of both; the main role decides the start.
+    both = factories.ProfessionalFactory(role="coordinator", other_roles=["privacy_officer"])
+    assert menu(as_user(both)) == [*CASEWORK, "Privacy workspace"]
 
 
 def test_every_menu_item_names_its_roles():
