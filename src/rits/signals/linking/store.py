@@ -39,6 +39,17 @@ def timeline_entry(family_id: int, signal_type: str, source_name: str) -> Timeli
     )
 
 
+def withdrawn_entry(family_id: int, signal_type: str, source_name: str) -> TimelineEntry:
+    """The family's timeline event for a link taken back (a confirmation that was
+    reopened), in the same life domain as the event of the link."""
+    return TimelineEntry(
+        family_id,
+        "signal.link_withdrawn",
+        {"signal_type": signal_type, "source": source_name},
+        signal_domain(signal_type),
+    )
+
+
 def write(decisions: list[Decision], report: LinkReport) -> None:
     now = timezone.now()
     links, reviews, events = [], [], []
