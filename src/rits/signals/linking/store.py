@@ -189,8 +189,11 @@ def _store_postgresql(links, reviews, by_status, now) -> None:
                 ((*row[:4], json.dumps(row[4])) for row in reviews),
             )
             cursor.execute(
-                f"INSERT INTO {review_table} ({', '.join(REVIEW_COLUMNS)}, status, created_at) "  # noqa: S608
-                f"SELECT {', '.join(REVIEW_COLUMNS)}, %s, %s FROM rits_review_rows "
+                # A new review: open, nothing decided yet, so no effects (NULL) and no
+                # history.
+                f"INSERT INTO {review_table} ({', '.join(REVIEW_COLUMNS)}, status, created_at, "  # noqa: S608
+                f"history) SELECT {', '.join(REVIEW_COLUMNS)}, %s, %s, '[]'::jsonb "
+                "FROM rits_review_rows "
                 "ON CONFLICT DO NOTHING",
                 [LinkReview._meta.get_field("status").default, now],
             )

@@ -100,6 +100,11 @@ def review_reopen(request, review_id: int):
                 reason=reopen_form.cleaned_data["reason"],
             )
         except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                # Not about the reason (open already, or cannot be taken back): say so
+                # on the review's page.
+                messages.error(request, " ".join(exc.messages))
+                return redirect("signals:review-detail", review_id=review_id)
             apply_errors(reopen_form, exc)
         else:
             messages.success(

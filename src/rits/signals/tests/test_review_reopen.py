@@ -247,3 +247,10 @@ def test_who_is_not_the_coordinator_cannot_reopen(case, as_user):
     assert client.get(f"/families/{case['family'].pk}/").status_code == 200
     assert client.post(reopen_url(item), {"reason": REASON}).status_code in {403, 404}
     assert rows(case["signal"]) == before
+
+
+def test_reopening_an_open_review_on_the_page_says_why_not(case, as_user):
+    client = as_user(case["coordinator"])
+    answer = client.post(reopen_url(case["review"]), {"reason": REASON}, follow=True)
+    assert "This possible link is open already." in answer.content.decode()
+    assert LinkReview.objects.get(pk=case["review"].pk).status == ReviewStatus.OPEN
