@@ -38,6 +38,7 @@ from rits.plans.models import PlanVersion
 from rits.signals.intake import clients as signal_clients
 from rits.signals.intake import services as signal_services
 from rits.signals.intake.authentication import SignalSourceTokenAuthentication
+from rits.signals.linking import review as link_review
 from rits.signals.models import ConcernMatch, LinkReview, SignalSourceToken
 from rits.signals.pipeline import run_rules
 from rits.signals.tests.factories import linked_signal
@@ -86,6 +87,8 @@ ROUTE_IDS = {
     "access:review": {"pk": Id("emergency_id", insider="privacy_officer")},
     # Only a decided item can be reopened: the world's dismissed one.
     "worklist:reopen": {"item_id": Id("closed_item_id")},
+    # Only a decided possible link can be reopened: the world's confirmed one.
+    "signals:review-reopen": {"review_id": Id("decided_review_id")},
     # an undo names what was removed
     "families:undo-member-removal": {"membership_id": Id("removed_membership_id")},
     "families:undo-network-removal": {"network_member_id": Id("removed_network_member_id")},
@@ -294,6 +297,7 @@ BODIES = {
     "worklist:act": lambda w: {**_agreement(w), "note": "Afgesproken."},
     "worklist:dismiss": lambda w: {"reason": "De achterstand is betaald."},
     "worklist:reopen": lambda w: {"reason": "Er is een nieuwe achterstand gemeld."},
+    "signals:review-reopen": lambda w: {"reason": "Het ging om iemand anders."},
     # the inbox's old paths, answered by the worklist's views
     "signals:old-alert-act": lambda w: {**_agreement(w), "note": "Afgesproken."},
     "signals:old-alert-dismiss": lambda w: {"reason": "De achterstand is betaald."},
@@ -394,6 +398,15 @@ def world(family_setup, settings):
         family=family,
         match_probability=0.93,
     )
+    decided_review = LinkReview.objects.create(
+        signal=linked_signal(landlord, family, family_setup["mother"]),
+        person=family_setup["child"],
+        family=family,
+        match_probability=0.91,
+    )
+    link_review.decide_review(
+        user=coordinator.user, review_id=decided_review.pk, decision=link_review.Decision.REJECT
+    )
     match = ConcernMatch.objects.create(family=family, key="test")
     match.organisations.add(landlord, energy)
     match.signals.add(signal)
@@ -445,6 +458,7 @@ def world(family_setup, settings):
         "alert_id": alert.pk,
         "closed_item_id": closed_item.pk,
         "review_id": review.pk,
+        "decided_review_id": decided_review.pk,
         "batch_id": batch.pk,
         "match_id": match.pk,
         "notification_id": Notification.objects.create(

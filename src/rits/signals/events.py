@@ -37,6 +37,7 @@ def _alert(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 ALERT_CHANGED = _("changed an alert about the family")
 MATCH_CHANGED = _("followed up a concern match about the family")
+REVIEW_DECIDED = _("decided to which family a signal belongs")
 
 declare(
     # Intake.
@@ -111,8 +112,27 @@ declare(
         "signal.link_reviewed",
         AuditAction.UPDATE,
         "signal.link_review",
-        access_log=_("decided to which family a signal belongs"),
+        access_log=REVIEW_DECIDED,
         aliases=("link_review",),
+    ),
+    # A decision taken back: the review is open again (detail: ids only).
+    EventType(
+        "signal.link_review_reopened",
+        AuditAction.UPDATE,
+        "signal.link_review",
+        access_log=REVIEW_DECIDED,
+        aliases=("link_review",),
+    ),
+    # The link a confirmation made, removed when the confirmation is reopened.
+    EventType(
+        "signal.link_withdrawn",
+        AuditAction.DELETE,
+        "signal.link",
+        access_log=_("removed a signal that was linked to the family by mistake"),
+        template=_("Signal withdrawn: %(kind)s (%(source)s) was linked to this family by mistake"),
+        timeline=True,
+        values=_signal,
+        aliases=("signal_link",),
     ),
     # Retention and re-linking.
     EventType(

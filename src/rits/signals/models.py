@@ -369,6 +369,15 @@ class LinkReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What the decision did, so that reopening the review undoes exactly that (see
+    # ``linking.review.reopen_review``): the signal's status and rules checkpoint before,
+    # the links it created, the household links it named a person in (with their old
+    # probability), the other reviews it closed; or, on a review closed by another's
+    # confirmation, ``{"closed_by": <that review's id>}``. None on an open review and on
+    # decisions recorded before this was kept (those cannot be reopened).
+    effects = models.JSONField(null=True, blank=True)
+    # Earlier decisions that were reopened: who decided what when, who reopened it and why.
+    history = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AboutPersonQuerySet.as_manager()

@@ -13,6 +13,11 @@ urlpatterns = [
     # The review queue of linking.
     path("signals/review/", review_views.review_list, name="review"),
     path("signals/review/<int:review_id>/", review_views.review_detail, name="review-detail"),
+    path(
+        "signals/review/<int:review_id>/reopen/",
+        review_views.review_reopen,
+        name="review-reopen",
+    ),
     # The alert inbox moved to the worklist (``worklist:inbox``, ...); its old paths keep
     # working for bookmarks and links in e-mails sent before: the pages redirect, the
     # forms are answered where they are sent.

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rits.core.params import validate_text
-from rits.signals.linking.review import Decision
+from rits.signals.linking.review import REOPEN_REASON_LENGTH, Decision, ReviewState
 from rits.signals.models import SignalType
 
 
@@ -21,9 +21,27 @@ class ReviewDecisionForm(forms.Form):
     )
 
 
-class ReviewFilterForm(forms.Form):
-    """Which open reviews the queue shows (sent by GET; both optional)."""
+class ReviewReopenForm(forms.Form):
+    """Why a decision on a possible link is taken back (required)."""
 
+    reason = forms.CharField(
+        label=_("Why does this decision need to be taken again?"),
+        max_length=REOPEN_REASON_LENGTH,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why this decision needs to be taken again.")},
+        help_text=_("e.g. 'The landlord says the signal was about someone else.'"),
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    """Which reviews the queue shows (sent by GET; all optional)."""
+
+    state = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("To be decided")), (ReviewState.DECIDED, _("Decided"))],
+    )
     signal_type = forms.ChoiceField(
         label=_("Kind of signal"),
         required=False,

@@ -10,7 +10,7 @@ a BSN, only what the source delivered about whom the signal is about."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
@@ -25,7 +25,7 @@ from rits.audit.services import Actor
 from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import Family, Involvement, Membership, Person
 from rits.families.services import record_timeline
-from rits.signals.linking.store import timeline_entry
+from rits.signals.linking.store import timeline_entry, withdrawn_entry
 from rits.signals.models import (
     LinkMethod,
     LinkReview,
@@ -34,6 +34,8 @@ from rits.signals.models import (
     SignalLink,
     SignalStatus,
 )
+from rits.worklist.kinds import kind_for
+from rits.worklist.models import WorkItemStatus
 
 AGREEMENT_TEXT = {
     "agree": gettext_lazy("Agrees"),
@@ -84,6 +86,14 @@ class ReviewLine:
     family_name: str
     person_name: str
     match_percentage: int
+    status: str = ""  # for a decided review: what was decided
+
+
+class ReviewState:
+    """Which reviews the queue lists: those still to decide (the default) or those
+    decided (to look a decision up again, and reopen it)."""
+
+    DECIDED = "decided"
 
 
 REVIEW_PAGE = 25
@@ -111,15 +121,21 @@ def open_reviews(
     sort: str | None = None,
     signal_type: str = "",
     family: str = "",
+    state: str = "",
 ) -> ReviewQueue:
     """The open reviews of the families ``user`` coordinates, oldest first (or as
     ``sort`` names, a key of :data:`REVIEW_SORTING`), one page of ``REVIEW_PAGE``;
-    ``signal_type`` and ``family`` (part of its name) narrow it. A constant number of
-    queries however many reviews; the reviews shown are audited."""
+    ``signal_type`` and ``family`` (part of its name) narrow it, ``state`` "decided"
+    lists the decided reviews instead. A constant number of queries however many
+    reviews; the reviews shown are audited."""
     order = REVIEW_SORTING.choose(sort)
     # From the caseload, not from all open reviews of the region.
     mine = coordinated_family_ids(user)
-    reviews = LinkReview.objects.filter(status=ReviewStatus.OPEN, family_id__in=mine)
+    reviews = LinkReview.objects.filter(family_id__in=mine)
+    if state == ReviewState.DECIDED:
+        reviews = reviews.exclude(status=ReviewStatus.OPEN)
+    else:
+        reviews = reviews.filter(status=ReviewStatus.OPEN)
     if signal_type:
         reviews = reviews.filter(signal__signal_type=signal_type)
     if family:
@@ -139,6 +155,7 @@ def open_reviews(
             family_name=r.family.name,
             person_name=r.person.full_name,
             match_percentage=_percentage(r.match_probability),
+            status=r.get_status_display() if r.status != ReviewStatus.OPEN else "",
         )
         for r in rows
     ]
@@ -178,10 +195,48 @@ class ReviewPage:
     role: str
     rows: list[FieldRow]
     match_percentage: int
+    # The alerts raised on this signal in the families the reader coordinates (reopening
+    # a confirmation leaves them: they are dismissed by hand if the link was wrong).
+    alerts: list[AlertLine] = ()
+    decided_by: str = ""
 
     @property
     def is_open(self) -> bool:
         return self.review.status == ReviewStatus.OPEN
+
+    @property
+    def can_reopen(self) -> bool:
+        effects = self.review.effects
+        return not self.is_open and effects is not None and "closed_by" not in effects
+
+    @property
+    def history(self) -> list[dict]:
+        """The decisions taken back, oldest first: what was decided and why it was
+        taken back."""
+        return [
+            {"status": ReviewStatus(h["status"]).label, "reason": h.get("reason", "")}
+            for h in self.review.history
+        ]
+
+    @property
+    def reopen_refusal(self) -> str:
+        """Why a decided review cannot be reopened here ("" if it can)."""
+        if self.is_open or self.can_reopen:
+            return ""
+        try:
+            _require_reopenable(self.review)
+        except ValidationError as exc:
+            return " ".join(exc.messages)
+        return ""
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    item_id: int
+    title: str
+    family_name: str
+    status: str
+    is_open: bool
 
 
 def _coordinator_grant(user, family_id: int) -> Grant:
@@ -248,6 +303,10 @@ def review_page(*, user, review_id: int) -> ReviewPage:
     membership = Membership.objects.filter(
         family_id=review.family_id, person_id=review.person_id
     ).first()
+    alerts = _alerts(user, review) if review.status == ReviewStatus.CONFIRMED else []
+    detail = {"signal_id": review.signal_id}
+    if alerts:
+        detail["alert_ids"] = [a.item_id for a in alerts]
     catalogue.log(
         "signal.link_review_viewed",
         actor=Actor.for_user(user),
@@ -255,7 +314,7 @@ def review_page(*, user, review_id: int) -> ReviewPage:
         family_id=review.family_id,
         person_ids=[review.person_id],
         ground=grant.ground,
-        detail={"signal_id": review.signal_id},
+        detail=detail,
     )
     return ReviewPage(
         review=review,
@@ -266,7 +325,25 @@ def review_page(*, user, review_id: int) -> ReviewPage:
         role=membership.get_role_display() if membership else "",
         rows=_rows(review, review.person, review.family),
         match_percentage=_percentage(review.match_probability),
+        alerts=alerts,
+        decided_by=str(review.decided_by) if review.decided_by else "",
     )
+
+
+def _alerts(user, review: LinkReview) -> list[AlertLine]:
+    items = list(review.signal.work_items.select_related("family").order_by("id"))
+    mine = coordinated_family_ids(user, {i.family_id for i in items})
+    return [
+        AlertLine(
+            item_id=i.pk,
+            title=str(kind_for(i.kind).title),
+            family_name=i.family.name,
+            status=i.get_status_display(),
+            is_open=i.status != WorkItemStatus.DISMISSED,
+        )
+        for i in items
+        if i.family_id in mine
+    ]
 
 
 # --- decisions ------------------------------------------------------------------------
@@ -298,14 +375,23 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
         review.decided_at = now
         linked: list[int] = []
         closed: list[int] = []
+        # What this decision does, for reopening it (``reopen_review``).
+        effects: dict = {
+            "signal_status": signal.status,
+            "rules_run_at": signal.rules_run_at.isoformat() if signal.rules_run_at else None,
+        }
         if decision == Decision.CONFIRM:
             review.status = ReviewStatus.CONFIRMED
-            linked = _link_confirmed(review, signal, user)
+            done = _link_confirmed(review, signal, user)
+            linked = done["linked_family_ids"]
             others = LinkReview.objects.filter(signal=signal, status=ReviewStatus.OPEN).exclude(
                 pk=review.pk
             )
             closed = list(others.values_list("pk", flat=True))
-            others.update(status=ReviewStatus.REJECTED, decided_at=now)
+            others.update(
+                status=ReviewStatus.REJECTED, decided_at=now, effects={"closed_by": review.pk}
+            )
+            effects.update(done, closed_review_ids=closed)
             signal.status = SignalStatus.LINKED
             # A new link: the rules stage must look at this signal again.
             signal.rules_run_at = None
@@ -314,7 +400,8 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
             review.status = (
                 ReviewStatus.REJECTED if decision == Decision.REJECT else ReviewStatus.NEW_PERSON
             )
-        review.save(update_fields=["status", "decided_by", "decided_at"])
+        review.effects = effects
+        review.save(update_fields=["status", "decided_by", "decided_at", "effects"])
         if decision != Decision.CONFIRM:
             still_open = LinkReview.objects.filter(signal=signal, status=ReviewStatus.OPEN)
             if not still_open.exists() and not SignalLink.objects.filter(signal=signal).exists():
@@ -338,18 +425,21 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
     return review
 
 
-def _link_confirmed(review: LinkReview, signal: Signal, user) -> list[int]:
-    """Link the signal to each family of the confirmed person; return the families that
-    were not linked before."""
+def _link_confirmed(review: LinkReview, signal: Signal, user) -> dict:
+    """Link the signal to each family of the confirmed person; return what it did: the
+    families that were not linked before, the links it created, and the household links
+    it named the person in (with what they were)."""
     family_ids = set(
         Membership.objects.filter(person_id=review.person_id).values_list("family_id", flat=True)
     ) | {review.family_id}
     existing = {link.family_id: link for link in SignalLink.objects.filter(signal=signal)}
     new: list[int] = []
+    created: list[int] = []
+    household: list[dict] = []
     for family_id in sorted(family_ids):
         link = existing.get(family_id)
         if link is None:
-            SignalLink.objects.create(
+            link = SignalLink.objects.create(
                 signal=signal,
                 family_id=family_id,
                 person_id=review.person_id,
@@ -357,8 +447,16 @@ def _link_confirmed(review: LinkReview, signal: Signal, user) -> list[int]:
                 match_probability=review.match_probability,
             )
             new.append(family_id)
+            created.append(link.pk)
         elif link.method == LinkMethod.HOUSEHOLD:
             # The address said "someone in this household"; now we know who.
+            household.append(
+                {
+                    "link_id": link.pk,
+                    "person_id": link.person_id,
+                    "match_probability": link.match_probability,
+                }
+            )
             link.method = LinkMethod.REVIEWED
             link.person_id = review.person_id
             link.match_probability = review.match_probability
@@ -367,4 +465,131 @@ def _link_confirmed(review: LinkReview, signal: Signal, user) -> list[int]:
         timeline_entry(family_id, signal.signal_type, signal.source.name)._replace(actor_id=user.pk)
         for family_id in new
     )
-    return new
+    return {"linked_family_ids": new, "created_link_ids": created, "household_links": household}
+
+
+# --- reopening a decision ----------------------------------------------------------------
+
+REOPEN_REASON_LENGTH = 500
+
+
+def reopen_review(*, user, review_id: int, reason: str) -> LinkReview:
+    """Take back the decision on a review: it is open again, for its family's coordinator
+    (the same person who may decide it), with a reason; ``ValidationError`` for an open
+    review, one decided before Rits kept what a decision did, or one closed by another
+    review's confirmation (reopen that one).
+
+    Undoes exactly what the decision did (``LinkReview.effects``): the links a
+    confirmation created are removed (with a "withdrawn" event on the timeline of each
+    family it had written one in), the household links it named the person in are
+    household links again, the reviews it closed are open again, and the signal has the
+    status and rules checkpoint it had. Alerts the rules raised on the signal since stay:
+    whoever coordinates the family dismisses them if the link was wrong. The decision
+    taken back is kept in the review's ``history`` and in the audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this decision needs to be taken again.")})
+    if len(reason) > REOPEN_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": _("Keep this under %(n)d characters.") % {"n": REOPEN_REASON_LENGTH}}
+        )
+    with transaction.atomic():
+        review = _review(review_id, for_update=True)
+        grant = _coordinator_grant(user, review.family_id)
+        grant.require("write")
+        _require_reopenable(review)
+        signal = Signal.objects.select_for_update().get(pk=review.signal_id)
+        effects = review.effects
+        removed_families = _undo_links(signal, review, effects)
+        reopened = list(
+            LinkReview.objects.filter(
+                pk__in=effects.get("closed_review_ids", []),
+                status=ReviewStatus.REJECTED,
+                effects__closed_by=review.pk,
+            ).values_list("pk", flat=True)
+        )
+        LinkReview.objects.filter(pk__in=reopened).update(
+            status=ReviewStatus.OPEN, decided_at=None, effects=None
+        )
+        signal.status = effects["signal_status"]
+        rules_run_at = effects.get("rules_run_at")
+        signal.rules_run_at = datetime.fromisoformat(rules_run_at) if rules_run_at else None
+        signal.save(update_fields=["status", "rules_run_at"])
+        now = timezone.now()
+        was = review.status
+        review.history = [
+            *review.history,
+            {
+                "status": was,
+                "decided_by": review.decided_by_id,
+                "decided_at": review.decided_at.isoformat() if review.decided_at else None,
+                "reopened_by": user.pk,
+                "reopened_at": now.isoformat(),
+                "reason": reason,
+            },
+        ]
+        review.status = ReviewStatus.OPEN
+        review.decided_by, review.decided_at, review.effects = None, None, None
+        review.save(update_fields=["status", "decided_by", "decided_at", "effects", "history"])
+        record_timeline(
+            withdrawn_entry(family_id, signal.signal_type, signal.source.name)._replace(
+                actor_id=user.pk
+            )
+            for family_id in removed_families
+        )
+        catalogue.log(
+            "signal.link_review_reopened",
+            actor=Actor.for_user(user),
+            object_id=review.pk,
+            family_id=review.family_id,
+            person_ids=[review.person_id],
+            ground=grant.ground,
+            detail={
+                "signal_id": signal.pk,
+                "was": was,
+                "unlinked_family_ids": removed_families,
+                "reopened_review_ids": reopened,
+                "signal_status": signal.status,
+            },
+        )
+    return review
+
+
+def _require_reopenable(review: LinkReview) -> None:
+    if review.status == ReviewStatus.OPEN:
+        raise ValidationError(_("This possible link is open already."), code="open")
+    effects = review.effects
+    if effects is None:
+        raise ValidationError(
+            _(
+                "This decision was taken before Rits kept what a decision changes, so it "
+                "cannot be taken back here. Ask the functional administrator."
+            ),
+            code="unrecorded",
+        )
+    if "closed_by" in effects:
+        raise ValidationError(
+            _(
+                "This possible link was closed because the signal was confirmed to be about "
+                "someone else. Reopen that decision instead."
+            ),
+            code="closed",
+        )
+
+
+def _undo_links(signal: Signal, review: LinkReview, effects: dict) -> list[int]:
+    """Remove the links the confirmation created and give the household links it named
+    the person in back what they were; return the families whose link was removed and
+    that had the link on their timeline."""
+    created = SignalLink.objects.filter(pk__in=effects.get("created_link_ids", []), signal=signal)
+    removed = set(created.values_list("family_id", flat=True))
+    created.delete()
+    for old in effects.get("household_links", []):
+        SignalLink.objects.filter(
+            pk=old["link_id"], signal=signal, method=LinkMethod.REVIEWED
+        ).update(
+            method=LinkMethod.HOUSEHOLD,
+            person_id=old["person_id"],
+            match_probability=old["match_probability"],
+        )
+    return sorted(removed & set(effects.get("linked_family_ids", [])))

@@ -39,6 +39,17 @@ def timeline_entry(family_id: int, signal_type: str, source_name: str) -> Timeli
     )
 
 
+def withdrawn_entry(family_id: int, signal_type: str, source_name: str) -> TimelineEntry:
+    """The family's timeline event for a link taken back (a confirmation that was
+    reopened), in the same life domain as the event of the link."""
+    return TimelineEntry(
+        family_id,
+        "signal.link_withdrawn",
+        {"signal_type": signal_type, "source": source_name},
+        signal_domain(signal_type),
+    )
+
+
 def write(decisions: list[Decision], report: LinkReport) -> None:
     now = timezone.now()
     links, reviews, events = [], [], []
@@ -178,8 +189,11 @@ def _store_postgresql(links, reviews, by_status, now) -> None:
                 ((*row[:4], json.dumps(row[4])) for row in reviews),
             )
             cursor.execute(
-                f"INSERT INTO {review_table} ({', '.join(REVIEW_COLUMNS)}, status, created_at) "  # noqa: S608
-                f"SELECT {', '.join(REVIEW_COLUMNS)}, %s, %s FROM rits_review_rows "
+                # A new review: open, nothing decided yet, so no effects (NULL) and no
+                # history.
+                f"INSERT INTO {review_table} ({', '.join(REVIEW_COLUMNS)}, status, created_at, "  # noqa: S608
+                f"history) SELECT {', '.join(REVIEW_COLUMNS)}, %s, %s, '[]'::jsonb "
+                "FROM rits_review_rows "
                 "ON CONFLICT DO NOTHING",
                 [LinkReview._meta.get_field("status").default, now],
             )

@@ -699,6 +699,8 @@ def test_the_writers_fill_every_column_of_links_reviews_and_events():
         "created_at",
         "decided_by_id",
         "decided_at",
+        "effects",  # NULL until decided
+        "history",  # written as [] by the PostgreSQL writer
         *store.REVIEW_COLUMNS,
     }
 
