@@ -63,10 +63,12 @@ def restore(
     family_lookup: str = "family_id",
     now: datetime | None = None,
     not_found: type[Exception] = Http404,
+    prepare=None,
 ):
     """Put a removed row of ``family_id`` back as it was, with its own id: from the
     historical copy its removal left. Refused (``ValidationError``) after ``UNDO_WINDOW``;
-    an id that was never removed from this family raises ``not_found``."""
+    an id that was never removed from this family raises ``not_found``. ``prepare(obj)``,
+    when given, may adjust the row before it is saved (e.g. what must stay unique)."""
     now = now or timezone.now()
     removal = last_removal(model, pk=pk, family_id=family_id, family_lookup=family_lookup)
     if removal is None or model._base_manager.filter(pk=pk).exists():
@@ -89,6 +91,8 @@ def restore(
                         _("This can no longer be put back. Add it again instead.")
                     )
                 setattr(obj, field_.attname, None)  # e.g. the person it was for, since merged
+    if prepare is not None:
+        prepare(obj)
     obj._history_user = user
     obj._change_reason = "undo"
     obj.save(force_insert=True)
