@@ -518,9 +518,9 @@ def world(family_setup, settings):
         ),
     ):
         parts[f"{key}_id"] = add().pk
-        gone = add()
-        remove(user=coordinator.user, grant=grant, revision=_revision(family), **{arg: gone.pk})
-        gone_parts[f"removed_{key}_id"] = gone.pk
+        removed = add()
+        remove(user=coordinator.user, grant=grant, revision=_revision(family), **{arg: removed.pk})
+        gone_parts[f"removed_{key}_id"] = removed.pk
     breaker = factories.ProfessionalFactory()
     access_services.request_emergency_access(
         user=breaker.user, reason="Melding politie, acute zorg.", reference=family.reference
