@@ -241,6 +241,8 @@ class Agreement(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlanPartQuerySet.as_manager()
+    # a change keeps a copy (who, when, before and after): rits.core.history
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -716,6 +716,9 @@ def sees_part(grant: Grant, part) -> bool:
         return grant.sees_domain(LifeDomain.SAFETY)
     if isinstance(part, Goal):
         return grant.sees_any(part.domains)
+    if isinstance(part, Agreement):
+        owner = part.owner_professional if part.owner_professional_id else None
+        return sees_agreement(grant, part.domains, owner.organisation_id if owner else None)
     return True
 
 
@@ -728,7 +731,16 @@ PARTS = {
         CrisisContact,
         ("name", "relation", "phone", "availability", "is_trusted_person"),
     ),
+    # an agreement is changed (its status too), not removed: only its history here
+    "agreement": (
+        Agreement,
+        ("action", "kind", "due_date", "domains", "status", "status_note"),
+    ),
 }
+
+
+# the parts a page removes (and puts back)
+REMOVABLE = ("goal", "safety-item", "safety-score", "crisis-contact")
 
 
 def part_name(part) -> str:
@@ -737,7 +749,7 @@ def part_name(part) -> str:
         return f"{part.name}: {part.score}"
     if isinstance(part, CrisisContact):
         return part.name
-    text = part.text
+    text = part.action if isinstance(part, Agreement) else part.text
     return text if len(text) <= 80 else text[:79] + "…"
 
 
@@ -793,7 +805,8 @@ def removed_from_plan(*, user, family_id: int | str, now: datetime | None = None
     with reading(user, family_id, what="plan.removed_viewed") as read:
         grant = read.grant
         plan = _plan_of(grant.family)
-        for kind, (model, _fields) in PARTS.items():
+        for kind in REMOVABLE:
+            model = PARTS[kind][0]
             removals = (
                 model.history.filter(
                     plan__family_id=grant.family.pk, history_type="-", history_date__gte=since

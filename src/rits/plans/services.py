@@ -445,7 +445,7 @@ def update_agreement(
     if not may_change_agreement(grant, agreement):
         raise PermissionDenied(_("You cannot move an agreement outside your life domains."))
     with plan_change(user=user, grant=grant, revision=revision) as change:
-        agreement.save()
+        history.save_with_history(agreement, user=user)
         change.object_id = agreement.pk
         change.domain = _first_domain(agreement.domains)
         if agreement.status != old_status:

@@ -38,6 +38,11 @@ urlpatterns = [
     ),
     path("families/<int:family_id>/plan/compare/", views.compare_versions, name="compare"),
     path("families/<int:family_id>/plan/removed/", views.recently_removed, name="removed"),
+    path(
+        "families/<int:family_id>/plan/agreements/<int:agreement_id>/history/",
+        views.agreement_history,
+        name="agreement-history",
+    ),
 ]
 
 # Changing, removing, undoing and the history of the plan's parts (issue 11).

@@ -874,6 +874,12 @@ def crisis_contact_history(request, family_id: int, crisis_contact_id: int):
 
 @login_required
 @require_GET
+def agreement_history(request, family_id: int, agreement_id: int):
+    return _part_history(request, family_id, "agreement", agreement_id)
+
+
+@login_required
+@require_GET
 def recently_removed(request, family_id: int):
     found = selectors.removed_from_plan(user=request.user, family_id=family_id)
     grant = found["grant"]

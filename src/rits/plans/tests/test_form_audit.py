@@ -33,6 +33,7 @@ ROUTES = {
     "agree": [1],
     "compare": [],
     "removed": [],
+    "agreement-history": ["agreement"],
     # the plan's parts: changed, removed and their history (issue 11)
     **{
         name: [kind]

@@ -349,3 +349,46 @@ def test_the_history_read_is_audited(w):
         "plan.history",
         w["family"].pk,
     )
+
+
+def test_an_agreement_change_keeps_its_history(w):
+    family, coordinator = w["family"], w["coordinator"]
+    agreement = services.add_agreement(
+        user=coordinator.user,
+        grant=w["grant"],
+        revision=_revision(family),
+        data=services.AgreementData(
+            action="Bellen met de woningcorporatie",
+            owner=f"professional:{coordinator.pk}",
+            due_date=timezone.localdate() + datetime.timedelta(days=7),
+            domains=["housing"],
+        ),
+    )
+    services.update_agreement(
+        user=coordinator.user,
+        grant=w["grant"],
+        revision=_revision(family),
+        agreement_id=agreement.pk,
+        data=services.AgreementData(
+            action="Bellen met de woningcorporatie",
+            owner=f"professional:{coordinator.pk}",
+            due_date=agreement.due_date,
+            domains=["housing"],
+            status="done",
+        ),
+    )
+    last = agreement.history.latest()
+    assert (last.history_user, last.status, last.prev_record.status) == (
+        coordinator.user,
+        "done",
+        "open",
+    )
+    page = _client(coordinator).get(
+        reverse("plans:agreement-history", args=[family.pk, agreement.pk])
+    )
+    assert "Open</bdi> → <bdi>Done" in page.content.decode()
+    # the mental-health worker sees neither the agreement nor its history
+    other = _client(w["ggz"]).get(
+        reverse("plans:agreement-history", args=[family.pk, agreement.pk])
+    )
+    assert other.status_code == 404
