@@ -34,7 +34,7 @@ from rits.families.models import Involvement, NetworkMember, PossibleDuplicate
 from rits.notifications.models import Notification
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
-from rits.plans.models import PlanVersion
+from rits.plans.models import Plan, PlanVersion
 from rits.signals.intake import clients as signal_clients
 from rits.signals.intake import services as signal_services
 from rits.signals.intake.authentication import SignalSourceTokenAuthentication
@@ -81,6 +81,10 @@ IDS = {
     "notification_id": Id("notification_id", shows_family=False, family_data=False),
     "membership_id": Id("membership_id"),
     "network_member_id": Id("network_member_id"),
+    "goal_id": Id("goal_id"),
+    "safety_item_id": Id("safety_item_id"),
+    "safety_score_id": Id("safety_score_id"),
+    "crisis_contact_id": Id("crisis_contact_id"),
 }
 # Generic names ("pk", "id") say nothing; they are named per route.
 ROUTE_IDS = {
@@ -92,6 +96,10 @@ ROUTE_IDS = {
     # an undo names what was removed
     "families:undo-member-removal": {"membership_id": Id("removed_membership_id")},
     "families:undo-network-removal": {"network_member_id": Id("removed_network_member_id")},
+    "plans:undo-goal-removal": {"goal_id": Id("removed_goal_id")},
+    "plans:undo-safety-item-removal": {"safety_item_id": Id("removed_safety_item_id")},
+    "plans:undo-safety-score-removal": {"safety_score_id": Id("removed_safety_score_id")},
+    "plans:undo-crisis-contact-removal": {"crisis_contact_id": Id("removed_crisis_contact_id")},
     # An approved involvement that is changed or ended (the world's other one waits).
     "families:change-involvement": {"involvement_id": Id("worker_involvement_id")},
     "families:end-involvement": {"involvement_id": Id("worker_involvement_id")},
@@ -284,6 +292,33 @@ BODIES = {
         "relation": "tante",
         "phone": "06 12345678",
     },
+    "plans:change-goal": lambda w: {
+        "revision": w["revision"],
+        "text": "Een eigen huis met een tuin",
+        "domains": ["housing"],
+    },
+    "plans:change-safety-item": lambda w: {
+        "revision": w["revision"],
+        "kind": "danger",
+        "text": "Zorgen om Yonas, ook 's nachts",
+    },
+    "plans:change-safety-score": lambda w: {
+        "revision": w["revision"],
+        "perspective": "family",
+        "name": "Selam",
+        "score": 6,
+    },
+    "plans:change-crisis-contact": lambda w: {
+        "revision": w["revision"],
+        "name": "Lemlem",
+        "relation": "tante",
+        "phone": "06 87654321",
+    },
+    **{
+        name: (lambda w: {"revision": w["revision"]})
+        for kind in ("goal", "safety-item", "safety-score", "crisis-contact")
+        for name in (f"plans:remove-{kind}", f"plans:undo-{kind}-removal")
+    },
     "plans:details": lambda w: {
         "revision": w["revision"],
         "review_date": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
@@ -442,6 +477,65 @@ def world(family_setup, settings):
     family_services.remove_network_member(
         user=coordinator.user, grant=grant, member_id=gone_network.pk
     )
+    # a part of the plan of each kind to change or remove, and one of each removed
+    parts, gone_parts = {}, {}
+    for key, add, remove, arg in (
+        (
+            "goal",
+            lambda: plan_services.add_goal(
+                user=coordinator.user,
+                grant=grant,
+                revision=_revision(family),
+                text="Een eigen huis",
+                said_by="Selam",
+                domains=["housing"],
+            ),
+            plan_services.remove_goal,
+            "goal_id",
+        ),
+        (
+            "safety_item",
+            lambda: plan_services.add_safety_item(
+                user=coordinator.user,
+                grant=grant,
+                revision=_revision(family),
+                kind="danger",
+                text="Zorgen om Yonas",
+            ),
+            plan_services.remove_safety_item,
+            "item_id",
+        ),
+        (
+            "safety_score",
+            lambda: plan_services.record_safety_score(
+                user=coordinator.user,
+                grant=grant,
+                revision=_revision(family),
+                perspective="family",
+                name="Selam",
+                score=5,
+            ),
+            plan_services.remove_safety_score,
+            "score_id",
+        ),
+        (
+            "crisis_contact",
+            lambda: plan_services.add_crisis_contact(
+                user=coordinator.user,
+                grant=grant,
+                revision=_revision(family),
+                name="Lemlem",
+                relation="tante",
+                phone="06 12345678",
+            ),
+            plan_services.remove_crisis_contact,
+            "contact_id",
+        ),
+    ):
+        parts[f"{key}_id"] = add().pk
+        removed = add()
+        remove(user=coordinator.user, grant=grant, revision=_revision(family), **{arg: removed.pk})
+        gone_parts[f"removed_{key}_id"] = removed.pk
     breaker = factories.ProfessionalFactory()
     access_services.request_emergency_access(
         user=breaker.user, reason="Melding politie, acute zorg.", reference=family.reference
@@ -471,12 +565,18 @@ def world(family_setup, settings):
         "privacy_officer": factories.ProfessionalFactory(role=ProfessionalRole.PRIVACY_OFFICER),
         "token": landlord_key,
         "other_token": school_key,  # a source that is not part of the concern match
-        "revision": agreement.plan.revision,
+        "revision": _revision(family),
+        **parts,
+        **gone_parts,
         "membership_id": family.memberships.get(person=family_setup["child"]).pk,
         "network_member_id": neighbour.pk,
         "removed_membership_id": gone.pk,
         "removed_network_member_id": gone_network.pk,
     }
+
+
+def _revision(family) -> int:
+    return Plan.objects.get(family=family).revision
 
 
 def _client(world, who: str) -> Client:

@@ -3,7 +3,7 @@
 These models are family data: outside this app's services and selectors, only the
 ``access`` module may query them (enforced by ``tests/test_access_chokepoint.py``)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from rits.audit.catalogue import Audience, timeline_codes, timeline_text
+from rits.core import history as core_history
 from rits.core.domains import LifeDomain
 from rits.core.scoping import FamilyScopedQuerySet
 from rits.organisations.models import Municipality, Organisation, Professional
@@ -89,14 +90,11 @@ class PersonHistoryExtras(models.Model):
         abstract = True
 
 
-# How long a removal can be undone (``services.undo_member_removal`` and the like).
-UNDO_WINDOW = timedelta(days=30)
-
-# Every change and removal of these keeps a historical copy (django-simple-history), with
-# its user set by the service that writes (``_history_user``), never guessed from a
-# request: an import or the system writes without one. Bulk writes (the CSV import's
+# How long a removal can be undone (``services.undo_member_removal`` and the like) and
+# the options of every history: see ``rits.core.history``. Bulk writes (the CSV import's
 # bulk_create/bulk_update) leave no copy.
-HISTORY_OPTIONS = {"cascade_delete_history": False, "user_related_name": "+"}
+UNDO_WINDOW = core_history.UNDO_WINDOW
+HISTORY_OPTIONS = core_history.HISTORY_OPTIONS
 
 
 class Person(models.Model):

@@ -5,8 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone
-from django.utils.text import capfirst
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -26,7 +25,9 @@ from rits.audit.models import AuditAction, AuditEvent
 from rits.audit.services import Actor
 
 # looks_like_bsn is imported for the views: a BSN search must not travel in a URL.
+from rits.core import history
 from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
+from rits.core.history import Change, HistoryEntry  # noqa: F401 (the history pages)
 from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import (
     UNDO_WINDOW,
@@ -427,25 +428,6 @@ def pending_involvements(*, user) -> list[Involvement]:
 
 
 @dataclass(frozen=True)
-class Change:
-    label: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One change as the history page shows it: who, when, what (label, before → after);
-    a BSN only as "the BSN changed"."""
-
-    at: datetime
-    by: str
-    kind: str  # created, changed, removed, restored
-    changes: tuple[Change, ...] = ()
-    bsn_changed: bool = False
-
-
-@dataclass(frozen=True)
 class Removed:
     kind: str  # "member" or "network"
     object_id: int
@@ -455,62 +437,8 @@ class Removed:
     undo_until: datetime
 
 
-def _field_value(model, name: str, value) -> str:
-    if value in (None, "", []):
-        return "—"
-    field_ = model._meta.get_field(name)
-    if field_.choices:
-        return str(dict(field_.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def _entries(model, records, fields: tuple[str, ...], family_id: int) -> list[HistoryEntry]:
-    """Historical copies of one row, oldest first, as entries: each compared with the
-    copy before it, on ``fields`` only (never a BSN: the copies hold none). A change a
-    service made in another family's file (a person belongs to each of their families)
-    is shown without who made it."""
-    entries, previous = [], None
-    here = f"family:{family_id}"
-    for record in records:
-        reason = record.history_change_reason or ""
-        elsewhere = reason.startswith("family:") and reason != here
-        if elsewhere:
-            by = _("someone working with another family")
-        elif record.history_user:
-            by = str(record.history_user)
-        else:
-            by = _("the system")
-        kind = {"+": "created", "~": "changed", "-": "removed"}[record.history_type]
-        if record.history_type == "+" and record.history_change_reason == "undo":
-            kind = "restored"
-        changes = ()
-        if previous is not None and kind == "changed":
-            delta = record.diff_against(previous, included_fields=fields)
-            changes = tuple(
-                Change(
-                    label=capfirst(model._meta.get_field(c.field).verbose_name),
-                    before=_field_value(model, c.field, c.old),
-                    after=_field_value(model, c.field, c.new),
-                )
-                for c in sorted(delta.changes, key=lambda c: fields.index(c.field))
-            )
-        entries.append(
-            HistoryEntry(
-                at=record.history_date,
-                by=by,
-                kind=kind,
-                changes=changes,
-                bsn_changed=bool(getattr(record, "bsn_changed", False)),
-            )
-        )
-        previous = record
-    return entries
+    return history.entries(model, records, fields, family_id)
 
 
 MEMBER_HISTORY_FIELDS = (

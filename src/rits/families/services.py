@@ -23,12 +23,11 @@ from rits.access.rules import (
 )
 from rits.audit import catalogue
 from rits.audit.services import Actor
-from rits.core import db
+from rits.core import db, history
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.core.domains import ALL_DOMAINS
 from rits.core.params import contains_bsn
 from rits.families.models import (
-    UNDO_WINDOW,
     ContactKind,
     DuplicateStatus,
     Family,
@@ -579,12 +578,10 @@ def record_contact(*, user, grant: Grant, kind: str, domain: str, on: date, text
 # --- Changing and removing, with history and undo -------------------------------------------
 #
 # The mechanism, for any model with ``history = HistoricalRecords()`` (django-simple-
-# history): a change is saved with :func:`_save_with_history` (the historical copy holds
-# who, when and the values after; the one before it the values before), a removal is a
-# real delete through :func:`_delete_with_history` (its "-" copy holds the row as it was)
-# and :func:`_restore` puts the row back from that copy, with its own id, within
-# ``UNDO_WINDOW``. The plan's parts (goals, worries, strengths, safety scores, crisis
-# contacts) can use the same three functions and ``selectors.history_of``.
+# history), through ``rits.core.history`` (which the plan's parts use too): a change is
+# saved with ``save_with_history``, a removal is a real delete through
+# ``delete_with_history`` and ``restore`` puts the row back, with its own id, within
+# ``UNDO_WINDOW``.
 
 
 MEMBER_FIELDS = (
@@ -599,53 +596,10 @@ MEMBER_FIELDS = (
 NETWORK_FIELDS = ("name", "relation", "relation_detail", "phone", "email", "availability")
 
 
-def _save_with_history(obj, *, user, reason: str = "") -> None:
-    """Save ``obj``; its historical copy names ``user`` (None: the system or an import)."""
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.save()
-
-
-def _delete_with_history(obj, *, user) -> None:
-    obj._history_user = user
-    obj._change_reason = "removed"
-    obj.delete()
-
-
 def _restore(model, *, pk: int, family_id: int, user, now: datetime | None = None):
-    """Put a removed row of ``family_id`` back as it was, with its own id: from the
-    historical copy its removal left. Refused (``ValidationError``) after ``UNDO_WINDOW``;
-    an id that was never removed from this family is 'not found'."""
-    now = now or timezone.now()
-    removal = (
-        model.history.filter(id=pk, family_id=family_id, history_type="-")
-        .order_by("-history_date", "-history_id")
-        .first()
+    return history.restore(
+        model, pk=pk, family_id=family_id, user=user, now=now, not_found=FamilyNotFound
     )
-    if removal is None or model._base_manager.filter(pk=pk).exists():
-        raise FamilyNotFound
-    if removal.history_date < now - UNDO_WINDOW:
-        raise ValidationError(
-            _(
-                "This was removed more than %(days)d days ago and can no longer be put back. "
-                "Add it again instead."
-            )
-            % {"days": UNDO_WINDOW.days}
-        )
-    obj = removal.instance
-    for field_ in model._meta.concrete_fields:
-        value = getattr(obj, field_.attname)
-        if field_.is_relation and value is not None:
-            if not field_.related_model._base_manager.filter(pk=value).exists():
-                if not field_.null:
-                    raise ValidationError(
-                        _("This can no longer be put back. Add it again instead.")
-                    )
-                setattr(obj, field_.attname, None)  # e.g. the person it was for, since merged
-    obj._history_user = user
-    obj._change_reason = "undo"
-    obj.save(force_insert=True)
-    return obj
 
 
 def _as_id(value: int | str) -> int:
@@ -719,10 +673,10 @@ def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonD
         person._bsn_changed = bsn_changed
         # in which family's file: the person's history shown in another family's file
         # does not say who changed it (that would tell who else knows the person)
-        _save_with_history(person, user=user, reason=f"family:{grant.family.pk}")
+        history.save_with_history(person, user=user, reason=f"family:{grant.family.pk}")
     if role != membership.role:
         membership.role = role
-        _save_with_history(membership, user=user)
+        history.save_with_history(membership, user=user)
         changed.append("role")
     if not changed:
         return membership
@@ -753,7 +707,7 @@ def remove_member(*, user, grant: Grant, membership_id: int | str) -> Membership
     membership = _membership_for_change(grant, membership_id)
     person = membership.person
     membership_pk = membership.pk
-    _delete_with_history(membership, user=user)
+    history.delete_with_history(membership, user=user)
     record(
         "family.member_removed",
         user=user,
@@ -823,7 +777,7 @@ def update_network_member(
     changed = [f for f in NETWORK_FIELDS if getattr(member, f) != before[f]]
     if not changed:
         return member
-    _save_with_history(member, user=user)
+    history.save_with_history(member, user=user)
     record(
         "family.network_changed",
         user=user,
@@ -851,7 +805,7 @@ def remove_network_member(*, user, grant: Grant, member_id: int | str) -> Networ
             % {"name": member.name}
         )
     member_pk = member.pk
-    _delete_with_history(member, user=user)
+    history.delete_with_history(member, user=user)
     record(
         "family.network_removed",
         user=user,

@@ -198,3 +198,103 @@ declare(
         values=_method,
     ),
 )
+
+# Changing, removing and putting back the plan's parts (their history is kept by
+# django-simple-history; see ``services.update_goal`` and the like). On the timeline in
+# the part's domain like their adding: a goal in its first life domain (passed by the
+# writer), the safety mapping and scores in safety, the crisis plan for everyone.
+_PARTS = (
+    # (part, its object type, its template values, its domain: None = the writer's)
+    ("goal", "plan.goal", None, None),
+    ("safety_item", "plan.safety_item", _safety_item, LifeDomain.SAFETY),
+    ("safety_score", "plan.safety_score", None, LifeDomain.SAFETY),
+    ("crisis_contact", "plan.crisis_contact", None, ""),
+)
+_ACCESS_LOG = {
+    "goal": (
+        _("changed a goal in the plan"),
+        _("removed a goal from the plan"),
+        _("undid the removal of a goal from the plan"),
+    ),
+    "safety_item": (
+        _("changed a line of the safety mapping"),
+        _("removed a line from the safety mapping"),
+        _("undid the removal of a line from the safety mapping"),
+    ),
+    "safety_score": (
+        _("corrected a safety score"),
+        _("removed a safety score"),
+        _("undid the removal of a safety score"),
+    ),
+    "crisis_contact": (
+        _("changed a contact in the crisis plan"),
+        _("removed a contact from the crisis plan"),
+        _("undid the removal of a contact from the crisis plan"),
+    ),
+}
+_TEMPLATES = {
+    "goal": (
+        _("Goal changed: “%(text)s”"),
+        _("Goal removed: “%(text)s”"),
+        _("Goal back in the plan (removal undone): “%(text)s”"),
+    ),
+    "safety_item": (
+        _("Safety mapping: a line of '%(kind)s' changed"),
+        _("Safety mapping: a line of '%(kind)s' removed"),
+        _("Safety mapping: a line of '%(kind)s' is back (removal undone)"),
+    ),
+    "safety_score": (
+        _("Safety scale corrected: %(name)s gives %(score)d of 10"),
+        _("Safety scale: the score of %(name)s (%(score)d of 10) removed"),
+        _("Safety scale: the score of %(name)s (%(score)d of 10) is back (removal undone)"),
+    ),
+    "crisis_contact": (
+        _("Crisis plan: details of %(name)s changed"),
+        _("Crisis plan: %(name)s removed"),
+        _("Crisis plan: %(name)s is back (removal undone)"),
+    ),
+}
+
+
+def _part_events():
+    for part, object_type, values, domain in _PARTS:
+        logs, templates = _ACCESS_LOG[part], _TEMPLATES[part]
+        for (suffix, action, kind), log, template in zip(
+            (
+                ("changed", AuditAction.UPDATE, object_type),
+                ("removed", AuditAction.DELETE, object_type),
+                ("restored", AuditAction.CREATE, f"{object_type}.restored"),
+            ),
+            logs,
+            templates,
+            strict=True,
+        ):
+            extra = {"values": values} if values else {}
+            if domain is not None:
+                extra["domain"] = domain
+            yield EventType(
+                f"plan.{part}_{suffix}",
+                action,
+                kind,
+                access_log=log,
+                template=template,
+                timeline=True,
+                **extra,
+            )
+
+
+declare(
+    *_part_events(),
+    EventType(
+        "plan.history_viewed",
+        AuditAction.VIEW,
+        "plan.history",
+        access_log=_("looked at the history of a part of the plan"),
+    ),
+    EventType(
+        "plan.removed_viewed",
+        AuditAction.VIEW,
+        "plan.removed",
+        access_log=_("looked at what was recently removed from the plan"),
+    ),
+)

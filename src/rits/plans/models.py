@@ -9,8 +9,10 @@ raises ``Plan.revision`` so that two people editing at once cannot overwrite eac
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from rits.core.domains import LifeDomain
+from rits.core.history import HISTORY_OPTIONS
 from rits.core.scoping import FamilyScopedQuerySet
 from rits.families.models import Family, NetworkMember, Person
 from rits.organisations.models import Professional
@@ -122,6 +124,8 @@ class SafetyItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PlanPartQuerySet.as_manager()
+    # a change or removal keeps a copy (who, when, before and after): rits.core.history
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["id"]
@@ -155,6 +159,8 @@ class SafetyScore(models.Model):
     )
 
     objects = PlanPartQuerySet.as_manager()
+    # a change or removal keeps a copy (who, when, before and after): rits.core.history
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["perspective", "name", "-recorded_on", "-id"]
@@ -175,6 +181,8 @@ class Goal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PlanPartQuerySet.as_manager()
+    # a change or removal keeps a copy (who, when, before and after): rits.core.history
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["id"]
@@ -233,6 +241,8 @@ class Agreement(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PlanPartQuerySet.as_manager()
+    # a change keeps a copy (who, when, before and after): rits.core.history
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -303,6 +313,8 @@ class CrisisContact(models.Model):
     )
 
     objects = PlanPartQuerySet.as_manager()
+    # a change or removal keeps a copy (who, when, before and after): rits.core.history
+    history = HistoricalRecords(**HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["-is_trusted_person", "id"]

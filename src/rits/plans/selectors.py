@@ -4,7 +4,7 @@ what a reader sees follows their involvement's life domains."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -14,9 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.reads import reading
-from rits.access.rules import Grant, grant_for, professional_for, visible_families
+from rits.access.rules import (
+    FamilyNotFound,
+    Grant,
+    grant_for,
+    professional_for,
+    visible_families,
+)
 from rits.audit import catalogue
 from rits.audit.services import Actor
+from rits.core import history
 from rits.core.db import among
 from rits.core.domains import ALL_DOMAINS, LifeDomain
 from rits.families.models import Involvement, Membership
@@ -27,11 +34,14 @@ from rits.plans.models import (
     Agreement,
     AgreementStatus,
     Assessment,
+    CrisisContact,
     FamilyGroupPlanStatus,
     Goal,
     Plan,
     PlanVersion,
+    SafetyItem,
     SafetyKind,
+    SafetyScore,
 )
 from rits.plans.scale import assessed_domains, scale_step
 
@@ -697,3 +707,150 @@ def agreement_facts(family_ids: Iterable[int]) -> dict[int, list[AgreementFact]]
             AgreementFact(pk, tuple(domains or ()), status, timezone.localdate(updated_at), owner)
         )
     return dict(found)
+
+
+# --- the history of the plan's parts and what was removed (issue 11) ------------------
+
+
+def sees_part(grant: Grant, part) -> bool:
+    """Whether the reader sees a part of the plan, by the plan page's rule: the safety
+    mapping and scores with the safety domain, a goal with one of its life domains, the
+    crisis plan always."""
+    if isinstance(part, SafetyItem | SafetyScore):
+        return grant.sees_domain(LifeDomain.SAFETY)
+    if isinstance(part, Goal):
+        return grant.sees_any(part.domains)
+    if isinstance(part, Agreement):
+        owner = part.owner_professional if part.owner_professional_id else None
+        return sees_agreement(grant, part.domains, owner.organisation_id if owner else None)
+    return True
+
+
+# kind (as in the urls) -> the model and the fields its history compares
+PARTS = {
+    "goal": (Goal, ("text", "said_by", "domains")),
+    "safety-item": (SafetyItem, ("kind", "text")),
+    "safety-score": (SafetyScore, ("perspective", "name", "score", "explanation")),
+    "crisis-contact": (
+        CrisisContact,
+        ("name", "relation", "phone", "availability", "is_trusted_person"),
+    ),
+    # an agreement is changed (its status too), not removed: only its history here
+    "agreement": (
+        Agreement,
+        ("action", "kind", "due_date", "domains", "status", "status_note"),
+    ),
+}
+
+
+# the parts a page removes (and puts back)
+REMOVABLE = ("goal", "safety-item", "safety-score", "crisis-contact")
+
+
+def part_name(part) -> str:
+    """How a part is named on the history and removed pages."""
+    if isinstance(part, SafetyScore):
+        return f"{part.name}: {part.score}"
+    if isinstance(part, CrisisContact):
+        return part.name
+    text = part.action if isinstance(part, Agreement) else part.text
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _shown(model):
+    def values(name: str, value) -> str:
+        if name == "domains" and isinstance(value, list):
+            return ", ".join(str(LifeDomain(d).label) for d in value if d in LifeDomain.values)
+        return history.shown(model, name, value)
+
+    return values
+
+
+def part_history(*, user, family_id: int | str, kind: str, part_id: int | str) -> dict:
+    """The history of one part of the plan (also a removed one), newest first, audited
+    as a read. A part the reader may not see is 'not found'."""
+    model, fields = PARTS[kind]
+    with reading(user, family_id, what="plan.history_viewed") as read:
+        grant = read.grant
+        try:
+            pk = int(part_id)
+        except (TypeError, ValueError):
+            raise FamilyNotFound from None
+        records = list(
+            model.history.filter(id=pk, plan__family_id=grant.family.pk)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        if not records or not sees_part(grant, records[-1].instance):
+            raise FamilyNotFound
+        read.object_id = pk
+        read.detail = {"part": kind}
+        entries = history.entries(model, records, fields, grant.family.pk, values=_shown(model))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return {"grant": grant, "name": part_name(records[-1].instance), "entries": entries}
+
+
+@dataclass(frozen=True)
+class RemovedPart:
+    kind: str  # a key of PARTS
+    object_id: int
+    name: str
+    removed_at: datetime
+    removed_by: str
+    undo_until: datetime
+
+
+def removed_from_plan(*, user, family_id: int | str, now: datetime | None = None) -> dict:
+    """The parts of the plan removed within the undo window and not put back that the
+    reader may see, newest first, audited as a read."""
+    now = now or timezone.now()
+    since = now - history.UNDO_WINDOW
+    found: list[RemovedPart] = []
+    with reading(user, family_id, what="plan.removed_viewed") as read:
+        grant = read.grant
+        plan = _plan_of(grant.family)
+        for kind in REMOVABLE:
+            model = PARTS[kind][0]
+            removals = (
+                model.history.filter(
+                    plan__family_id=grant.family.pk, history_type="-", history_date__gte=since
+                )
+                .exclude(id__in=model.objects.filter(plan__family_id=grant.family.pk).values("pk"))
+                .select_related("history_user")
+                .order_by("-history_date", "-history_id")
+            )
+            seen = set()
+            for r in removals:
+                if r.id in seen:
+                    continue
+                seen.add(r.id)
+                part = r.instance
+                if not sees_part(grant, part):
+                    continue
+                found.append(
+                    RemovedPart(
+                        kind,
+                        r.id,
+                        part_name(part),
+                        r.history_date,
+                        str(r.history_user or _("the system")),
+                        r.history_date + history.UNDO_WINDOW,
+                    )
+                )
+        read.object_id = plan.pk or ""
+    found.sort(key=lambda r: r.removed_at, reverse=True)
+    return {"grant": grant, "plan": plan, "removed": found}
+
+
+def part_for_change(*, grant: Grant, kind: str, part_id: int | str):
+    """A part of the grant's family's plan for its change or removal page (whose read
+    the view audits as a form page); one the reader may not see is 'not found'."""
+    model, _fields = PARTS[kind]
+    try:
+        pk = int(part_id)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    part = model.objects.visible_to(grant).filter(pk=pk).first()
+    if part is None or not sees_part(grant, part):
+        raise FamilyNotFound
+    return part

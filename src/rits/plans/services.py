@@ -17,8 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rits.access.rules import Grant
+from rits.access.rules import FamilyNotFound, Grant
+from rits.core import history
 from rits.core.domains import LifeDomain
+from rits.core.params import MAX_ID
 from rits.families.models import Family, Involvement, Membership, NetworkMember
 from rits.families.selectors import sees_involvement
 from rits.families.services import record, require_open
@@ -39,6 +41,7 @@ from rits.plans.models import (
     SafetyScore,
 )
 from rits.plans.scale import SAFETY_SCALE, assessed_domains, assessment_scale
+from rits.plans.selectors import sees_part
 
 
 class PlanConflict(ValidationError):
@@ -442,7 +445,7 @@ def update_agreement(
     if not may_change_agreement(grant, agreement):
         raise PermissionDenied(_("You cannot move an agreement outside your life domains."))
     with plan_change(user=user, grant=grant, revision=revision) as change:
-        agreement.save()
+        history.save_with_history(agreement, user=user)
         change.object_id = agreement.pk
         change.domain = _first_domain(agreement.domains)
         if agreement.status != old_status:
@@ -483,9 +486,7 @@ def add_crisis_contact(
         raise ValidationError(errors)
     with plan_change(user=user, grant=grant, revision=revision) as change:
         if is_trusted_person:
-            CrisisContact.objects.filter(plan=change.plan, is_trusted_person=True).update(
-                is_trusted_person=False
-            )
+            _unset_trusted_person(change.plan, user=user)
         contact = CrisisContact.objects.create(
             plan=change.plan,
             name=name.strip()[:200],
@@ -601,3 +602,371 @@ def record_family_agreement(
         change.object_id = version.pk
         change.params = {"n": version.number, "method": version.agreement_method}
     return version
+
+
+# --- changing, removing and putting back the plan's parts (issue 11) -------------------
+#
+# Goals, the safety mapping's lines (worries, what is working well, what needs to
+# happen), safety scores and crisis contacts. Each change or removal goes through
+# ``plan_change`` (the revision, the versions, the audit and timeline events) and keeps
+# a historical copy (``rits.core.history``): who, when, the values before and after. A
+# removal is undone within ``UNDO_WINDOW`` with the same id. A part the reader may not
+# see is 'not found'; one they see but may not write is refused.
+
+PLAN_FAMILY = "plan__family_id"
+
+
+class _Unchanged(Exception):  # noqa: N818 (not an error: a save that changes nothing)
+    """A change that changes nothing: nothing is written, no revision, no event."""
+
+    def __init__(self, part):
+        self.part = part
+
+
+GOAL_FIELDS = ("text", "said_by", "domains")
+SAFETY_ITEM_FIELDS = ("kind", "text")
+SAFETY_SCORE_FIELDS = ("perspective", "name", "score", "explanation")
+CRISIS_CONTACT_FIELDS = ("name", "relation", "phone", "availability", "is_trusted_person")
+
+
+def _as_id(value: int | str) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise FamilyNotFound from None
+    if not 0 < value <= MAX_ID:
+        raise FamilyNotFound
+    return value
+
+
+def _part(model, grant: Grant, part_id) -> Any:
+    """A part of the grant's family's plan, locked for the change; 'not found' when it
+    is not there or the reader may not see it."""
+    part = (
+        model.objects.visible_to(grant)
+        .select_for_update(of=("self",))
+        .filter(pk=_as_id(part_id))
+        .first()
+    )
+    if part is None or not sees_part(grant, part):
+        raise FamilyNotFound
+    return part
+
+
+def _changed(part, before: dict) -> list[str]:
+    return sorted(name for name, value in before.items() if getattr(part, name) != value)
+
+
+def _require_part_writer(grant: Grant, model, domains=()) -> None:
+    """Who may change a part: the safety domain for the safety mapping and scores, all
+    of a goal's life domains for a goal, the coordinator for the crisis plan."""
+    grant.require("write")
+    if model is CrisisContact:
+        _require_coordinator(grant)
+    elif model is Goal:
+        _require_domains(grant, domains)
+    else:
+        _require_domains(grant, [LifeDomain.SAFETY])
+
+
+def _restore_part(model, *, user, grant: Grant, part_id, now=None, prepare=None):
+    return history.restore(
+        model,
+        pk=_as_id(part_id),
+        family_id=grant.family.pk,
+        family_lookup=PLAN_FAMILY,
+        user=user,
+        now=now,
+        not_found=FamilyNotFound,
+        prepare=prepare,
+    )
+
+
+def _removed_copy(model, grant: Grant, part_id):
+    """The copy a removal left of a part of this family's plan, if the reader may see
+    it ('not found' otherwise)."""
+    removal = history.last_removal(
+        model, pk=_as_id(part_id), family_id=grant.family.pk, family_lookup=PLAN_FAMILY
+    )
+    if removal is None or not sees_part(grant, removal.instance):
+        raise FamilyNotFound
+    return removal.instance
+
+
+# goals
+
+
+def update_goal(
+    *, user, grant: Grant, revision: int | None, goal_id, text: str, said_by: str, domains
+) -> Goal:
+    """Correct a goal: its words, who said it, its life domains."""
+    text = _clean_text(text, "text", _("Write the goal down as the family said it."), 2000)
+    domains = _clean_domains(domains)
+    try:
+        with plan_change(user=user, grant=grant, revision=revision) as change:
+            goal = _part(Goal, grant, goal_id)
+            _require_part_writer(grant, Goal, set(goal.domains) | set(domains))
+            before = {f: getattr(goal, f) for f in GOAL_FIELDS}
+            goal.text, goal.said_by, goal.domains = text, (said_by or "").strip()[:200], domains
+            changed = _changed(goal, before)
+            if not changed:
+                raise _Unchanged(goal)
+            history.save_with_history(goal, user=user)
+            change.event = "plan.goal_changed"
+            change.object_id = goal.pk
+            change.domain = _first_domain(domains)
+            change.params = {"text": text[:200]}
+    except _Unchanged as unchanged:
+        return unchanged.part
+    return goal
+
+
+def remove_goal(*, user, grant: Grant, revision: int | None, goal_id) -> Goal:
+    """Take a goal out of the plan, undoable within ``UNDO_WINDOW``. Refused while
+    agreements belong to it: removing it would silently loosen them."""
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        goal = _part(Goal, grant, goal_id)
+        _require_part_writer(grant, Goal, goal.domains)
+        if goal.agreements.exists():
+            raise ValidationError(
+                _(
+                    "Agreements still belong to this goal. Change those agreements first "
+                    "(another goal, or none)."
+                ),
+                code="has_agreements",
+            )
+        pk = goal.pk
+        history.delete_with_history(goal, user=user)
+        goal.pk = pk
+        change.event = "plan.goal_removed"
+        change.object_id = pk
+        change.domain = _first_domain(goal.domains)
+        change.params = {"text": goal.text[:200]}
+    return goal
+
+
+def undo_goal_removal(*, user, grant: Grant, revision: int | None, goal_id, now=None) -> Goal:
+    gone = _removed_copy(Goal, grant, goal_id)
+    _require_part_writer(grant, Goal, gone.domains)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        goal = _restore_part(Goal, user=user, grant=grant, part_id=goal_id, now=now)
+        change.event = "plan.goal_restored"
+        change.object_id = goal.pk
+        change.domain = _first_domain(goal.domains)
+        change.params = {"text": goal.text[:200]}
+    return goal
+
+
+# the safety mapping's lines
+
+
+def update_safety_item(
+    *, user, grant: Grant, revision: int | None, item_id, kind: str, text: str
+) -> SafetyItem:
+    if kind not in SafetyKind.values:
+        raise ValidationError({"kind": _("Choose what kind of line this is.")})
+    text = _clean_text(text, "text", _("Write down what you want to add."))
+    try:
+        with plan_change(user=user, grant=grant, revision=revision) as change:
+            item = _part(SafetyItem, grant, item_id)
+            _require_part_writer(grant, SafetyItem)
+            before = {f: getattr(item, f) for f in SAFETY_ITEM_FIELDS}
+            item.kind, item.text = kind, text
+            if not _changed(item, before):
+                raise _Unchanged(item)
+            history.save_with_history(item, user=user)
+            change.event = "plan.safety_item_changed"
+            change.object_id = item.pk
+            change.params = {"kind": kind}
+    except _Unchanged as unchanged:
+        return unchanged.part
+    return item
+
+
+def remove_safety_item(*, user, grant: Grant, revision: int | None, item_id) -> SafetyItem:
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        item = _part(SafetyItem, grant, item_id)
+        _require_part_writer(grant, SafetyItem)
+        pk = item.pk
+        history.delete_with_history(item, user=user)
+        item.pk = pk
+        change.event = "plan.safety_item_removed"
+        change.object_id = pk
+        change.params = {"kind": item.kind}
+    return item
+
+
+def undo_safety_item_removal(
+    *, user, grant: Grant, revision: int | None, item_id, now=None
+) -> SafetyItem:
+    _removed_copy(SafetyItem, grant, item_id)
+    _require_part_writer(grant, SafetyItem)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        item = _restore_part(SafetyItem, user=user, grant=grant, part_id=item_id, now=now)
+        change.event = "plan.safety_item_restored"
+        change.object_id = item.pk
+        change.params = {"kind": item.kind}
+    return item
+
+
+# safety scores: a measurement; a mistaken entry is corrected or removed
+
+
+def update_safety_score(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    score_id,
+    perspective: str,
+    name: str,
+    score: int | None,
+    explanation: str = "",
+) -> SafetyScore:
+    """Correct a mistaken safety score (its value, whose it is, why). The day it was
+    recorded stays: a new measurement is a new score."""
+    errors: dict[str, str] = {}
+    if perspective not in Perspective.values:
+        errors["perspective"] = _("Choose whose view this is.")
+    if not (name or "").strip():
+        errors["name"] = _("Say whose score this is, e.g. 'mother' or 'the GP'.")
+    if score is None or int(score) not in SAFETY_SCALE:
+        errors["score"] = _("Choose a score from 0 to 10.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with plan_change(user=user, grant=grant, revision=revision) as change:
+            entry = _part(SafetyScore, grant, score_id)
+            _require_part_writer(grant, SafetyScore)
+            before = {f: getattr(entry, f) for f in SAFETY_SCORE_FIELDS}
+            entry.perspective = perspective
+            entry.name = name.strip()[:200]
+            entry.score = int(score)
+            entry.explanation = (explanation or "").strip()
+            if not _changed(entry, before):
+                raise _Unchanged(entry)
+            history.save_with_history(entry, user=user)
+            change.event = "plan.safety_score_changed"
+            change.object_id = entry.pk
+            change.params = {"name": entry.name, "score": entry.score}
+    except _Unchanged as unchanged:
+        return unchanged.part
+    return entry
+
+
+def remove_safety_score(*, user, grant: Grant, revision: int | None, score_id) -> SafetyScore:
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        entry = _part(SafetyScore, grant, score_id)
+        _require_part_writer(grant, SafetyScore)
+        pk = entry.pk
+        history.delete_with_history(entry, user=user)
+        entry.pk = pk
+        change.event = "plan.safety_score_removed"
+        change.object_id = pk
+        change.params = {"name": entry.name, "score": entry.score}
+    return entry
+
+
+def undo_safety_score_removal(
+    *, user, grant: Grant, revision: int | None, score_id, now=None
+) -> SafetyScore:
+    _removed_copy(SafetyScore, grant, score_id)
+    _require_part_writer(grant, SafetyScore)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        entry = _restore_part(SafetyScore, user=user, grant=grant, part_id=score_id, now=now)
+        change.event = "plan.safety_score_restored"
+        change.object_id = entry.pk
+        change.params = {"name": entry.name, "score": entry.score}
+    return entry
+
+
+# crisis contacts
+
+
+def _unset_trusted_person(plan: Plan, *, user, keep: int | None = None) -> None:
+    """The plan has one 24/7 trusted person: the one there was becomes an ordinary
+    contact, with a historical copy saying so."""
+    for other in CrisisContact.objects.filter(plan=plan, is_trusted_person=True).exclude(pk=keep):
+        other.is_trusted_person = False
+        history.save_with_history(other, user=user)
+
+
+def update_crisis_contact(
+    *,
+    user,
+    grant: Grant,
+    revision: int | None,
+    contact_id,
+    name: str,
+    relation: str,
+    phone: str,
+    availability: str = "",
+    is_trusted_person: bool = False,
+) -> CrisisContact:
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("A name is required.")
+    if not (relation or "").strip():
+        errors["relation"] = _("Say who this is for the family.")
+    if len([c for c in phone or "" if c.isdigit()]) < 3:
+        errors["phone"] = _("A phone number the family can call is required.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with plan_change(user=user, grant=grant, revision=revision) as change:
+            contact = _part(CrisisContact, grant, contact_id)
+            _require_part_writer(grant, CrisisContact)
+            before = {f: getattr(contact, f) for f in CRISIS_CONTACT_FIELDS}
+            contact.name = name.strip()[:200]
+            contact.relation = relation.strip()[:200]
+            contact.phone = phone.strip()[:40]
+            contact.availability = (availability or "").strip()[:200]
+            contact.is_trusted_person = bool(is_trusted_person)
+            if not _changed(contact, before):
+                raise _Unchanged(contact)
+            if contact.is_trusted_person and not before["is_trusted_person"]:
+                _unset_trusted_person(change.plan, user=user, keep=contact.pk)
+            history.save_with_history(contact, user=user)
+            change.event = "plan.crisis_contact_changed"
+            change.object_id = contact.pk
+            change.params = {"name": contact.name}
+    except _Unchanged as unchanged:
+        return unchanged.part
+    return contact
+
+
+def remove_crisis_contact(*, user, grant: Grant, revision: int | None, contact_id) -> CrisisContact:
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        contact = _part(CrisisContact, grant, contact_id)
+        _require_part_writer(grant, CrisisContact)
+        pk = contact.pk
+        history.delete_with_history(contact, user=user)
+        contact.pk = pk
+        change.event = "plan.crisis_contact_removed"
+        change.object_id = pk
+        change.params = {"name": contact.name}
+    return contact
+
+
+def undo_crisis_contact_removal(
+    *, user, grant: Grant, revision: int | None, contact_id, now=None
+) -> CrisisContact:
+    """Put a crisis contact back. A 24/7 trusted person comes back as an ordinary
+    contact when someone else has become the trusted person meanwhile."""
+    _removed_copy(CrisisContact, grant, contact_id)
+    _require_part_writer(grant, CrisisContact)
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+
+        def prepare(contact):
+            if contact.is_trusted_person and (
+                CrisisContact.objects.filter(plan=change.plan, is_trusted_person=True).exists()
+            ):
+                contact.is_trusted_person = False
+
+        contact = _restore_part(
+            CrisisContact, user=user, grant=grant, part_id=contact_id, now=now, prepare=prepare
+        )
+        change.event = "plan.crisis_contact_restored"
+        change.object_id = contact.pk
+        change.params = {"name": contact.name}
+    return contact

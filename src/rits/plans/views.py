@@ -15,10 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rits.access.rules import grant_for
 from rits.core.domains import LifeDomain
 from rits.core.forms import apply_errors
+from rits.core.history import UNDO_WINDOW
 from rits.families.models import ADULT_ROLES
 from rits.plans import forms, selectors, services
 from rits.plans.models import Perspective, SafetyKind
@@ -48,7 +50,21 @@ def plan_page(request, family_id: int):
     page = selectors.plan_page(user=request.user, family_id=family_id)
     grant = page.grant
     agreements = [a for g in page.goals for a in g.agreements] + page.loose_agreements
+    # Just removed a part of the plan: the page offers the undo (once).
+    undo = request.session.pop("rits_plan_undo", None)
+    if undo and undo.get("family") == grant.family.pk and undo.get("kind") in PART_WRITES:
+        undo["url"] = reverse(
+            f"plans:undo-{undo['kind']}-removal", args=[grant.family.pk, undo["id"]]
+        )
+    else:
+        undo = None
+    writes = _writable(grant)
+    for g in page.goals:  # who may change or remove a goal: all its life domains
+        g.goal.writable = writes and set(g.goal.domains) <= set(grant.domains)
     context = {
+        "undo": undo,
+        "writes_safety": writes and LifeDomain.SAFETY in grant.domains,
+        "writes_crisis": writes and grant.allows("coordinate"),
         "page": page,
         "family": grant.family,
         "can_write": _writable(grant),
@@ -514,5 +530,371 @@ def compare_versions(request, family_id: int):
             "family": editing.grant.family,
             "comparison": comparison,
             "numbers": numbers,
+        },
+    )
+
+
+# --- changing, removing and undoing the plan's parts (issue 11) ------------------------
+#
+# Each change form is the part's adding form, filled in; a removal asks first and can be
+# undone (once from the plan page, "Removed. Undo", and under 'Recently removed' within
+# ``UNDO_WINDOW``); each part has its history. Every write carries the plan revision.
+
+# kind -> who may write it (``_editing``'s ``needs``), its anchor on the plan page and
+# the services that remove it and put it back (with the name of their id argument)
+PART_WRITES = {
+    "goal": ("domain", "goals", "goal_id", services.remove_goal, services.undo_goal_removal),
+    "safety-item": (
+        "safety",
+        "safety",
+        "item_id",
+        services.remove_safety_item,
+        services.undo_safety_item_removal,
+    ),
+    "safety-score": (
+        "safety",
+        "safety-scores",
+        "score_id",
+        services.remove_safety_score,
+        services.undo_safety_score_removal,
+    ),
+    "crisis-contact": (
+        "coordinator",
+        "crisis",
+        "contact_id",
+        services.remove_crisis_contact,
+        services.undo_crisis_contact_removal,
+    ),
+}
+
+
+def _change_part(request, family_id, kind: str, part_id):
+    needs, anchor, _arg, _remove, _undo = PART_WRITES[kind]
+    editing = _editing(
+        request, family_id, form=f"change-{kind}", needs=needs, detail={kind: part_id}
+    )
+    part = selectors.part_for_change(grant=editing.grant, kind=kind, part_id=part_id)
+    return editing, part, anchor
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_goal(request, family_id: int, goal_id: int):
+    editing, goal, _anchor = _change_part(request, family_id, "goal", goal_id)
+    grant = editing.grant
+    form = forms.GoalForm(
+        _data(request),
+        revision=editing.plan.revision,
+        initial={"text": goal.text, "said_by": goal.said_by, "domains": goal.domains},
+        # its own life domains stay choosable, so that saving never drops one
+        domains=grant.domains | set(goal.domains),
+    )
+
+    def save(d):
+        services.update_goal(
+            user=request.user,
+            grant=grant,
+            revision=d["revision"],
+            goal_id=goal.pk,
+            text=d["text"],
+            said_by=d["said_by"],
+            domains=d["domains"],
+        )
+
+    return _plan_form(
+        request,
+        editing,
+        form,
+        save,
+        title=_("Change a goal"),
+        anchor=f"goal-{goal.pk}",
+        success=_("The goal has been changed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_safety_item(request, family_id: int, safety_item_id: int):
+    editing, item, anchor = _change_part(request, family_id, "safety-item", safety_item_id)
+    form = forms.SafetyItemForm(
+        _data(request),
+        revision=editing.plan.revision,
+        initial={"kind": item.kind, "text": item.text},
+    )
+
+    def save(d):
+        services.update_safety_item(
+            user=request.user,
+            grant=editing.grant,
+            revision=d["revision"],
+            item_id=item.pk,
+            kind=d["kind"],
+            text=d["text"],
+        )
+
+    return _plan_form(
+        request,
+        editing,
+        form,
+        save,
+        title=_("Change a line of the safety mapping"),
+        anchor=anchor,
+        success=_("The line has been changed."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_safety_score(request, family_id: int, safety_score_id: int):
+    editing, entry, anchor = _change_part(request, family_id, "safety-score", safety_score_id)
+    form = forms.SafetyScoreForm(
+        _data(request),
+        revision=editing.plan.revision,
+        initial={
+            "perspective": entry.perspective,
+            "name": entry.name,
+            "score": entry.score,
+            "explanation": entry.explanation,
+        },
+    )
+
+    def save(d):
+        services.update_safety_score(
+            user=request.user,
+            grant=editing.grant,
+            revision=d["revision"],
+            score_id=entry.pk,
+            perspective=d["perspective"],
+            name=d["name"],
+            score=d["score"],
+            explanation=d["explanation"],
+        )
+
+    return _plan_form(
+        request,
+        editing,
+        form,
+        save,
+        title=_("Correct a safety score"),
+        anchor=anchor,
+        success=_("The safety score has been corrected."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_crisis_contact(request, family_id: int, crisis_contact_id: int):
+    editing, contact, anchor = _change_part(request, family_id, "crisis-contact", crisis_contact_id)
+    form = forms.CrisisContactForm(
+        _data(request),
+        revision=editing.plan.revision,
+        initial={
+            "name": contact.name,
+            "relation": contact.relation,
+            "phone": contact.phone,
+            "availability": contact.availability,
+            "is_trusted_person": contact.is_trusted_person,
+        },
+    )
+
+    def save(d):
+        services.update_crisis_contact(
+            user=request.user,
+            grant=editing.grant,
+            revision=d["revision"],
+            contact_id=contact.pk,
+            name=d["name"],
+            relation=d["relation"],
+            phone=d["phone"],
+            availability=d["availability"],
+            is_trusted_person=d["is_trusted_person"],
+        )
+
+    return _plan_form(
+        request,
+        editing,
+        form,
+        save,
+        title=_("Change a crisis contact"),
+        anchor=anchor,
+        success=_("The crisis contact has been changed."),
+    )
+
+
+def _remove_part(request, family_id, kind: str, part_id):
+    """Ask, then remove; the plan page offers the undo once."""
+    needs, anchor, arg, remove, _undo = PART_WRITES[kind]
+    editing = _editing(
+        request, family_id, form=f"remove-{kind}", needs=needs, detail={kind: part_id}
+    )
+    grant = editing.grant
+    part = selectors.part_for_change(grant=grant, kind=kind, part_id=part_id)
+    name = selectors.part_name(part)
+    form = forms.PlanForm(_data(request), revision=editing.plan.revision)
+    conflict = error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            remove(
+                user=request.user,
+                grant=grant,
+                revision=form.cleaned_data["revision"],
+                **{arg: part.pk},
+            )
+        except services.PlanConflict as exc:
+            conflict = exc.messages[0]
+            _grant, fresh = selectors.plan_for_editing(user=request.user, family_id=family_id)
+            form.set_revision(fresh.revision)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("Removed. You can undo this under 'Recently removed' of the plan."),
+            )
+            request.session["rits_plan_undo"] = {
+                "kind": kind,
+                "id": part.pk,
+                "family": grant.family.pk,
+                "name": name,
+            }
+            return redirect(_plan_url(grant.family.pk, anchor))
+    return render(
+        request,
+        "plans/confirm_remove.html",
+        {
+            "family": grant.family,
+            "form": form,
+            "name": name,
+            "conflict": conflict,
+            "error": error,
+            "undo_days": UNDO_WINDOW.days,
+            "cancel_url": _plan_url(grant.family.pk, anchor),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _undo_part(request, family_id, kind: str, part_id):
+    _needs, anchor, arg, _remove, undo = PART_WRITES[kind]
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    form = forms.PlanForm(request.POST)
+    revision = form.cleaned_data["revision"] if form.is_valid() else None
+    try:
+        undo(user=request.user, grant=grant, revision=revision, **{arg: part_id})
+    except services.PlanConflict as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("plans:removed", family_id=grant.family.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("plans:removed", family_id=grant.family.pk)
+    messages.success(request, _("The removal has been undone."))
+    return redirect(_plan_url(grant.family.pk, anchor))
+
+
+def _part_history(request, family_id, kind: str, part_id):
+    found = selectors.part_history(
+        user=request.user, family_id=family_id, kind=kind, part_id=part_id
+    )
+    grant = found["grant"]
+    return render(request, "plans/history.html", {"family": grant.family, **found})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_goal(request, family_id: int, goal_id: int):
+    return _remove_part(request, family_id, "goal", goal_id)
+
+
+@login_required
+@require_POST
+def undo_goal_removal(request, family_id: int, goal_id: int):
+    return _undo_part(request, family_id, "goal", goal_id)
+
+
+@login_required
+@require_GET
+def goal_history(request, family_id: int, goal_id: int):
+    return _part_history(request, family_id, "goal", goal_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_safety_item(request, family_id: int, safety_item_id: int):
+    return _remove_part(request, family_id, "safety-item", safety_item_id)
+
+
+@login_required
+@require_POST
+def undo_safety_item_removal(request, family_id: int, safety_item_id: int):
+    return _undo_part(request, family_id, "safety-item", safety_item_id)
+
+
+@login_required
+@require_GET
+def safety_item_history(request, family_id: int, safety_item_id: int):
+    return _part_history(request, family_id, "safety-item", safety_item_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_safety_score(request, family_id: int, safety_score_id: int):
+    return _remove_part(request, family_id, "safety-score", safety_score_id)
+
+
+@login_required
+@require_POST
+def undo_safety_score_removal(request, family_id: int, safety_score_id: int):
+    return _undo_part(request, family_id, "safety-score", safety_score_id)
+
+
+@login_required
+@require_GET
+def safety_score_history(request, family_id: int, safety_score_id: int):
+    return _part_history(request, family_id, "safety-score", safety_score_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_crisis_contact(request, family_id: int, crisis_contact_id: int):
+    return _remove_part(request, family_id, "crisis-contact", crisis_contact_id)
+
+
+@login_required
+@require_POST
+def undo_crisis_contact_removal(request, family_id: int, crisis_contact_id: int):
+    return _undo_part(request, family_id, "crisis-contact", crisis_contact_id)
+
+
+@login_required
+@require_GET
+def crisis_contact_history(request, family_id: int, crisis_contact_id: int):
+    return _part_history(request, family_id, "crisis-contact", crisis_contact_id)
+
+
+@login_required
+@require_GET
+def agreement_history(request, family_id: int, agreement_id: int):
+    return _part_history(request, family_id, "agreement", agreement_id)
+
+
+@login_required
+@require_GET
+def recently_removed(request, family_id: int):
+    found = selectors.removed_from_plan(user=request.user, family_id=family_id)
+    grant = found["grant"]
+    return render(
+        request,
+        "plans/removed.html",
+        {
+            "family": grant.family,
+            "grant": grant,
+            "can_write": _writable(grant),
+            "revision": found["plan"].revision,
+            "removed": [
+                (r, reverse(f"plans:undo-{r.kind}-removal", args=[grant.family.pk, r.object_id]))
+                for r in found["removed"]
+            ],
+            "undo_days": UNDO_WINDOW.days,
         },
     )
