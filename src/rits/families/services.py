@@ -23,7 +23,7 @@ from rits.access.rules import (
 )
 from rits.audit import catalogue
 from rits.audit.services import Actor
-from rits.core import db
+from rits.core import db, durations
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.core.domains import ALL_DOMAINS
 from rits.core.params import contains_bsn
@@ -627,10 +627,10 @@ def _restore(model, *, pk: int, family_id: int, user, now: datetime | None = Non
     if removal.history_date < now - UNDO_WINDOW:
         raise ValidationError(
             _(
-                "This was removed more than %(days)d days ago and can no longer be put back. "
+                "This was removed more than %(period)s ago and can no longer be put back. "
                 "Add it again instead."
             )
-            % {"days": UNDO_WINDOW.days}
+            % {"period": durations.in_words(UNDO_WINDOW.days)}
         )
     obj = removal.instance
     for field_ in model._meta.concrete_fields:

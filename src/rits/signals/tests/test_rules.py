@@ -416,7 +416,7 @@ def test_missed_visit_and_school_absence_within_90_days(region):
     assert {s.pk for s in alert.signals.all()} == {visit.pk, absence.pk}
     assert reason_in(alert, "en") == (
         "Yonas missed a child-health visit (01-09-2026) and was absent from school "
-        "(01-11-2026), within 90 days of each other."
+        "(01-11-2026), within 3 months of each other."
     )
     assert run_rules(signal_ids=[visit.pk, absence.pk]).alerts_raised == 0
     assert len(alerts(VISIT_ABSENCE)) == 1
