@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rits.access.rules import Grant
-from rits.core.domains import LifeDomain
+from rits.core.domains import LifeDomain, in_order
 from rits.families.models import Family, Involvement, Membership, NetworkMember
 from rits.families.selectors import sees_involvement
 from rits.families.services import record, require_open
@@ -144,7 +144,7 @@ def _first_domain(domains) -> str:
 
 
 def _clean_domains(domains, field: str = "domains") -> list[str]:
-    domains = sorted(set(domains or []))
+    domains = in_order(domains)
     if not domains:
         raise ValidationError({field: _("Choose at least one life domain.")})
     unknown = [d for d in domains if d not in LifeDomain.values]
