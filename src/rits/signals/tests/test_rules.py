@@ -83,7 +83,7 @@ def test_arrears_in_a_family_with_children_alert_the_coordinator(region):
         "18-11-2026; the family has children and its plan has no agreement about finances yet."
     )
     assert reason_in(alert, "nl").endswith(
-        "het gezin heeft kinderen en in het plan staat nog geen afspraak over financiën."
+        "Het gezin heeft kinderen en in het plan staat nog geen afspraak over financiën."
     )  # rendered when read, in the reader's language
     assert Signal.objects.get(pk=signal.pk).rules_run_at is not None
     event = FamilyEvent.objects.get(family=family, code="signal.alert_raised")
