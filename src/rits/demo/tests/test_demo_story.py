@@ -124,7 +124,7 @@ def test_a_doubtful_match_waits_in_the_coordinators_review_queue(region):
     assert review.person.given_names == "Marco"
     assert review.field_agreement["address"] == "disagree"
     queue = open_reviews(user=login(COORDINATOR))
-    assert review.pk in {line.review_id for line in queue}
+    assert review.pk in {line.review_id for line in queue.page}
 
 
 def test_demo_1_has_an_overdue_agreement_and_a_review_date_that_has_passed(region):
