@@ -84,3 +84,23 @@ def test_login_is_throttled_after_failed_attempts(client, coordinator, settings)
     response = log_in(client, coordinator.user)  # even the right password is refused now
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_a_failed_login_says_plainly_what_to_do_and_not_which_part_was_wrong(
+    client, coordinator, active
+):
+    """Django's default speaks of a "username" and of letter case; ours says the address or
+    the password is not right, the same for a wrong password and for a deactivated login."""
+    coordinator.user.is_active = active
+    coordinator.user.save()
+    response = client.post(
+        reverse("core:login"),
+        {"username": coordinator.user.email, "password": "not-the-password"},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Het e-mailadres of het wachtwoord klopt niet." in page
+    assert "gebruikersnaam" not in page.lower()
+    assert "inactief" not in page.lower()

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from rits.audit import catalogue
 from rits.audit.services import Actor
+from rits.core import durations
 from rits.organisations.models import Organisation, Professional, Team, User
 
 
@@ -60,10 +61,10 @@ def _invitation_mail(user: User) -> EmailMessage:
                 _("You have been given a login for Rits. Choose your password here:"),
                 invitation_link(user),
                 _(
-                    "The link works once, for %(days)d days. After your password you link an "
+                    "The link works once, for %(period)s. After your password you link an "
                     "authenticator app on your phone: you need it every time you log in."
                 )
-                % {"days": days},
+                % {"period": durations.in_words(days)},
                 _("Did you not expect this e-mail? Then you do not need to do anything."),
             ]
         )

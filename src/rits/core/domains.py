@@ -22,6 +22,14 @@ class LifeDomain(models.TextChoices):
 
 ALL_DOMAINS: frozenset[str] = frozenset(LifeDomain.values)
 
+_POSITION = {value: n for n, value in enumerate(LifeDomain.values)}
+
+
+def in_order(domains) -> list[str]:
+    """The domains once each, in LifeDomain's order: the one order in which Rits lists life
+    domains everywhere (badges, forms, the plan, stored lists). Unknown codes go last."""
+    return sorted(set(domains or ()), key=lambda d: (_POSITION.get(d, len(_POSITION)), d))
+
 
 def parse_domains(raw: str) -> list[str]:
     """Parse a list like ``housing;finances`` (also ``,`` or ``|``). Raises ValueError
@@ -31,4 +39,4 @@ def parse_domains(raw: str) -> list[str]:
     unknown = [d for d in domains if d not in ALL_DOMAINS]
     if unknown:
         raise ValueError(", ".join(unknown))
-    return sorted(set(domains))
+    return in_order(domains)

@@ -12,6 +12,15 @@ class LoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
+    # Django's own messages speak of "username" and hint at letter case; these say what to do,
+    # and neither tells whether the address or the password was wrong, nor that an account exists.
+    error_messages = {
+        "invalid_login": _(
+            "The e-mail address or the password is not right. Check both and try again."
+        ),
+        "inactive": _("The e-mail address or the password is not right. Check both and try again."),
+    }
+
 
 class TokenForm(forms.Form):
     token = forms.RegexField(

@@ -22,6 +22,8 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from rits.core import durations
+
 # How long a removal can be undone.
 UNDO_WINDOW = timedelta(days=30)
 
@@ -76,10 +78,10 @@ def restore(
     if removal.history_date < now - UNDO_WINDOW:
         raise ValidationError(
             _(
-                "This was removed more than %(days)d days ago and can no longer be put back. "
+                "This was removed more than %(period)s ago and can no longer be put back. "
                 "Add it again instead."
             )
-            % {"days": UNDO_WINDOW.days}
+            % {"period": durations.in_words(UNDO_WINDOW.days)}
         )
     obj = removal.instance
     for field_ in model._meta.concrete_fields:

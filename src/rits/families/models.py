@@ -10,6 +10,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -374,7 +375,7 @@ class ContactKind(models.TextChoices):
     CONVERSATION = "conversation", _("Conversation")
     HOME_VISIT = "home_visit", _("Home visit")
     PHONE_CALL = "phone_call", _("Phone call")
-    NOTE = "note", _("Note")
+    NOTE = "note", pgettext_lazy("timeline entry", "Note")
 
 
 class NetworkRelation(models.TextChoices):
@@ -477,7 +478,7 @@ class FamilyEvent(models.Model):
 
 
 class DuplicateStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("possible duplicate, not yet decided", "Open")
     SAME = "same", _("Same person")
     DIFFERENT = "different", _("Different person")
 

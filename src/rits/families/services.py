@@ -25,7 +25,7 @@ from rits.audit import catalogue
 from rits.audit.services import Actor
 from rits.core import db, history
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
-from rits.core.domains import ALL_DOMAINS
+from rits.core.domains import ALL_DOMAINS, in_order
 from rits.core.params import contains_bsn
 from rits.families.models import (
     ContactKind,
@@ -968,7 +968,7 @@ def _validate_involvement(
         error("domains", _("Choose life domains from the list."))
     if not data.domains and not data.is_coordinator:
         error("domains", _("Choose the life domains this involvement needs to see."))
-    data.domains = sorted(set(data.domains))
+    data.domains = in_order(data.domains)
     if data.start_date is None:
         error("start_date", _("Give the date the involvement starts."))
     if data.end_date is not None and data.start_date and data.end_date < data.start_date:

@@ -9,6 +9,7 @@ raises ``Plan.revision`` so that two people editing at once cannot overwrite eac
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from rits.core.domains import LifeDomain
@@ -197,12 +198,12 @@ class AgreementKind(models.TextChoices):
     CALL = "call", _("Call")
     VISIT = "visit", _("Visit")
     PAY = "pay", _("Pay or save")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("kind", "Other")
 
 
 class AgreementStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
+    OPEN = "open", pgettext_lazy("agreement status", "Open")
+    DONE = "done", pgettext_lazy("agreement status", "Done")
     NOT_DONE = "not_done", _("Not done")
     CHANGED = "changed", _("Changed")
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from rits.core.domains import LifeDomain
+from rits.core.domains import LifeDomain, in_order
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,10 @@ def scale_step(score: int | None) -> ScaleStep | None:
 
 @cache
 def assessed_domains() -> tuple[str, ...]:
-    """The life domains a plan looks at, in the region's order."""
+    """The life domains a plan looks at (the region chooses which), in LifeDomain's order:
+    the one order in which Rits lists life domains everywhere."""
     configured = settings.PLAN_DOMAINS or LifeDomain.values
     unknown = [d for d in configured if d not in LifeDomain.values]
     if unknown:
         raise ImproperlyConfigured(f"RITS_PLAN_DOMAINS: unknown life domains {unknown}")
-    return tuple(configured)
+    return tuple(in_order(configured))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from rits.access.rules import FamilyNotFound, Grant
 from rits.core import history
-from rits.core.domains import LifeDomain
+from rits.core.domains import LifeDomain, in_order
 from rits.core.params import MAX_ID
 from rits.families.models import Family, Involvement, Membership, NetworkMember
 from rits.families.selectors import sees_involvement
@@ -147,7 +147,7 @@ def _first_domain(domains) -> str:
 
 
 def _clean_domains(domains, field: str = "domains") -> list[str]:
-    domains = sorted(set(domains or []))
+    domains = in_order(domains)
     if not domains:
         raise ValidationError({field: _("Choose at least one life domain.")})
     unknown = [d for d in domains if d not in LifeDomain.values]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rits.core.scoping import FamilyScopedQuerySet
 from rits.organisations.models import Organisation
@@ -30,7 +31,7 @@ class SignalType(models.TextChoices):
     POLICE_REPORT = "police_report", _("Police report")
     RISK_REGISTRATION = "risk_registration", _("Risk registration (Verwijsindex)")
     SELF_REFERRAL = "self_referral", _("Self-referral")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("kind", "Other")
 
 
 class SignalStatus(models.TextChoices):
@@ -80,7 +81,7 @@ class BatchFormat(models.TextChoices):
 class BatchStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     PROCESSING = "processing", _("Processing")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("delivery status", "Done")
     FAILED = "failed", _("Failed")
 
 

@@ -23,6 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rits.core import durations
 from rits.core.domains import LifeDomain
 from rits.families.models import MemberRole
 from rits.plans.selectors import AgreementFact
@@ -518,12 +519,12 @@ class MissedVisitAndSchoolAbsence(Rule):
     def reason(self, params: dict) -> str:
         return _(
             "%(name)s missed a child-health visit (%(visit)s) and was absent from "
-            "school (%(absence)s), within %(days)d days of each other."
+            "school (%(absence)s), within %(period)s of each other."
         ) % {
             "name": params["name"] or _("a child"),
             "visit": _date(params["visit"]),
             "absence": _date(params["absence"]),
-            "days": params["days"],
+            "period": durations.in_words(params["days"]),
         }
 
 

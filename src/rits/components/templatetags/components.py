@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from rits.components import dates, registry
-from rits.core.domains import LifeDomain
+from rits.core.domains import LifeDomain, in_order
 
 register = template.Library()
 
@@ -255,7 +255,7 @@ def domain_badges(domains, label=""):
         + domains: list | life-domain codes (rits.core.domains.LifeDomain).
         - label: string | a text for screen readers before the list.
     """
-    labels = [LifeDomain(d).label for d in domains or () if d in LifeDomain.values]
+    labels = [LifeDomain(d).label for d in in_order(domains) if d in LifeDomain.values]
     return {"labels": labels, "label": label}
 
 

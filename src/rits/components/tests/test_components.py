@@ -130,6 +130,17 @@ def test_domain_badges_name_the_domains_in_the_reader_language():
     assert ">Wonen<" in dutch
 
 
+def test_domain_badges_follow_the_life_domain_order_whatever_order_they_come_in():
+    from rits.core.domains import LifeDomain
+
+    shuffled = ["safety", "housing", "finances", "mental_health", "housing", "addiction"]
+    with translation.override("en"):
+        html = render("{% domain_badges domains %}", domains=shuffled)
+        expected = [str(d.label) for d in LifeDomain if d.value in shuffled]
+    shown = re.findall(r'class="rits-badge"[^>]*>([^<]+)<', html)
+    assert shown == expected
+
+
 def test_card_is_a_section_named_by_its_heading():
     html = render('{% card heading=h id="x" heading_level=3 %}<p>in</p>{% endcard %}', h="<i>T</i>")
     assert '<section class="rits-card" id="x" aria-labelledby="x-heading">' in html

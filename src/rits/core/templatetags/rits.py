@@ -3,7 +3,7 @@ from datetime import date
 from django import template
 from django.utils import timezone
 
-from rits.core import languages
+from rits.core import durations, languages
 
 register = template.Library()
 
@@ -32,3 +32,9 @@ def own_language_name(code: str) -> str:
     reader's language: templates show it with ``lang`` set, for screen readers."""
     own = languages.own_name(code)
     return "" if own.casefold() == languages.name_in_reader_language(code).casefold() else own
+
+
+@register.filter
+def in_words(days: int) -> str:
+    """A number of days said in words: 183 is "half a year" (rits.core.durations)."""
+    return durations.in_words(days)

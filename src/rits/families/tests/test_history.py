@@ -233,7 +233,7 @@ def test_an_undo_after_the_window_is_refused_with_a_clear_message(w):
             reverse("families:undo-member-removal", args=[family.pk, membership.pk]),
             follow=True,
         )
-    assert "more than 30 days ago and can no longer be put back" in response.content.decode()
+    assert "more than a month ago and can no longer be put back" in response.content.decode()
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 

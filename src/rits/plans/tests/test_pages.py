@@ -770,3 +770,19 @@ def test_the_comparison_names_the_family_group_plan_in_words(plan_setup, browse)
     assert "Oom Tesfay haalt Yonas op woensdag." in text_of(client.get(plan_url(s["family"])))
     housing = text_of(browse(s["housing"]).get(plan_url(s["family"])))
     assert "Accepted" in housing and "Oom Tesfay haalt" not in housing
+
+
+def test_the_plan_lists_the_life_domains_in_life_domain_order(plan_setup, browse, settings):
+    """Whatever order a region configures its domains in, the plan lists them in the one
+    order Rits uses everywhere (LifeDomain's)."""
+    from rits.core.domains import LifeDomain
+    from rits.plans.scale import assessed_domains
+
+    settings.PLAN_DOMAINS = ["safety", "housing", "mental_health", "finances"]
+    assessed_domains.cache_clear()
+    try:
+        body = browse(plan_setup["coordinator"]).get(plan_url(plan_setup["family"]))
+        shown = re.findall(r'<tr id="domain-([a-z_]+)">', body.content.decode())
+    finally:
+        assessed_domains.cache_clear()
+    assert shown == [d for d in LifeDomain.values if d in settings.PLAN_DOMAINS]

@@ -85,7 +85,7 @@ def test_the_reason_follows_the_page_language(region, alert, as_user):
     client.post(reverse("set_language"), {"language": "nl"})
     html = page(client)
     assert reason_in(alert, "nl").split(";")[0] in html
-    assert "het gezin heeft kinderen" in html
+    assert "Het gezin heeft kinderen" in html
     assert reason_in(alert, "en").split(";")[0] not in html
 
 

@@ -83,7 +83,7 @@ def test_arrears_in_a_family_with_children_alert_the_coordinator(region):
         "18-11-2026; the family has children and its plan has no agreement about finances yet."
     )
     assert reason_in(alert, "nl").endswith(
-        "het gezin heeft kinderen en in het plan staat nog geen afspraak over financiën."
+        "Het gezin heeft kinderen en in het plan staat nog geen afspraak over financiën."
     )  # rendered when read, in the reader's language
     assert Signal.objects.get(pk=signal.pk).rules_run_at is not None
     event = FamilyEvent.objects.get(family=family, code="signal.alert_raised")
@@ -416,7 +416,7 @@ def test_missed_visit_and_school_absence_within_90_days(region):
     assert {s.pk for s in alert.signals.all()} == {visit.pk, absence.pk}
     assert reason_in(alert, "en") == (
         "Yonas missed a child-health visit (01-09-2026) and was absent from school "
-        "(01-11-2026), within 90 days of each other."
+        "(01-11-2026), within 3 months of each other."
     )
     assert run_rules(signal_ids=[visit.pk, absence.pk]).alerts_raised == 0
     assert len(alerts(VISIT_ABSENCE)) == 1
