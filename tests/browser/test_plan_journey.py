@@ -157,7 +157,8 @@ def test_the_coordinator_builds_demo_1s_plan(page, demo_1, log_in_as, assert_acc
     assert PlanVersion.objects.get(plan__family=family, number=1).is_agreed
 
     # A change after that starts version 2.
-    agreement = Agreement.objects.get(plan__family=family, owner_person=mother)
+    # the one made above (the demo's plan has one of the mother's already)
+    agreement = Agreement.objects.filter(plan__family=family, owner_person=mother).latest("pk")
     page.goto(f"{plan_path}agreements/{agreement.pk}/")
     assert_accessible(page, "the form to change an agreement")
     page.locator("#id_status").select_option("done")

@@ -25,7 +25,7 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 @pytest.fixture
 def demo_1(transactional_db, settings):
     settings.TASKS = IMMEDIATE  # as in the demo: the delivery is processed at once
-    build_demo_region(families=3)
+    build_demo_region(families=3, deliver=False)  # this journey is that delivery
     family = Family.objects.get(reference="DEMO-1")
     return {
         "family": family,
@@ -58,7 +58,7 @@ def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
     page.locator("#id_file").set_input_files(
         {"name": "huurachterstanden.csv", "mimeType": "text/csv", "buffer": _csv(mother)}
     )
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form[enctype='multipart/form-data'] button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator("#batch-progress-bar")).to_have_attribute("value", "100")
     assert_accessible(page, "the delivery's progress")

@@ -83,12 +83,15 @@ def build_demo_region(
     batch_size: int = BATCH_SIZE,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
+    deliver: bool = True,
 ) -> BuildReport:
     """Make sure the demo region has at least ``families`` families (the three story
     families included), its organisations and its demo logins.
 
     Idempotent: what exists is kept, only what is missing is added, so running it again
-    costs a few queries. ``seed`` makes the generated families reproducible."""
+    costs a few queries. ``seed`` makes the generated families reproducible. ``deliver``:
+    the housing corporation's first delivery (tests that walk that delivery themselves
+    leave it out)."""
     started = time.monotonic()
     today = today or timezone.localdate()
     say = progress or (lambda _message: None)
@@ -119,7 +122,7 @@ def build_demo_region(
         refresh_statistics()
 
     # The housing corporation's first delivery, through the intake, linking and rules.
-    delivered = ensure_demo_delivery(today=today)
+    delivered = ensure_demo_delivery(today=today) if deliver else None
     if delivered is not None:
         linked, rule_run = delivered.linking, delivered.rules
         say(

@@ -186,7 +186,7 @@ def test_an_undo_after_the_window_is_refused_with_a_clear_message(w):
             follow=True,
         )
         removed = client.get(reverse("plans:removed", args=[family.pk])).content.decode()
-    assert "more than 30 days ago and can no longer be put back" in response.content.decode()
+    assert "more than a month ago and can no longer be put back" in response.content.decode()
     assert not Goal.objects.filter(pk=w["goal"].pk).exists()
     assert "Nothing was removed from the plan recently." in removed
 
