@@ -25,6 +25,10 @@ CHROMIUM_ARGS = [
 ]
 # axe impacts that fail a test; "minor" and "moderate" findings are printed only.
 BLOCKING_IMPACTS = {"serious", "critical"}
+# A phone (issue 11: no page scrolls sideways at 390 px) and a desktop screen.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+DOCUMENT_WIDTH = "document.documentElement.scrollWidth"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -147,6 +151,24 @@ def assert_accessible(_axe):
         assert not blocking, f"axe found serious/critical problems on {what} ({page.url}):\n" + (
             "\n".join(_format_violation(v) for v in blocking)
         )
+
+    return _check
+
+
+@pytest.fixture
+def check_page(assert_accessible):
+    """Check the page as it is now at 390 px (no sideways scrolling, axe) and at desktop
+    width (axe); the page is not reloaded, so a page shown after a POST is checked too.
+    Leaves the page at desktop width."""
+
+    def _check(page, what: str) -> None:
+        page.wait_for_load_state()
+        page.set_viewport_size(PHONE)
+        width = page.evaluate(DOCUMENT_WIDTH)
+        assert width <= PHONE["width"], f"{what} ({page.url}) is {width} px wide at 390 px"
+        assert_accessible(page, f"{what} at 390 px")
+        page.set_viewport_size(DESKTOP)
+        assert_accessible(page, f"{what} at desktop width")
 
     return _check
 
