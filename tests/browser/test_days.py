@@ -5,13 +5,23 @@ axe and fits a 390 px phone (``check_page``), and the outcome is read from the p
 The pages are in Dutch (the browser asks for nl-NL); ``nl()`` gives a string as the page
 shows it, so the test follows the translations instead of repeating them."""
 
+import base64
+import csv
 import datetime
+import io
 import re
 
+from django.core import mail
+from django.test import Client
 from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from rits.families.models import Family, Membership
+from rits.organisations.models import OrganisationKind, ProfessionalRole
+from tests import factories
+from tests.auth import login_verified
+from tests.browser.conftest import totp_token
 
 
 def nl(msgid: str, context: str | None = None) -> str:
@@ -42,7 +52,7 @@ def _follow(link) -> None:
 
 def _field(scope, label: str):
     """The field with this label, whether or not the label adds "(optional)"."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(nl(label))}(\s*\(.*\))?$"))
+    return scope.get_by_label(re.compile(rf"^{re.escape(nl(label))}:?(\s*\(.*\))?:?$", re.I))
 
 
 def _message(page):
@@ -166,3 +176,126 @@ def test_a_coordinators_day(page, haile, log_in_as, check_page):
 
     assert Membership.objects.filter(family=family, person__surname="Jansen").count() == 2
     assert family.involvements.filter(professional=worker, is_coordinator=True).exists()
+
+
+# --- the team lead ----------------------------------------------------------------------
+
+
+def test_a_team_leads_day(page, haile, roles, log_in_as, check_page):
+    log_in_as(roles["team_lead"])
+    page.goto("/")
+    caseload = page.locator("#team-caseload")
+    expect(caseload).to_contain_text("Team Kanaleneiland")
+    row = caseload.get_by_role("row").filter(has_text="Noor de Wit")
+    expect(row.get_by_role("cell").nth(1)).to_have_text("2")  # Haile and Bakker
+    check_page(page, "the team lead's start page with the caseload")
+    _follow(caseload.get_by_role("link", name=nl("To the team's alerts")))
+    check_page(page, "the team's alerts")
+
+
+# --- the privacy officer ------------------------------------------------------------------
+
+
+def _look_at(professional, family) -> None:
+    client = Client()
+    login_verified(client, professional.user)
+    assert client.get(f"/families/{family.pk}/").status_code == 200
+
+
+def test_a_privacy_officers_day(page, haile, roles, log_in_as, check_page):
+    family, worker = haile["family"], haile["worker"]
+    _look_at(haile["coordinator"], family)
+    _look_at(worker, family)
+    log_in_as(roles["privacy_officer"])
+    page.goto("/")
+    _follow(
+        page.get_by_role("navigation", name=nl("Main menu")).get_by_role(
+            "link", name=nl("Privacy workspace")
+        )
+    )
+    check_page(page, "the privacy workspace")
+    main = _main(page)
+    _field(main, "The family's reference").fill(family.reference)
+    _button(page, "Open the access log").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(family.name)
+    check_page(page, "the family's access log")
+    log = page.locator("#access-log")
+    expect(log).to_contain_text(worker.name)
+
+    _field(main, "Person").fill("de Wit")
+    _button(page, "Filter").click()
+    page.wait_for_url(re.compile(r"person=de\+Wit"))
+    check_page(page, "the filtered access log")
+    expect(log).to_contain_text("Noor de Wit")
+    expect(log).not_to_contain_text(worker.name)
+    shown = log.locator("tbody tr").count()
+
+    with page.expect_download() as info:
+        _link(page, "Download these lines (CSV, all pages)").click()
+    download = info.value
+    text = open(download.path(), encoding="utf-8-sig").read()
+    rows = list(csv.reader(io.StringIO(text)))
+    header, lines = rows[0], rows[1:]
+    assert header[1] == nl("Who")
+    assert lines and len(lines) == shown
+    assert {line[1] for line in lines} == {"Noor de Wit"}, lines
+
+
+# --- the administrator --------------------------------------------------------------------
+
+
+def test_an_administrators_day(
+    page, chromium, live_server, transactional_db, log_in_as, check_page
+):
+    organisation = factories.OrganisationFactory(
+        kind=OrganisationKind.WIJKTEAM, name="Buurtteam Overvecht"
+    )
+    log_in_as(factories.ProfessionalFactory(role=ProfessionalRole.ADMINISTRATOR))
+    page.goto("/")
+    check_page(page, "the administrator's start page")
+    page.goto("/admin/")
+    check_page(page, "the administration")
+    page.goto("/admin/organisations/professional/add/")
+    check_page(page, "the invitation form")
+    main = page.locator("#content")
+    _field(main, "First name").fill("Sara")
+    _field(main, "Last name").fill("Boukhari")
+    _field(main, "Work email address").fill("sara.boukhari@overvecht.example.nl")
+    main.get_by_label(re.compile(r"organisati", re.I)).first.select_option(label=organisation.name)
+    main.get_by_label(re.compile(r"^rol", re.I)).first.select_option(
+        value=ProfessionalRole.COORDINATOR
+    )
+    main.get_by_role("button", name=re.compile(r"^" + nl("Save"), re.I)).first.click()
+    page.wait_for_load_state()
+    check_page(page, "the administration after the invitation")
+
+    (message,) = mail.outbox
+    assert message.to == ["sara.boukhari@overvecht.example.nl"]
+    link = re.search(r"https?://\S+?(/login/welcome/\S+/)", message.body).group(1)
+
+    # Sara opens the link on her own computer.
+    context = chromium.new_context(base_url=live_server.url, locale="nl-NL")
+    context.set_default_timeout(10_000)
+    sara = context.new_page()
+    sara.goto(link)
+    check_page(sara, "the page to choose a password")
+    password = "een lange zin als wachtwoord voor Sara"
+    sara.locator("input[name=new_password1]").fill(password)
+    sara.locator("input[name=new_password2]").fill(password)
+    sara.get_by_role("main").locator("button[type=submit]").click()
+    sara.wait_for_url(re.compile(r"/login/$"))
+    check_page(sara, "the login page after choosing a password")
+
+    sara.locator("#id_username").fill("sara.boukhari@overvecht.example.nl")
+    sara.locator("#id_password").fill(password)
+    sara.get_by_role("main").locator("button[type=submit]").click()
+    sara.wait_for_url(re.compile(r"/login/setup/"))
+    check_page(sara, "the second-factor set-up")
+    key = sara.get_by_role("main").locator("code").inner_text().strip()
+    sara.locator("#id_token").fill(totp_token(base64.b32decode(key)))
+    sara.get_by_role("main").locator("button[type=submit]").click()
+    sara.wait_for_url(lambda url: "/login/" not in url)
+    expect(sara.get_by_role("banner")).to_contain_text("Sara Boukhari")
+    check_page(sara, "Sara's first page")
+    assert TOTPDevice.objects.get(user__email="sara.boukhari@overvecht.example.nl").confirmed
+    context.close()

@@ -5,48 +5,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from rits.organisations.models import ProfessionalRole
-from tests import factories
-from tests.browser.conftest import DESKTOP, DOCUMENT_WIDTH, PHONE
-
-# A long word without spaces, as a reference or a compound name can be.
-LONG_WORD = "Gezinsondersteuningsbegeleidingstrajectcoördinatieafspraken"
-
-
-@pytest.fixture
-def roles(haile):
-    """The coordinator of the Haile family, a team lead of their team, a privacy officer."""
-    family = haile["family"]
-    coordinator = haile["coordinator"]
-    team = factories.TeamFactory(organisation=coordinator.organisation, name="Team Kanaleneiland")
-    coordinator.team = team
-    coordinator.save()
-    lead = factories.ProfessionalFactory(
-        role=ProfessionalRole.TEAM_LEAD,
-        organisation=coordinator.organisation,
-        team=team,
-        user__first_name="Fatima",
-        user__last_name="El Idrissi-van den Heuvel",
-    )
-    officer = factories.ProfessionalFactory(
-        role=ProfessionalRole.PRIVACY_OFFICER,
-        organisation__name="Gemeente Utrecht, Functionaris Gegevensbescherming",
-        user__first_name="Pieter",
-        user__last_name="Verhoeven",
-    )
-    # Long content that must wrap rather than widen the page.
-    factories.NetworkMemberFactory(family=family, name=LONG_WORD, availability=LONG_WORD)
-    factories.FamilyEventFactory(family=family, params={"text": f"{LONG_WORD} {LONG_WORD}"})
-    delivering = factories.ProfessionalFactory(
-        role=ProfessionalRole.SIGNAL_DELIVERY,
-        organisation=factories.OrganisationFactory(kind="woningcorporatie"),
-    )
-    return {
-        "coordinator": coordinator,
-        "team_lead": lead,
-        "privacy_officer": officer,
-        "signal_delivery": delivering,
-    }
+from tests.browser.conftest import DESKTOP, DOCUMENT_WIDTH, PHONE  # noqa: F401
 
 
 def _family_pages(family_id: int) -> list[str]:
