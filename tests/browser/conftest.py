@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django_otp.oath import TOTP
 
+from rits.organisations.models import ProfessionalRole
 from tests import factories
 from tests.auth import login_verified
 
@@ -25,6 +26,12 @@ CHROMIUM_ARGS = [
 ]
 # axe impacts that fail a test; "minor" and "moderate" findings are printed only.
 BLOCKING_IMPACTS = {"serious", "critical"}
+# A phone (issue 11: no page scrolls sideways at 390 px) and a desktop screen.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+DOCUMENT_WIDTH = "document.documentElement.scrollWidth"
+# A long word without spaces, as a reference or a compound name can be.
+LONG_WORD = "Gezinsondersteuningsbegeleidingstrajectcoördinatieafspraken"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -152,6 +159,24 @@ def assert_accessible(_axe):
 
 
 @pytest.fixture
+def check_page(assert_accessible):
+    """Check the page as it is now at 390 px (no sideways scrolling, axe) and at desktop
+    width (axe); the page is not reloaded, so a page shown after a POST is checked too.
+    Leaves the page at desktop width."""
+
+    def _check(page, what: str) -> None:
+        page.wait_for_load_state()
+        page.set_viewport_size(PHONE)
+        width = page.evaluate(DOCUMENT_WIDTH)
+        assert width <= PHONE["width"], f"{what} ({page.url}) is {width} px wide at 390 px"
+        assert_accessible(page, f"{what} at 390 px")
+        page.set_viewport_size(DESKTOP)
+        assert_accessible(page, f"{what} at desktop width")
+
+    return _check
+
+
+@pytest.fixture
 def haile(transactional_db):
     """A family as a coordinator sees it, plus a second family of theirs and an outsider."""
     family = factories.FamilyFactory(
@@ -209,4 +234,40 @@ def haile(transactional_db):
         "coordinator": coordinator,
         "worker": worker,
         "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def roles(haile):
+    """The coordinator of the Haile family, a team lead of their team, a privacy officer."""
+    family = haile["family"]
+    coordinator = haile["coordinator"]
+    team = factories.TeamFactory(organisation=coordinator.organisation, name="Team Kanaleneiland")
+    coordinator.team = team
+    coordinator.save()
+    lead = factories.ProfessionalFactory(
+        role=ProfessionalRole.TEAM_LEAD,
+        organisation=coordinator.organisation,
+        team=team,
+        user__first_name="Fatima",
+        user__last_name="El Idrissi-van den Heuvel",
+    )
+    officer = factories.ProfessionalFactory(
+        role=ProfessionalRole.PRIVACY_OFFICER,
+        organisation__name="Gemeente Utrecht, Functionaris Gegevensbescherming",
+        user__first_name="Pieter",
+        user__last_name="Verhoeven",
+    )
+    # Long content that must wrap rather than widen the page.
+    factories.NetworkMemberFactory(family=family, name=LONG_WORD, availability=LONG_WORD)
+    factories.FamilyEventFactory(family=family, params={"text": f"{LONG_WORD} {LONG_WORD}"})
+    delivering = factories.ProfessionalFactory(
+        role=ProfessionalRole.SIGNAL_DELIVERY,
+        organisation=factories.OrganisationFactory(kind="woningcorporatie"),
+    )
+    return {
+        "coordinator": coordinator,
+        "team_lead": lead,
+        "privacy_officer": officer,
+        "signal_delivery": delivering,
     }

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rits.core.forms import BsnInput
+from rits.core.forms import BsnInput, DateInput
 from rits.core.params import validate_text
 
 
@@ -55,12 +55,8 @@ class AccessLogFilterForm(forms.Form):
     organisation = forms.CharField(
         label=_("Organisation"), required=False, max_length=100, validators=[validate_text]
     )
-    date_from = forms.DateField(
-        label=_("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Last day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("First day"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Last day"), required=False, widget=DateInput())
     kind = forms.ChoiceField(label=_("What"), required=False)
 
     def __init__(self, *args, kinds, **kwargs):

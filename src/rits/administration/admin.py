@@ -87,7 +87,8 @@ class OrganisationAdmin(ReferenceAdmin):
     list_display = ["name", "kind", "municipality", "region", "team_shares_caseload"]
     list_filter = ["kind", "region", "team_shares_caseload"]
     search_fields = ["name", "agb_code"]
-    autocomplete_fields = ["municipality", "region"]
+    # No autocomplete (select2): its box has no accessible name (axe: aria-input-field-name),
+    # a plain list with its label works with a screen reader and the keyboard.
     change_form_template = "admin/organisations/organisation/change_form.html"
 
     def save_formset(self, request, form, formset, change):
@@ -244,7 +245,8 @@ class ProfessionalAdmin(ReferenceAdmin):
     list_filter = ["role", "organisation", "user__is_active"]
     search_fields = ["user__first_name", "user__last_name", "user__email", "job_title"]
     list_select_related = ["user", "organisation", "team"]
-    autocomplete_fields = ["organisation"]
+    # No autocomplete (select2): its box has no accessible name (axe: aria-input-field-name),
+    # a plain list with its label works with a screen reader and the keyboard.
     actions = ["deactivate", "reactivate", "reset_second_factor", "invite_again"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -371,4 +373,5 @@ class TeamAdmin(ReferenceAdmin):
     list_display = ["name", "organisation"]
     list_filter = ["organisation"]
     search_fields = ["name", "organisation__name"]
-    autocomplete_fields = ["organisation"]
+    # No autocomplete (select2): its box has no accessible name (axe: aria-input-field-name),
+    # a plain list with its label works with a screen reader and the keyboard.

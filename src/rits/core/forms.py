@@ -82,3 +82,14 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
     )
     for name, errors in exc.message_dict.items():
         form.add_error(field_for(name), errors)
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker. Its value is always written as YYYY-MM-DD: an
+    ``<input type="date">`` ignores a value in the reader's own format (14-02-1988), so a
+    form that shows a stored date to be changed would otherwise show it empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's name)
+        super().__init__(attrs=attrs, format=format)

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rits.core.domains import LifeDomain
-from rits.core.forms import BsnInput, NoBsnEchoTextarea, NoBsnEchoTextInput
+from rits.core.forms import BsnInput, DateInput, NoBsnEchoTextarea, NoBsnEchoTextInput
 from rits.core.languages import language_choices
 from rits.core.params import validate_text
 from rits.families.models import ContactKind, Gender, LegalBasis, MemberRole, NetworkMember
@@ -32,7 +32,7 @@ class MemberForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Required. For an unborn child: the expected date of birth."),
     )
     # Required for everyone but an unborn child whose expected date is not known yet.
@@ -72,9 +72,7 @@ class ContactForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What kind of contact"), choices=ContactKind.choices, widget=forms.RadioSelect
     )
-    on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
-    )
+    on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
     domain = forms.ChoiceField(
         label=_("Life domain"),
         help_text=_("Only colleagues who work in this life domain read it."),
@@ -134,7 +132,7 @@ def _domains_field(**kwargs) -> forms.MultipleChoiceField:
 
 
 def _date_field(label, **kwargs) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    return forms.DateField(label=label, widget=DateInput(), **kwargs)
 
 
 class FamilyForm(forms.Form):
