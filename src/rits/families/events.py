@@ -329,6 +329,17 @@ declare(
         values=_handover,
     ),
     EventType(
+        "family.coordination_hand_over_cancelled",
+        AuditAction.UPDATE,
+        "involvement.hand_over_cancel",
+        access_log=_("cancelled the planned hand-over of the coordination"),
+        template=_(
+            "The planned hand-over of the coordination from %(from)s to %(to)s was cancelled"
+        ),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
         "family.file_closed",
         AuditAction.UPDATE,
         "family.closure",

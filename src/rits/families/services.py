@@ -4,7 +4,7 @@ leaves an audit event and (where a colleague should see it) a timeline event."""
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -1339,6 +1339,69 @@ def hand_over_coordination(
         params={"from": _who(current), "to": _who(taking_over), "date": last_day.isoformat()},
     )
     return taking_over
+
+
+@transaction.atomic
+def cancel_hand_over(*, user, grant: Grant) -> Involvement:
+    """Cancel the hand-over of the coordination that the current coordinator planned,
+    before its date: the coordinator stays coordinator (their end date is cleared) and
+    the successor's coordinating involvement stops giving access at once.
+
+    ``hand_over_coordination`` starts the successor's coordination on the day it is
+    planned (the overlap), so it has always started. It is ended yesterday when it
+    started before today, which is what it was: coordination up to and including
+    yesterday. One that started today cannot end before it started (the database
+    refuses that) and ending it today would leave the coordinator's access until
+    midnight: it is deleted. Either way the audit log keeps, to the second, that the
+    hand-over was planned and cancelled, with both involvements' ids, and every read the
+    successor made under it. Returns the coordinator's involvement."""
+    grant.require("coordinate")
+    today = timezone.localdate()
+    current = (
+        Involvement.objects.select_for_update(of=("self",))
+        .filter(
+            family=grant.family,
+            professional=grant.professional,
+            is_coordinator=True,
+            end_date__gte=today,
+        )
+        .filter(start_date__lte=today)
+        .select_related("organisation", "professional__user")
+        .order_by("start_date", "id")
+        .first()
+    )
+    successor = (
+        Involvement.objects.select_for_update(of=("self",))
+        .holding_the_coordination()
+        .filter(family=grant.family)
+        .exclude(professional=grant.professional)
+        .select_related("organisation", "professional__user")
+        .first()
+        if current is not None
+        else None
+    )
+    if successor is None:
+        raise ValidationError(_("No hand-over of the coordination is planned."))
+    successor_id, who = successor.pk, _who(successor)
+    ended = successor.start_date < today
+    if ended:
+        successor.end_date = today - timedelta(days=1)
+        successor.save(update_fields=["end_date"])
+    else:
+        successor.delete()
+    # The successor's open-ended coordination is gone first: one per family.
+    current.end_date = None
+    current.save(update_fields=["end_date"])
+    record(
+        "family.coordination_hand_over_cancelled",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=current.pk,
+        ground=grant.ground,
+        detail={"kept": current.pk, "successor": successor_id, "successor_ended": ended},
+        params={"from": _who(current), "to": who},
+    )
+    return current
 
 
 @transaction.atomic

@@ -46,6 +46,11 @@ urlpatterns = [
         views.hand_over_coordination,
         name="hand-over",
     ),
+    path(
+        "families/<int:family_id>/coordination/cancel-hand-over/",
+        views.cancel_hand_over,
+        name="cancel-hand-over",
+    ),
     path("families/<int:family_id>/file/", views.file_status, name="file-status"),
 ]
 

@@ -637,6 +637,21 @@ def hand_over_coordination(request, family_id: int):
 
 
 @login_required
+@require_POST
+def cancel_hand_over(request, family_id: int):
+    """The button next to the planned hand-over on the overview."""
+    grant = grant_for(request.user, family_id)
+    grant.require("coordinate")
+    try:
+        services.cancel_hand_over(user=request.user, grant=grant)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The hand-over of the coordination has been cancelled."))
+    return redirect("families:overview", family_id=grant.family.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def file_status(request, family_id: int):
     """Close the file, or reopen it when it is closed: one page, as the file is one or
