@@ -263,6 +263,13 @@ BODIES = {
         "last_day": (timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
     },
     "families:file-status": lambda w: {"reason": "De hulp is afgerond."},
+    "families:change-family-details": lambda w: {
+        "name": "Gezin Haile-Tesfay",
+        "street": "Dorpsstraat",
+        "house_number": "12",
+        "postcode": "3511 AB",
+        "city": "Utrecht",
+    },
     "families:decide-possible-duplicate": lambda w: {"decision": "different"},
     "access:review": lambda w: {"justified": "yes", "note": "Terecht."},
     "plans:assess": lambda w: {

@@ -47,6 +47,12 @@ urlpatterns = [
         name="hand-over",
     ),
     path(
+        "families/<int:family_id>/details/change/",
+        views.change_family_details,
+        name="change-family-details",
+    ),
+    path("families/<int:family_id>/history/", views.family_history, name="family-history"),
+    path(
         "families/<int:family_id>/coordination/cancel-hand-over/",
         views.cancel_hand_over,
         name="cancel-hand-over",
