@@ -367,6 +367,7 @@ def test_family_data_is_derived_from_the_apps():
         "families.HistoricalPerson",
         "families.HistoricalMembership",
         "families.HistoricalNetworkMember",
+        "families.HistoricalFamily",
     } <= labels
     assert "history" in manager_names(apps.get_model("families", "Person"))
     assert "organisations.Professional" not in labels

@@ -103,6 +103,9 @@ ROUTE_IDS = {
     # An approved involvement that is changed or ended (the world's other one waits).
     "families:change-involvement": {"involvement_id": Id("worker_involvement_id")},
     "families:end-involvement": {"involvement_id": Id("worker_involvement_id")},
+    # Only a planned hand-over can be cancelled: in a family of the coordinator's that has one
+    # (family A's coordinator hands over in the test of "families:hand-over").
+    "families:cancel-hand-over": {"family_id": Id("handing_over_family_id")},
     # The export of the access log is the privacy officer's (the coordinator reads the page).
     "access:access-log-export": {"family_id": Id("family_id", insider="privacy_officer")},
 }
@@ -260,6 +263,13 @@ BODIES = {
         "last_day": (timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
     },
     "families:file-status": lambda w: {"reason": "De hulp is afgerond."},
+    "families:change-family-details": lambda w: {
+        "name": "Gezin Haile-Tesfay",
+        "street": "Dorpsstraat",
+        "house_number": "12",
+        "postcode": "3511 AB",
+        "city": "Utrecht",
+    },
     "families:decide-possible-duplicate": lambda w: {"decision": "different"},
     "access:review": lambda w: {"justified": "yes", "note": "Terecht."},
     "plans:assess": lambda w: {
@@ -536,6 +546,20 @@ def world(family_setup, settings):
         removed = add()
         remove(user=coordinator.user, grant=grant, revision=_revision(family), **{arg: removed.pk})
         gone_parts[f"removed_{key}_id"] = removed.pk
+    # a second family of the coordinator's, whose coordination is being handed over
+    handing_over = factories.FamilyFactory(name="Gezin Overdracht")
+    factories.InvolvementFactory(
+        family=handing_over, professional=coordinator, is_coordinator=True, domains=[]
+    )
+    successor = factories.InvolvementFactory(
+        family=handing_over, professional=family_setup["worker"], domains=["finances"]
+    )
+    family_services.hand_over_coordination(
+        user=coordinator.user,
+        grant=grant_for(coordinator.user, handing_over.pk),
+        successor_id=successor.pk,
+        last_day=timezone.localdate() + datetime.timedelta(days=14),
+    )
     breaker = factories.ProfessionalFactory()
     access_services.request_emergency_access(
         user=breaker.user, reason="Melding politie, acute zorg.", reference=family.reference
@@ -543,6 +567,7 @@ def world(family_setup, settings):
     return {
         **family_setup,
         "family_id": family.pk,
+        "handing_over_family_id": handing_over.pk,
         "agreement_id": agreement.pk,
         "version_number": PlanVersion.objects.get(plan__family=family).number,
         "involvement_id": pending.pk,

@@ -329,6 +329,32 @@ declare(
         values=_handover,
     ),
     EventType(
+        "family.details_changed",
+        AuditAction.UPDATE,
+        "family.details",
+        access_log=_("changed the family's details"),
+        template=_("The family's details were changed"),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
+        "family.history_viewed",
+        AuditAction.VIEW,
+        "family.history",
+        access_log=_("looked at the history of the family's details"),
+    ),
+    EventType(
+        "family.coordination_hand_over_cancelled",
+        AuditAction.UPDATE,
+        "involvement.hand_over_cancel",
+        access_log=_("cancelled the planned hand-over of the coordination"),
+        template=_(
+            "The planned hand-over of the coordination from %(from)s to %(to)s was cancelled"
+        ),
+        timeline=True,
+        domain="",
+    ),
+    EventType(
         "family.file_closed",
         AuditAction.UPDATE,
         "family.closure",

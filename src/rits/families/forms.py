@@ -179,6 +179,20 @@ class FamilyForm(forms.Form):
     )
 
 
+class FamilyDetailsForm(forms.Form):
+    """The family's own details, changed after its file started (not its reference)."""
+
+    name = FamilyForm.base_fields["name"]
+    street = FamilyForm.base_fields["street"]
+    house_number = FamilyForm.base_fields["house_number"]
+    house_number_suffix = FamilyForm.base_fields["house_number_suffix"]
+    postcode = FamilyForm.base_fields["postcode"]
+    city = FamilyForm.base_fields["city"]
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.order_by("name"), required=False
+    )
+
+
 class InvolvementForm(forms.Form):
     """Who else is involved: an organisation, and the professional where known."""
 

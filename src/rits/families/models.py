@@ -50,6 +50,9 @@ class Family(models.Model):
     closed_reason = models.CharField(
         _("reason for closing"), max_length=500, blank=True, default="", db_default=""
     )
+    # Before and after of every change of the family's own details (issue 11), shown on
+    # its history page (``selectors.family_history``).
+    history = HistoricalRecords(**core_history.HISTORY_OPTIONS)
 
     class Meta:
         ordering = ["name", "id"]
@@ -70,6 +73,20 @@ class Family(models.Model):
             for p in [f"{self.street} {number}".strip(), f"{self.postcode} {self.city}".strip()]
             if p
         )
+
+
+# The family's own details that can be changed after its file started
+# (``services.update_family_details``), and that its history page compares. Not its
+# reference: other systems and imports know the family by it.
+FAMILY_DETAIL_FIELDS = (
+    "name",
+    "street",
+    "house_number",
+    "house_number_suffix",
+    "postcode",
+    "city",
+    "municipality",
+)
 
 
 class Gender(models.TextChoices):

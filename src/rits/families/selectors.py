@@ -30,6 +30,7 @@ from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
 from rits.core.history import Change, HistoryEntry  # noqa: F401 (the history pages)
 from rits.core.listing import Order, Sorting, SortKey, page_of
 from rits.families.models import (
+    FAMILY_DETAIL_FIELDS,
     UNDO_WINDOW,
     DuplicateStatus,
     Family,
@@ -42,7 +43,7 @@ from rits.families.models import (
     Person,
     PossibleDuplicate,
 )
-from rits.organisations.models import ProfessionalRole
+from rits.organisations.models import Municipality, ProfessionalRole
 
 TIMELINE_LENGTH = 50
 
@@ -513,6 +514,30 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
         name = records[-1].name
     entries.sort(key=lambda e: e.at, reverse=True)
     return {"name": name, "entries": entries}
+
+
+def family_history(*, user, grant: Grant) -> dict:
+    """The history of the family's own details (name, address, municipality), newest
+    first, audited as a read."""
+    with reading(user, what="family.history_viewed", grant=grant) as read:
+        read.object_id = grant.family.pk
+        records = (
+            Family.history.filter(id=grant.family.pk)
+            .select_related("history_user", "municipality")
+            .order_by("history_date", "history_id")
+        )
+        entries = history.entries(
+            Family, records, FAMILY_DETAIL_FIELDS, grant.family.pk, values=_family_value
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return {"name": grant.family.name, "entries": entries}
+
+
+def _family_value(name: str, value) -> str:
+    if name == "municipality" and value is not None:
+        found = Municipality.objects.filter(pk=value).first()
+        return found.name if found else "—"
+    return history.shown(Family, name, value)
 
 
 NETWORK_HISTORY_FIELDS = ("name", "relation", "relation_detail", "phone", "email", "availability")

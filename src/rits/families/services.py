@@ -4,7 +4,7 @@ leaves an audit event and (where a colleague should see it) a timeline event."""
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +28,7 @@ from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise
 from rits.core.domains import ALL_DOMAINS, in_order
 from rits.core.params import contains_bsn
 from rits.families.models import (
+    FAMILY_DETAIL_FIELDS,
     ContactKind,
     DuplicateStatus,
     Family,
@@ -1339,6 +1340,100 @@ def hand_over_coordination(
         params={"from": _who(current), "to": _who(taking_over), "date": last_day.isoformat()},
     )
     return taking_over
+
+
+@transaction.atomic
+def update_family_details(*, user, grant: Grant, data: FamilyData) -> Family:
+    """Change the family's name, address or municipality. The family's historical copies
+    keep who changed what, before and after; the audit row names the fields only, the
+    timeline says that the details changed, without them."""
+    grant.require("write")
+    require_open(grant)
+    family = Family.objects.select_for_update().get(pk=grant.family.pk)
+    data.reference = ""  # not changed here, so not checked as a new one
+    errors = _validate_family(data)
+    if errors:
+        raise ValidationError(errors)
+    before = {f: getattr(family, f) for f in FAMILY_DETAIL_FIELDS}
+    for name in FAMILY_DETAIL_FIELDS:
+        setattr(family, name, getattr(data, name))
+    family.full_clean()
+    changed = [f for f in FAMILY_DETAIL_FIELDS if getattr(family, f) != before[f]]
+    if not changed:
+        return family
+    history.save_with_history(family, user=user)
+    record(
+        "family.details_changed",
+        user=user,
+        family_id=family.pk,
+        object_id=family.pk,
+        ground=grant.ground,
+        detail={"fields": sorted(changed)},
+    )
+    return family
+
+
+@transaction.atomic
+def cancel_hand_over(*, user, grant: Grant) -> Involvement:
+    """Cancel the hand-over of the coordination that the current coordinator planned,
+    before its date: the coordinator stays coordinator (their end date is cleared) and
+    the successor's coordinating involvement stops giving access at once.
+
+    ``hand_over_coordination`` starts the successor's coordination on the day it is
+    planned (the overlap), so it has always started. It is ended yesterday when it
+    started before today, which is what it was: coordination up to and including
+    yesterday. One that started today cannot end before it started (the database
+    refuses that) and ending it today would leave the coordinator's access until
+    midnight: it is deleted. Either way the audit log keeps, to the second, that the
+    hand-over was planned and cancelled, with both involvements' ids, and every read the
+    successor made under it. Returns the coordinator's involvement."""
+    grant.require("coordinate")
+    today = timezone.localdate()
+    current = (
+        Involvement.objects.select_for_update(of=("self",))
+        .filter(
+            family=grant.family,
+            professional=grant.professional,
+            is_coordinator=True,
+            end_date__gte=today,
+        )
+        .filter(start_date__lte=today)
+        .select_related("organisation", "professional__user")
+        .order_by("start_date", "id")
+        .first()
+    )
+    successor = (
+        Involvement.objects.select_for_update(of=("self",))
+        .holding_the_coordination()
+        .filter(family=grant.family)
+        .exclude(professional=grant.professional)
+        .select_related("organisation", "professional__user")
+        .first()
+        if current is not None
+        else None
+    )
+    if successor is None:
+        raise ValidationError(_("No hand-over of the coordination is planned."))
+    successor_id, who = successor.pk, _who(successor)
+    ended = successor.start_date < today
+    if ended:
+        successor.end_date = today - timedelta(days=1)
+        successor.save(update_fields=["end_date"])
+    else:
+        successor.delete()
+    # The successor's open-ended coordination is gone first: one per family.
+    current.end_date = None
+    current.save(update_fields=["end_date"])
+    record(
+        "family.coordination_hand_over_cancelled",
+        user=user,
+        family_id=grant.family.pk,
+        object_id=current.pk,
+        ground=grant.ground,
+        detail={"kept": current.pk, "successor": successor_id, "successor_ended": ended},
+        params={"from": _who(current), "to": who},
+    )
+    return current
 
 
 @transaction.atomic

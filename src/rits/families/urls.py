@@ -46,6 +46,17 @@ urlpatterns = [
         views.hand_over_coordination,
         name="hand-over",
     ),
+    path(
+        "families/<int:family_id>/details/change/",
+        views.change_family_details,
+        name="change-family-details",
+    ),
+    path("families/<int:family_id>/history/", views.family_history, name="family-history"),
+    path(
+        "families/<int:family_id>/coordination/cancel-hand-over/",
+        views.cancel_hand_over,
+        name="cancel-hand-over",
+    ),
     path("families/<int:family_id>/file/", views.file_status, name="file-status"),
 ]
 

@@ -23,6 +23,7 @@ from rits.families import selectors, services
 from rits.families.forms import (
     ContactForm,
     EndInvolvementForm,
+    FamilyDetailsForm,
     FamilyForm,
     FileStatusForm,
     HandOverForm,
@@ -634,6 +635,76 @@ def hand_over_coordination(request, family_id: int):
             messages.success(request, _("The hand-over of the coordination is planned."))
             return redirect("families:overview", family_id=grant.family.pk)
     return _form_page(request, grant, form, title=_("Hand over the coordination"), name="hand_over")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_family_details(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    services.require_open(grant)
+    family = grant.family
+    form = FamilyDetailsForm(
+        request.POST or None,
+        initial={
+            "name": family.name,
+            "street": family.street,
+            "house_number": family.house_number,
+            "house_number_suffix": family.house_number_suffix,
+            "postcode": family.postcode,
+            "city": family.city,
+            "municipality": family.municipality_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.update_family_details(
+                user=request.user,
+                grant=grant,
+                data=services.FamilyData(
+                    name=d["name"],
+                    street=d["street"],
+                    house_number=d["house_number"],
+                    house_number_suffix=d["house_number_suffix"],
+                    postcode=d["postcode"],
+                    city=d["city"],
+                    municipality=d["municipality"],
+                ),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The family's details have been saved."))
+            return redirect("families:overview", family_id=family.pk)
+    return _form_page(
+        request, grant, form, title=_("Change the family's details"), name="family_details"
+    )
+
+
+@login_required
+@require_GET
+def family_history(request, family_id: int):
+    grant = grant_for(request.user, family_id)
+    found = selectors.family_history(user=request.user, grant=grant)
+    return render(
+        request, "families/history.html", {"family": grant.family, "grant": grant, **found}
+    )
+
+
+@login_required
+@require_POST
+def cancel_hand_over(request, family_id: int):
+    """The button next to the planned hand-over on the overview."""
+    grant = grant_for(request.user, family_id)
+    grant.require("coordinate")
+    try:
+        services.cancel_hand_over(user=request.user, grant=grant)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The hand-over of the coordination has been cancelled."))
+    return redirect("families:overview", family_id=grant.family.pk)
 
 
 @login_required

@@ -209,7 +209,8 @@ def render_plan_pdf(page: PlanPage, *, lang: str) -> bytes:
             "show_safety": page.sees_safety
             and bool(page.working_well or page.worries or page.needs),
             # Whoever does not see every life domain prints a part of the plan only.
-            "partial_copy": not page.sees_family_group_plan,
+            # and so does whoever cannot see some part that is there.
+            "partial_copy": not page.sees_family_group_plan or page.hides_parts,
             "scale_low": scale[0].score,
             "scale_high": scale[-1].score,
             "maker": _maker(page),

@@ -142,12 +142,28 @@ class PlanPage:
     versions: list[PlanVersion]
     today: date
     sees_family_group_plan: bool = False
+    # How many goals, and parts of the safety mapping (items and scores), exist that the
+    # reader does not see: counted, never shown (issue 11: say there are more).
+    hidden_goals: int = 0
+    hidden_safety: int = 0
+    # how many of the life domains the reader does not see someone has scored
+    hidden_domains_scored: int = 0
     # The professionals the reader may see named as an agreement's owner.
     owners_in_view: set = field(default_factory=set)
 
     @property
     def current_version(self) -> PlanVersion | None:
         return self.versions[0] if self.versions else None
+
+    @property
+    def hides_parts(self) -> bool:
+        """Whether the plan has parts this reader does not see (now)."""
+        return bool(
+            self.hidden_domains_scored
+            or self.hidden_goals
+            or self.hidden_agreements
+            or self.hidden_safety
+        )
 
     @property
     def review_overdue(self) -> bool:
@@ -225,6 +241,11 @@ def _page_from(grant: Grant, content: PlanContent, versions: list[PlanVersion]) 
         versions=versions,
         today=today,
         sees_family_group_plan=sees_family_group_plan_text(grant),
+        hidden_goals=len(content.goals) - len(goals),
+        hidden_safety=0 if sees_safety else len(content.safety_items) + len(content.safety_scores),
+        hidden_domains_scored=len(
+            {a.domain for a in content.assessments if not grant.sees_domain(a.domain)}
+        ),
         owners_in_view=shown_owner_ids(grant),
     )
 

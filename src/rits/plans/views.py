@@ -58,7 +58,9 @@ def plan_page(request, family_id: int):
         )
     else:
         undo = None
-    writes = _writable(grant)
+    # A closed file takes no new or changed plan parts (services.require_open): no links
+    # that would lead to a refusal.
+    writes = _writable(grant) and not grant.family.is_closed
     for g in page.goals:  # who may change or remove a goal: all its life domains
         g.goal.writable = writes and set(g.goal.domains) <= set(grant.domains)
     context = {
@@ -67,8 +69,10 @@ def plan_page(request, family_id: int):
         "writes_crisis": writes and grant.allows("coordinate"),
         "page": page,
         "family": grant.family,
-        "can_write": _writable(grant),
-        "changeable": {a.pk for a in agreements if services.may_change_agreement(grant, a)},
+        "can_write": writes,
+        "changeable": {
+            a.pk for a in agreements if writes and services.may_change_agreement(grant, a)
+        },
         "version_numbers": [v.number for v in page.versions],
         "score_groups": [
             (label, [s for s in page.safety_scores if s.perspective == perspective])
