@@ -281,6 +281,16 @@ class _Planner:
                     )
                 )
         family = self.families.get(group.ref)
+        if family is not None and family.closed_at is not None:
+            # A closed file is read, not added to (as in the pages): its coordinator
+            # reopens it first. Nothing of the family is written.
+            reason = _("This family's file is closed in Rits; its coordinator can reopen it.")
+            for file, rows in (
+                (self.person_file, group.persons),
+                (self.involvement_file, group.involvements),
+            ):
+                plan.problems.extend(_problem(file, r.line, "family_ref", reason) for r in rows)
+            return plan
         if family is not None:
             plan.family, plan.family_status = family, "unchanged"
             if address is not None and address.key() != _Address.of(family).key():

@@ -321,6 +321,23 @@ def test_reimport_changes_nothing(region):
     )
 
 
+def test_a_closed_file_takes_nothing_from_an_import(region):
+    run(household(), support())
+    Family.objects.filter(reference="F2").update(closed_at=timezone.now(), closed_reason="Klaar.")
+    rows = household()
+    for row in rows[3:]:
+        row["house_number"] = "5"
+    before = counts()
+
+    report = run(rows, support())
+
+    f2_lines = {line for _file, line, field in rejected(report) if field == "family_ref"}
+    assert f2_lines and counts() == before
+    assert Family.objects.get(reference="F2").house_number != 5
+    assert "closed" in reason(report, min(f2_lines), "family_ref")
+    assert report.families.unchanged == 1  # F1 went on as usual
+
+
 def test_changed_values_are_updated(region):
     run(household(), support())
     rows = household()
