@@ -256,7 +256,7 @@ class LegalBasis(models.TextChoices):
 class InvolvementApproval(models.TextChoices):
     APPROVED = "approved", _("Approved")
     PENDING = "pending", _("Waiting for approval")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("involvement approval", "Rejected")
 
 
 def active_on(on: date | None = None, *, prefix: str = "") -> models.Q:
