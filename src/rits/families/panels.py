@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rits.components.registry import WorkCount, register_panel
+from rits.core.durations import in_words
 from rits.families import selectors
 
 
@@ -21,8 +22,8 @@ def _overview(*, grant, request, overview):
 def my_work(*, request):
     """The "My work" line of the start page: families not looked at for a while."""
     count = selectors.count_not_looked_at(user=request.user)
-    label = _("Families you have not looked at in %(days)d days") % {
-        "days": selectors.NOT_LOOKED_AT_DAYS
+    label = _("Families you have not looked at for %(period)s") % {
+        "period": in_words(selectors.NOT_LOOKED_AT_DAYS)
     }
     return [WorkCount(label, count, reverse("families:my-families") + "?not_looked_at=1")]
 
