@@ -26,6 +26,7 @@ from rits.audit.services import Actor
 from rits.core import db, history
 from rits.core.bsn import encrypt_bsn, is_valid_bsn, normalise_bsn, pseudonymise_bsn
 from rits.core.domains import ALL_DOMAINS, in_order
+from rits.core.intake.cells import EARLIEST_DATE
 from rits.core.params import contains_bsn
 from rits.families.models import (
     FAMILY_DETAIL_FIELDS,
@@ -45,7 +46,9 @@ from rits.families.models import (
 )
 from rits.organisations.models import Municipality, Organisation, Professional, ProfessionalRole
 
-MAX_AGE_YEARS = 120
+# The earliest date of birth taken, the earliest date an import or a delivery takes at
+# all: anyone alive today was born after it, so every real date of birth is accepted.
+EARLIEST_BIRTH_DATE = EARLIEST_DATE
 
 
 @dataclass
@@ -101,8 +104,8 @@ def validate_person(
             errors.setdefault("birth_date", []).append(
                 _("The expected date of birth of an unborn child lies in the future.")
             )
-        if data.birth_date.year < today.year - MAX_AGE_YEARS:
-            errors.setdefault("birth_date", []).append(_("This date of birth is too long ago."))
+        if data.birth_date < EARLIEST_BIRTH_DATE:
+            errors.setdefault("birth_date", []).append(_("This date is before 1900."))
     elif role != MemberRole.UNBORN:
         errors.setdefault("birth_date", []).append(_("A date of birth is required."))
     if data.bsn:

@@ -7,6 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -405,6 +406,51 @@ def test_birth_date_in_the_future_is_rejected(region):
     assert rejected(report) == [("persons.csv", 4, "birth_date")]
     assert "future" in reason(report, 4, "birth_date")
     assert report.persons.created == 4
+
+
+@pytest.mark.parametrize("born", ["1901-03-04", "01-01-1900", "1900-01-01"])
+def test_every_real_date_of_birth_from_1900_is_accepted(region, born):
+    rows = household()
+    rows[0]["birth_date"] = born  # a great-grandmother raising the children
+
+    report = run(rows)
+
+    assert rejected(report) == []
+    assert Person.objects.get(reference="P1").birth_date.year in {1900, 1901}
+
+
+def test_a_date_of_birth_before_1900_is_rejected_naming_the_row_and_field(region):
+    rows = household()
+    rows[0]["birth_date"] = "1899-12-31"
+
+    report = run(rows)
+
+    assert rejected(report) == [("persons.csv", 2, "birth_date")]
+    assert reason(report, 2, "birth_date") == "This date is before 1900."
+
+
+def test_an_unborn_childs_expected_date_is_today_or_later(region):
+    rows = household()
+    rows[4]["birth_date"] = TODAY.isoformat()
+    assert rejected(run(rows)) == []
+
+    rows[4]["birth_date"] = (TODAY - timedelta(days=1)).isoformat()
+    report = run(rows)
+    assert rejected(report) == [("persons.csv", 6, "birth_date")]
+    assert "unborn" in reason(report, 6, "birth_date")
+
+
+def test_adding_a_member_by_hand_follows_the_same_date_of_birth_rule():
+    old = services.PersonData(surname="Bakker", birth_date=date(1900, 1, 1))
+    services.validate_person(old, role="parent", family=None, today=TODAY)
+    with pytest.raises(ValidationError) as refused:
+        services.validate_person(
+            services.PersonData(surname="Bakker", birth_date=date(1899, 12, 31)),
+            role="parent",
+            family=None,
+            today=TODAY,
+        )
+    assert refused.value.message_dict == {"birth_date": ["This date is before 1900."]}
 
 
 def test_child_older_than_parent_is_rejected(region):

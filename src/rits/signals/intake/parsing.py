@@ -71,8 +71,9 @@ COLUMNS = (
 )
 # A CSV header must name these; the other columns may be left out.
 REQUIRED_COLUMNS = ("reference", "signal_type", "signal_date")
-# ... and one of these, or no row could say whom it is about.
-IDENTIFYING_COLUMNS = ("bsn", "surname")
+# ... and one of these, or no row could say whom it is about: a BSN, or a name (see
+# ``identifies_someone``).
+IDENTIFYING_COLUMNS = ("bsn", "surname", "given_names")
 
 MAX_LENGTHS = {
     "reference": 100,
@@ -183,8 +184,8 @@ def _check_header(numbered: Iterator[tuple[int, str]]) -> FileShape:
         raise FileUnreadable(
             number,
             _(
-                "The file needs a bsn or a surname column, or no row can say whom it is "
-                "about; nothing from this file was accepted."
+                "The file needs a bsn column or a name column (surname or given_names), or "
+                "no row can say whom it is about; nothing from this file was accepted."
             ),
         )
     for name in known:
@@ -620,6 +621,57 @@ def _has_problem(fails: list, *names: str | None) -> bool:
     return any(name in names for _index, name, _reason in fails)
 
 
+_IDENTIFYING_FIELDS = (
+    "bsn",
+    "surname",
+    "given_names",
+    "birth_date",
+    "postcode",
+    "house_number",
+    "city",
+)
+
+
+def _missing_identity(
+    bsn: str | None,
+    surname: str | None,
+    given_names: str | None,
+    birth_date: date | None,
+    postcode: str | None,
+    house_number: int | None,
+    city: str | None,
+) -> str:
+    """Why the row cannot say whom it is about, or "" when it can.
+
+    A BSN is enough. Without one, a name part (surname or given names) with one other
+    piece that sets the person apart: a date of birth, or an address (a postcode, with or
+    without a house number, or a house number with a city). That is what a linker can
+    work with (a name at a postcode, given names with a date of birth); what is refused
+    cannot point to anyone: a name alone, or a date of birth or an address without any
+    name."""
+    if bsn:
+        return ""
+    has_name = bool(surname or given_names)
+    has_more = bool(birth_date or postcode or (house_number and city))
+    if has_name and has_more:
+        return ""
+    if has_name:
+        return _(
+            "A name without a birth_date or an address cannot say whom the signal is "
+            "about. Add a birth_date or an address (a postcode, or a house_number with a "
+            "city), or a bsn."
+        )
+    if has_more:
+        return _(
+            "Without a name, a date of birth or an address cannot say whom the signal is "
+            "about. Add a surname or given_names, or a bsn."
+        )
+    return _(
+        "Say whom the signal is about: a bsn, or a name (surname or given_names) with a "
+        "birth_date or an address (a postcode, or a house_number with a city)."
+    )
+
+
 def parse_signal(row: RawRow, *, today: date) -> tuple[SignalData | None, list[Problem]]:
     """Check one row. Returns the data, or None with every problem found (one per field,
     in the order of the columns, then those about several fields together).
@@ -680,20 +732,9 @@ def parse_signal(row: RawRow, *, today: date) -> tuple[SignalData | None, list[P
             )
     elif signal_type and signal_type != SignalType.RISK_REGISTRATION and risk_code:
         fails.append((_ROW_CHECKS, "risk_code", _("Only a risk registration has a risk category.")))
-    identified = bsn or (surname and (birth_date or (postcode and house_number)))
-    if not identified and not _has_problem(
-        fails, "bsn", "surname", "birth_date", "postcode", "house_number"
-    ):
-        fails.append(
-            (
-                _ROW_CHECKS,
-                None,
-                _(
-                    "Say whom the signal is about: a bsn, or a surname with a birth_date or "
-                    "with a postcode and house_number."
-                ),
-            )
-        )
+    missing = _missing_identity(bsn, surname, given_names, birth_date, postcode, house_number, city)
+    if missing and not _has_problem(fails, *_IDENTIFYING_FIELDS):
+        fails.append((_ROW_CHECKS, None, missing))
 
     if fails:
         fails.sort(key=operator.itemgetter(0))  # stable: one field's problems keep their order

@@ -75,6 +75,11 @@ def _given_values(given_names: str) -> tuple[str | None, ...]:
     return given or None, " ".join(sorted(tokens)) or None, tokens[0] if tokens else None
 
 
+def given_first(given_names: str) -> str:
+    """The first given name as the model compares it ('Émile-Jan' -> 'emile'), or ''."""
+    return _given_values(given_names)[2] or ""
+
+
 def _date_values(birth_date: date | None) -> tuple[str | None, ...]:
     return (birth_date.isoformat(), str(birth_date.year)) if birth_date else (None, None)
 

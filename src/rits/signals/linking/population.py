@@ -4,6 +4,7 @@ address (the household rule)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from rits.families.models import (
     Membership,
 )
 from rits.signals.linking.decision import SignalRow
-from rits.signals.linking.normalise import RAW, address_key, split_surname
+from rits.signals.linking.normalise import RAW, address_key, given_first, split_surname
 from rits.signals.models import (
     Signal,
 )
@@ -80,6 +81,28 @@ def _surname_variants(signal: Signal | SignalRow) -> set[str]:
     return variants
 
 
+_FIRST_WORD = re.compile(r"\w+")
+
+
+def _given_first_variants(signal: Signal | SignalRow) -> tuple[str, set[str]]:
+    """The signal's first given name as the model compares it, and the beginnings of the
+    stored given names that may be it, for the database's (case-insensitive) prefix
+    match: the name as written ('Émile') and as compared ('emile'). An accent stored
+    where the signal has none ('Émile' for 'Emile') is not found this way; the date of
+    birth and the address still find such a person (an exact match on the compared form
+    would need a column of it)."""
+    first = given_first(signal.given_names)
+    if not first:
+        return "", set()
+    written = _FIRST_WORD.match(signal.given_names.strip())
+    return first, {first} | ({written.group()} if written else set())
+
+
+# (first given name, year) pairs per statement: SQLite allows an expression of at most
+# 1000 deep, and each pair is one branch of an OR.
+_GIVEN_BATCH = 200
+
+
 _CANDIDATE_FIELDS = (
     "id",
     "person__surname",
@@ -94,10 +117,11 @@ _CANDIDATE_FIELDS = (
 
 def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
     """Members of known families who might be one of ``signals``: the same date of
-    birth, the same postcode and house number, or the same surname and year of birth
-    (the model's blocking rules, applied in the database first so that only candidates
-    travel). One row per membership, with the family's address: (membership id, surname,
-    prefix, given names, date of birth, postcode, house number, suffix)."""
+    birth, the same postcode and house number, the same surname and year of birth, or
+    the same first given name and year of birth (the model's blocking rules, applied in
+    the database first so that only candidates travel). One row per membership, with the
+    family's address: (membership id, surname, prefix, given names, date of birth,
+    postcode, house number, suffix)."""
     dates = {s.birth_date for s in signals if s.birth_date}
     addresses = {(s.postcode, s.house_number) for s in signals if s.postcode and s.house_number}
     name_years = {
@@ -125,6 +149,28 @@ def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
         )
         for row in named.values_list(*_CANDIDATE_FIELDS):
             if (row[1], row[4].year) in name_years:
+                rows[row[0]] = row
+    # Given names are stored as typed, without a column of their compared form: the
+    # database finds those that begin with the name (within the year of birth), and the
+    # first given name as the model compares it decides.
+    given_years: set[tuple[str, int]] = set()
+    beginnings: set[tuple[str, int]] = set()
+    for s in signals:
+        if s.birth_date:
+            first, variants = _given_first_variants(s)
+            if first:
+                given_years.add((first, s.birth_date.year))
+                beginnings.update((v, s.birth_date.year) for v in variants)
+    for batch in batched(sorted(beginnings), _GIVEN_BATCH):
+        begins = Q()
+        for beginning, year in batch:
+            begins |= Q(
+                person__given_names__istartswith=beginning,
+                person__birth_date__gte=date(year, 1, 1),
+                person__birth_date__lte=date(year, 12, 31),
+            )
+        for row in members.filter(begins).values_list(*_CANDIDATE_FIELDS):
+            if (given_first(row[3]), row[4].year) in given_years:
                 rows[row[0]] = row
     return list(rows.values())
 

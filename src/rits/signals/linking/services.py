@@ -209,7 +209,10 @@ def _link_by_bsn(decisions: list[Decision], members: dict[int, Member]) -> list[
 def _link_by_model(decisions: list[Decision], run: _Run, members: dict[int, Member]) -> None:
     """Link (or put in review) by the linkage model. Adds every membership of every
     candidate person to ``members``."""
-    comparable = [d for d in decisions if d.signal.surname]
+    # Every signal with a name part, as intake accepts them (a surname or given names with
+    # a date of birth or an address); the blocking rules find its candidates by the date
+    # of birth or the address when there is no surname (see comparisons.blocking_rules).
+    comparable = [d for d in decisions if d.signal.surname or d.signal.given_names]
     if not comparable:
         return
     matcher = run.matcher()

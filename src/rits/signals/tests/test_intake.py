@@ -157,8 +157,8 @@ FUTURE = (TODAY + timedelta(days=1)).isoformat()
         ({"signal_type": "risk_registration"}, "risk_code", "needs a risk category"),
         ({"signal_type": "risk_registration", "risk_code": "m"}, "risk_code", "a to l"),
         ({"risk_code": "a"}, "risk_code", "Only a risk registration"),
-        ({"surname": "", "bsn": ""}, None, "Say whom"),
-        ({"birth_date": "", "postcode": ""}, None, "Say whom"),
+        ({"surname": "", "given_names": "", "bsn": ""}, None, "Without a name"),
+        ({"birth_date": "", "postcode": "", "city": ""}, None, "A name without"),
     ],
 )
 def test_a_bad_row_is_reported_and_the_good_rows_are_accepted(landlord, values, field, reason):
@@ -173,6 +173,68 @@ def test_a_bad_row_is_reported_and_the_good_rows_are_accepted(landlord, values, 
     assert [(line, f) for line, f, _r in problems] == [(3, field)], problems
     assert reason in problems[0][2]
     assert set(Signal.objects.values_list("reference", flat=True)) == {"GOOD-1", "GOOD-2"}
+
+
+# What can say whom a signal is about: a BSN, or a name part with a date of birth or an
+# address (docs/signal-format.md, "Whom a signal is about").
+NOTHING = {
+    "bsn": "",
+    "surname": "",
+    "prefix": "",
+    "given_names": "",
+    "birth_date": "",
+    "postcode": "",
+    "house_number": "",
+    "house_number_suffix": "",
+    "city": "",
+}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"bsn": VALID_BSN},
+        {"given_names": "Selam", "birth_date": "1990-05-17"},
+        {"surname": "Haile", "postcode": "3511 AB"},
+        {"surname": "Haile", "postcode": "3511 AB", "house_number": "12"},
+        {"given_names": "Selam", "house_number": "12", "city": "Utrecht"},
+        {"surname": "Haile", "given_names": "Selam", "birth_date": "1990-05-17"},
+    ],
+)
+def test_a_row_that_can_say_whom_it_is_about_is_accepted(landlord, values):
+    batch = deliver(landlord, csv_bytes([signal_row(**{**NOTHING, **values})]))
+    assert counts(batch) == (1, 1, 0, 0), report(batch)
+    signal = Signal.objects.get()
+    assert (signal.surname, signal.given_names) == (
+        values.get("surname", ""),
+        values.get("given_names", ""),
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"surname": "Haile"}, "A name without a birth_date or an address"),
+        ({"given_names": "Selam"}, "A name without a birth_date or an address"),
+        ({"surname": "Haile", "house_number": "12"}, "A name without"),
+        ({"postcode": "3511 AB", "house_number": "12", "city": "Utrecht"}, "Without a name"),
+        ({"birth_date": "1990-05-17"}, "Without a name"),
+        ({"prefix": "van", "city": "Utrecht"}, "Say whom the signal is about"),
+    ],
+)
+def test_a_row_that_cannot_say_whom_it_is_about_is_refused_saying_what_is_missing(
+    landlord, values, reason
+):
+    batch = deliver(landlord, csv_bytes([signal_row(**{**NOTHING, **values})]))
+    assert counts(batch) == (1, 0, 0, 1)
+    ((line, field, text),) = report(batch)
+    assert (line, field) == (2, None) and text.startswith(reason), text
+
+
+def test_a_file_with_given_names_but_no_surname_column_is_read(landlord):
+    columns = ("reference", "signal_type", "signal_date", "given_names", "birth_date")
+    batch = deliver(landlord, csv_text(rows(2), columns=columns).encode())
+    assert batch.status == BatchStatus.DONE and counts(batch) == (2, 2, 0, 0)
 
 
 def test_every_problem_of_a_row_is_reported(landlord):
@@ -271,7 +333,7 @@ def test_a_file_in_the_wrong_encoding_is_refused_as_a_whole(landlord):
     [
         ("signal_type,signal_date,surname\n", "The column reference is missing"),
         ("reference,surname\nR1,Jansen\n", "signal_type, signal_date are missing"),
-        ("reference,signal_type,signal_date\nR1,other,2026-01-01\n", "bsn or a surname"),
+        ("reference,signal_type,signal_date\nR1,other,2026-01-01\n", "a name column"),
         ("Jansen,Piet,12\n", "first line must be the header"),
         (csv_text([]), "no signals"),
         ("reference,signal_type,signal_date,surname,surname\n", "more than once"),

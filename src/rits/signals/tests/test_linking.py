@@ -194,6 +194,83 @@ def test_moved_and_a_typo_in_the_date_of_birth_goes_to_review(landlord):
     assert status(signal) == SignalStatus.REVIEW
 
 
+# --- signals without a surname (intake accepts given names with a date of birth or an
+# address) ---------------------------------------------------------------------------------
+
+
+def test_a_signal_without_a_surname_links_to_the_right_person(landlord):
+    family, mother = household()
+    # Another Selam of the same age elsewhere, and a namesake of the family at the address.
+    household(surname="Tesfaye", born=datetime.date(1990, 8, 2), postcode="9711AA", number=3)
+    signal = make_signal(landlord, surname="")
+
+    report = linking.link_signals()
+
+    assert links(signal) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert report.linked == 1 and status(signal) == SignalStatus.LINKED
+
+
+def test_given_names_and_a_date_of_birth_alone_go_to_review(landlord):
+    family, mother = household()
+    signal = make_signal(landlord, surname="", postcode="", house_number=None)
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    review = LinkReview.objects.get(signal=signal)
+    assert (review.person_id, review.family_id) == (mother.pk, family.pk)
+    assert review.field_agreement["surname"] == "missing"
+    assert status(signal) == SignalStatus.REVIEW
+
+
+@pytest.mark.parametrize("snapshot", [False, True], ids=["candidates", "snapshot"])
+def test_without_a_surname_the_first_given_name_and_year_of_birth_find_the_person(
+    landlord, monkeypatch, snapshot
+):
+    # Neither the date of birth (a typo) nor the house number (another one) is the same,
+    # so only the rule on the first given name and the year of birth makes them a pair.
+    family, mother = household(given="Émile Jan", postcode="3511AB", number=12)
+    signal = make_signal(
+        landlord,
+        surname="",
+        given_names="ÉMILE JAN",
+        birth_date=datetime.date(1990, 5, 18),
+        house_number=14,
+    )
+    if snapshot:
+        monkeypatch.setattr(linking_services, "SNAPSHOT_FROM", 1)
+
+    linking.link_signals()
+
+    review = LinkReview.objects.get(signal=signal)
+    assert (review.person_id, review.family_id) == (mother.pk, family.pk)
+
+
+def test_the_database_finds_given_names_as_the_model_compares_them(landlord):
+    household(given="Jan-Pieter", born=datetime.date(1984, 11, 2))
+    household(given="Janneke", born=datetime.date(1984, 3, 1))  # begins the same: no pair
+    household(given="Jan", born=datetime.date(1985, 11, 2))  # another year
+    signal = make_signal(
+        landlord,
+        surname="",
+        given_names="Jan",
+        birth_date=datetime.date(1984, 1, 1),
+        postcode="",
+        house_number=None,
+    )
+
+    rows = population.candidate_rows([signal])
+
+    assert sorted(r[3] for r in rows) == ["Jan-Pieter"]
+
+
+def test_the_blocking_rules_of_the_model_file_are_those_of_the_code():
+    from rits.signals.linking.comparisons import blocking_rules
+
+    in_code = [r.get_blocking_rule("duckdb").as_dict() for r in blocking_rules()]
+    assert model.linkage_model()["blocking_rules_to_generate_predictions"] == in_code
+
+
 def test_a_near_namesake_with_another_date_of_birth_is_not_linked(landlord):
     household(born=datetime.date(1990, 5, 17), postcode="3511AB", number=12)
     signal = make_signal(
