@@ -19,6 +19,8 @@ page cannot go unchecked. A failing page is named in the message: one test per r
 all its pages (one demo region, one logged-in browser context) and lists every failure."""
 
 import datetime
+import inspect
+import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -47,6 +49,10 @@ from rits.worklist.models import WorkItem, WorkItemStatus
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- the inventory -------------------------------------------------------------------------
+
+# The admin's reference data, and the admin pages of each that show HTML.
+ADMIN_MODELS = ("region", "municipality", "organisation", "team", "professional")
+ADMIN_VIEWS = ("changelist", "add", "change", "history")
 
 # HTML pages another browser test checks with check_page (at 390 px and desktop width).
 COVERED_ELSEWHERE = {
@@ -117,7 +123,7 @@ NOT_A_PAGE = {
     "admin:": "a redirect from an object's address to its change page",
     **{
         f"admin:organisations_{model}_delete": "reference data is never deleted here (403)"
-        for model in ("region", "municipality", "organisation", "team", "professional")
+        for model in ADMIN_MODELS
     },
     "admin:password_change": "Rits's passwords are set through the welcome link",
     "admin:password_change_done": "Rits's passwords are set through the welcome link",
@@ -391,14 +397,15 @@ def _pages(role: str, world) -> list[tuple[str, str]]:
                 reverse("admin:organisations_organisation_keys", args=[organisation.pk]),
             ),
         ]
-        for model, obj in (
-            ("region", region),
-            ("municipality", municipality),
-            ("organisation", organisation),
-            ("team", team),
-            ("professional", professional),
-        ):
-            for view in ("changelist", "add", "change", "history"):
+        objects = {
+            "region": region,
+            "municipality": municipality,
+            "organisation": organisation,
+            "team": team,
+            "professional": professional,
+        }
+        for model, obj in objects.items():
+            for view in ADMIN_VIEWS:
                 name = f"admin:organisations_{model}_{view}"
                 if name in COVERED_ELSEWHERE:
                     continue
@@ -421,13 +428,10 @@ def test_the_inventory_names_every_url():
 
 def _visited_names() -> set[str]:
     """The url names ``_pages`` visits, read from its source (no database needed)."""
-    import inspect
-    import re
-
     source = inspect.getsource(_pages)
     names = set(re.findall(r'\(\s*"([a-z-]+:[a-z_-]+)', source))
-    for model in ("region", "municipality", "organisation", "team", "professional"):
-        for view in ("changelist", "add", "change", "history"):
+    for model in ADMIN_MODELS:
+        for view in ADMIN_VIEWS:
             names.add(f"admin:organisations_{model}_{view}")
     return names - set(COVERED_ELSEWHERE)
 
