@@ -81,6 +81,14 @@ class TeamInline(admin.TabularInline):
         self.admin_site.has_permission(request)
     )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A tabular inline names its columns in the table head, not with a <label> per
+        # field: without a name of its own a screen reader announces "edit text" (axe: label).
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", str(db_field.verbose_name).capitalize())
+        return field
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReferenceAdmin):
