@@ -518,7 +518,7 @@ def low_scores(found: list[Outcome]) -> dict:
     from rits.families.models import Membership
     from rits.signals.linking.decision import SIGNAL_FIELDS, SignalRow
     from rits.signals.linking.matcher import process_matcher
-    from rits.signals.linking.model import birth_dates_differ, link_thresholds
+    from rits.signals.linking.model import birth_dates_differ, field_agreement, link_thresholds
     from rits.signals.linking.population import _CANDIDATE_FIELDS
     from rits.signals.models import Signal
 
@@ -548,10 +548,15 @@ def low_scores(found: list[Outcome]) -> dict:
     link_at, review_at = link_thresholds()
     scores: list[float] = []
     held_back = 0
+    patterns: Counter = Counter()
     for p in pairs:
         if person_of.get(p["unique_id_l"]) != low.get(reference_of.get(p["unique_id_r"])):
             continue
         scores.append(p["match_probability"])
+        agreement = field_agreement(p)
+        # (The recast has no prefixes: "prefix missing" on every pair says nothing.)
+        shown = [f"{k} {v}" for k, v in agreement.items() if v != "agree" and k != "prefix"]
+        patterns[", ".join(shown)] += 1
         held_back += p["match_probability"] >= link_at and birth_dates_differ(p)
     scores.sort()
     bands = Counter(
@@ -569,6 +574,8 @@ def low_scores(found: list[Outcome]) -> dict:
         "median score": scores[len(scores) // 2] if scores else None,
         "bands": dict(bands),
         "held back by the date of birth": held_back,
+        # What the true pairs do not agree on, most frequent first.
+        "fields not agreeing": dict(patterns.most_common(8)),
     }
 
 
@@ -755,8 +762,10 @@ def table(name: str, rits: dict, splink: dict) -> str:
         lines.append(
             f"    scored low: true pair's median score {_fmt(low['median score'])}, by band "
             f"{dict(sorted(low['bands'].items()))}, held back by the date of birth "
-            f"{low['held back by the date of birth']}"
+            f"{low['held back by the date of birth']}; what their fields do not agree on:"
         )
+        for pattern, n in low["fields not agreeing"].items():
+            lines.append(f"      {n:>5,}  {pattern or '(all agree)'}")
     for what, part in (("the import", rits["caseload"]), ("intake", rits["intake"])):
         if part["reasons"]:
             lines.append(f"  refused by {what} ({part['refused']:,} rows):")
