@@ -540,6 +540,8 @@ def low_scores(found: list[Outcome]) -> dict:
         )
     )
     person_of = {m[1]: m[0] for m in members}
+    signal_of = {row.pk: row for row in signals}
+    member_of = {m[1]: m for m in members}
     matcher = process_matcher()
     with matcher.lock:
         pairs = matcher.predict(
@@ -549,10 +551,17 @@ def low_scores(found: list[Outcome]) -> dict:
     scores: list[float] = []
     held_back = 0
     patterns: Counter = Counter()
+    swapped = 0
     for p in pairs:
         if person_of.get(p["unique_id_l"]) != low.get(reference_of.get(p["unique_id_r"])):
             continue
         scores.append(p["match_probability"])
+        # FEBRL swaps given name and surname in some duplicates.
+        signal, member = signal_of[p["unique_id_r"]], member_of[p["unique_id_l"]]
+        swapped += (signal.surname.lower(), signal.given_names.lower()) == (
+            member[4].lower(),
+            member[2].lower(),
+        )
         agreement = field_agreement(p)
         # (The recast has no prefixes: "prefix missing" on every pair says nothing.)
         shown = [f"{k} {v}" for k, v in agreement.items() if v != "agree" and k != "prefix"]
@@ -574,6 +583,7 @@ def low_scores(found: list[Outcome]) -> dict:
         "median score": scores[len(scores) // 2] if scores else None,
         "bands": dict(bands),
         "held back by the date of birth": held_back,
+        "given name and surname swapped": swapped,
         # What the true pairs do not agree on, most frequent first.
         "fields not agreeing": dict(patterns.most_common(8)),
     }
@@ -762,13 +772,16 @@ def table(name: str, rits: dict, splink: dict) -> str:
         lines.append(
             f"    scored low: true pair's median score {_fmt(low['median score'])}, by band "
             f"{dict(sorted(low['bands'].items()))}, held back by the date of birth "
-            f"{low['held back by the date of birth']}; what their fields do not agree on:"
+            f"{low['held back by the date of birth']}, given name and surname swapped "
+            f"{low['given name and surname swapped']}; what their fields do not agree on:"
         )
         for pattern, n in low["fields not agreeing"].items():
             lines.append(f"      {n:>5,}  {pattern or '(all agree)'}")
     for what, part in (("the import", rits["caseload"]), ("intake", rits["intake"])):
         if part["reasons"]:
-            lines.append(f"  refused by {what} ({part['refused']:,} rows):")
+            lines.append(
+                f"  refused by {what} ({part['refused']:,} rows; a row may have several reasons):"
+            )
             for reason, n in part["reasons"].items():
                 lines.append(f"    {n:>5,}  {reason}")
     return "\n".join(lines)
