@@ -470,6 +470,23 @@ def test_a_person_whose_only_family_is_closed_leaves_the_signal_unlinked(landlor
         assert status(signal) == SignalStatus.UNLINKED
 
 
+def test_a_review_goes_to_the_persons_open_family_not_to_the_closed_one(landlord):
+    family, mother = household()
+    second = factories.FamilyFactory(postcode="1011AA", house_number=5)
+    factories.MembershipFactory(family=second, person=mother, role="parent")
+    family.closed_at = timezone.now()
+    family.save(update_fields=["closed_at"])
+    signal = make_signal(
+        landlord, postcode="9711AA", house_number=3, birth_date=datetime.date(1990, 5, 18)
+    )
+
+    linking.link_signals()
+
+    review = LinkReview.objects.get(signal=signal)
+    assert (review.person_id, review.family_id) == (mother.pk, second.pk)
+    assert status(signal) == SignalStatus.REVIEW
+
+
 def test_a_closed_family_gets_no_review_of_its_household(landlord):
     bsn = factories.valid_bsn(11)
     own, grandmother = household(
