@@ -804,7 +804,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(matcher.Matcher, "predict", "linking/Splink predict")
     timers.wrap(linking_services, "_link_by_bsn", "linking/BSN lookup")
     timers.wrap(linking_services, "_complete_families", "linking/families and households")
-    timers.wrap(linking_services, "_link_households", "linking/families and households")
+    timers.wrap(linking_services, "_review_households", "linking/families and households")
     timers.wrap(store, "write", "linking/write links, reviews, timeline")
     timers.wrap(pipeline, "run_rules", "rules")
     timers.wrap(runner, "load_facts", "rules/load facts")

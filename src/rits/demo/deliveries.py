@@ -47,7 +47,7 @@ from rits.signals.models import SignalBatch, SignalSourceToken
 SOURCE = "Woonstichting Domstede"
 FILE_NAME = "huurachterstanden-demo.csv"
 # Where the doubtful match's tenant lives: an address no generated family can have (their
-# house numbers go up to 240), so that nothing links to it by the household.
+# house numbers go up to 240), so that no family lives there to review it as its household.
 DOUBTFUL_ADDRESS = ("3551CZ", "318", "Utrecht")
 # Families of the team lead's team that get arrears with a BSN.
 TEAM_SIGNALS = 2

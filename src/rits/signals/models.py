@@ -304,6 +304,9 @@ class LinkMethod(models.TextChoices):
     BSN = "bsn", _("BSN (exact)")
     PROBABILISTIC = "probabilistic", _("Name, date of birth and address")
     REVIEWED = "reviewed", _("Confirmed by a professional")
+    # Since issue 12 only a coordinator's confirmation of a family-level review makes one
+    # ("this signal about someone at our address is about our household"); older rows
+    # are the linking stage's own, from when it linked by address.
     HOUSEHOLD = "household", _("Same address as the family")
 
 
@@ -315,8 +318,9 @@ class AboutPersonQuerySet(FamilyScopedQuerySet):
 
 class SignalLink(models.Model):
     """A signal linked to a family: through one of its members (``person``), or through
-    the household when an adult's signal concerns the address where a family with
-    children lives. A signal may be linked to more than one family."""
+    the household (no person) when that family's coordinator confirmed that a signal
+    about someone at its address, who is not a member, is about the household. A signal
+    may be linked to more than one family."""
 
     # Served by the unique (signal, family) and the (family, created_at) indexes below.
     signal = models.ForeignKey(
@@ -354,13 +358,20 @@ class ReviewStatus(models.TextChoices):
 
 
 class LinkReview(models.Model):
-    """A possible link in the middle band: the model is not sure enough to link, and not
-    sure enough to let go. A professional who may see the candidate's family decides."""
+    """A possible link for the coordinator of ``family`` to decide. Either about a person
+    (the model is not sure enough to link, and not sure enough to let go: is the signal
+    about this member?), or, without a person, about the household: the signal is linked
+    to an adult who is not a member of this family but lives at its address (is the
+    signal about this household?)."""
 
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="reviews")
-    person = models.ForeignKey("families.Person", on_delete=models.CASCADE, related_name="+")
+    # None: a family-level review (see above).
+    person = models.ForeignKey(
+        "families.Person", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     family = models.ForeignKey("families.Family", on_delete=models.CASCADE, related_name="+")
-    match_probability = models.FloatField()
+    # None for a family-level review: no member was compared.
+    match_probability = models.FloatField(null=True, blank=True)
     # Per compared field: "agree", "close" or "disagree" (or "missing"), for the reviewer.
     field_agreement = models.JSONField(default=dict)
     status = models.CharField(
@@ -386,11 +397,25 @@ class LinkReview(models.Model):
     class Meta:
         ordering = ["-match_probability", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["signal", "person"], name="link_review_unique")
+            models.UniqueConstraint(fields=["signal", "person"], name="link_review_unique"),
+            # One family-level review per signal and family (NULL persons are distinct
+            # in the constraint above).
+            models.UniqueConstraint(
+                fields=["signal", "family"],
+                condition=models.Q(person__isnull=True),
+                name="link_review_household_unique",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.person_id is None:
+            return f"review signal {self.signal_id} ~ household of family {self.family_id}"
         return f"review signal {self.signal_id} ~ person {self.person_id}"
+
+    @property
+    def is_household(self) -> bool:
+        """A family-level review: is the signal about this household?"""
+        return self.person_id is None
 
 
 # --- rules and alerts ---------------------------------------------------------------------

@@ -26,10 +26,26 @@ takes signals in status ``received`` and decides, for each, which families it co
    them apart is the date of birth, which sources take from their own records. And a
    second person who fits as well (the same name and nearly the same date of birth in
    another family) is doubt; a child at the address with other given names is not.
-3. **Household.** A signal about an adult (18 or older on the signal date, or a parent,
-   step-parent or guardian in a family) is also linked to every family with children at
-   the signal's address (postcode, house number and suffix, exactly) or at the address of
-   the family the adult was linked to. Nothing links by address alone for anyone else.
+3. **Household.** A signal reaches a family only through a person: it is linked to
+   every family the person it is about is a member of (rules 1 and 2), and to another
+   family at the same address only through review by that family's coordinator, never
+   by the address alone. A signal linked to an adult (18 or older on the signal date, or
+   a parent, step-parent or guardian in a family) who is not a member of a family with
+   children at the signal's address (postcode, house number and suffix, exactly) or at
+   the address of one of the adult's families is put up for a family-level review
+   (a ``LinkReview`` without a person) for that family's coordinator: is this signal
+   about your household? Confirmed, it is linked to the family with method
+   ``household`` and no person. A signal linked to nobody goes to no family by its
+   address, not even for review: no person matched, so nothing says whose household it
+   is (and an address is where a typo or a move sends a signal to the wrong family).
+   (Links with method ``household`` and no review behind them are from before this
+   rule, when linking made them itself; they stay valid.)
+4. **Closed files.** A family whose file is closed (``Family.closed_at``) takes no new
+   signal: linking never links a signal to it, by BSN, model or household, nor puts one
+   up for review in it; a review in it is confirmed only after the file is reopened.
+   Its members still count when the signal is matched (a signal about them must not go
+   to a namesake), so that a signal about a person whose only families are closed ends
+   unlinked; for a person with open families too, the review goes to one of those.
 
 A wrong link shows one family's signal to another family's coordinator, so the stage
 prefers precision over recall: a person with a BSN is never a probabilistic match for a
@@ -47,7 +63,8 @@ database.
 Idempotent and restartable: each write transaction locks its signals (skipping those
 another worker holds), checks again that ``linked_at`` is not set, and sets it with the
 links; a signal whose ``linked_at`` is set is never looked at again, and links and
-reviews are unique per signal and family or person. A crash loses at most the
+reviews are unique per signal and family (links, family-level reviews) or person
+(reviews of a person). A crash loses at most the
 transaction under way, which the next run does again.
 
 The package: ``services`` runs it (``link_signals``), ``decision`` holds what is decided

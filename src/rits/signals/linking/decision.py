@@ -23,6 +23,7 @@ class LinkReport:
     unlinked: int = 0
     links: Counter = field(default_factory=Counter)  # per method
     reviews: int = 0
+    household_reviews: int = 0  # of ``reviews``: family-level ones (no person)
     chunks: int = 0
 
     def add(self, other: LinkReport) -> None:
@@ -32,6 +33,7 @@ class LinkReport:
         self.unlinked += other.unlinked
         self.links.update(other.links)
         self.reviews += other.reviews
+        self.household_reviews += other.household_reviews
         self.chunks += other.chunks
 
 
@@ -81,12 +83,15 @@ class Decision:
     # person id -> (family id, probability, field agreement)
     reviews: dict[int, tuple[int, float, dict[str, str]]] = field(default_factory=dict)
     persons: set[int] = field(default_factory=set)
+    # Families with children at the address of the (adult) person the signal is linked
+    # to, who is not a member of them: a family-level review for each one's coordinator.
+    household_reviews: set[int] = field(default_factory=set)
 
     @property
     def status(self) -> str:
         if self.links:
             return SignalStatus.LINKED
-        if self.reviews:
+        if self.reviews or self.household_reviews:
             return SignalStatus.REVIEW
         return SignalStatus.UNLINKED
 

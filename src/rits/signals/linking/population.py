@@ -1,6 +1,6 @@
 """The known members linking reads: the candidates of a run (the model's blocking rules
 applied in the database), every member for a snapshot, and families with children at an
-address (the household rule)."""
+address (the household's review)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class Member:
     postcode: str
     house_number: int | None
     house_number_suffix: str
+    family_closed: bool
 
     @property
     def address(self) -> str | None:
@@ -56,12 +57,15 @@ _MEMBER_FIELDS = (
     "family__postcode",
     "family__house_number",
     "family__house_number_suffix",
+    "family__closed_at",
 )
 
 
 def read_members(filter_q: Q) -> list[Member]:
+    """The memberships ``filter_q`` selects, those of closed families too (linking
+    leaves those families out when it decides, see ``services._leave_closed_files``)."""
     rows = Membership.objects.filter(filter_q).order_by().values_list(*_MEMBER_FIELDS)
-    return [Member(*row) for row in rows]
+    return [Member(*row[:-1], family_closed=row[-1] is not None) for row in rows]
 
 
 def members_where(lookup: str, values: Iterable, db_type: str = "bigint") -> list[Member]:
@@ -215,8 +219,10 @@ def population_table():
 def families_with_children_at(keys: set[str]) -> list[tuple]:
     """(family id, postcode, house number, suffix) of the families with children at the
     postcodes and house numbers of the address keys ``keys`` (the caller compares the
-    suffix)."""
-    children = Membership.objects.filter(role__in=CHILD_ROLES).order_by()
+    suffix), whose file is open (a closed file takes no new signal)."""
+    children = Membership.objects.filter(
+        role__in=CHILD_ROLES, family__closed_at__isnull=True
+    ).order_by()
     fields = (
         "family_id",
         "family__postcode",

@@ -1,5 +1,8 @@
 """The review queue of linking: a signal that may be about a member of a family, where
-the linkage model is not sure enough to link it and not sure enough to let it go.
+the linkage model is not sure enough to link it and not sure enough to let it go; and,
+family-level (no person), a signal about an adult who lives at a family's address but
+is not a member of it: is it about this household? (Linking never decides that by the
+address alone.)
 
 The coordinator of the candidate's family decides (nobody else sees the candidate: a
 professional who is not that family's coordinator gets "not found"): the same person
@@ -84,9 +87,13 @@ class ReviewLine:
     source: str
     family_id: int
     family_name: str
-    person_name: str
-    match_percentage: int
+    person_name: str  # "" for a family-level review
+    match_percentage: int | None  # None for a family-level review
     status: str = ""  # for a decided review: what was decided
+
+    @property
+    def is_household(self) -> bool:
+        return not self.person_name
 
 
 class ReviewState:
@@ -153,7 +160,7 @@ def open_reviews(
             source=r.signal.source.name,
             family_id=r.family_id,
             family_name=r.family.name,
-            person_name=r.person.full_name,
+            person_name=r.person.full_name if r.person else "",
             match_percentage=_percentage(r.match_probability),
             status=r.get_status_display() if r.status != ReviewStatus.OPEN else "",
         )
@@ -162,7 +169,7 @@ def open_reviews(
     catalogue.log(
         "signal.link_reviews_viewed",
         actor=Actor.for_user(user),
-        person_ids=sorted({r.person_id for r in rows}),
+        person_ids=sorted({r.person_id for r in rows if r.person_id}),
         detail={
             "review_ids": [r.pk for r in rows],
             "family_ids": sorted({r.family_id for r in rows}),
@@ -171,7 +178,9 @@ def open_reviews(
     return ReviewQueue(shown, order)
 
 
-def _percentage(probability: float) -> int:
+def _percentage(probability: float | None) -> int | None:
+    if probability is None:  # a family-level review: no member was compared
+        return None
     # Never 100: the model is not sure, or this would not be a review.
     return min(99, int(probability * 100))
 
@@ -190,11 +199,11 @@ class ReviewPage:
     review: LinkReview
     grant: Grant
     signal: Signal
-    person: Person
+    person: Person | None  # None for a family-level review
     family: Family
     role: str
     rows: list[FieldRow]
-    match_percentage: int
+    match_percentage: int | None
     # The alerts raised on this signal in the families the reader coordinates (reopening
     # a confirmation leaves them: they are dismissed by hand if the link was wrong).
     alerts: list[AlertLine] = ()
@@ -203,6 +212,10 @@ class ReviewPage:
     @property
     def is_open(self) -> bool:
         return self.review.status == ReviewStatus.OPEN
+
+    @property
+    def is_household(self) -> bool:
+        return self.review.is_household
 
     @property
     def can_reopen(self) -> bool:
@@ -266,7 +279,7 @@ def _address(postcode: str, number: int | None, suffix: str, city: str = "") -> 
     return line
 
 
-def _rows(review: LinkReview, person: Person, family: Family) -> list[FieldRow]:
+def _rows(review: LinkReview, person: Person | None, family: Family) -> list[FieldRow]:
     signal = review.signal
     agreement = review.field_agreement or {}
 
@@ -276,6 +289,34 @@ def _rows(review: LinkReview, person: Person, family: Family) -> list[FieldRow]:
             str(label), in_signal or "—", in_family or "—", value, str(AGREEMENT_TEXT[value])
         )
 
+    if person is None:
+        # A family-level review: what the source delivered about whom the signal is about,
+        # and where this family lives (the template shows these two, compared with no one).
+        def delivered(label, value):
+            return FieldRow(str(label), value or "—", "", "missing", "")
+
+        return [
+            delivered(
+                _("Name"),
+                " ".join(p for p in (signal.given_names, signal.prefix, signal.surname) if p),
+            ),
+            delivered(
+                _("Date of birth"),
+                signal.birth_date.strftime("%d-%m-%Y") if signal.birth_date else "",
+            ),
+            delivered(
+                _("Address in the signal"),
+                _address(
+                    signal.postcode, signal.house_number, signal.house_number_suffix, signal.city
+                ),
+            ),
+            delivered(
+                _("This family's address"),
+                _address(
+                    family.postcode, family.house_number, family.house_number_suffix, family.city
+                ),
+            ),
+        ]
     return [
         row(_("Surname"), signal.surname, person.surname, "surname"),
         row(_("Prefix"), signal.prefix, person.prefix, "prefix"),
@@ -300,9 +341,13 @@ def review_page(*, user, review_id: int) -> ReviewPage:
     (404) for anyone else."""
     review = _review(review_id)
     grant = _coordinator_grant(user, review.family_id)
-    membership = Membership.objects.filter(
-        family_id=review.family_id, person_id=review.person_id
-    ).first()
+    membership = (
+        None
+        if review.is_household
+        else Membership.objects.filter(
+            family_id=review.family_id, person_id=review.person_id
+        ).first()
+    )
     alerts = _alerts(user, review) if review.status == ReviewStatus.CONFIRMED else []
     detail = {"signal_id": review.signal_id}
     if alerts:
@@ -312,7 +357,7 @@ def review_page(*, user, review_id: int) -> ReviewPage:
         actor=Actor.for_user(user),
         object_id=review.pk,
         family_id=review.family_id,
-        person_ids=[review.person_id],
+        person_ids=[review.person_id] if review.person_id else [],
         ground=grant.ground,
         detail=detail,
     )
@@ -352,6 +397,11 @@ def _alerts(user, review: LinkReview) -> list[AlertLine]:
 def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
     """Record the coordinator's decision on a review.
 
+    On a family-level review (no person): ``confirm`` links the signal to this family
+    (method ``household``, no person; the signal's other reviews stay as they are),
+    ``reject`` leaves it out; ``new_person`` is no answer to "is this about your
+    household?" (``ValidationError``).
+
     * ``confirm``: the signal is about this person. It is linked (method ``reviewed``) to
       every family the person is a member of, with a timeline event in each newly linked
       family; the signal's other open reviews are closed (a signal is about one person);
@@ -361,7 +411,8 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
       family.
 
     After a rejection or a new person, a signal with no open review and no link left is
-    ``unlinked``. Deciding twice is refused (``ValidationError``)."""
+    ``unlinked``. Deciding twice is refused (``ValidationError``), and so is a
+    confirmation in a family whose file is closed (a closed file takes no new signal)."""
     if decision not in Decision.CHOICES:
         raise ValidationError({"decision": _("Choose one of the three answers.")})
     with transaction.atomic():
@@ -369,6 +420,16 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
         grant = _coordinator_grant(user, review.family_id)
         if review.status != ReviewStatus.OPEN:
             raise ValidationError(_("This possible link has already been decided."))
+        if review.is_household and decision == Decision.NEW_PERSON:
+            raise ValidationError({"decision": _("Choose yes or no.")})
+        if decision == Decision.CONFIRM and review.family.closed_at is not None:
+            raise ValidationError(
+                _(
+                    "This family's file is closed, so no signal can be linked to it. "
+                    "Reopen the file first, or answer no."
+                ),
+                code="closed_file",
+            )
         now = timezone.now()
         signal = Signal.objects.select_for_update().get(pk=review.signal_id)
         review.decided_by = user
@@ -384,13 +445,16 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
             review.status = ReviewStatus.CONFIRMED
             done = _link_confirmed(review, signal, user)
             linked = done["linked_family_ids"]
-            others = LinkReview.objects.filter(signal=signal, status=ReviewStatus.OPEN).exclude(
-                pk=review.pk
-            )
-            closed = list(others.values_list("pk", flat=True))
-            others.update(
-                status=ReviewStatus.REJECTED, decided_at=now, effects={"closed_by": review.pk}
-            )
+            if not review.is_household:
+                # A signal is about one person: the other candidates are not it. (Reviews
+                # of other households at the address are their coordinators' to decide.)
+                others = LinkReview.objects.filter(
+                    signal=signal, status=ReviewStatus.OPEN, person__isnull=False
+                ).exclude(pk=review.pk)
+                closed = list(others.values_list("pk", flat=True))
+                others.update(
+                    status=ReviewStatus.REJECTED, decided_at=now, effects={"closed_by": review.pk}
+                )
             effects.update(done, closed_review_ids=closed)
             signal.status = SignalStatus.LINKED
             # A new link: the rules stage must look at this signal again.
@@ -412,7 +476,7 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
             actor=Actor.for_user(user),
             object_id=review.pk,
             family_id=review.family_id,
-            person_ids=[review.person_id],
+            person_ids=[review.person_id] if review.person_id else [],
             ground=grant.ground,
             detail={
                 "signal_id": signal.pk,
@@ -426,12 +490,18 @@ def decide_review(*, user, review_id: int, decision: str) -> LinkReview:
 
 
 def _link_confirmed(review: LinkReview, signal: Signal, user) -> dict:
-    """Link the signal to each family of the confirmed person; return what it did: the
-    families that were not linked before, the links it created, and the household links
-    it named the person in (with what they were)."""
-    family_ids = set(
-        Membership.objects.filter(person_id=review.person_id).values_list("family_id", flat=True)
-    ) | {review.family_id}
+    """Link the signal to each family of the confirmed person whose file is open (for a
+    family-level review: to the review's family, through the household); return what it
+    did: the families that were not linked before, the links it created, and the
+    household links it named the person in (with what they were)."""
+    if review.is_household:
+        family_ids = {review.family_id}
+    else:
+        family_ids = set(
+            Membership.objects.filter(
+                person_id=review.person_id, family__closed_at__isnull=True
+            ).values_list("family_id", flat=True)
+        ) | {review.family_id}
     existing = {link.family_id: link for link in SignalLink.objects.filter(signal=signal)}
     new: list[int] = []
     created: list[int] = []
@@ -443,12 +513,12 @@ def _link_confirmed(review: LinkReview, signal: Signal, user) -> dict:
                 signal=signal,
                 family_id=family_id,
                 person_id=review.person_id,
-                method=LinkMethod.REVIEWED,
+                method=LinkMethod.HOUSEHOLD if review.is_household else LinkMethod.REVIEWED,
                 match_probability=review.match_probability,
             )
             new.append(family_id)
             created.append(link.pk)
-        elif link.method == LinkMethod.HOUSEHOLD:
+        elif link.method == LinkMethod.HOUSEHOLD and not review.is_household:
             # The address said "someone in this household"; now we know who.
             household.append(
                 {
@@ -542,7 +612,7 @@ def reopen_review(*, user, review_id: int, reason: str) -> LinkReview:
             actor=Actor.for_user(user),
             object_id=review.pk,
             family_id=review.family_id,
-            person_ids=[review.person_id],
+            person_ids=[review.person_id] if review.person_id else [],
             ground=grant.ground,
             detail={
                 "signal_id": signal.pk,

@@ -1,5 +1,5 @@
 """A linking run: which signals are pending, deciding for each (BSN, the model, the
-household) and writing in chunks of one transaction each (see the package's docstring)."""
+closed files, the household's review) and writing in chunks of one transaction each (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -176,13 +176,14 @@ def _decide(signals: list[SignalRow], *, run: _Run) -> list[Decision]:
     """What to do with each signal (nothing is written here)."""
     decisions = [Decision(s) for s in signals]
     # Every membership of every person read on the way: whom a BSN names, and the
-    # candidates of the model (the household rule needs the linked persons' families).
+    # candidates of the model (the closed files and the household rule need them).
     members: dict[int, Member] = {}
     unresolved = _link_by_bsn(decisions, members)
     if unresolved:
         _link_by_model(unresolved, run, members)
     linked = _complete_families(decisions, members)
-    _link_households(decisions, linked, today=run.today)
+    _leave_closed_files(decisions, [*members.values(), *linked])
+    _review_households(decisions, linked, today=run.today)
     return decisions
 
 
@@ -303,13 +304,46 @@ def _complete_families(decisions: list[Decision], members: dict[int, Member]) ->
     return linked
 
 
+def _leave_closed_files(decisions: list[Decision], members: list[Member]) -> None:
+    """Rule 4: a closed file takes no new signal. Links to a closed family are dropped
+    (a person whose only families are closed leaves the signal unlinked); a review in a
+    closed family goes to one of the person's open families, or is dropped.
+
+    Decided here, after matching, not by leaving closed families out of the members
+    read: their members are still people, who must keep counting as the person a
+    signal is about (or as a rival), or a signal about them could link to a namesake."""
+    closed = {m.family_id for m in members if m.family_closed}
+    if not closed:
+        return
+    open_families: dict[int, list[int]] = defaultdict(list)
+    for m in members:
+        if not m.family_closed and m.family_id not in open_families[m.person_id]:
+            open_families[m.person_id].append(m.family_id)
+    for d in decisions:
+        for family_id in closed & d.links.keys():
+            del d.links[family_id]
+        for person_id, (family_id, probability, agreement) in list(d.reviews.items()):
+            if family_id not in closed:
+                continue
+            others = sorted(open_families.get(person_id, ()))
+            if others:
+                d.reviews[person_id] = (others[0], probability, agreement)
+            else:
+                del d.reviews[person_id]
+
+
 def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _link_households(decisions: list[Decision], members: list[Member], *, today: date) -> None:
-    """Rule 3: a signal about an adult also reaches every family with children at the
-    adult's address. Rule 4: nobody else is linked by address."""
+def _review_households(decisions: list[Decision], members: list[Member], *, today: date) -> None:
+    """Rule 3: a signal reaches another family at the same address only through a
+    person of that family, or through review by that family's coordinator, never by
+    address alone. A signal linked to an adult who is not a member of a family with
+    children at the signal's address (or at the address of one of the adult's families)
+    is put up for review for that family: is the signal about this household? A signal
+    linked to nobody goes nowhere by its address: no person matched, so nothing says
+    whose household it is."""
     parents: set[int] = set()  # parent, step-parent or guardian somewhere
     born: dict[int, date | None] = {}
     # Every family linked so far is a family of a linked person, so ``members`` has its
@@ -326,13 +360,13 @@ def _link_households(decisions: list[Decision], members: list[Member], *, today:
         on = d.signal.signal_date or today
         if d.persons & parents:
             return True
-        dates = [born.get(pid) for pid in d.persons] or [d.signal.birth_date]
+        dates = [born.get(pid) for pid in d.persons]
         return any(b is not None and _age(b, on) >= ADULT_AGE for b in dates)
 
     wanted: dict[int, set[str]] = {}
     for d in decisions:
         s = d.signal
-        if not is_adult(d):
+        if not d.links or not is_adult(d):
             continue
         keys = {address_key(s.postcode, s.house_number, s.house_number_suffix)}
         keys.update(family_addresses.get(fid) for fid in d.links)
@@ -348,5 +382,5 @@ def _link_households(decisions: list[Decision], members: list[Member], *, today:
         at_address[address_key(postcode, number, suffix)].add(family_id)
     for d in decisions:
         for key in wanted.get(d.signal.pk, ()):
-            for family_id in sorted(at_address.get(key, ())):
-                d.links.setdefault(family_id, (None, LinkMethod.HOUSEHOLD, None))
+            # The person's own families are linked already (``_complete_families``).
+            d.household_reviews.update(at_address.get(key, set()) - d.links.keys())

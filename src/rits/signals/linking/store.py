@@ -64,6 +64,10 @@ def write(decisions: list[Decision], report: LinkReport) -> None:
             report.links[str(method)] += 1
         for person_id, (family_id, probability, agreement) in sorted(d.reviews.items()):
             reviews.append((s.pk, person_id, family_id, probability, agreement))
+        # Family-level: no person compared, so no probability and no field agreement.
+        for family_id in sorted(d.household_reviews):
+            reviews.append((s.pk, None, family_id, None, {}))
+            report.household_reviews += 1
     if connection.vendor == "postgresql":
         _store_postgresql(links, reviews, by_status, now)
     else:
@@ -84,7 +88,10 @@ def write(decisions: list[Decision], report: LinkReport) -> None:
         detail={
             "signal_ids": [d.signal.pk for d in decisions],
             "family_ids": sorted({fid for d in decisions for fid in d.links}),
-            "review_family_ids": sorted({fid for d in decisions for fid, *_ in d.reviews.values()}),
+            "review_family_ids": sorted(
+                {fid for d in decisions for fid, *_ in d.reviews.values()}
+                | {fid for d in decisions for fid in d.household_reviews}
+            ),
             "linked": report.linked,
             "review": report.review,
             "unlinked": report.unlinked,
@@ -108,6 +115,8 @@ def _audit_per_family(decisions: list[Decision], actor: Actor) -> None:
         for person_id, (family_id, _probability, _agreement) in d.reviews.items():
             review[family_id].append(d.signal.pk)
             persons[family_id].add(person_id)
+        for family_id in d.household_reviews:
+            review[family_id].append(d.signal.pk)
     log_events(
         actor=actor,
         entries=[

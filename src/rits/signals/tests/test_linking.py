@@ -293,10 +293,11 @@ def test_a_son_with_his_fathers_name_at_the_same_address_is_not_linked_to_the_fa
 
     linking.link_signals()
 
-    # Not linked to the father: at most a review, and the son is an adult at the address
-    # of a family with children, so the household is told.
+    # Not linked to the father: at most a review of him; and not to his family by the
+    # address alone (the son is linked to no one, so nothing says whose household it is).
     assert (family.pk, father.pk, LinkMethod.PROBABILISTIC) not in links(signal)
-    assert links(signal) == {(family.pk, None, LinkMethod.HOUSEHOLD)}
+    assert links(signal) == set()
+    assert not LinkReview.objects.filter(signal=signal, person__isnull=True).exists()
 
 
 def test_two_people_above_the_threshold_go_to_review_not_to_a_link(landlord):
@@ -407,9 +408,19 @@ def test_a_family_member_with_other_given_names_is_no_rival(landlord):
 # --- the household ------------------------------------------------------------------------
 
 
-def test_an_adults_rent_arrears_at_the_familys_address_reach_the_family(landlord):
+def household_reviews(signal) -> set[int]:
+    return set(
+        LinkReview.objects.filter(signal=signal, person__isnull=True).values_list(
+            "family_id", flat=True
+        )
+    )
+
+
+def test_an_unknown_adults_rent_arrears_at_a_familys_address_do_not_reach_the_family(landlord):
     family, _mother = household(postcode="3511AB", number=12, suffix="b")
-    # A partner who is not (yet) a member of the family, at the same address.
+    # A partner who is not (yet) a member of the family, at the same address: linked to
+    # no one, so not to the family by its address, and not put up for review either (no
+    # person matched).
     signal = make_signal(
         landlord,
         surname="Jansen",
@@ -418,16 +429,18 @@ def test_an_adults_rent_arrears_at_the_familys_address_reach_the_family(landlord
         house_number_suffix="B",
     )
 
-    linking.link_signals()
+    report = linking.link_signals()
 
-    assert links(signal) == {(family.pk, None, LinkMethod.HOUSEHOLD)}
-    assert status(signal) == SignalStatus.LINKED
-    assert FamilyEvent.objects.filter(family=family, code="signal.linked").count() == 1
+    assert links(signal) == set()
+    assert not LinkReview.objects.filter(signal=signal).exists()
+    assert status(signal) == SignalStatus.UNLINKED
+    assert report.links == {}
+    assert FamilyEvent.objects.filter(family=family, code="signal.linked").count() == 0
 
 
-def test_a_linked_adult_also_reaches_a_family_with_children_at_the_same_address(landlord):
+def test_a_linked_adult_reaches_another_family_at_the_address_only_by_review(landlord):
     # Grandmother's own (childless) family record, and her daughter's family with
-    # children at the same address.
+    # children at the same address, which she is not a member of.
     bsn = factories.valid_bsn(6)
     own, grandmother = household(
         surname="Bakker", given="Truus", born=datetime.date(1955, 1, 1), bsn=bsn, children=0
@@ -435,24 +448,47 @@ def test_a_linked_adult_also_reaches_a_family_with_children_at_the_same_address(
     daughters, _daughter = household(surname="Visser", given="Anne", children=2)
     signal = make_signal(landlord, bsn=bsn, postcode="", house_number=None)
 
+    report = linking.link_signals()
+
+    assert links(signal) == {(own.pk, grandmother.pk, LinkMethod.BSN)}
+    # The daughter's family gets a family-level review for its coordinator, not a link.
+    assert household_reviews(signal) == {daughters.pk}
+    review = LinkReview.objects.get(signal=signal, person__isnull=True)
+    assert review.match_probability is None and review.status == "open"
+    assert status(signal) == SignalStatus.LINKED
+    assert report.household_reviews == 1 and report.reviews == 1
+    assert FamilyEvent.objects.filter(family=daughters, code="signal.linked").count() == 0
+    audit = AuditEvent.objects.get(object_type="signal.link", family_id=daughters.pk)
+    assert audit.detail["review_signal_ids"] == [signal.pk]
+    assert audit.detail["signal_ids"] == []
+
+
+def test_a_signal_reaches_every_family_the_person_is_a_member_of_not_others(landlord):
+    # The mother is a member of her family with children; a second family with children
+    # lives at the same address (two households in one house).
+    bsn = factories.valid_bsn(7)
+    family, mother = household(bsn=bsn)
+    upstairs, _neighbour = household(surname="Smit", given="Piet", children=1)
+
+    signal = make_signal(landlord, bsn=bsn)
     linking.link_signals()
 
-    assert links(signal) == {
-        (own.pk, grandmother.pk, LinkMethod.BSN),
-        (daughters.pk, None, LinkMethod.HOUSEHOLD),
-    }
+    assert links(signal) == {(family.pk, mother.pk, LinkMethod.BSN)}
+    assert household_reviews(signal) == {upstairs.pk}
 
 
-def test_nothing_links_by_address_alone_for_a_child_or_without_children(landlord):
+def test_no_review_for_a_childs_signal_or_without_children(landlord):
     family, _mother = household()
     childless, _other = household(surname="Smit", given="Piet", number=14, children=0)
-    child = make_signal(
-        landlord,
-        signal_type="school_absence",
-        surname="Jansen",
-        given_names="Tim",
-        birth_date=datetime.date(2014, 3, 3),
+    # A child of another family, known by BSN, whose school absence is delivered at
+    # the first family's address.
+    bsn = factories.valid_bsn(8)
+    other_family = factories.FamilyFactory(postcode="1011AA", house_number=5)
+    pupil = factories.PersonFactory(
+        surname="Jansen", given_names="Tim", birth_date=datetime.date(2014, 3, 3), bsn=bsn
     )
+    factories.MembershipFactory(family=other_family, person=pupil, role="child")
+    child = make_signal(landlord, signal_type="school_absence", bsn=bsn, surname="Jansen")
     adult_without_children = make_signal(
         landlord,
         surname="Jansen",
@@ -464,10 +500,84 @@ def test_nothing_links_by_address_alone_for_a_child_or_without_children(landlord
 
     linking.link_signals()
 
-    assert links(child) == set()
+    assert links(child) == {(other_family.pk, pupil.pk, LinkMethod.BSN)}
+    assert household_reviews(child) == set()
     assert links(adult_without_children) == set()
     assert links(unknown_age) == set()
+    assert not LinkReview.objects.filter(family__in=[family, childless]).exists()
     assert FamilyEvent.objects.filter(family__in=[family, childless]).count() == 0
+
+
+# --- closed files ------------------------------------------------------------------------
+
+
+def test_a_closed_file_takes_no_new_signal(landlord):
+    bsn = factories.valid_bsn(9)
+    family, mother = household(bsn=bsn)
+    # The mother is also a member of a second, open family elsewhere.
+    second = factories.FamilyFactory(postcode="1011AA", house_number=5)
+    factories.MembershipFactory(family=second, person=mother, role="parent")
+    family.closed_at = timezone.now()
+    family.save(update_fields=["closed_at"])
+
+    by_bsn = make_signal(landlord, bsn=bsn)
+    by_model = make_signal(landlord)  # her name, date of birth and the closed file's address
+    linking.link_signals()
+
+    assert links(by_bsn) == {(second.pk, mother.pk, LinkMethod.BSN)}
+    assert links(by_model) == {(second.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert FamilyEvent.objects.filter(family=family).count() == 0
+
+
+def test_a_person_whose_only_family_is_closed_leaves_the_signal_unlinked(landlord):
+    bsn = factories.valid_bsn(10)
+    family, _mother = household(bsn=bsn)
+    _other, _neighbour = household(surname="Smit", given="Piet", children=1)
+    family.closed_at = timezone.now()
+    family.save(update_fields=["closed_at"])
+    by_bsn = make_signal(landlord, bsn=bsn)
+    by_model = make_signal(landlord)
+
+    linking.link_signals()
+
+    for signal in (by_bsn, by_model):
+        assert links(signal) == set()
+        # Not to a namesake, not to the neighbours by the address, not up for review.
+        assert not LinkReview.objects.filter(signal=signal).exists()
+        assert status(signal) == SignalStatus.UNLINKED
+
+
+def test_a_review_goes_to_the_persons_open_family_not_to_the_closed_one(landlord):
+    family, mother = household()
+    second = factories.FamilyFactory(postcode="1011AA", house_number=5)
+    factories.MembershipFactory(family=second, person=mother, role="parent")
+    family.closed_at = timezone.now()
+    family.save(update_fields=["closed_at"])
+    signal = make_signal(
+        landlord, postcode="9711AA", house_number=3, birth_date=datetime.date(1990, 5, 18)
+    )
+
+    linking.link_signals()
+
+    review = LinkReview.objects.get(signal=signal)
+    assert (review.person_id, review.family_id) == (mother.pk, second.pk)
+    assert status(signal) == SignalStatus.REVIEW
+
+
+def test_a_closed_family_gets_no_review_of_its_household(landlord):
+    bsn = factories.valid_bsn(11)
+    own, grandmother = household(
+        surname="Bakker", given="Truus", born=datetime.date(1955, 1, 1), bsn=bsn, children=0
+    )
+    daughters, _daughter = household(surname="Visser", given="Anne", children=2)
+    daughters.closed_at = timezone.now()
+    daughters.save(update_fields=["closed_at"])
+    signal = make_signal(landlord, bsn=bsn)
+
+    linking.link_signals()
+
+    assert links(signal) == {(own.pk, grandmother.pk, LinkMethod.BSN)}
+    assert household_reviews(signal) == set()
 
 
 # --- idempotent and restartable -----------------------------------------------------------
@@ -566,7 +676,10 @@ def test_large_runs_read_every_member_once_and_decide_the_same(landlord, monkeyp
 
     expected = [outcome(s) for s in by_candidates]
     assert [outcome(s) for s in from_snapshot] == expected
-    assert [e[0] for e in expected] == ["linked", "linked", "linked", "review", "unlinked"]
+    # The first is doubt between the mother and her namesake (no longer linked to the
+    # mother's family by the address alone).
+    assert [e[0] for e in expected] == ["review", "linked", "linked", "review", "unlinked"]
+    assert not expected[0][1]
 
 
 def test_each_chunk_is_audited_with_ids_only(landlord):
@@ -657,7 +770,8 @@ def test_every_kind_of_signal_has_a_life_domain():
 
 def _mixed_signals(landlord, n: int, first: int) -> list[int]:
     """``n`` times: a signal with a known BSN, one the model links, one for review and one
-    about an adult at a family's address (household); each about other people."""
+    about a known adult at the address of a family they are not a member of (linked to
+    the adult, a family-level review for the family); each about other people."""
     ids = []
     for i in range(first, first + n):
         # Names that are not a typo of each other.
@@ -665,6 +779,8 @@ def _mixed_signals(landlord, n: int, first: int) -> list[int]:
         bsn = factories.valid_bsn(1000 + i)
         household(surname=surname, given="Anna", bsn=bsn, postcode="1011AA", number=i + 1)
         household(surname=surname, given="Piet", born=datetime.date(1980, 1, 1), children=0)
+        lodger = factories.valid_bsn(5000 + i)
+        household(given="Kim", bsn=lodger, postcode="2511CC", number=i + 1, children=0)
         ids += [
             make_signal(landlord, bsn=bsn, surname="Else").pk,
             make_signal(landlord, surname=surname, given_names="Anna", house_number=None).pk,
@@ -676,14 +792,7 @@ def _mixed_signals(landlord, n: int, first: int) -> list[int]:
                 postcode="9711AA",
                 house_number=3,
             ).pk,
-            make_signal(
-                landlord,
-                surname="Lodger",
-                given_names="Kim",
-                birth_date=datetime.date(1985, 6, 1),
-                postcode="1011AA",
-                house_number=i + 1,
-            ).pk,
+            make_signal(landlord, bsn=lodger, postcode="1011AA", house_number=i + 1).pk,
         ]
     return ids
 
@@ -703,11 +812,11 @@ def test_a_large_run_takes_as_many_queries_as_a_small_one(landlord, settings):
 
     assert report.signals == 120 and report.chunks == 1
     assert report.links == {
-        LinkMethod.BSN: 30,
+        LinkMethod.BSN: 60,  # and the lodger, in their own family
         LinkMethod.PROBABILISTIC: 30,
-        LinkMethod.HOUSEHOLD: 30,  # the lodger, at the family's address
     }
     assert report.review == 30
+    assert report.household_reviews == 30  # the lodger, at the family's address
 
     def counted(captured):
         # SQLite takes audit events in inserts of at most 999 values (PostgreSQL: one COPY).
