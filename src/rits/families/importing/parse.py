@@ -266,7 +266,10 @@ def parse_languages(raw: str) -> list[str]:
 
 
 def normalise_gemeentecode(raw: str) -> str:
-    """``344``, ``0344`` and ``GM0344`` all mean 0344 (spreadsheets drop leading zeros)."""
+    """``344``, ``0344`` and ``GM0344`` all mean 0344 (spreadsheets drop leading zeros);
+    empty is no municipality (the value may be left out)."""
+    if not raw:
+        return ""
     code = raw.upper().removeprefix("GM")
     if not _DIGITS.fullmatch(code) or len(code) > 4:
         raise Invalid(_("A gemeentecode is four digits, e.g. 0344 for Utrecht."))

@@ -408,6 +408,17 @@ def test_birth_date_in_the_future_is_rejected(region):
     assert report.persons.created == 4
 
 
+def test_an_empty_gemeentecode_is_no_municipality(region):
+    rows = household()
+    for row in rows:
+        row["gemeentecode"] = ""
+
+    report = run(rows)
+
+    assert rejected(report) == []
+    assert Family.objects.get(reference="F1").municipality is None
+
+
 @pytest.mark.parametrize("born", ["1901-03-04", "01-01-1900", "1900-01-01"])
 def test_every_real_date_of_birth_from_1900_is_accepted(region, born):
     rows = household()
