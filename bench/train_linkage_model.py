@@ -116,6 +116,9 @@ def train(rows: list[tuple], *, pairs: float, seed: int) -> dict:
         for lvl in comparison["comparison_levels"]:
             if lvl.get("is_null_level"):
                 continue
+            if lvl.get("fix_u_probability"):  # set in comparisons(), neutral on purpose
+                stricter = min(stricter or 1e300, lvl["m_probability"] / lvl["u_probability"])
+                continue
             u = lvl.get("u_probability")
             u = max(
                 u if isinstance(u, float) else 0.0,

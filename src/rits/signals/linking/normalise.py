@@ -15,8 +15,12 @@ from functools import lru_cache
 # delivered as "de Vries" with an empty prefix compares as prefix "de", surname "vries".
 PREFIX_WORDS = frozenset(
     "van de der den het t te ter ten in op aan bij onder over uit voor tot vander "
-    "la le l du des d von vom zu zum zur dos da das do di del della s".split()
+    "la le l du des d von vom zu zum zur dos da das do di del della s v".split()
 )
+# Prefixes written short: "v.d. Berg", "v/d Berg" (normalised "v d") and "vd Berg". Kept as
+# the letters they give ("v d"), not read as "van der": it may as well be "van den" or
+# "van de". The prefix comparison compares the first letters (``prefix_short``).
+PREFIX_ABBREVIATIONS = {"vd": ("v", "d"), "vdr": ("v", "der"), "vden": ("v", "den")}
 
 
 _NOT_LETTERS = re.compile(r"[^0-9a-z ]+")
@@ -38,14 +42,27 @@ def normalise_text(value: str) -> str:
 @lru_cache(maxsize=65536)
 def split_surname(surname: str, prefix: str) -> tuple[str, str]:
     """(prefix, surname), normalised. A prefix left in the surname is taken out of it."""
-    words = normalise_text(surname).split()
-    prefix_words = normalise_text(prefix).split()
+    words = _expand_abbreviations(normalise_text(surname).split())
+    prefix_words = _expand_abbreviations(normalise_text(prefix).split(), in_prefix=True)
     if not prefix_words:
         i = 0
         while i < len(words) - 1 and words[i] in PREFIX_WORDS:
             i += 1
         prefix_words, words = words[:i], words[i:]
     return " ".join(prefix_words), " ".join(words)
+
+
+def _expand_abbreviations(words: list[str], *, in_prefix: bool = False) -> list[str]:
+    # In a surname only in front of another word: "Vd" alone is a surname.
+    return [
+        part
+        for i, word in enumerate(words)
+        for part in (
+            PREFIX_ABBREVIATIONS[word]
+            if word in PREFIX_ABBREVIATIONS and (in_prefix or i < len(words) - 1)
+            else (word,)
+        )
+    ]
 
 
 def normalise_suffix(value: str) -> str:
@@ -66,13 +83,30 @@ def address_key(postcode: str, house_number: int | None, suffix: str) -> str | N
 
 def _name_values(surname: str, prefix: str) -> tuple[str | None, ...]:
     prefix_n, surname_n = split_surname(surname or "", prefix or "")
-    return surname_n or None, (prefix_n + surname_n).replace(" ", "") or None, prefix_n or None
+    return (
+        surname_n or None,
+        (prefix_n + surname_n).replace(" ", "") or None,
+        prefix_n or None,
+        "".join(word[0] for word in prefix_n.split()) or None,
+    )
 
 
 def _given_values(given_names: str) -> tuple[str | None, ...]:
+    from rits.signals.linking.names import canonical_given
+
     given = normalise_text((given_names or "").replace(".", " "))
     tokens = given.split()
-    return given or None, " ".join(sorted(tokens)) or None, tokens[0] if tokens else None
+    canonical = [canonical_given(t) for t in tokens]
+    return (
+        given or None,
+        " ".join(sorted(tokens)) or None,
+        tokens[0] if tokens else None,
+        canonical[0] if canonical else None,
+        " ".join(sorted(canonical)) or None,
+        # "j m" for "Johannes Maria" and for "J.M.": a side given as initials only is the
+        # side whose given names equal its initials.
+        " ".join(t[0] for t in tokens) or None,
+    )
 
 
 def given_first(given_names: str) -> str:
@@ -99,9 +133,13 @@ COLUMNS = (
     "surname",
     "surname_full",
     "prefix",
+    "prefix_short",
     "given",
     "given_sorted",
     "given_first",
+    "given_canon",
+    "given_canon_all",
+    "initials",
     "birth_date",
     "birth_year",
     "postcode",
@@ -140,8 +178,8 @@ FROM rits_raw
 
 _LOAD_SQL = """
 INSERT INTO {table}
-SELECT r.unique_id, n.surname, n.surname_full, n.prefix, g.given, g.given_sorted,
-    g.given_first, CAST(r.birth_date AS VARCHAR), CAST(year(r.birth_date) AS VARCHAR),
+SELECT r.unique_id, n.surname, n.surname_full, n.prefix, n.prefix_short, g.given,
+    g.given_sorted, g.given_first, g.given_canon, g.given_canon_all, g.initials, CAST(r.birth_date AS VARCHAR), CAST(year(r.birth_date) AS VARCHAR),
     r.postcode, r.house_number,
     CASE WHEN r.postcode IS NOT NULL AND r.house_number IS NOT NULL
         THEN r.postcode || '-' || r.house_number || '-'
@@ -152,6 +190,18 @@ FROM rits_raw_n AS r
 JOIN rits_names AS n ON n.raw_surname = r.surname AND n.raw_prefix = r.prefix
 JOIN rits_givens AS g ON g.raw_given = r.given
 """
+
+
+# The columns of ``_name_values`` and ``_given_values``, in their order.
+_NAME_COLUMNS = ("surname", "surname_full", "prefix", "prefix_short")
+_GIVEN_COLUMNS = (
+    "given",
+    "given_sorted",
+    "given_first",
+    "given_canon",
+    "given_canon_all",
+    "initials",
+)
 
 
 # Rows per statement while loading: bounded memory for a population of any size.
@@ -227,7 +277,7 @@ def _insert(con, table: str, raw) -> None:
                 }
                 | {
                     column: pa.array([v[i] for v in normalised], text)
-                    for i, column in enumerate(("surname", "surname_full", "prefix"))
+                    for i, column in enumerate(_NAME_COLUMNS)
                 }
             ),
         )
@@ -238,7 +288,7 @@ def _insert(con, table: str, raw) -> None:
                 {"raw_given": pa.array(givens, text)}
                 | {
                     column: pa.array([v[i] for v in normalised], text)
-                    for i, column in enumerate(("given", "given_sorted", "given_first"))
+                    for i, column in enumerate(_GIVEN_COLUMNS)
                 }
             ),
         )

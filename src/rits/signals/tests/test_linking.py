@@ -1053,6 +1053,11 @@ def test_the_quick_tests_in_the_model_change_no_comparison():
             "list_contains(str_split(given_l, ' '), given_first_r) "
             "or list_contains(str_split(given_r, ' '), given_first_l)"
         ),
+        ("given_names", "close: a call name of the same name"): (
+            "given_canon_l = given_canon_r "
+            "or list_contains(str_split(given_canon_all_l, ' '), given_canon_r) "
+            "or list_contains(str_split(given_canon_all_r, ' '), given_canon_l)"
+        ),
         ("birth_date", "close: one typo, or day and month swapped"): (
             "damerau_levenshtein(birth_date_l, birth_date_r) <= 1 OR "
             "(substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) "
@@ -1086,6 +1091,11 @@ def test_the_quick_tests_in_the_model_change_no_comparison():
         "given_r": [b for _a, b in name_pairs] + nothing,
         "given_first_l": [a.split()[0] for a, _b in name_pairs] + nothing,
         "given_first_r": [b.split()[0] for _a, b in name_pairs] + nothing,
+        # Words as their own formal names: which names share one does not matter here.
+        "given_canon_l": [a.split()[0] for a, _b in name_pairs] + nothing,
+        "given_canon_r": [b.split()[0] for _a, b in name_pairs] + nothing,
+        "given_canon_all_l": [" ".join(sorted(a.split())) for a, _b in name_pairs] + nothing,
+        "given_canon_all_r": [" ".join(sorted(b.split())) for _a, b in name_pairs] + nothing,
         "birth_date_l": [None] * len(name_pairs) + [a for a, _b in date_pairs],
         "birth_date_r": [None] * len(name_pairs) + [b for _a, b in date_pairs],
     }
