@@ -158,7 +158,7 @@ class Matcher:
             )
             self.con.register("rits_tf_rows", arrow)
             try:
-                self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM rits_tf_rows")
+                self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM rits_tf_rows")  # noqa: S608 (our table)
             finally:
                 self.con.unregister("rits_tf_rows")
             tables[column] = table
