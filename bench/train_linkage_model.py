@@ -26,7 +26,10 @@ The model is a Splink (Fellegi–Sunter) settings document. Its parts and where 
   keeps this value, which errs on the side of precision.
 
 Run it again after changing a comparison, or against a larger or real region to refresh
-the u probabilities; commit the JSON it writes. Linking reads the JSON only.
+the u probabilities; commit the JSON it writes (keep its ``rits_model_version`` and raise
+it when the model changes). It is the model a region starts from; a region then trains its
+own with ``manage.py train_linkage_model`` (the same code: ``rits.signals.linking.training``),
+and linking uses the active version.
 
 ``--conditions-only`` writes the comparison levels' SQL into the committed model and keeps
 its probabilities, without a database: for a change that makes a level faster without
@@ -50,114 +53,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from rits.signals.linking.comparisons import (  # noqa: E402 (after the path is set)
-    PRIOR,
-    U_FLOOR,
-    U_MIN,
-    blocking_rules,
-    comparisons,
-)
-
-
-def population() -> list[tuple]:
-    """One row per known person (at the address of their first family), as linking reads
-    members (``rits.signals.linking.population.candidate_rows``)."""
-    from rits.families.models import Membership
-
-    rows, seen = [], set()
-    for pk, person_id, surname, prefix, given, born, postcode, number, suffix in (
-        Membership.objects.order_by("person_id", "id")
-        .values_list(
-            "id",
-            "person_id",
-            "person__surname",
-            "person__prefix",
-            "person__given_names",
-            "person__birth_date",
-            "family__postcode",
-            "family__house_number",
-            "family__house_number_suffix",
-        )
-        .iterator(chunk_size=10_000)
-    ):
-        if person_id in seen:
-            continue
-        seen.add(person_id)
-        rows.append((pk, surname, prefix, given, born, postcode, number, suffix))
-    return rows
-
-
-def train(rows: list[tuple], *, pairs: float, seed: int) -> dict:
-    from splink import DuckDBAPI, Linker, SettingsCreator
-
-    from rits.signals.linking.normalise import load_rows
-
-    db = DuckDBAPI()
-    # Normalised exactly as linking compares them.
-    load_rows(db.duckdb_con, "people", rows)
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=blocking_rules(),
-        probability_two_random_records_match=PRIOR,
-        # The comparison-vector values (which level each field reached) come with the
-        # matching columns; the review page shows them per field.
-        retain_matching_columns=True,
-        retain_intermediate_calculation_columns=True,
-    )
-    linker = Linker(db.register("people"), settings, log_level=None)
-    linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
-    model = linker.misc.save_model_to_json()
-    model["link_type"] = "link_only"
-    model.pop("linker_uid", None)
-    for comparison in model["comparisons"]:
-        name = comparison["output_column_name"]
-        stricter = None  # the Bayes factor of the level above
-        for lvl in comparison["comparison_levels"]:
-            if lvl.get("is_null_level"):
-                continue
-            if lvl.get("fix_u_probability"):  # set in comparisons(), neutral on purpose
-                stricter = min(stricter or 1e300, lvl["m_probability"] / lvl["u_probability"])
-                continue
-            u = lvl.get("u_probability")
-            u = max(
-                u if isinstance(u, float) else 0.0,
-                U_MIN.get((name, lvl["label_for_charts"]), U_FLOOR),
-            )
-            # Monotone: a looser agreement never counts for more than a stricter one.
-            if stricter is not None and lvl["m_probability"] / u > stricter:
-                u = lvl["m_probability"] / stricter
-            lvl["u_probability"] = u
-            stricter = lvl["m_probability"] / u
-    return model
-
-
-def rewrite_conditions(path: Path) -> None:
-    """Give the levels of the model at ``path`` the SQL of ``comparisons()`` (matched by
-    comparison and label); their m and u probabilities stay."""
-    from splink import SettingsCreator
-
-    model = json.loads(path.read_text(encoding="utf-8"))
-    fresh = (
-        SettingsCreator(
-            link_type="link_only",
-            comparisons=comparisons(),
-            blocking_rules_to_generate_predictions=blocking_rules(),
-        )
-        .get_settings("duckdb")
-        .as_dict()
-    )
-    conditions = {
-        (c["output_column_name"], lvl.get("label_for_charts", "")): lvl["sql_condition"]
-        for c in fresh["comparisons"]
-        for lvl in c["comparison_levels"]
-    }
-    for comparison in model["comparisons"]:
-        for lvl in comparison["comparison_levels"]:
-            key = (comparison["output_column_name"], lvl.get("label_for_charts", ""))
-            lvl["sql_condition"] = conditions[key]
-    path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
-    print(f"level conditions written to {path}")
+from rits.signals.linking import training  # noqa: E402 (after the path is set)
 
 
 def main() -> None:
@@ -173,23 +69,20 @@ def main() -> None:
         help="only write the levels' SQL into the model at --out, keeping its probabilities",
     )
     args = parser.parse_args()
+    out = Path(args.out)
     if args.conditions_only:
-        rewrite_conditions(Path(args.out))
+        model = training.rewrite_conditions(json.loads(out.read_text(encoding="utf-8")))
+        out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+        print(f"level conditions written to {out}")
         return
-    rows = population()
+    rows = training.population()
     if len(rows) < 10_000:
         sys.exit(f"only {len(rows)} people: build a region first (manage.py build_demo)")
-    model = train(rows, pairs=args.pairs, seed=args.seed)
-    Path(args.out).write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
-    print(f"{len(rows)} people; model written to {args.out}")
-    for comparison in model["comparisons"]:
-        print(comparison["output_column_name"])
-        for lvl in comparison["comparison_levels"]:
-            if not lvl.get("is_null_level"):
-                print(
-                    f"  {lvl['label_for_charts']:<50} m={lvl['m_probability']:<8} "
-                    f"u={lvl['u_probability']:.3g}"
-                )
+    model = training.default_model(rows, pairs=args.pairs, seed=args.seed)
+    out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    print(f"{len(rows)} people; model written to {out}")
+    for (comparison, label), (m, u) in training.levels(model).items():
+        print(f"  {comparison:<12} {label:<50} m={m:<8} u={u:.3g}")
 
 
 if __name__ == "__main__":

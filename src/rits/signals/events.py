@@ -134,6 +134,19 @@ declare(
         values=_signal,
         aliases=("signal_link",),
     ),
+    # The linkage model: a version saved (trained) or made the one linking uses.
+    EventType(
+        "signal.linkage_model_saved",
+        AuditAction.CREATE,
+        "signal.linkage_model",
+        access_log=_("saved a version of the linkage model"),
+    ),
+    EventType(
+        "signal.linkage_model_activated",
+        AuditAction.UPDATE,
+        "signal.linkage_model",
+        access_log=_("chose the version of the linkage model that links signals"),
+    ),
     # Retention and re-linking.
     EventType(
         "signal.changed",

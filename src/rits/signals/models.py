@@ -335,6 +335,9 @@ class SignalLink(models.Model):
     method = models.CharField(max_length=16, choices=LinkMethod.choices)
     # The linkage model's probability that signal and person are the same (None for BSN).
     match_probability = models.FloatField(null=True, blank=True)
+    # The version of the linkage model that decided it (``LinkageModel.version``); blank
+    # for links the model did not decide (BSN, household) and for links made before.
+    model_version = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AboutPersonQuerySet.as_manager()
@@ -374,6 +377,8 @@ class LinkReview(models.Model):
     match_probability = models.FloatField(null=True, blank=True)
     # Per compared field: "agree", "close" or "disagree" (or "missing"), for the reviewer.
     field_agreement = models.JSONField(default=dict)
+    # The version of the linkage model that put the pair up for review (blank before).
+    model_version = models.CharField(max_length=64, blank=True)
     status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN, db_index=True
     )
@@ -416,6 +421,49 @@ class LinkReview(models.Model):
     def is_household(self) -> bool:
         """A family-level review: is the signal about this household?"""
         return self.person_id is None
+
+
+class LinkageModelOrigin(models.TextChoices):
+    DEFAULT = "default", _("The committed default")
+    TRAINED = "trained", _("Trained on the region's data")
+
+
+class LinkageModel(models.Model):
+    """A version of the linkage model: a Splink settings document (comparisons with their
+    m and u probabilities, the prior, the blocking rules), the committed default or one
+    trained on the region's own caseload and signals (``manage.py train_linkage_model``).
+    Linking uses the one active model and records its version on every link and review
+    it decides; it never trains. Ids and figures only: no person's data (the term
+    frequencies keep only values shared by several people, see ``linking.training``)."""
+
+    version = models.CharField(max_length=64, unique=True)
+    # Rits's model format and the Splink major version it was made for, e.g.
+    # "rits-1/splink-5": linking refuses a model of another format.
+    format = models.CharField(max_length=32)
+    origin = models.CharField(max_length=16, choices=LinkageModelOrigin.choices)
+    document = models.JSONField()
+    # Per column with term-frequency adjustments: {value: frequency among the members}.
+    term_frequencies = models.JSONField(default=dict, blank=True)
+    # How it was trained: people, signals, pairs sampled for u, EM rounds and iterations,
+    # whether EM converged, the prior (empty for the default).
+    training = models.JSONField(default=dict, blank=True)
+    trained_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=models.Q(active=True),
+                name="linkage_model_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"linkage model {self.version}{' (active)' if self.active else ''}"
 
 
 # --- rules and alerts ---------------------------------------------------------------------

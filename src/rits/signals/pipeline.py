@@ -36,6 +36,7 @@ from rits.signals import alerts, linking, rules
 from rits.signals.intake import services
 from rits.signals.intake.services import SignalReceipt
 from rits.signals.linking import LinkReport
+from rits.signals.linking.model import LinkageModelUnavailable
 from rits.signals.models import Signal, SignalBatch, SignalStatus
 from rits.signals.rules import Findings, RulesReport
 from rits.worklist import services as worklist
@@ -94,12 +95,24 @@ def run_daily_rules(*, today: date | None = None) -> RulesReport:
     return report
 
 
+def _link(signal_ids: list[int] | None) -> tuple[LinkReport, str]:
+    """Link the signals (see ``linking.link_signals``); when the linkage model cannot be
+    used, hold them: nothing is linked, the signals stay ``received`` for the next run
+    (``process_signal_batches``, or the next delivery) once a usable model is active,
+    and the reason is logged and returned. The delivery itself stays stored."""
+    try:
+        return linking.link_signals(signal_ids=signal_ids), ""
+    except LinkageModelUnavailable as exc:
+        held = len(signal_ids) if signal_ids is not None else "all pending"
+        logger.error("linking held (%s signals): %s", held, exc)
+        return LinkReport(), f"linking held: {exc}"
+
+
 def run_for_signals(signal_ids: list[int]) -> PipelineReport:
     """Link the given signals and run the rules over them."""
+    linked, error = _link(signal_ids)
     return PipelineReport(
-        batch=None,
-        linking=linking.link_signals(signal_ids=signal_ids),
-        rules=run_rules(signal_ids=signal_ids),
+        batch=None, linking=linked, rules=run_rules(signal_ids=signal_ids), error=error
     )
 
 
@@ -133,7 +146,8 @@ def run_pending() -> list[PipelineReport]:
             )
             batch = SignalBatch.objects.select_related("source").get(pk=batch_id)
             reports.append(PipelineReport(batch=batch, error=type(exc).__name__))
-    reports.append(PipelineReport(batch=None, linking=linking.link_signals(), rules=run_rules()))
+    linked, error = _link(None)
+    reports.append(PipelineReport(batch=None, linking=linked, rules=run_rules(), error=error))
     return reports
 
 

@@ -8,9 +8,12 @@ takes signals in status ``received`` and decides, for each, which families it co
 2. **Name, date of birth and address.** Otherwise the signal is compared with the members
    of known families by a Fellegi–Sunter model, on surname, prefix, given names, date of
    birth and address. Comparisons tolerate typos, swapped given names, a missing prefix
-   and a move. The model is a Splink settings document, fixed and committed
-   (``linkage_model.json``, made by ``bench/train_linkage_model.py``), never trained while
-   linking. Splink's ``predict_between`` scores with it on an in-process DuckDB database
+   and a move. The model is a Splink settings document in versions (``LinkageModel``):
+   the committed default (``linkage_model.json``, made by ``bench/train_linkage_model.py``)
+   or one trained on the region (``manage.py train_linkage_model``, see ``training``), the
+   active one read once per run (``model``) and never trained while linking; each link
+   and review it decides records its version, and a model that cannot be used holds the
+   run (nothing linked). Splink's ``predict_between`` scores with it on an in-process DuckDB database
    (:class:`Matcher`), tens of thousands of signals at a time, so that its fixed cost per
    call hardly counts.
 

@@ -19,13 +19,34 @@ U_FLOOR = 1e-6
 U_MIN: dict[tuple[str, str], float] = {}
 
 
-def comparisons():
+# Levels whose weight follows how common the agreeing value is (a shared "de Vries"
+# says less than a shared "Oudenaarden"), in a trained model (``term_frequencies=True``):
+# (comparison, level label) -> the column whose frequencies adjust it. The committed
+# default has none.
+TERM_FREQUENCY_LEVELS: dict[tuple[str, str], str] = {
+    ("surname", "agree: the same"): "surname",
+    ("given_names", "agree: the same"): "given",
+    ("address", "close: the same postcode"): "postcode",
+}
+
+
+def comparisons(*, term_frequencies: bool = False):
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
     def level(creator, label: str, m: float, u_min: float = U_FLOOR):
         U_MIN[(current[0], label)] = u_min
-        return creator.configure(m_probability=m, label_for_charts=label)
+        creator = creator.configure(m_probability=m, label_for_charts=label)
+        column = TERM_FREQUENCY_LEVELS.get((current[0], label))
+        if term_frequencies and column:
+            # Against the u of this level itself: the surname's "agree" is on two
+            # columns, so Splink finds no single exact-match level to take it from.
+            creator = creator.configure(
+                tf_adjustment_column=column,
+                tf_minimum_u_value=u_min,
+                disable_tf_exact_match_detection=True,
+            )
+        return creator
 
     def neutral(creator, label: str, p: float):
         # m = u, both fixed: a Bayes factor of 1, which neither sampling nor EM changes.

@@ -19,7 +19,7 @@ from rits.families.models import (
     Membership,
     Person,
 )
-from rits.signals.linking.model import linkage_model
+from rits.signals.linking.model import LoadedModel, active_model
 from rits.signals.linking.normalise import load_arrow, load_rows
 from rits.signals.linking.population import population_rows, population_table
 
@@ -49,6 +49,8 @@ class Matcher:
         self.population = ""
         self.population_key: tuple | None = None
         self.population_taken = 0.0
+        # The term-frequency tables of one model version: {column: table}.
+        self.tf_tables: tuple[str, dict[str, str]] = ("", {})
 
     def _table(self, rows: Iterable[Sequence]) -> str:
         name = f"rits_link_input_{next(self._seq)}"
@@ -118,9 +120,15 @@ class Matcher:
         # a tenth of a second, a batch of 50,000 signals about three seconds.
         from splink import DuckDBAPI, Linker
 
+        model = active_model()
         db = DuckDBAPI(connection=self.con)
         left, right = db.register(members), db.register(signals)
-        linker = Linker([left, right], linkage_model(), log_level=None)
+        linker = Linker([left, right], model.settings, log_level=None)
+        # A model with term-frequency adjustments scores a value by how common it is
+        # among the members, as counted when it was trained (kept with the model, so
+        # that a version always scores alike; see ``linking.training``).
+        for column, table in self._tf_tables(model).items():
+            linker.table_management.register_term_frequency_lookup(db.register(table), column)
         result = linker.inference.predict_between(
             left, right, threshold_match_probability=floor, warning_mode="never"
         )
@@ -128,6 +136,34 @@ class Matcher:
             return result.as_record_list()
         finally:
             result.drop_table_from_database_and_remove_from_cache()
+
+    def _tf_tables(self, model: LoadedModel) -> dict[str, str]:
+        """The model's term-frequency tables on this connection, made once per version."""
+        import pyarrow as pa
+
+        version, tables = self.tf_tables
+        if version == model.version and set(tables) == set(model.tf_columns):
+            return tables
+        for table in tables.values():
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        tables = {}
+        for column in model.tf_columns:
+            frequencies = model.term_frequencies[column]
+            table = f"rits_tf_{next(self._seq)}_{column}"
+            arrow = pa.table(
+                {
+                    column: pa.array(list(frequencies), pa.string()),
+                    f"tf_{column}": pa.array(list(frequencies.values()), pa.float64()),
+                }
+            )
+            self.con.register("rits_tf_rows", arrow)
+            try:
+                self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM rits_tf_rows")  # noqa: S608 (our table)
+            finally:
+                self.con.unregister("rits_tf_rows")
+            tables[column] = table
+        self.tf_tables = (model.version, tables)
+        return tables
 
 
 _matcher: Matcher | None = None

@@ -26,6 +26,7 @@ from rits.signals.linking.model import (
     field_agreement,
     given_names_differ,
     link_thresholds,
+    refresh_active_model,
 )
 from rits.signals.linking.normalise import address_key
 from rits.signals.linking.population import (
@@ -133,7 +134,11 @@ def link_signals(*, signal_ids: list[int] | None = None, today: date | None = No
     linking has not looked at yet; return what was done.
 
     Safe to run again and in several workers at once: see the module's docstring. Each
-    signal ends ``linked``, ``review`` or ``unlinked`` with ``linked_at`` set."""
+    signal ends ``linked``, ``review`` or ``unlinked`` with ``linked_at`` set.
+
+    Raises :class:`~rits.signals.linking.model.LinkageModelUnavailable` before deciding
+    anything when the active linkage model cannot be used: then every signal stays as it
+    was (``received``, not looked at), for a later run with a usable model."""
     today = today or timezone.localdate()
     report = LinkReport()
     if signal_ids is not None:
@@ -141,16 +146,20 @@ def link_signals(*, signal_ids: list[int] | None = None, today: date | None = No
         pending = len(signal_ids)
     else:
         pending = _pending(None).count()
+    if not pending:
+        return report
+    # Once per run: the model every decision of this run is made by, and recorded with.
+    model_version = refresh_active_model().version
     run = _Run(today=today, snapshot=pending >= SNAPSHOT_FROM)
     with translation.override(settings.LANGUAGE_CODE):
         for signals in _pending_signals(signal_ids):
             decisions = _decide(signals, run=run)
             for start in range(0, len(decisions), CHUNK_SIZE):
-                report.add(_link_chunk(decisions[start : start + CHUNK_SIZE]))
+                report.add(_link_chunk(decisions[start : start + CHUNK_SIZE], model_version))
     return report
 
 
-def _link_chunk(decisions: list[Decision]) -> LinkReport:
+def _link_chunk(decisions: list[Decision], model_version: str) -> LinkReport:
     report = LinkReport(chunks=1)
     with transaction.atomic():
         # Locked and checked again inside the transaction: another worker may have linked
@@ -165,7 +174,7 @@ def _link_chunk(decisions: list[Decision]) -> LinkReport:
             )
         mine = [d for d in decisions if d.signal.pk in locked]
         if mine:
-            store.write(mine, report)
+            store.write(mine, report, model_version=model_version)
     return report
 
 

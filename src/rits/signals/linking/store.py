@@ -17,6 +17,7 @@ from rits.core.db import batched, copy_rows
 from rits.families.services import TimelineEntry, record_timeline
 from rits.signals.linking.decision import Decision, LinkReport
 from rits.signals.models import (
+    LinkMethod,
     LinkReview,
     Signal,
     SignalLink,
@@ -50,7 +51,9 @@ def withdrawn_entry(family_id: int, signal_type: str, source_name: str) -> Timel
     )
 
 
-def write(decisions: list[Decision], report: LinkReport) -> None:
+def write(decisions: list[Decision], report: LinkReport, *, model_version: str = "") -> None:
+    """Write ``decisions``; the links and reviews the linkage model decided record its
+    ``model_version``."""
     now = timezone.now()
     links, reviews, events = [], [], []
     by_status: dict[str, list[int]] = defaultdict(list)
@@ -58,15 +61,17 @@ def write(decisions: list[Decision], report: LinkReport) -> None:
         s = d.signal
         by_status[d.status].append(s.pk)
         for family_id, (person_id, method, probability) in sorted(d.links.items()):
-            links.append((s.pk, family_id, person_id, str(method), probability))
+            version = model_version if method == LinkMethod.PROBABILISTIC else ""
+            links.append((s.pk, family_id, person_id, str(method), probability, version))
             # One event per signal and family: the family's timeline shows each signal.
             events.append(timeline_entry(family_id, s.signal_type, s.source_name))
             report.links[str(method)] += 1
         for person_id, (family_id, probability, agreement) in sorted(d.reviews.items()):
-            reviews.append((s.pk, person_id, family_id, probability, agreement))
-        # Family-level: no person compared, so no probability and no field agreement.
+            reviews.append((s.pk, person_id, family_id, probability, agreement, model_version))
+        # Family-level: no person compared, so no probability, no field agreement and no
+        # model.
         for family_id in sorted(d.household_reviews):
-            reviews.append((s.pk, None, family_id, None, {}))
+            reviews.append((s.pk, None, family_id, None, {}, ""))
             report.household_reviews += 1
     if connection.vendor == "postgresql":
         _store_postgresql(links, reviews, by_status, now)
@@ -135,10 +140,24 @@ def _audit_per_family(decisions: list[Decision], actor: Actor) -> None:
 
 
 # The columns the writers below fill (a test checks that they are all the models have).
-LINK_COLUMNS = ("signal_id", "family_id", "person_id", "method", "match_probability")
+LINK_COLUMNS = (
+    "signal_id",
+    "family_id",
+    "person_id",
+    "method",
+    "match_probability",
+    "model_version",
+)
 
 
-REVIEW_COLUMNS = ("signal_id", "person_id", "family_id", "match_probability", "field_agreement")
+REVIEW_COLUMNS = (
+    "signal_id",
+    "person_id",
+    "family_id",
+    "match_probability",
+    "field_agreement",
+    "model_version",
+)
 
 
 def _store(links, reviews, by_status, now) -> None:
@@ -167,10 +186,10 @@ _STAGING = """
 SET LOCAL synchronous_commit TO OFF;
 CREATE TEMPORARY TABLE IF NOT EXISTS rits_link_rows
     (signal_id bigint, family_id bigint, person_id bigint, method text,
-     match_probability double precision) ON COMMIT DELETE ROWS;
+     match_probability double precision, model_version text) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS rits_review_rows
     (signal_id bigint, person_id bigint, family_id bigint, match_probability double precision,
-     field_agreement jsonb) ON COMMIT DELETE ROWS;
+     field_agreement jsonb, model_version text) ON COMMIT DELETE ROWS;
 TRUNCATE rits_link_rows, rits_review_rows
 """
 
@@ -195,7 +214,7 @@ def _store_postgresql(links, reviews, by_status, now) -> None:
             copy_rows(
                 cursor,
                 f"COPY rits_review_rows ({', '.join(REVIEW_COLUMNS)}) FROM STDIN",
-                ((*row[:4], json.dumps(row[4])) for row in reviews),
+                ((*row[:4], json.dumps(row[4]), row[5]) for row in reviews),
             )
             cursor.execute(
                 # A new review: open, nothing decided yet, so no effects (NULL) and no

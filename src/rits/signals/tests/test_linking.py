@@ -616,9 +616,9 @@ def test_a_crash_mid_run_loses_nothing_and_doubles_nothing(landlord, monkeypatch
     real_write = store.write
     calls = []
 
-    def crash_on_second_chunk(decisions, report):
+    def crash_on_second_chunk(decisions, report, **kwargs):
         calls.append(len(decisions))
-        real_write(decisions, report)
+        real_write(decisions, report, **kwargs)
         if len(calls) == 2:
             raise RuntimeError("worker killed")
 

@@ -27,7 +27,10 @@ class Command(BaseCommand):
                 )
                 if batch.status == BatchStatus.FAILED:
                     self.stdout.write(f"  {batch.error}")
-            if report.error:
+            if report.error and batch is None:
+                stopped.append("pending signals")
+                self.stderr.write(f"pending signals: {report.error}")
+            elif report.error:
                 stopped.append(batch.pk)
                 self.stderr.write(
                     f"batch {batch.pk}: the pipeline stopped with {report.error} (see the "

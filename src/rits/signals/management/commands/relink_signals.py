@@ -1,7 +1,7 @@
 """``manage.py relink_signals``: try again to link the signals that linked to nobody
 (see ``pipeline.relink_unlinked``). Run once a day, before ``purge_signals``."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from rits.signals import pipeline
 
@@ -17,3 +17,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{report.linking.signals} signals tried again")
         for line in report.summary():
             self.stdout.write(line)
+        if report.error:
+            # The signals wait in the queue for a usable model (process_signal_batches).
+            raise CommandError(report.error)
