@@ -515,6 +515,8 @@ def decide_involvement(*, user, involvement_id: int | str, approve: bool) -> Inv
     if involvement is None:
         raise FamilyNotFound
     grant = access_log_grant(user, involvement.family_id)
+    if approve:
+        require_open(grant)  # a rejection on a closed file still ends the wait
     now = timezone.now()
     involvement.approval_decided_by = grant.professional
     involvement.approval_decided_at = now
@@ -1454,6 +1456,11 @@ def close_file(*, user, grant: Grant, reason: str) -> Family:
     family.closed_at = timezone.now()
     family.closed_reason = reason
     family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
+    # A closed file takes no work: its open alerts and tasks are dismissed with it.
+    # (Imported here: the worklist builds on this module.)
+    from rits.worklist.services import dismiss_for_closed_file
+
+    dismiss_for_closed_file(user=user, grant=grant)
     # The reason stays out of the audit row (ids only); the timeline keeps it, as the
     # overview shows it to everyone involved, which its form tells who writes it.
     record(

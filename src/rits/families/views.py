@@ -218,15 +218,19 @@ def decide_involvement(request, involvement_id: int):
     if decision not in {"approve", "reject"}:
         messages.error(request, _("Choose 'approve' or 'reject'."))
     else:
-        services.decide_involvement(
-            user=request.user, involvement_id=involvement_id, approve=decision == "approve"
-        )
-        messages.success(
-            request,
-            _("The involvement has been approved.")
-            if decision == "approve"
-            else _("The involvement has been rejected."),
-        )
+        try:
+            services.decide_involvement(
+                user=request.user, involvement_id=involvement_id, approve=decision == "approve"
+            )
+        except PermissionDenied as refused:  # the family's file is closed
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("The involvement has been approved.")
+                if decision == "approve"
+                else _("The involvement has been rejected."),
+            )
     return redirect("families:pending-involvements")
 
 
