@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rits.access.rules import grant_for, professional_for
+from rits.access.rules import grant_for, professional_for, request_grants
 from rits.components.registry import (
     family_panels,
     my_families_panels,
@@ -55,6 +55,8 @@ def my_families(request):
     not_looked_at = params.get("not_looked_at") == "1"
     listing = selectors.my_families_page(
         user=request.user,
+        # the reader's families, read once for the list and the "My work" counts below
+        grants=request_grants(request),
         query=query,
         sort=params.get("sort"),
         page=params.get("page"),
