@@ -441,10 +441,6 @@ class Removed:
     undo_until: datetime
 
 
-def _entries(model, records, fields: tuple[str, ...], family_id: int) -> list[HistoryEntry]:
-    return history.entries(model, records, fields, family_id)
-
-
 MEMBER_HISTORY_FIELDS = (
     "surname",
     "given_names",
@@ -483,14 +479,14 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
         with reading(user, what="family.member_history_viewed", grant=grant) as read:
             read.object_id = last.id
             read.person_ids = [last.person_id]
-            entries = _entries(
+            entries = history.entries(
                 Person,
                 Person.history.filter(id=last.person_id)
                 .select_related("history_user")
                 .order_by("history_date", "history_id"),
                 MEMBER_HISTORY_FIELDS,
                 grant.family.pk,
-            ) + _entries(
+            ) + history.entries(
                 Membership,
                 Membership.history.filter(id=last.id)
                 .select_related("history_user")
@@ -513,7 +509,9 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
             raise FamilyNotFound
         with reading(user, what="family.network_history_viewed", grant=grant) as read:
             read.object_id = pk
-            entries = _entries(NetworkMember, records, NETWORK_HISTORY_FIELDS, grant.family.pk)
+            entries = history.entries(
+                NetworkMember, records, NETWORK_HISTORY_FIELDS, grant.family.pk
+            )
         name = records[-1].name
     entries.sort(key=lambda e: e.at, reverse=True)
     return {"name": name, "entries": entries}

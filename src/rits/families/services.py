@@ -599,12 +599,6 @@ MEMBER_FIELDS = (
 NETWORK_FIELDS = ("name", "relation", "relation_detail", "phone", "email", "availability")
 
 
-def _restore(model, *, pk: int, family_id: int, user, now: datetime | None = None):
-    return history.restore(
-        model, pk=pk, family_id=family_id, user=user, now=now, not_found=FamilyNotFound
-    )
-
-
 def _as_id(value: int | str) -> int:
     try:
         value = int(value)
@@ -739,7 +733,9 @@ def undo_member_removal(*, user, grant: Grant, membership_id: int | str, now=Non
         .exists()
     ):
         raise ValidationError(_("This person is a member of the family again."))
-    membership = _restore(Membership, pk=pk, family_id=grant.family.pk, user=user, now=now)
+    membership = history.restore(
+        Membership, pk=pk, family_id=grant.family.pk, user=user, now=now, not_found=FamilyNotFound
+    )
     person = Person.objects.get(pk=membership.person_id)
     record(
         "family.member_restored",
@@ -824,8 +820,13 @@ def remove_network_member(*, user, grant: Grant, member_id: int | str) -> Networ
 @transaction.atomic
 def undo_network_removal(*, user, grant: Grant, member_id: int | str, now=None) -> NetworkMember:
     grant.require("write")
-    member = _restore(
-        NetworkMember, pk=_as_id(member_id), family_id=grant.family.pk, user=user, now=now
+    member = history.restore(
+        NetworkMember,
+        pk=_as_id(member_id),
+        family_id=grant.family.pk,
+        user=user,
+        now=now,
+        not_found=FamilyNotFound,
     )
     record(
         "family.network_restored",
@@ -1438,59 +1439,48 @@ def cancel_hand_over(*, user, grant: Grant) -> Involvement:
     return current
 
 
-@transaction.atomic
 def close_file(*, user, grant: Grant, reason: str) -> Family:
     """Close the family's file, with the reason all involved read on the overview.
     Who is involved stays involved and can read it; nothing new is added (see
-    :func:`require_open`) until the coordinator reopens it."""
-    grant.require("coordinate")
-    family = Family.objects.select_for_update().get(pk=grant.family.pk)
-    errors: dict[str, list[str]] = {}
-    reason = _text_errors(reason, "reason", errors, required=True)
-    if len(reason) > Family._meta.get_field("closed_reason").max_length:
-        errors.setdefault("reason", []).append(_("Keep the reason shorter (500 characters)."))
-    if family.closed_at is not None:
-        errors.setdefault("reason", []).append(_("This file is already closed."))
-    if errors:
-        raise ValidationError(errors)
-    family.closed_at = timezone.now()
-    family.closed_reason = reason
-    family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
-    # A closed file takes no work: its open alerts and tasks are dismissed with it.
-    # (Imported here: the worklist builds on this module.)
-    from rits.worklist.services import dismiss_for_closed_file
+    :func:`require_open`) until the coordinator reopens it. Its open work items are
+    dismissed (``worklist.services.dismiss_for_closed_file``)."""
+    return _set_file_closed(user=user, grant=grant, reason=reason, closed=True)
 
-    dismiss_for_closed_file(user=user, grant=grant)
-    # The reason stays out of the audit row (ids only); the timeline keeps it, as the
-    # overview shows it to everyone involved, which its form tells who writes it.
-    record(
-        "family.file_closed",
-        user=user,
-        family_id=family.pk,
-        object_id=family.pk,
-        ground=grant.ground,
-        params={"reason": reason},
-    )
-    return family
+
+def reopen_file(*, user, grant: Grant, reason: str) -> Family:
+    """Reopen a closed file (for its coordinator). The reasons for closing and
+    reopening stay on the timeline; the family forgets its reason for closing. Work
+    items dismissed at the closing stay dismissed."""
+    return _set_file_closed(user=user, grant=grant, reason=reason, closed=False)
 
 
 @transaction.atomic
-def reopen_file(*, user, grant: Grant, reason: str) -> Family:
-    """Reopen a closed file (for its coordinator). The reasons for closing and
-    reopening stay on the timeline; the family forgets its reason for closing."""
+def _set_file_closed(*, user, grant: Grant, reason: str, closed: bool) -> Family:
     grant.require("coordinate")
     family = Family.objects.select_for_update().get(pk=grant.family.pk)
     errors: dict[str, list[str]] = {}
     reason = _text_errors(reason, "reason", errors, required=True)
-    if family.closed_at is None:
-        errors.setdefault("reason", []).append(_("This file is not closed."))
+    if closed and len(reason) > Family._meta.get_field("closed_reason").max_length:
+        errors.setdefault("reason", []).append(_("Keep the reason shorter (500 characters)."))
+    if family.is_closed == closed:
+        errors.setdefault("reason", []).append(
+            _("This file is already closed.") if closed else _("This file is not closed.")
+        )
     if errors:
         raise ValidationError(errors)
-    family.closed_at = None
-    family.closed_reason = ""
+    family.closed_at = timezone.now() if closed else None
+    family.closed_reason = reason if closed else ""
     family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
+    if closed:
+        # A closed file takes no work: its open alerts and tasks are dismissed with it.
+        # (Imported here: the worklist builds on this module.)
+        from rits.worklist.services import dismiss_for_closed_file
+
+        dismiss_for_closed_file(user=user, grant=grant)
+    # The reason stays out of the audit row (ids only); the timeline keeps it, as the
+    # overview shows it to everyone involved, which its form tells who writes it.
     record(
-        "family.file_reopened",
+        "family.file_closed" if closed else "family.file_reopened",
         user=user,
         family_id=family.pk,
         object_id=family.pk,

@@ -322,35 +322,30 @@ def _confirm_remove(request, grant, *, name, form, undo_hint=True, error=""):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def remove_member(request, family_id: int, membership_id: int):
-    grant = grant_for(request.user, family_id)
-    grant.require("write")
-    membership = selectors.member_for_change(grant=grant, membership_id=membership_id)
-    name = membership.person.full_name
+def _remove(request, grant, *, kind: str, pk: int, name: str, form: str, remove):
+    """The confirmation page of removing a member (``kind`` "member") or a network member
+    ("network"), and on POST the removal (``remove()``), offering the undo once."""
     if request.method == "POST":
-        services.remove_member(user=request.user, grant=grant, membership_id=membership.pk)
+        try:
+            remove()
+        except ValidationError as exc:
+            return _confirm_remove(
+                request, grant, name=name, form=form, error=" ".join(exc.messages)
+            )
         messages.success(
             request,
             _("%(name)s has been removed. You can undo this under 'Recently removed'.")
             % {"name": name},
         )
-        request.session["rits_undo"] = {
-            "kind": "member",
-            "id": membership.pk,
-            "family": grant.family.pk,
-        }
+        request.session["rits_undo"] = {"kind": kind, "id": pk, "family": grant.family.pk}
         return redirect("families:overview", family_id=grant.family.pk)
-    return _confirm_remove(request, grant, name=name, form="remove_member")
+    return _confirm_remove(request, grant, name=name, form=form)
 
 
-@login_required
-@require_POST
-def undo_member_removal(request, family_id: int, membership_id: int):
-    grant = grant_for(request.user, family_id)
+def _undo_removal(request, grant, undo):
+    """Put back what was removed (``undo()``); refused, back to the list of removals."""
     try:
-        services.undo_member_removal(user=request.user, grant=grant, membership_id=membership_id)
+        undo()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("families:removed", family_id=grant.family.pk)
@@ -365,6 +360,38 @@ def member_history(request, family_id: int, membership_id: int):
     history = selectors.history_of(user=request.user, grant=grant, membership_id=membership_id)
     return render(
         request, "families/history.html", {"family": grant.family, "grant": grant, **history}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_member(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    grant.require("write")
+    membership = selectors.member_for_change(grant=grant, membership_id=membership_id)
+    return _remove(
+        request,
+        grant,
+        kind="member",
+        pk=membership.pk,
+        name=membership.person.full_name,
+        form="remove_member",
+        remove=lambda: services.remove_member(
+            user=request.user, grant=grant, membership_id=membership.pk
+        ),
+    )
+
+
+@login_required
+@require_POST
+def undo_member_removal(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    return _undo_removal(
+        request,
+        grant,
+        lambda: services.undo_member_removal(
+            user=request.user, grant=grant, membership_id=membership_id
+        ),
     )
 
 
@@ -403,43 +430,30 @@ def remove_network_member(request, family_id: int, network_member_id: int):
     grant = grant_for(request.user, family_id)
     grant.require("write")
     member = selectors.network_member_for_change(grant=grant, network_member_id=network_member_id)
-    name = member.name
-    if request.method == "POST":
-        try:
-            services.remove_network_member(user=request.user, grant=grant, member_id=member.pk)
-        except ValidationError as exc:
-            return _confirm_remove(
-                request,
-                grant,
-                name=name,
-                form="remove_network_member",
-                error=" ".join(exc.messages),
-            )
-        messages.success(
-            request,
-            _("%(name)s has been removed. You can undo this under 'Recently removed'.")
-            % {"name": name},
-        )
-        request.session["rits_undo"] = {
-            "kind": "network",
-            "id": member.pk,
-            "family": grant.family.pk,
-        }
-        return redirect("families:overview", family_id=grant.family.pk)
-    return _confirm_remove(request, grant, name=name, form="remove_network_member")
+    return _remove(
+        request,
+        grant,
+        kind="network",
+        pk=member.pk,
+        name=member.name,
+        form="remove_network_member",
+        remove=lambda: services.remove_network_member(
+            user=request.user, grant=grant, member_id=member.pk
+        ),
+    )
 
 
 @login_required
 @require_POST
 def undo_network_removal(request, family_id: int, network_member_id: int):
     grant = grant_for(request.user, family_id)
-    try:
-        services.undo_network_removal(user=request.user, grant=grant, member_id=network_member_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("families:removed", family_id=grant.family.pk)
-    messages.success(request, _("The removal has been undone."))
-    return redirect("families:overview", family_id=grant.family.pk)
+    return _undo_removal(
+        request,
+        grant,
+        lambda: services.undo_network_removal(
+            user=request.user, grant=grant, member_id=network_member_id
+        ),
+    )
 
 
 @login_required
