@@ -170,7 +170,7 @@ def count_not_looked_at(*, user, grants: dict[int, Grant] | None = None) -> int:
     return _not_looked_at(user, visible_families(user, grants=grants)).count()
 
 
-def _my_families(user, query: str, grants: dict[int, Grant] | None) -> QuerySet[Family]:
+def _my_families(user, query: str, grants: dict[int, Grant] | None = None) -> QuerySet[Family]:
     families: QuerySet[Family] = visible_families(user, grants=grants)
     query = " ".join(query.split())[:100]
     if query:
