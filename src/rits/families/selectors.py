@@ -491,7 +491,7 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
                 Membership.history.filter(id=last.id)
                 .select_related("history_user")
                 .order_by("history_date", "history_id"),
-                ("role",),
+                ("role", "living_situation"),
                 grant.family.pk,
             )
         name = person.full_name if person else ""

@@ -37,6 +37,7 @@ from rits.families.models import (
     Involvement,
     InvolvementApproval,
     LegalBasis,
+    LivingSituation,
     MemberRole,
     Membership,
     NetworkMember,
@@ -311,8 +312,16 @@ def involvement_timeline(involvement: Involvement) -> TimelineEntry:
 
 
 @transaction.atomic
-def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership:
-    """Add a person to a family the user may see.
+def add_member(
+    *,
+    user,
+    grant: Grant,
+    data: PersonData,
+    role: str,
+    living_situation: str = LivingSituation.AT_HOME,
+) -> Membership:
+    """Add a person to a family the user may see (``living_situation``: where they live
+    now, e.g. a child placed in a foster family).
 
     A person already known by BSN is linked, not duplicated, but only when the user may
     see that person. Otherwise the answer is exactly that for an unknown BSN: a new person
@@ -323,6 +332,7 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     require_open(grant)
     family = grant.family
     validate_person(data, role=role, family=family)
+    _validate_living_situation(living_situation)
     existing = hidden_match = None
     if data.bsn:
         known = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
@@ -344,7 +354,9 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
         person.save()
     else:
         person = existing
-    membership = Membership.objects.create(family=family, person=person, role=role)
+    membership = Membership.objects.create(
+        family=family, person=person, role=role, living_situation=living_situation
+    )
     record(
         "family.member_added",
         user=user,
@@ -357,6 +369,11 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     if hidden_match is not None:
         _raise_possible_duplicate(user=user, grant=grant, existing=hidden_match, new=person)
     return membership
+
+
+def _validate_living_situation(value: str) -> None:
+    if value not in LivingSituation.values:
+        raise ValidationError({"living_situation": _("Choose where the member lives now.")})
 
 
 def _raise_possible_duplicate(*, user, grant: Grant, existing: Person, new: Person) -> None:
@@ -644,8 +661,17 @@ def _replace_bsn(*, user, grant: Grant, person: Person, raw: str) -> bool:
 
 
 @transaction.atomic
-def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonData, role: str):
-    """Correct a member's details and role. The person's and membership's historical
+def update_member(
+    *,
+    user,
+    grant: Grant,
+    membership_id: int | str,
+    data: PersonData,
+    role: str,
+    living_situation: str | None = None,
+):
+    """Correct a member's details, role and living situation (``None``: as it is). The
+    person's and membership's historical
     copies keep who changed what and the values before and after; the BSN only as "it
     changed" (an empty BSN field keeps the BSN). The person is the same in every family
     they belong to: a correction shows there too."""
@@ -658,6 +684,9 @@ def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonD
         .select_related("person")
     )
     validate_person(data, role=role, family=grant.family, members=others)
+    if living_situation is None:
+        living_situation = membership.living_situation
+    _validate_living_situation(living_situation)
     before = {f: getattr(person, f) for f in MEMBER_FIELDS}
     bsn_changed = _replace_bsn(user=user, grant=grant, person=person, raw=data.bsn)
     hidden_match = getattr(person, "_hidden_match", None)
@@ -671,10 +700,16 @@ def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonD
         # in which family's file: the person's history shown in another family's file
         # does not say who changed it (that would tell who else knows the person)
         history.save_with_history(person, user=user, reason=f"family:{grant.family.pk}")
-    if role != membership.role:
-        membership.role = role
+    # The membership's own fields, in one historical copy.
+    changed_here = [
+        name
+        for name, value in (("role", role), ("living_situation", living_situation))
+        if getattr(membership, name) != value
+    ]
+    if changed_here:
+        membership.role, membership.living_situation = role, living_situation
         history.save_with_history(membership, user=user)
-        changed.append("role")
+        changed.extend(changed_here)
     if not changed:
         return membership
     record(

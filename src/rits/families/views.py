@@ -34,7 +34,7 @@ from rits.families.forms import (
     NetworkMemberForm,
     SearchForm,
 )
-from rits.families.models import UNDO_WINDOW
+from rits.families.models import UNDO_WINDOW, LivingSituation
 
 
 @login_required
@@ -146,7 +146,13 @@ def add_member(request, family_id: int):
             interpreter_needed=d["interpreter_needed"],
         )
         try:
-            services.add_member(user=request.user, grant=grant, data=data, role=d["role"])
+            services.add_member(
+                user=request.user,
+                grant=grant,
+                data=data,
+                role=d["role"],
+                living_situation=d["living_situation"] or LivingSituation.AT_HOME,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -289,6 +295,7 @@ def change_member(request, family_id: int, membership_id: int):
                 membership_id=membership.pk,
                 data=_person_data(d),
                 role=d["role"],
+                living_situation=d["living_situation"] or None,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -354,16 +361,6 @@ def _undo_removal(request, grant, undo):
 
 
 @login_required
-@require_GET
-def member_history(request, family_id: int, membership_id: int):
-    grant = grant_for(request.user, family_id)
-    history = selectors.history_of(user=request.user, grant=grant, membership_id=membership_id)
-    return render(
-        request, "families/history.html", {"family": grant.family, "grant": grant, **history}
-    )
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def remove_member(request, family_id: int, membership_id: int):
     grant = grant_for(request.user, family_id)
@@ -392,6 +389,16 @@ def undo_member_removal(request, family_id: int, membership_id: int):
         lambda: services.undo_member_removal(
             user=request.user, grant=grant, membership_id=membership_id
         ),
+    )
+
+
+@login_required
+@require_GET
+def member_history(request, family_id: int, membership_id: int):
+    grant = grant_for(request.user, family_id)
+    history = selectors.history_of(user=request.user, grant=grant, membership_id=membership_id)
+    return render(
+        request, "families/history.html", {"family": grant.family, "grant": grant, **history}
     )
 
 
