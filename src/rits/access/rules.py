@@ -207,8 +207,11 @@ def _families() -> QuerySet:
     return apps.get_model("families", "Family").objects.all()
 
 
-def visible_families(user) -> QuerySet:
-    """All families the user may see right now, on any registered ground."""
+def visible_families(user, *, grants: dict[int, "Grant"] | None = None) -> QuerySet:
+    """All families the user may see right now, on any registered ground; with
+    ``grants`` (the user's :func:`request_grants`), those, without asking again."""
+    if grants is not None:
+        return _families().filter(id__in=list(grants))
     principal = principal_for(user)
     today = timezone.localdate()
     # Ids first: a caseload is small, and an OR of subqueries would make PostgreSQL
@@ -273,6 +276,16 @@ def grants_by_family(professional: Professional, today: date | None = None) -> d
         for family_id, claim in source.claims(principal, today=today, family_id=None).items():
             if family_id not in grants:
                 grants[family_id] = _grant(principal, claim)
+    return grants
+
+
+def request_grants(request) -> dict[int, Grant]:
+    """:func:`grants_by_family` of the request's reader, read once per request: the
+    start page lists the families and counts the reader's work in several apps, each of
+    which needs the same families, and access does not change while a page is built."""
+    grants = getattr(request, "_rits_grants", None)
+    if grants is None:
+        grants = request._rits_grants = grants_by_family(professional_for(request.user))
     return grants
 
 

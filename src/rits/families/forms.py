@@ -6,7 +6,14 @@ from rits.core.domains import LifeDomain
 from rits.core.forms import BsnInput, DateInput, NoBsnEchoTextarea, NoBsnEchoTextInput
 from rits.core.languages import language_choices
 from rits.core.params import validate_text
-from rits.families.models import ContactKind, Gender, LegalBasis, MemberRole, NetworkMember
+from rits.families.models import (
+    ContactKind,
+    Gender,
+    LegalBasis,
+    LivingSituation,
+    MemberRole,
+    NetworkMember,
+)
 from rits.families.services import MAX_CONTACT_TEXT
 from rits.organisations.models import Municipality, Organisation, Professional
 
@@ -24,6 +31,15 @@ class SearchForm(forms.Form):
 
 class MemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role in the family"), choices=MemberRole.choices)
+    living_situation = forms.ChoiceField(
+        label=_("Living situation"),
+        choices=LivingSituation.choices,
+        initial=LivingSituation.AT_HOME,
+        # Left out (a client of the form from before it had this field): at home for a
+        # new member, as it was for a change.
+        required=False,
+        help_text=_("Where the member lives now, e.g. a child placed in a foster family."),
+    )
     given_names = forms.CharField(label=_("Given names"), max_length=200, required=False)
     prefix = forms.CharField(
         label=_("Prefix"), max_length=20, required=False, help_text=_("e.g. 'van', 'de', 'van der'")
@@ -102,6 +118,7 @@ class MemberChangeForm(MemberForm):
             p = membership.person
             kwargs["initial"] = {
                 "role": membership.role,
+                "living_situation": membership.living_situation,
                 "given_names": p.given_names,
                 "prefix": p.prefix,
                 "surname": p.surname,

@@ -6,6 +6,7 @@ through ``rits.components.registry`` without this app importing them."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from rits.access.rules import request_grants
 from rits.components.registry import WorkCount, register_panel
 from rits.core.durations import in_words
 from rits.families import selectors
@@ -21,7 +22,7 @@ def _overview(*, grant, request, overview):
 
 def my_work(*, request):
     """The "My work" line of the start page: families not looked at for a while."""
-    count = selectors.count_not_looked_at(user=request.user)
+    count = selectors.count_not_looked_at(user=request.user, grants=request_grants(request))
     label = _("Families you have not looked at for %(period)s") % {
         "period": in_words(selectors.NOT_LOOKED_AT_DAYS)
     }

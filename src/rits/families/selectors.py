@@ -127,13 +127,15 @@ def my_families_page(
     sort: str | None = None,
     page: int | str | None = 1,
     not_looked_at: bool = False,
+    grants: dict[int, Grant] | None = None,
 ) -> FamilyPage:
     """:func:`search_my_families` one page at a time, in the order ``sort`` names (a key
     of :data:`MY_FAMILIES_SORTING`, "-" first for the other way round; anything else
     gives the default); ``not_looked_at``: only those the user has not looked at in
-    ``NOT_LOOKED_AT_DAYS``. A constant number of queries however many families."""
+    ``NOT_LOOKED_AT_DAYS``; ``grants``: the user's, when the caller has them already.
+    A constant number of queries however many families."""
     order = MY_FAMILIES_SORTING.choose(sort)
-    families = _my_families(user, query)
+    families = _my_families(user, query, grants)
     if not_looked_at:
         families = _not_looked_at(user, families)
     families = families.order_by(*MY_FAMILIES_SORTING.order_by(order))
@@ -160,15 +162,16 @@ def _not_looked_at(user, families: QuerySet[Family]) -> QuerySet[Family]:
     return families.exclude(id__in=looked_at)
 
 
-def count_not_looked_at(*, user) -> int:
+def count_not_looked_at(*, user, grants: dict[int, Grant] | None = None) -> int:
     """How many of the families the user may see now they have not looked at in the
     last ``NOT_LOOKED_AT_DAYS`` days: a number, no family data (so not audited); one
-    counting query besides finding the families the user may see."""
-    return _not_looked_at(user, visible_families(user)).count()
+    counting query besides finding the families the user may see (``grants``, when the
+    caller has them already)."""
+    return _not_looked_at(user, visible_families(user, grants=grants)).count()
 
 
-def _my_families(user, query: str) -> QuerySet[Family]:
-    families: QuerySet[Family] = visible_families(user)
+def _my_families(user, query: str, grants: dict[int, Grant] | None = None) -> QuerySet[Family]:
+    families: QuerySet[Family] = visible_families(user, grants=grants)
     query = " ".join(query.split())[:100]
     if query:
         families = families.filter(_search_filter(query)).distinct()
@@ -438,10 +441,6 @@ class Removed:
     undo_until: datetime
 
 
-def _entries(model, records, fields: tuple[str, ...], family_id: int) -> list[HistoryEntry]:
-    return history.entries(model, records, fields, family_id)
-
-
 MEMBER_HISTORY_FIELDS = (
     "surname",
     "given_names",
@@ -480,19 +479,19 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
         with reading(user, what="family.member_history_viewed", grant=grant) as read:
             read.object_id = last.id
             read.person_ids = [last.person_id]
-            entries = _entries(
+            entries = history.entries(
                 Person,
                 Person.history.filter(id=last.person_id)
                 .select_related("history_user")
                 .order_by("history_date", "history_id"),
                 MEMBER_HISTORY_FIELDS,
                 grant.family.pk,
-            ) + _entries(
+            ) + history.entries(
                 Membership,
                 Membership.history.filter(id=last.id)
                 .select_related("history_user")
                 .order_by("history_date", "history_id"),
-                ("role",),
+                ("role", "living_situation"),
                 grant.family.pk,
             )
         name = person.full_name if person else ""
@@ -510,7 +509,9 @@ def history_of(*, user, grant: Grant, membership_id=None, network_member_id=None
             raise FamilyNotFound
         with reading(user, what="family.network_history_viewed", grant=grant) as read:
             read.object_id = pk
-            entries = _entries(NetworkMember, records, NETWORK_HISTORY_FIELDS, grant.family.pk)
+            entries = history.entries(
+                NetworkMember, records, NETWORK_HISTORY_FIELDS, grant.family.pk
+            )
         name = records[-1].name
     entries.sort(key=lambda e: e.at, reverse=True)
     return {"name": name, "entries": entries}

@@ -28,6 +28,7 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "role",
+            "living_situation",
             "given_names",
             "prefix",
             "surname",

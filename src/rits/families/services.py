@@ -38,6 +38,7 @@ from rits.families.models import (
     Involvement,
     InvolvementApproval,
     LegalBasis,
+    LivingSituation,
     MemberRole,
     Membership,
     NetworkMember,
@@ -314,8 +315,16 @@ def involvement_timeline(involvement: Involvement) -> TimelineEntry:
 
 
 @transaction.atomic
-def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership:
-    """Add a person to a family the user may see.
+def add_member(
+    *,
+    user,
+    grant: Grant,
+    data: PersonData,
+    role: str,
+    living_situation: str = LivingSituation.AT_HOME,
+) -> Membership:
+    """Add a person to a family the user may see (``living_situation``: where they live
+    now, e.g. a child placed in a foster family).
 
     A person already known by BSN is linked, not duplicated, but only when the user may
     see that person. Otherwise the answer is exactly that for an unknown BSN: a new person
@@ -326,6 +335,7 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     require_open(grant)
     family = grant.family
     validate_person(data, role=role, family=family)
+    _validate_living_situation(living_situation)
     existing = hidden_match = None
     if data.bsn:
         known = Person.objects.filter(bsn_pseudonym=pseudonymise_bsn(data.bsn)).first()
@@ -347,7 +357,9 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
         person.save()
     else:
         person = existing
-    membership = Membership.objects.create(family=family, person=person, role=role)
+    membership = Membership.objects.create(
+        family=family, person=person, role=role, living_situation=living_situation
+    )
     record(
         "family.member_added",
         user=user,
@@ -360,6 +372,11 @@ def add_member(*, user, grant: Grant, data: PersonData, role: str) -> Membership
     if hidden_match is not None:
         _raise_possible_duplicate(user=user, grant=grant, existing=hidden_match, new=person)
     return membership
+
+
+def _validate_living_situation(value: str) -> None:
+    if value not in LivingSituation.values:
+        raise ValidationError({"living_situation": _("Choose where the member lives now.")})
 
 
 def _raise_possible_duplicate(*, user, grant: Grant, existing: Person, new: Person) -> None:
@@ -518,6 +535,8 @@ def decide_involvement(*, user, involvement_id: int | str, approve: bool) -> Inv
     if involvement is None:
         raise FamilyNotFound
     grant = access_log_grant(user, involvement.family_id)
+    if approve:
+        require_open(grant)  # a rejection on a closed file still ends the wait
     now = timezone.now()
     involvement.approval_decided_by = grant.professional
     involvement.approval_decided_at = now
@@ -600,12 +619,6 @@ MEMBER_FIELDS = (
 NETWORK_FIELDS = ("name", "relation", "relation_detail", "phone", "email", "availability")
 
 
-def _restore(model, *, pk: int, family_id: int, user, now: datetime | None = None):
-    return history.restore(
-        model, pk=pk, family_id=family_id, user=user, now=now, not_found=FamilyNotFound
-    )
-
-
 def _as_id(value: int | str) -> int:
     try:
         value = int(value)
@@ -651,8 +664,17 @@ def _replace_bsn(*, user, grant: Grant, person: Person, raw: str) -> bool:
 
 
 @transaction.atomic
-def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonData, role: str):
-    """Correct a member's details and role. The person's and membership's historical
+def update_member(
+    *,
+    user,
+    grant: Grant,
+    membership_id: int | str,
+    data: PersonData,
+    role: str,
+    living_situation: str | None = None,
+):
+    """Correct a member's details, role and living situation (``None``: as it is). The
+    person's and membership's historical
     copies keep who changed what and the values before and after; the BSN only as "it
     changed" (an empty BSN field keeps the BSN). The person is the same in every family
     they belong to: a correction shows there too."""
@@ -665,6 +687,9 @@ def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonD
         .select_related("person")
     )
     validate_person(data, role=role, family=grant.family, members=others)
+    if living_situation is None:
+        living_situation = membership.living_situation
+    _validate_living_situation(living_situation)
     before = {f: getattr(person, f) for f in MEMBER_FIELDS}
     bsn_changed = _replace_bsn(user=user, grant=grant, person=person, raw=data.bsn)
     hidden_match = getattr(person, "_hidden_match", None)
@@ -678,10 +703,16 @@ def update_member(*, user, grant: Grant, membership_id: int | str, data: PersonD
         # in which family's file: the person's history shown in another family's file
         # does not say who changed it (that would tell who else knows the person)
         history.save_with_history(person, user=user, reason=f"family:{grant.family.pk}")
-    if role != membership.role:
-        membership.role = role
+    # The membership's own fields, in one historical copy.
+    changed_here = [
+        name
+        for name, value in (("role", role), ("living_situation", living_situation))
+        if getattr(membership, name) != value
+    ]
+    if changed_here:
+        membership.role, membership.living_situation = role, living_situation
         history.save_with_history(membership, user=user)
-        changed.append("role")
+        changed.extend(changed_here)
     if not changed:
         return membership
     record(
@@ -740,7 +771,9 @@ def undo_member_removal(*, user, grant: Grant, membership_id: int | str, now=Non
         .exists()
     ):
         raise ValidationError(_("This person is a member of the family again."))
-    membership = _restore(Membership, pk=pk, family_id=grant.family.pk, user=user, now=now)
+    membership = history.restore(
+        Membership, pk=pk, family_id=grant.family.pk, user=user, now=now, not_found=FamilyNotFound
+    )
     person = Person.objects.get(pk=membership.person_id)
     record(
         "family.member_restored",
@@ -825,8 +858,13 @@ def remove_network_member(*, user, grant: Grant, member_id: int | str) -> Networ
 @transaction.atomic
 def undo_network_removal(*, user, grant: Grant, member_id: int | str, now=None) -> NetworkMember:
     grant.require("write")
-    member = _restore(
-        NetworkMember, pk=_as_id(member_id), family_id=grant.family.pk, user=user, now=now
+    member = history.restore(
+        NetworkMember,
+        pk=_as_id(member_id),
+        family_id=grant.family.pk,
+        user=user,
+        now=now,
+        not_found=FamilyNotFound,
     )
     record(
         "family.network_restored",
@@ -1439,54 +1477,48 @@ def cancel_hand_over(*, user, grant: Grant) -> Involvement:
     return current
 
 
-@transaction.atomic
 def close_file(*, user, grant: Grant, reason: str) -> Family:
     """Close the family's file, with the reason all involved read on the overview.
     Who is involved stays involved and can read it; nothing new is added (see
-    :func:`require_open`) until the coordinator reopens it."""
-    grant.require("coordinate")
-    family = Family.objects.select_for_update().get(pk=grant.family.pk)
-    errors: dict[str, list[str]] = {}
-    reason = _text_errors(reason, "reason", errors, required=True)
-    if len(reason) > Family._meta.get_field("closed_reason").max_length:
-        errors.setdefault("reason", []).append(_("Keep the reason shorter (500 characters)."))
-    if family.closed_at is not None:
-        errors.setdefault("reason", []).append(_("This file is already closed."))
-    if errors:
-        raise ValidationError(errors)
-    family.closed_at = timezone.now()
-    family.closed_reason = reason
-    family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
-    # The reason stays out of the audit row (ids only); the timeline keeps it, as the
-    # overview shows it to everyone involved, which its form tells who writes it.
-    record(
-        "family.file_closed",
-        user=user,
-        family_id=family.pk,
-        object_id=family.pk,
-        ground=grant.ground,
-        params={"reason": reason},
-    )
-    return family
+    :func:`require_open`) until the coordinator reopens it. Its open work items are
+    dismissed (``worklist.services.dismiss_for_closed_file``)."""
+    return _set_file_closed(user=user, grant=grant, reason=reason, closed=True)
+
+
+def reopen_file(*, user, grant: Grant, reason: str) -> Family:
+    """Reopen a closed file (for its coordinator). The reasons for closing and
+    reopening stay on the timeline; the family forgets its reason for closing. Work
+    items dismissed at the closing stay dismissed."""
+    return _set_file_closed(user=user, grant=grant, reason=reason, closed=False)
 
 
 @transaction.atomic
-def reopen_file(*, user, grant: Grant, reason: str) -> Family:
-    """Reopen a closed file (for its coordinator). The reasons for closing and
-    reopening stay on the timeline; the family forgets its reason for closing."""
+def _set_file_closed(*, user, grant: Grant, reason: str, closed: bool) -> Family:
     grant.require("coordinate")
     family = Family.objects.select_for_update().get(pk=grant.family.pk)
     errors: dict[str, list[str]] = {}
     reason = _text_errors(reason, "reason", errors, required=True)
-    if family.closed_at is None:
-        errors.setdefault("reason", []).append(_("This file is not closed."))
+    if closed and len(reason) > Family._meta.get_field("closed_reason").max_length:
+        errors.setdefault("reason", []).append(_("Keep the reason shorter (500 characters)."))
+    if family.is_closed == closed:
+        errors.setdefault("reason", []).append(
+            _("This file is already closed.") if closed else _("This file is not closed.")
+        )
     if errors:
         raise ValidationError(errors)
-    family.closed_at = None
-    family.closed_reason = ""
+    family.closed_at = timezone.now() if closed else None
+    family.closed_reason = reason if closed else ""
     family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
+    if closed:
+        # A closed file takes no work: its open alerts and tasks are dismissed with it.
+        # (Imported here: the worklist builds on this module.)
+        from rits.worklist.services import dismiss_for_closed_file
+
+        dismiss_for_closed_file(user=user, grant=grant)
+    # The reason stays out of the audit row (ids only); the timeline keeps it, as the
+    # overview shows it to everyone involved, which its form tells who writes it.
     record(
-        "family.file_reopened",
+        "family.file_closed" if closed else "family.file_reopened",
         user=user,
         family_id=family.pk,
         object_id=family.pk,

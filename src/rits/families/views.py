@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rits.access.rules import grant_for, professional_for
+from rits.access.rules import grant_for, professional_for, request_grants
 from rits.components.registry import (
     family_panels,
     my_families_panels,
@@ -34,7 +34,7 @@ from rits.families.forms import (
     NetworkMemberForm,
     SearchForm,
 )
-from rits.families.models import UNDO_WINDOW
+from rits.families.models import UNDO_WINDOW, LivingSituation
 
 
 @login_required
@@ -55,6 +55,8 @@ def my_families(request):
     not_looked_at = params.get("not_looked_at") == "1"
     listing = selectors.my_families_page(
         user=request.user,
+        # the reader's families, read once for the list and the "My work" counts below
+        grants=request_grants(request),
         query=query,
         sort=params.get("sort"),
         page=params.get("page"),
@@ -144,7 +146,13 @@ def add_member(request, family_id: int):
             interpreter_needed=d["interpreter_needed"],
         )
         try:
-            services.add_member(user=request.user, grant=grant, data=data, role=d["role"])
+            services.add_member(
+                user=request.user,
+                grant=grant,
+                data=data,
+                role=d["role"],
+                living_situation=d["living_situation"] or LivingSituation.AT_HOME,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -218,15 +226,19 @@ def decide_involvement(request, involvement_id: int):
     if decision not in {"approve", "reject"}:
         messages.error(request, _("Choose 'approve' or 'reject'."))
     else:
-        services.decide_involvement(
-            user=request.user, involvement_id=involvement_id, approve=decision == "approve"
-        )
-        messages.success(
-            request,
-            _("The involvement has been approved.")
-            if decision == "approve"
-            else _("The involvement has been rejected."),
-        )
+        try:
+            services.decide_involvement(
+                user=request.user, involvement_id=involvement_id, approve=decision == "approve"
+            )
+        except PermissionDenied as refused:  # the family's file is closed
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("The involvement has been approved.")
+                if decision == "approve"
+                else _("The involvement has been rejected."),
+            )
     return redirect("families:pending-involvements")
 
 
@@ -283,6 +295,7 @@ def change_member(request, family_id: int, membership_id: int):
                 membership_id=membership.pk,
                 data=_person_data(d),
                 role=d["role"],
+                living_situation=d["living_situation"] or None,
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -316,40 +329,67 @@ def _confirm_remove(request, grant, *, name, form, undo_hint=True, error=""):
     )
 
 
+def _remove(request, grant, *, kind: str, pk: int, name: str, form: str, remove):
+    """The confirmation page of removing a member (``kind`` "member") or a network member
+    ("network"), and on POST the removal (``remove()``), offering the undo once."""
+    if request.method == "POST":
+        try:
+            remove()
+        except ValidationError as exc:
+            return _confirm_remove(
+                request, grant, name=name, form=form, error=" ".join(exc.messages)
+            )
+        messages.success(
+            request,
+            _("%(name)s has been removed. You can undo this under 'Recently removed'.")
+            % {"name": name},
+        )
+        request.session["rits_undo"] = {"kind": kind, "id": pk, "family": grant.family.pk}
+        return redirect("families:overview", family_id=grant.family.pk)
+    return _confirm_remove(request, grant, name=name, form=form)
+
+
+def _undo_removal(request, grant, undo):
+    """Put back what was removed (``undo()``); refused, back to the list of removals."""
+    try:
+        undo()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("families:removed", family_id=grant.family.pk)
+    messages.success(request, _("The removal has been undone."))
+    return redirect("families:overview", family_id=grant.family.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def remove_member(request, family_id: int, membership_id: int):
     grant = grant_for(request.user, family_id)
     grant.require("write")
     membership = selectors.member_for_change(grant=grant, membership_id=membership_id)
-    name = membership.person.full_name
-    if request.method == "POST":
-        services.remove_member(user=request.user, grant=grant, membership_id=membership.pk)
-        messages.success(
-            request,
-            _("%(name)s has been removed. You can undo this under 'Recently removed'.")
-            % {"name": name},
-        )
-        request.session["rits_undo"] = {
-            "kind": "member",
-            "id": membership.pk,
-            "family": grant.family.pk,
-        }
-        return redirect("families:overview", family_id=grant.family.pk)
-    return _confirm_remove(request, grant, name=name, form="remove_member")
+    return _remove(
+        request,
+        grant,
+        kind="member",
+        pk=membership.pk,
+        name=membership.person.full_name,
+        form="remove_member",
+        remove=lambda: services.remove_member(
+            user=request.user, grant=grant, membership_id=membership.pk
+        ),
+    )
 
 
 @login_required
 @require_POST
 def undo_member_removal(request, family_id: int, membership_id: int):
     grant = grant_for(request.user, family_id)
-    try:
-        services.undo_member_removal(user=request.user, grant=grant, membership_id=membership_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("families:removed", family_id=grant.family.pk)
-    messages.success(request, _("The removal has been undone."))
-    return redirect("families:overview", family_id=grant.family.pk)
+    return _undo_removal(
+        request,
+        grant,
+        lambda: services.undo_member_removal(
+            user=request.user, grant=grant, membership_id=membership_id
+        ),
+    )
 
 
 @login_required
@@ -397,43 +437,30 @@ def remove_network_member(request, family_id: int, network_member_id: int):
     grant = grant_for(request.user, family_id)
     grant.require("write")
     member = selectors.network_member_for_change(grant=grant, network_member_id=network_member_id)
-    name = member.name
-    if request.method == "POST":
-        try:
-            services.remove_network_member(user=request.user, grant=grant, member_id=member.pk)
-        except ValidationError as exc:
-            return _confirm_remove(
-                request,
-                grant,
-                name=name,
-                form="remove_network_member",
-                error=" ".join(exc.messages),
-            )
-        messages.success(
-            request,
-            _("%(name)s has been removed. You can undo this under 'Recently removed'.")
-            % {"name": name},
-        )
-        request.session["rits_undo"] = {
-            "kind": "network",
-            "id": member.pk,
-            "family": grant.family.pk,
-        }
-        return redirect("families:overview", family_id=grant.family.pk)
-    return _confirm_remove(request, grant, name=name, form="remove_network_member")
+    return _remove(
+        request,
+        grant,
+        kind="network",
+        pk=member.pk,
+        name=member.name,
+        form="remove_network_member",
+        remove=lambda: services.remove_network_member(
+            user=request.user, grant=grant, member_id=member.pk
+        ),
+    )
 
 
 @login_required
 @require_POST
 def undo_network_removal(request, family_id: int, network_member_id: int):
     grant = grant_for(request.user, family_id)
-    try:
-        services.undo_network_removal(user=request.user, grant=grant, member_id=network_member_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("families:removed", family_id=grant.family.pk)
-    messages.success(request, _("The removal has been undone."))
-    return redirect("families:overview", family_id=grant.family.pk)
+    return _undo_removal(
+        request,
+        grant,
+        lambda: services.undo_network_removal(
+            user=request.user, grant=grant, member_id=network_member_id
+        ),
+    )
 
 
 @login_required

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rits.access.rules import request_grants
 from rits.components.registry import (
     WorkCount,
     register_my_families_panel,
@@ -23,7 +24,9 @@ def _plan(*, grant, request, overview):
 def _my_reminders(request):
     # "My work" counts them and the reminders panel lists them: one read per request.
     if not hasattr(request, "_rits_reminders"):
-        request._rits_reminders = selectors.my_reminders(user=request.user)
+        request._rits_reminders = selectors.my_reminders(
+            user=request.user, grants=request_grants(request)
+        )
     return request._rits_reminders
 
 

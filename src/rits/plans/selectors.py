@@ -18,8 +18,8 @@ from rits.access.rules import (
     FamilyNotFound,
     Grant,
     grant_for,
+    grants_by_family,
     professional_for,
-    visible_families,
 )
 from rits.audit import catalogue
 from rits.audit.services import Actor
@@ -648,13 +648,16 @@ class Reminders:
     reviews_count: int = 0
 
 
-def my_reminders(*, user) -> Reminders:
+def my_reminders(*, user, grants: dict[int, Grant] | None = None) -> Reminders:
     """Agreements the user owns that are overdue, and plans of families they coordinate
-    whose review date has come; only within the families they may see now. The lists
-    hold the first ``REMINDERS_SHOWN`` of each, the counts all of them."""
+    whose review date has come; only within the families they may see now (``grants``,
+    when the caller has them already). The lists hold the first ``REMINDERS_SHOWN`` of
+    each, the counts all of them."""
     professional = professional_for(user)
     today = timezone.localdate()
-    family_ids = list(visible_families(user).values_list("id", flat=True))
+    if grants is None:
+        grants = grants_by_family(professional, today)
+    family_ids = list(grants)
     overdue_all = Agreement.objects.filter(
         owner_professional=professional,
         status=AgreementStatus.OPEN,

@@ -6,7 +6,7 @@ revision their form or API call was based on. ``plan_change`` checks that revisi
 lost), keeps the current version's snapshot up to date, and leaves an audit event and a
 timeline event. Validation errors are raised per field, in plain words."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -669,19 +669,6 @@ def _require_part_writer(grant: Grant, model, domains=()) -> None:
         _require_domains(grant, [LifeDomain.SAFETY])
 
 
-def _restore_part(model, *, user, grant: Grant, part_id, now=None, prepare=None):
-    return history.restore(
-        model,
-        pk=_as_id(part_id),
-        family_id=grant.family.pk,
-        family_lookup=PLAN_FAMILY,
-        user=user,
-        now=now,
-        not_found=FamilyNotFound,
-        prepare=prepare,
-    )
-
-
 def _removed_copy(model, grant: Grant, part_id):
     """The copy a removal left of a part of this family's plan, if the reader may see
     it ('not found' otherwise)."""
@@ -691,6 +678,65 @@ def _removed_copy(model, grant: Grant, part_id):
     if removal is None or not sees_part(grant, removal.instance):
         raise FamilyNotFound
     return removal.instance
+
+
+@dataclass(frozen=True)
+class _PartEvents:
+    """How the timeline tells that a part of the plan was removed or put back:
+    ``plan.<name>_removed`` / ``_restored``, with ``params(part)`` and, where the event
+    leaves it to its writer, ``domain(part)``."""
+
+    name: str
+    params: Callable[[Any], dict[str, Any]]
+    domain: Callable[[Any], str | None] = lambda part: None
+
+
+def _domains_to_cover(model, part) -> Sequence[str]:
+    # Only a goal's writer must cover its life domains (see _require_part_writer).
+    return part.domains if model is Goal else ()
+
+
+def _remove_part(model, events: _PartEvents, *, user, grant: Grant, revision, part_id, check=None):
+    """Take a part out of the plan, undoable within ``UNDO_WINDOW``; ``check(part)``
+    may refuse it first (``ValidationError``)."""
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        part = _part(model, grant, part_id)
+        _require_part_writer(grant, model, _domains_to_cover(model, part))
+        if check is not None:
+            check(part)
+        pk = part.pk
+        history.delete_with_history(part, user=user)
+        part.pk = pk
+        change.event = f"plan.{events.name}_removed"
+        change.object_id = pk
+        change.domain = events.domain(part)
+        change.params = events.params(part)
+    return part
+
+
+def _undo_part_removal(
+    model, events: _PartEvents, *, user, grant: Grant, revision, part_id, now=None, prepare=None
+):
+    """Put a removed part back as it was, with its own id; ``prepare(part, plan)`` may
+    adjust it first (what must stay unique in the plan)."""
+    gone = _removed_copy(model, grant, part_id)
+    _require_part_writer(grant, model, _domains_to_cover(model, gone))
+    with plan_change(user=user, grant=grant, revision=revision) as change:
+        part = history.restore(
+            model,
+            pk=_as_id(part_id),
+            family_id=grant.family.pk,
+            family_lookup=PLAN_FAMILY,
+            user=user,
+            now=now,
+            not_found=FamilyNotFound,
+            prepare=(lambda part: prepare(part, change.plan)) if prepare else None,
+        )
+        change.event = f"plan.{events.name}_restored"
+        change.object_id = part.pk
+        change.domain = events.domain(part)
+        change.params = events.params(part)
+    return part
 
 
 # goals
@@ -721,40 +767,40 @@ def update_goal(
     return goal
 
 
+GOAL_EVENTS = _PartEvents(
+    "goal", lambda goal: {"text": goal.text[:200]}, lambda goal: _first_domain(goal.domains)
+)
+
+
+def _without_agreements(goal: Goal) -> None:
+    if goal.agreements.exists():
+        raise ValidationError(
+            _(
+                "Agreements still belong to this goal. Change those agreements first "
+                "(another goal, or none)."
+            ),
+            code="has_agreements",
+        )
+
+
 def remove_goal(*, user, grant: Grant, revision: int | None, goal_id) -> Goal:
     """Take a goal out of the plan, undoable within ``UNDO_WINDOW``. Refused while
     agreements belong to it: removing it would silently loosen them."""
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        goal = _part(Goal, grant, goal_id)
-        _require_part_writer(grant, Goal, goal.domains)
-        if goal.agreements.exists():
-            raise ValidationError(
-                _(
-                    "Agreements still belong to this goal. Change those agreements first "
-                    "(another goal, or none)."
-                ),
-                code="has_agreements",
-            )
-        pk = goal.pk
-        history.delete_with_history(goal, user=user)
-        goal.pk = pk
-        change.event = "plan.goal_removed"
-        change.object_id = pk
-        change.domain = _first_domain(goal.domains)
-        change.params = {"text": goal.text[:200]}
-    return goal
+    return _remove_part(
+        Goal,
+        GOAL_EVENTS,
+        user=user,
+        grant=grant,
+        revision=revision,
+        part_id=goal_id,
+        check=_without_agreements,
+    )
 
 
 def undo_goal_removal(*, user, grant: Grant, revision: int | None, goal_id, now=None) -> Goal:
-    gone = _removed_copy(Goal, grant, goal_id)
-    _require_part_writer(grant, Goal, gone.domains)
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        goal = _restore_part(Goal, user=user, grant=grant, part_id=goal_id, now=now)
-        change.event = "plan.goal_restored"
-        change.object_id = goal.pk
-        change.domain = _first_domain(goal.domains)
-        change.params = {"text": goal.text[:200]}
-    return goal
+    return _undo_part_removal(
+        Goal, GOAL_EVENTS, user=user, grant=grant, revision=revision, part_id=goal_id, now=now
+    )
 
 
 # the safety mapping's lines
@@ -783,30 +829,27 @@ def update_safety_item(
     return item
 
 
+SAFETY_ITEM_EVENTS = _PartEvents("safety_item", lambda item: {"kind": item.kind})
+
+
 def remove_safety_item(*, user, grant: Grant, revision: int | None, item_id) -> SafetyItem:
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        item = _part(SafetyItem, grant, item_id)
-        _require_part_writer(grant, SafetyItem)
-        pk = item.pk
-        history.delete_with_history(item, user=user)
-        item.pk = pk
-        change.event = "plan.safety_item_removed"
-        change.object_id = pk
-        change.params = {"kind": item.kind}
-    return item
+    return _remove_part(
+        SafetyItem, SAFETY_ITEM_EVENTS, user=user, grant=grant, revision=revision, part_id=item_id
+    )
 
 
 def undo_safety_item_removal(
     *, user, grant: Grant, revision: int | None, item_id, now=None
 ) -> SafetyItem:
-    _removed_copy(SafetyItem, grant, item_id)
-    _require_part_writer(grant, SafetyItem)
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        item = _restore_part(SafetyItem, user=user, grant=grant, part_id=item_id, now=now)
-        change.event = "plan.safety_item_restored"
-        change.object_id = item.pk
-        change.params = {"kind": item.kind}
-    return item
+    return _undo_part_removal(
+        SafetyItem,
+        SAFETY_ITEM_EVENTS,
+        user=user,
+        grant=grant,
+        revision=revision,
+        part_id=item_id,
+        now=now,
+    )
 
 
 # safety scores: a measurement; a mistaken entry is corrected or removed
@@ -854,30 +897,34 @@ def update_safety_score(
     return entry
 
 
+SAFETY_SCORE_EVENTS = _PartEvents(
+    "safety_score", lambda entry: {"name": entry.name, "score": entry.score}
+)
+
+
 def remove_safety_score(*, user, grant: Grant, revision: int | None, score_id) -> SafetyScore:
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        entry = _part(SafetyScore, grant, score_id)
-        _require_part_writer(grant, SafetyScore)
-        pk = entry.pk
-        history.delete_with_history(entry, user=user)
-        entry.pk = pk
-        change.event = "plan.safety_score_removed"
-        change.object_id = pk
-        change.params = {"name": entry.name, "score": entry.score}
-    return entry
+    return _remove_part(
+        SafetyScore,
+        SAFETY_SCORE_EVENTS,
+        user=user,
+        grant=grant,
+        revision=revision,
+        part_id=score_id,
+    )
 
 
 def undo_safety_score_removal(
     *, user, grant: Grant, revision: int | None, score_id, now=None
 ) -> SafetyScore:
-    _removed_copy(SafetyScore, grant, score_id)
-    _require_part_writer(grant, SafetyScore)
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        entry = _restore_part(SafetyScore, user=user, grant=grant, part_id=score_id, now=now)
-        change.event = "plan.safety_score_restored"
-        change.object_id = entry.pk
-        change.params = {"name": entry.name, "score": entry.score}
-    return entry
+    return _undo_part_removal(
+        SafetyScore,
+        SAFETY_SCORE_EVENTS,
+        user=user,
+        grant=grant,
+        revision=revision,
+        part_id=score_id,
+        now=now,
+    )
 
 
 # crisis contacts
@@ -935,17 +982,25 @@ def update_crisis_contact(
     return contact
 
 
+CRISIS_CONTACT_EVENTS = _PartEvents("crisis_contact", lambda contact: {"name": contact.name})
+
+
 def remove_crisis_contact(*, user, grant: Grant, revision: int | None, contact_id) -> CrisisContact:
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-        contact = _part(CrisisContact, grant, contact_id)
-        _require_part_writer(grant, CrisisContact)
-        pk = contact.pk
-        history.delete_with_history(contact, user=user)
-        contact.pk = pk
-        change.event = "plan.crisis_contact_removed"
-        change.object_id = pk
-        change.params = {"name": contact.name}
-    return contact
+    return _remove_part(
+        CrisisContact,
+        CRISIS_CONTACT_EVENTS,
+        user=user,
+        grant=grant,
+        revision=revision,
+        part_id=contact_id,
+    )
+
+
+def _one_trusted_person(contact: CrisisContact, plan: Plan) -> None:
+    if contact.is_trusted_person and (
+        CrisisContact.objects.filter(plan=plan, is_trusted_person=True).exists()
+    ):
+        contact.is_trusted_person = False
 
 
 def undo_crisis_contact_removal(
@@ -953,20 +1008,13 @@ def undo_crisis_contact_removal(
 ) -> CrisisContact:
     """Put a crisis contact back. A 24/7 trusted person comes back as an ordinary
     contact when someone else has become the trusted person meanwhile."""
-    _removed_copy(CrisisContact, grant, contact_id)
-    _require_part_writer(grant, CrisisContact)
-    with plan_change(user=user, grant=grant, revision=revision) as change:
-
-        def prepare(contact):
-            if contact.is_trusted_person and (
-                CrisisContact.objects.filter(plan=change.plan, is_trusted_person=True).exists()
-            ):
-                contact.is_trusted_person = False
-
-        contact = _restore_part(
-            CrisisContact, user=user, grant=grant, part_id=contact_id, now=now, prepare=prepare
-        )
-        change.event = "plan.crisis_contact_restored"
-        change.object_id = contact.pk
-        change.params = {"name": contact.name}
-    return contact
+    return _undo_part_removal(
+        CrisisContact,
+        CRISIS_CONTACT_EVENTS,
+        user=user,
+        grant=grant,
+        revision=revision,
+        part_id=contact_id,
+        now=now,
+        prepare=_one_trusted_person,
+    )

@@ -4,6 +4,7 @@ family's open work items of every kind that the reader may see."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from rits.access.rules import request_grants
 from rits.components.registry import WorkCount
 from rits.worklist import selectors
 
@@ -17,7 +18,7 @@ def open_items(*, grant, request, overview):
 def my_work(*, request):
     """The "My work" line of the start page: the alerts still to do, and how many are
     overdue, linking to the inbox."""
-    counts = selectors.my_inbox_counts(user=request.user)
+    counts = selectors.my_inbox_counts(user=request.user, grants=request_grants(request))
     inbox = reverse("worklist:inbox")
     return [
         WorkCount(_("Open alerts"), counts.open, inbox),

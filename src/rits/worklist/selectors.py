@@ -349,13 +349,14 @@ class InboxCounts:
     overdue: int
 
 
-def my_inbox_counts(*, user) -> InboxCounts:
+def my_inbox_counts(*, user, grants: dict[int, Grant] | None = None) -> InboxCounts:
     """How many items ``my_inbox`` holds that are still to do (open or acknowledged), and
     how many of them are overdue: numbers only, no family data (so not audited); one
-    query besides the reader's grants."""
+    query besides the reader's grants (``grants``, when the caller has them already)."""
     professional = professional_for(user)
     today = timezone.localdate()
-    grants = grants_by_family(professional, today)
+    if grants is None:
+        grants = grants_by_family(professional, today)
     condition = _coordinated_and_escalated(professional, grants, is_team_lead(professional))
     counts = WorkItem.objects.filter(condition, status__in=UNRESOLVED).aggregate(
         open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today))

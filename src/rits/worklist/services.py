@@ -24,7 +24,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rits.access.rules import MAX_ID, Grant, grant_for, may_change_work_item, sees_work_item
@@ -468,6 +468,32 @@ def dismiss(*, user, item_id: int, reason: str) -> WorkItem:
         item.save(update_fields=["status", "dismissed_reason", "updated_at"])
         _status_changed(user, grant, item, "dismissed", {"reason": reason})
     return item
+
+
+def dismiss_for_closed_file(*, user, grant: Grant) -> int:
+    """The family's file closes (``families.services.close_file``): its unresolved items
+    are dismissed with the reason that the file was closed, so that no one's inbox keeps
+    work on a file that takes none. Reopening the file leaves them dismissed (each can be
+    reopened on its own). Called inside the closing's transaction; returns how many."""
+    items = list(
+        WorkItem.objects.select_for_update()
+        .filter(family_id=grant.family.pk, status__in=UNRESOLVED)
+        .order_by("pk")
+    )
+    if not items:
+        return 0
+    # Stored as text, like a reason a person writes: in the region's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("The family's file was closed.")
+    now = timezone.now()
+    for item in items:
+        item.status = WorkItemStatus.DISMISSED
+        item.dismissed_reason = reason
+        item.updated_at = now  # bulk_update does not set auto_now fields
+    WorkItem.objects.bulk_update(items, ["status", "dismissed_reason", "updated_at"])
+    for item in items:
+        _status_changed(user, grant, item, "dismissed", {"reason": reason}, file_closed=True)
+    return len(items)
 
 
 # A reopened item is due again within this many working days (or by its old due date

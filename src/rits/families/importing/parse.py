@@ -35,7 +35,14 @@ from rits.core.intake.cells import (
 )
 from rits.core.intake.reading import FileUnreadable, Problem
 from rits.families.importing.report import ImportSource, _problem
-from rits.families.models import Family, Involvement, LegalBasis, MemberRole, Person
+from rits.families.models import (
+    Family,
+    Involvement,
+    LegalBasis,
+    LivingSituation,
+    MemberRole,
+    Person,
+)
 from rits.families.services import PersonData, validate_person
 from rits.organisations.models import Municipality, Organisation, Professional
 
@@ -57,8 +64,9 @@ PERSON_COLUMNS = (
     "gemeentecode",
     "languages",
     "interpreter_needed",
+    "living_situation",
 )
-PERSON_OPTIONAL_COLUMNS = frozenset({"bsn"})
+PERSON_OPTIONAL_COLUMNS = frozenset({"bsn", "living_situation"})
 INVOLVEMENT_COLUMNS = (
     "family_ref",
     "organisation",
@@ -244,6 +252,34 @@ def parse_role(raw: str) -> str:
     return str(role)
 
 
+LIVING_SITUATION_SYNONYMS: dict[str, str] = {
+    **{value: value for value in LivingSituation.values},
+    "thuis": LivingSituation.AT_HOME,
+    "pleeggezin": LivingSituation.FOSTER_FAMILY,
+    "residentieel": LivingSituation.RESIDENTIAL_CARE,
+    "gezinshuis": LivingSituation.FAMILY_HOME,
+    "zelfstandig": LivingSituation.INDEPENDENT,
+    "elders": LivingSituation.ELSEWHERE,
+}
+
+
+def parse_living_situation(raw: str) -> str | None:
+    """Where a member lives now; ``None`` when the cell is empty (a new member lives at
+    home, an existing one stays where they live)."""
+    if not raw:
+        return None
+    found = LIVING_SITUATION_SYNONYMS.get(raw.lower().replace("-", "_").replace(" ", "_"))
+    if found is None:
+        raise Invalid(
+            _(
+                "Unknown living situation; use one of %(values)s (or thuis, pleeggezin, "
+                "residentieel, gezinshuis, zelfstandig, elders), or leave it empty."
+            )
+            % {"values": ", ".join(LivingSituation.values)}
+        )
+    return str(found)
+
+
 def parse_gender(raw: str) -> str:
     gender = GENDER_SYNONYMS.get(raw.lower())
     if gender is None:
@@ -409,6 +445,7 @@ class _PersonRow:
     data: PersonData
     pseudonym: str | None
     address: _Address
+    living_situation: str | None = None  # None: not given (see parse_living_situation)
 
     def signature(self) -> tuple:
         """The person's own details: the same person must have the same on every line."""
@@ -534,7 +571,14 @@ class _RowParser:
                     cells.fail(name, message)
         pseudonym = pseudonymise_bsn(data.bsn) if data.bsn and not cells.errors else None
         return _PersonRow(
-            cells.row.line, family_ref, person_ref, role or "", data, pseudonym, address
+            cells.row.line,
+            family_ref,
+            person_ref,
+            role or "",
+            data,
+            pseudonym,
+            address,
+            cells.parse("living_situation", parse_living_situation),
         )
 
     def parse_involvements(self, csv_file: _CsvFile) -> list[_InvolvementRow]:

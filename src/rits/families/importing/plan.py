@@ -35,6 +35,7 @@ from rits.families.models import (
     Family,
     Involvement,
     InvolvementApproval,
+    LivingSituation,
     Membership,
     Person,
 )
@@ -411,7 +412,12 @@ class _Planner:
         members = self._members(row.family_ref)
         membership = next((m for m in members if m.person is person), None)
         if membership is None:
-            membership = Membership(family=family, person=person, role=row.role)
+            membership = Membership(
+                family=family,
+                person=person,
+                role=row.role,
+                living_situation=row.living_situation or LivingSituation.AT_HOME,
+            )
             members.append(membership)
             plan.new_memberships.append(membership)
             if plan.family_status != "created":
@@ -423,9 +429,12 @@ class _Planner:
                     )
                 )
             status = "created"
-        elif membership.role != row.role:
+        elif membership.role != row.role or (
+            row.living_situation is not None and membership.living_situation != row.living_situation
+        ):
             plan.touched.append(membership)
             membership.role = row.role
+            membership.living_situation = row.living_situation or membership.living_situation
             plan.changed_memberships.append(membership)
             status = "updated" if status == "unchanged" else status
         self.persons[row.person_ref] = person

@@ -59,7 +59,7 @@ def write(plans: list[_Plan], *, actor: Actor, user: User | None, dry_run: bool)
         Person.objects.bulk_update(changed, PERSON_FIELDS)
     Membership.objects.bulk_create(every("new_memberships"))
     if changed := every("changed_memberships"):
-        Membership.objects.bulk_update(changed, ["role"])
+        Membership.objects.bulk_update(changed, ["role", "living_situation"])
     # Coordination that ends is written before coordination that starts: one
     # family has one active coordinator, also between two statements.
     changed = every("changed_involvements")

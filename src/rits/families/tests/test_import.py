@@ -1107,6 +1107,26 @@ def test_the_coordinator_approves_and_outsiders_are_refused(existing, region, cl
     assert client.post(decide, {"decision": "reject"}).status_code == 404
 
 
+def test_an_involvement_waiting_on_a_closed_file_is_not_approved(existing, region, client):
+    family, colleague = existing["family"], existing["colleague"]
+    waiting = Involvement.all_objects.get(professional=colleague)
+    coordinator = region["coordinator"]
+    services.close_file(
+        user=coordinator.user, grant=grant_for(coordinator.user, family.pk), reason="Afgerond."
+    )
+    login_verified(client, coordinator.user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    decide = reverse("families:decide-involvement", args=[waiting.pk])
+    response = client.post(decide, {"decision": "approve"}, follow=True)
+    assert "This family&#x27;s file is closed. Reopen it first." in response.content.decode()
+    assert Involvement.all_objects.get(pk=waiting.pk).approval == "pending"
+    with pytest.raises(FamilyNotFound):
+        grant_for(colleague.user, family.pk)
+    # rejecting still ends the wait
+    assert client.post(decide, {"decision": "reject"}).status_code == 302
+    assert Involvement.all_objects.get(pk=waiting.pk).approval == "rejected"
+
+
 def test_a_privacy_officer_rejects(existing, region, client):
     family, colleague = existing["family"], existing["colleague"]
     waiting = Involvement.all_objects.get(professional=colleague)

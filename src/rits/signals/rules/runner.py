@@ -196,8 +196,11 @@ def _run_chunk(
         ids = list(claimed.values_list("pk", flat=True))
         if not ids:
             return report
+        # A closed file takes no new work: its signals are seen, and raise nothing.
         family_ids = set(
-            SignalLink.objects.filter(among("signal_id", ids)).values_list("family_id", flat=True)
+            SignalLink.objects.filter(
+                among("signal_id", ids), family__closed_at__isnull=True
+            ).values_list("family_id", flat=True)
         )
         facts = load_facts(family_ids, today=today, new_signal_ids=ids)
         route(evaluate(facts, rules, assign), report)
@@ -244,6 +247,7 @@ def _families_turning_18(today: date) -> list[int]:
         set(
             Membership.objects.filter(
                 role=MemberRole.CHILD,
+                family__closed_at__isnull=True,  # a closed file takes no new work
                 person__birth_date__gt=born_after - timedelta(days=1),
                 person__birth_date__lte=born_until + timedelta(days=1),
             ).values_list("family_id", flat=True)
