@@ -11,8 +11,9 @@ def evaluate_links(truth: dict[int, int | None]) -> tuple[float, float]:
     for the benchmark.
 
     Precision: of the (signal, person) links made, the share that is right. Recall: of
-    the signals about a known person, the share linked to that person. Household links
-    name no person and are not counted; a signal still in review counts as not linked."""
+    the signals about a known person, the share linked to that person. Only links to a
+    person count (a family-level review is no link); a signal still in review counts as not
+    linked."""
     made = correct = 0
     found: set[int] = set()
     ids = sorted(truth)

@@ -19,10 +19,20 @@ to end, against a bare bulk load of the same files measured in the same run.
    (housing corporations, energy, water, health insurer, schools, JGZ, Veilig Thuis,
    police), each with its own share of BSNs (landlords, energy and water companies rarely
    have one) and its own file dialect (landlords: semicolons, DD-MM-YYYY, 1.234,56).
+   First the region is given what real ones have and a generated one lacks (``shape_region``,
+   the same in every run): 1% of the families move in with an unrelated family (two
+   families at one address) and in 2% of the families with two children or more the
+   first two become twins (one date of birth and surname, other given names).
    Known people come with typos in surnames, given names in another order or an extra one,
-   initials, prefixes left out or written into the surname, moved addresses, missing or
-   mistyped dates of birth, missing addresses and suffixes (the rates are the ``P_*``
-   constants below); 15% are about people Rits does not know: random people (60% of
+   initials, call names and nicknames (from linking's own table,
+   ``rits.signals.linking.names``), given name and surname swapped, prefixes left out or
+   written into the surname, moved addresses, stale addresses (where another known family
+   lives now), missing or mistyped dates of birth, missing addresses and suffixes, no
+   given names, no surname (given names and a date of birth only), neither a date of
+   birth nor a house number (the rates are the ``P_*`` constants below); some signals are
+   chosen on purpose about an adult of a family that shares its address and about a twin
+   (``P_SHARED_ADDRESS``, ``P_TWIN``): one must reach neither the other family nor the
+   twin. 15% are about people Rits does not know: random people (60% of
    those), a lodger at a known family's address (20%), a namesake of a known person with
    another date of birth, half of them at that person's address (20%: a deliberately hard
    case, more frequent than in real deliveries); one BSN in a thousand fails the 11-proef
@@ -42,8 +52,12 @@ to end, against a bare bulk load of the same files measured in the same run.
 7. **Report.** Times, signals per second, the ratio end to end / storage floor (target
    ≤ 3×) and, as before, end to end / bare load (issue 4's target ≤ 4×),
    person-level linking precision and recall against the truth (targets ≥ 0.999 and
-   ≥ 0.99; a signal in review counts as not linked, and the review count is given), a
-   breakdown per kind of variation, and the alerts raised per rule. Raw figures go to
+   ≥ 0.99; a signal in review counts as not linked, and the review count is given), the
+   family-level reviews (the household rule: a signal that names nobody of a family at
+   its address is put up for review for that family, never linked), a breakdown per kind
+   of variation (each kind is a tag in ``truth.csv``) with, per kind, the signals linked
+   to a family their person is not in and those in review for one, and the alerts raised
+   per rule. Raw figures go to
    ``bench/results/signals-<time>.json`` (not committed); ``--profile`` adds a cProfile dump.
 
 Timings belong here, never in tests (see CONVENTIONS.md)."""
@@ -300,6 +314,23 @@ P_SURNAME_TYPO = 0.04
 P_GIVEN_SWAPPED = 0.03
 P_GIVEN_INITIAL = 0.02
 P_GIVEN_MISSING = 0.02
+# A call name or nickname for the first given name ("Kees" for Cornelis), taken from
+# linking's own table (``rits.signals.linking.names``): of people whose first given name
+# has one there.
+P_CALL_NAME = 0.05
+P_NAMES_SWAPPED = 0.02  # the given name in the surname field and the surname in the other
+P_SURNAME_MISSING = 0.01  # no surname (nor prefix): given names and a date of birth only
+P_NO_DOB_NO_NUMBER = 0.01  # neither a date of birth nor a house number: name and postcode
+P_STALE_ADDRESS = 0.03  # a previous address: where another known family lives now
+# Signals chosen on purpose about an adult of a family that shares its address with an
+# unrelated family, and about a twin (of the people the kind of signal is about).
+P_SHARED_ADDRESS = 0.03
+P_TWIN = 0.03
+# What the benchmark does to the region first (see ``shape_region``): the share of the
+# families that move in with another family (so two unrelated families at one address),
+# and of the families with two children or more whose first two become twins.
+SHARED_ADDRESS_FAMILIES = 0.01
+TWIN_FAMILIES = 0.02
 P_MOVED = 0.05
 P_NO_ADDRESS = 0.03
 P_SUFFIX_WRONG = 0.02
@@ -373,6 +404,80 @@ def invalid_bsn(rng: random.Random, bsn: str) -> str:
     return bsn[:i] + digit + bsn[i + 1 :]
 
 
+def shape_region() -> dict[str, int]:
+    """Give the region what real ones have and a generated one lacks: pairs of unrelated
+    families at one address (``SHARED_ADDRESS_FAMILIES``: a family takes the address of
+    another, as when two households share a house), and twins (``TWIN_FAMILIES``: of the
+    families with two children or more, the second child gets the first's date of birth
+    and surname; their given names differ). The families are chosen by their id, not by
+    the seed, so a second run changes nothing; only in a benchmark database (see
+    ``clean_up``)."""
+    from django.db import connection, transaction
+
+    if "bench" not in connection.settings_dict["NAME"]:
+        sys.exit("Refusing to change the region of a database whose name lacks 'bench'.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Every 100th family (by id) moves in with the family before it in id order,
+        # unless that one moves itself.
+        step = round(1 / SHARED_ADDRESS_FAMILIES)
+        cursor.execute(
+            """
+            WITH ranked AS (
+                SELECT id, street, house_number, house_number_suffix, postcode, city,
+                       row_number() OVER (ORDER BY id) AS n
+                FROM families_family
+                WHERE postcode <> '' AND house_number IS NOT NULL
+                  AND substr(postcode, 5, 2) <> ALL(%s)
+            )
+            UPDATE families_family f
+            SET street = host.street, house_number = host.house_number,
+                house_number_suffix = host.house_number_suffix, postcode = host.postcode,
+                city = host.city
+            FROM ranked guest JOIN ranked host ON host.n = guest.n - 1
+            WHERE f.id = guest.id AND guest.n %% %s = 0
+              AND (f.postcode, f.house_number, f.house_number_suffix)
+                  IS DISTINCT FROM (host.postcode, host.house_number, host.house_number_suffix)
+            """,
+            [sorted(UNUSED_POSTCODE_LETTERS), step],
+        )
+        moved = cursor.rowcount
+        step = round(1 / TWIN_FAMILIES)
+        cursor.execute(
+            """
+            WITH children AS (
+                SELECT m.family_id, p.id AS person_id, p.birth_date, p.surname,
+                       p.given_names,
+                       row_number() OVER (PARTITION BY m.family_id ORDER BY m.id) AS k
+                FROM families_membership m JOIN families_person p ON p.id = m.person_id
+                WHERE m.role = 'child' AND p.birth_date IS NOT NULL
+            ), pairs AS (
+                SELECT a.family_id, a.birth_date, a.surname, b.person_id,
+                       row_number() OVER (ORDER BY a.family_id) AS n
+                FROM children a JOIN children b ON b.family_id = a.family_id AND b.k = 2
+                WHERE a.k = 1 AND a.given_names <> b.given_names
+            )
+            UPDATE families_person p SET birth_date = pairs.birth_date, surname = pairs.surname
+            FROM pairs
+            WHERE p.id = pairs.person_id AND pairs.n %% %s = 0
+              AND (p.birth_date, p.surname) IS DISTINCT FROM (pairs.birth_date, pairs.surname)
+            """,
+            [step],
+        )
+        twins = cursor.rowcount
+    return {"families moved in with another": moved, "children made twins": twins}
+
+
+def call_names() -> dict[str, list[str]]:
+    """Per formal given name (normalised), its call names and nicknames in linking's
+    table, sorted (so that a seeded choice is the same in every run)."""
+    from rits.signals.linking import names
+
+    of: dict[str, list[str]] = defaultdict(list)
+    for variant, formal in names.variants().items():
+        of[formal].append(variant)
+    return {formal: sorted(found) for formal, found in of.items()}
+
+
 class Generator:
     """Streams signals to one CSV file per source (and a truth file), seeded."""
 
@@ -394,6 +499,33 @@ class Generator:
             in_trouble = [m for m in everyone if m[P_FAMILY] in self.trouble]
             self.pools[who] = (everyone, in_trouble)
         self.addresses = [(m[P_POSTCODE], m[P_NUMBER], m[P_SUFFIX], m[P_CITY]) for m in members]
+        self.call_names = call_names()
+        # Families at one address with another family, and children with a twin (the
+        # same family, date of birth and surname, other given names).
+        at_address: dict[tuple, set[int]] = defaultdict(set)
+        births: Counter = Counter()
+        for m in members:
+            at_address[(m[P_POSTCODE], m[P_NUMBER], m[P_SUFFIX])].add(m[P_FAMILY])
+            if m[P_ROLE] == "child":
+                births[(m[P_FAMILY], m[P_BORN], m[P_SURNAME])] += 1
+        self.sharing = {
+            f for families in at_address.values() if len(families) > 1 for f in families
+        }
+        self.twin_births = {key for key, n in births.items() if n > 1}
+        # The addresses of families, each once, in a fixed order (for stale addresses).
+        self.family_addresses = sorted(
+            {
+                m[P_FAMILY]: (m[P_POSTCODE], m[P_NUMBER], m[P_SUFFIX], m[P_CITY]) for m in members
+            }.items()
+        )
+        self.special: dict[str, tuple[list[tuple], list[tuple]]] = {}
+        for who, (everyone, _trouble) in self.pools.items():
+            shared = [m for m in everyone if m[P_FAMILY] in self.sharing]
+            twins = [m for m in everyone if self._is_twin(m)]
+            self.special[who] = (shared, twins)
+
+    def _is_twin(self, m: tuple) -> bool:
+        return m[P_ROLE] == "child" and (m[P_FAMILY], m[P_BORN], m[P_SURNAME]) in self.twin_births
 
     def _fits(self, m: tuple, who: str) -> bool:
         years = age(m[P_BORN], self.today)
@@ -437,8 +569,22 @@ class Generator:
     def known(self, kind: Kind, wants_bsn: bool) -> tuple[tuple, list[str], dict]:
         rng = self.rng
         everyone, in_trouble = self.pools[kind.who]
-        person = rng.choice(in_trouble if in_trouble and rng.random() < P_TROUBLE else everyone)
+        shared, twins = self.special[kind.who]
+        r = rng.random()
+        if r < P_SHARED_ADDRESS and shared:
+            person = rng.choice(shared)
+        elif r < P_SHARED_ADDRESS + P_TWIN and twins:
+            person = rng.choice(twins)
+        else:
+            person = rng.choice(in_trouble if in_trouble and rng.random() < P_TROUBLE else everyone)
         tags: list[str] = []
+        # What the person is, whether chosen on purpose or not: the report's recall for
+        # them is what matters (a signal about one must reach neither the other family
+        # nor the twin).
+        if person[P_FAMILY] in self.sharing:
+            tags.append("shared address (two families)")
+        if self._is_twin(person):
+            tags.append("twin")
         surname, prefix, given = person[P_SURNAME], person[P_PREFIX], person[P_GIVEN]
         born = person[P_BORN]
         postcode, number, suffix, city = (
@@ -473,6 +619,16 @@ class Generator:
         elif r < P_GIVEN_SWAPPED + P_GIVEN_INITIAL + P_GIVEN_MISSING:
             given = ""
             tags.append("given names missing")
+        elif r < P_GIVEN_SWAPPED + P_GIVEN_INITIAL + P_GIVEN_MISSING + P_CALL_NAME and given:
+            from rits.signals.linking.normalise import normalise_text
+
+            variants = self.call_names.get(normalise_text(given.split()[0]))
+            if variants:  # the call name alone, as people give it
+                given = rng.choice(variants).capitalize()
+                tags.append("call name")
+        if rng.random() < P_NAMES_SWAPPED and given:
+            surname, given = given.split()[0], surname
+            tags.append("given name and surname swapped")
         r = rng.random()
         if r < P_MOVED:
             postcode, _n, _s, city = rng.choice(self.addresses)
@@ -484,6 +640,11 @@ class Generator:
         elif r < P_MOVED + P_NO_ADDRESS + P_SUFFIX_WRONG:
             suffix = "" if suffix else rng.choice(("A", "B", "1", "bis"))
             tags.append("suffix wrong")
+        elif r < P_MOVED + P_NO_ADDRESS + P_SUFFIX_WRONG + P_STALE_ADDRESS:
+            family, address = rng.choice(self.family_addresses)
+            if family != person[P_FAMILY] and address[:3] != (postcode, number, suffix):
+                postcode, number, suffix, city = address
+                tags.append("stale address (another family's)")
         r = rng.random()
         if r < P_DOB_MISSING and postcode:
             born = None
@@ -491,6 +652,12 @@ class Generator:
         elif r < P_DOB_MISSING + P_DOB_TYPO:
             born = dob_typo(rng, born, self.today)
             tags.append("birth date typo")
+        elif r < P_DOB_MISSING + P_DOB_TYPO + P_NO_DOB_NO_NUMBER and postcode:
+            born, number, suffix = None, None, ""
+            tags.append("no birth date, no house number")
+        if rng.random() < P_SURNAME_MISSING and given and born:
+            surname, prefix = "", ""
+            tags.append("surname missing")
         if rng.random() < P_UPPER_CASE:
             surname = surname.upper()
         fields = {
@@ -803,8 +970,8 @@ def instrument(timers: Timers) -> None:
     timers.wrap(linking_services, "candidate_rows", "linking/candidate reads (small runs)")
     timers.wrap(matcher.Matcher, "predict", "linking/Splink predict")
     timers.wrap(linking_services, "_link_by_bsn", "linking/BSN lookup")
-    timers.wrap(linking_services, "_complete_families", "linking/families and households")
-    timers.wrap(linking_services, "_review_households", "linking/families and households")
+    timers.wrap(linking_services, "_complete_families", "linking/families and family-level reviews")
+    timers.wrap(linking_services, "_review_households", "linking/families and family-level reviews")
     timers.wrap(store, "write", "linking/write links, reviews, timeline")
     timers.wrap(pipeline, "run_rules", "rules")
     timers.wrap(runner, "load_facts", "rules/load facts")
@@ -1106,8 +1273,19 @@ def evaluate(truth_path: str) -> dict:
                       AND l.person_id IS DISTINCT FROM t.person_id) AS wrong_links,
                    EXISTS (SELECT 1 FROM signals_linkreview r
                            WHERE r.signal_id = s.id AND r.person_id = t.person_id) AS true_in_review,
-                   EXISTS (SELECT 1 FROM signals_signallink l
-                           WHERE l.signal_id = s.id AND l.person_id IS NULL) AS household
+                   EXISTS (SELECT 1 FROM signals_linkreview r
+                           WHERE r.signal_id = s.id AND r.person_id IS NULL) AS family_review,
+                   -- A link, or a review, for a family the true person is not a member of.
+                   t.person_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM signals_signallink l
+                       WHERE l.signal_id = s.id AND l.family_id NOT IN (
+                           SELECT m.family_id FROM families_membership m
+                           WHERE m.person_id = t.person_id)) AS other_family_link,
+                   t.person_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM signals_linkreview r
+                       WHERE r.signal_id = s.id AND r.family_id NOT IN (
+                           SELECT m.family_id FROM families_membership m
+                           WHERE m.person_id = t.person_id)) AS other_family_review
             FROM signals_signal s JOIN bench_truth t ON t.reference = s.reference
             """
         )
@@ -1122,7 +1300,9 @@ def evaluate(truth_path: str) -> dict:
         review_true,
         unknown,
         unknown_wrong,
-        household,
+        family_reviews,
+        other_family_links,
+        other_family_reviews,
     ) = rows_of(
         """
         SELECT count(*),
@@ -1135,7 +1315,9 @@ def evaluate(truth_path: str) -> dict:
                count(*) FILTER (WHERE status = 'review' AND true_in_review),
                count(*) FILTER (WHERE truth IS NULL),
                count(*) FILTER (WHERE truth IS NULL AND wrong_links > 0),
-               count(*) FILTER (WHERE household)
+               count(*) FILTER (WHERE family_review),
+               count(*) FILTER (WHERE other_family_link),
+               count(*) FILTER (WHERE other_family_review)
         FROM bench_eval
         """
     )[0]
@@ -1143,11 +1325,12 @@ def evaluate(truth_path: str) -> dict:
     precision = right / made if made else 1.0
     recall = right / known if known else 1.0
     per_tag = []
-    for tag, n, n_right, n_wrong, n_review, n_bsn in rows_of(
+    for tag, n, n_right, n_wrong, n_review, n_bsn, n_other_link, n_other_review in rows_of(
         """
         SELECT tag, count(*), count(*) FILTER (WHERE right_link),
                count(*) FILTER (WHERE wrong_links > 0), count(*) FILTER (WHERE status = 'review'),
-               count(*) FILTER (WHERE has_bsn)
+               count(*) FILTER (WHERE has_bsn), count(*) FILTER (WHERE other_family_link),
+               count(*) FILTER (WHERE other_family_review)
         FROM (SELECT e.*, unnest(CASE WHEN coalesce(tags, '') = '' THEN ARRAY['(as registered)']
                                       ELSE string_to_array(tags, '|') END) AS tag
               FROM bench_eval e) t
@@ -1162,6 +1345,8 @@ def evaluate(truth_path: str) -> dict:
                 "right person": n_right,
                 "wrong person": n_wrong,
                 "review": n_review,
+                "other family link": n_other_link,
+                "other family review": n_other_review,
             }
         )
     without_bsn = rows_of(
@@ -1185,7 +1370,9 @@ def evaluate(truth_path: str) -> dict:
         "in review, true person among the candidates": review_true,
         "about unknown people": unknown,
         "unknown people linked to a person": unknown_wrong,
-        "with a household link": household,
+        "with a family-level review": family_reviews,
+        "about known people, linked to a family they are not in": other_family_links,
+        "about known people, in review for a family they are not in": other_family_reviews,
         "known, no BSN match: signals / right / wrong": list(without_bsn),
         "precision": precision,
         "recall": recall,
@@ -1227,7 +1414,7 @@ STEP_ORDER = (
     "linking/candidate reads (small runs)",
     "linking/Splink predict",
     "linking/BSN lookup",
-    "linking/families and households",
+    "linking/families and family-level reviews",
     "linking/write links, reviews, timeline",
     "linking/lock and read signals (the rest)",
     "rules",
@@ -1254,7 +1441,7 @@ def derive_rest(timers: Timers) -> None:
         "linking/candidate reads (small runs)",
         "linking/Splink predict",
         "linking/BSN lookup",
-        "linking/families and households",
+        "linking/families and family-level reviews",
         "linking/write links, reviews, timeline",
     ]
     w[rest] = w["linking"] - sum(w[x] for x in steps)
@@ -1331,8 +1518,12 @@ def report(args, manifest, bare, result, timers: Timers, quality, facts) -> str:
         f", in review {quality['in review, about known people']:,} (true person among the "
         f"candidates: {quality['in review, true person among the candidates']:,})",
         f"  about unknown people {quality['about unknown people']:,}: linked to a person "
-        f"{quality['unknown people linked to a person']:,}, household links "
-        f"(all signals) {quality['with a household link']:,}",
+        f"{quality['unknown people linked to a person']:,}; family-level reviews (all "
+        f"signals) {quality['with a family-level review']:,}",
+        f"  about known people, for a family they are not in: linked "
+        f"{quality['about known people, linked to a family they are not in']:,}, a "
+        f"family-level or person review "
+        f"{quality['about known people, in review for a family they are not in']:,}",
         f"  precision {quality['precision']:.5f} (target ≥ {TARGET_PRECISION}) — "
         f"{'met' if quality['precision'] >= TARGET_PRECISION else 'NOT met'}; "
         f"recall {quality['recall']:.5f} (target ≥ {TARGET_RECALL}) — "
@@ -1343,14 +1534,15 @@ def report(args, manifest, bare, result, timers: Timers, quality, facts) -> str:
         f"person {nb[1]:,} (recall {nb[1] / max(nb[0], 1):.4f}), a wrong person {nb[2]:,}",
         "",
         f"  {'variation (a signal can have several)':<40}{'signals':>9}{'w. BSN':>8}{'right':>9}"
-        f"{'wrong':>7}{'review':>8}{'recall':>8}",
+        f"{'wrong':>7}{'review':>8}{'oth.fam':>8}{'oth.rev':>8}{'recall':>8}",
     ]
     for t in quality["per tag"]:
         n = t["signals"]
         unknown = t["tag"].startswith("unknown")
         lines.append(
             f"  {t['tag']:<40}{n:>9,}{t['with known BSN']:>8,}{t['right person']:>9,}"
-            f"{t['wrong person']:>7,}{t['review']:>8,}"
+            f"{t['wrong person']:>7,}{t['review']:>8,}{t['other family link']:>8,}"
+            f"{t['other family review']:>8,}"
             f"{'' if unknown else format(t['right person'] / n, '.4f'):>8}"
         )
     lines += ["", "The PostgreSQL statements that took longest (their first 160 characters):"]
@@ -1453,6 +1645,10 @@ def main() -> None:
     args.analyze = args.analyze and not args.autovacuum
     families = Family.objects.count()
     print(f"Region: {families:,} families.")
+
+    shaped = shape_region()
+    if any(shaped.values()):
+        print("Region shaped: " + ", ".join(f"{k} {v:,}" for k, v in shaped.items()) + ".")
 
     removed = clean_up()
     if removed["signals"] or removed["timeline events"]:

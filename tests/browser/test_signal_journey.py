@@ -1,6 +1,7 @@
 """The demo's first family: the housing corporation delivers the mother's rent arrears
-without a BSN; the signal is linked to her household, an alert tells the coordinator why,
-and the coordinator acknowledges it and turns it into a finance agreement in the plan.
+without a BSN, with her call name and her day and month of birth swapped; the signal is
+linked to her by the linkage model, an alert tells the coordinator why, and the
+coordinator acknowledges it and turns it into a finance agreement in the plan.
 Every page is checked with axe on the way."""
 
 import datetime
@@ -10,7 +11,9 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from rits.audit.services import Actor
+from rits.demo.deliveries import swap_day_and_month
 from rits.demo.services import build_demo_region
+from rits.demo.stories import DEMO_1_MOTHER_CALL_NAME
 from rits.families.models import Family, Membership
 from rits.organisations.models import Professional
 from rits.plans.models import Agreement
@@ -35,15 +38,21 @@ def demo_1(transactional_db, settings):
     }
 
 
-def _csv(mother) -> bytes:
+def _csv(mother, *, given: str, born: datetime.date, address: str = "3563 TD;41") -> bytes:
     today = datetime.date.today()
     return (
         "reference;signal_type;signal_date;since;amount_eur;crisis;surname;prefix;"
         "given_names;birth_date;postcode;house_number;house_number_suffix;city;note\n"
         f"HUUR-2026-0815;rent_arrears;{today.isoformat()};{(today - datetime.timedelta(days=70)).isoformat()};"
-        f"1640,00;nee;{mother.surname};;{mother.given_names};{mother.birth_date.isoformat()};"
-        "3563 TD;41;;Utrecht;Twee maanden huur niet betaald\n"
+        f"1640,00;nee;{mother.surname};;{given};{born.isoformat()};"
+        f"{address};;Utrecht;Twee maanden huur niet betaald\n"
     ).encode()
+
+
+def _as_the_landlord_knows_her(mother) -> bytes:
+    """Her call name (she is registered as Elsabet) and her date of birth with day and
+    month swapped, at her address: as the demo's own delivery has her."""
+    return _csv(mother, given=DEMO_1_MOTHER_CALL_NAME, born=swap_day_and_month(mother.birth_date))
 
 
 def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
@@ -56,7 +65,11 @@ def test_rent_arrears_reach_the_coordinator_and_become_a_finance_agreement(
     page.goto("/signals/upload/")
     assert_accessible(page, "the upload page")
     page.locator("#id_file").set_input_files(
-        {"name": "huurachterstanden.csv", "mimeType": "text/csv", "buffer": _csv(mother)}
+        {
+            "name": "huurachterstanden.csv",
+            "mimeType": "text/csv",
+            "buffer": _as_the_landlord_knows_her(mother),
+        }
     )
     page.locator("main form[enctype='multipart/form-data'] button[type=submit]").click()
     page.wait_for_load_state()
@@ -102,21 +115,15 @@ def test_the_coordinator_decides_a_doubtful_link(page, demo_1, log_in_as, assert
     """A signal that looks like the mother but not quite (date of birth with day and month
     swapped, another address) is not linked: her coordinator decides."""
     family, mother = demo_1["family"], demo_1["mother"]
-    born = mother.birth_date
-    doubtful = (
-        _csv(mother)
-        .decode()
-        .replace(
-            born.isoformat(),
-            born.replace(month=born.day, day=born.month).isoformat()
-            if born.day <= 12 and born.day != born.month
-            else (born + datetime.timedelta(days=1)).isoformat(),
-        )
-        .replace("3563 TD;41", "3511 AB;7")
+    doubtful = _csv(
+        mother,
+        given=mother.given_names,
+        born=swap_day_and_month(mother.birth_date),
+        address="3511 AB;7",
     )
     batch = services.receive_batch(
         source=demo_1["housing"].organisation,
-        content=doubtful.encode(),
+        content=doubtful,
         file_name="twijfel.csv",
         actor=Actor.system("test"),
     )

@@ -10,8 +10,11 @@ they would for any delivery.
 
 What is in it:
 
-- **DEMO-1's rent arrears, without a BSN** (landlords often have none): Saba's name,
-  date of birth and address, which link her by the linkage model. Her plan has no
+- **DEMO-1's rent arrears, without a BSN** (landlords often have none): the mother as
+  the corporation knows her, by her call name Saba (she is registered as Elsabet), with
+  her date of birth written day and month swapped, and her address; the linkage model
+  links her all the same (the call name is in its name-variant table, the swap is one of
+  its levels, surname and address agree). Her plan has no
   agreement about finances and she has a child, so the rules raise the alert
   "payment arrears, no agreement about finances" for her coordinator (the demo login
   ``coordinator@demo.rits.nl``), in her inbox and her team's.
@@ -32,6 +35,7 @@ from datetime import date, timedelta
 from rits.core.bsn import decrypt_bsn
 from rits.demo.generator import GENERATED_PREFIX
 from rits.demo.staff import DEMO_LOGINS
+from rits.demo.stories import DEMO_1_MOTHER_CALL_NAME
 from rits.families.models import (
     ADULT_ROLES,
     Involvement,
@@ -85,6 +89,12 @@ def _member(reference: str, role: str) -> Membership | None:
     )
 
 
+def swap_day_and_month(day: date) -> date:
+    """The date as a file with day and month mixed up has it: 3 May for 5 March. (The
+    story gives DEMO-1's mother a day of the month of at most 12.)"""
+    return day.replace(month=day.day, day=day.month)
+
+
 def delivery_rows(*, today: date) -> list[dict[str, str]]:
     """The rows of the demo delivery, as the housing corporation's system writes them."""
     rows = []
@@ -102,8 +112,8 @@ def delivery_rows(*, today: date) -> list[dict[str, str]]:
                 crisis="nee",
                 surname=person.surname,
                 prefix=person.prefix,
-                given_names=person.given_names,
-                birth_date=person.birth_date.isoformat(),
+                given_names=DEMO_1_MOTHER_CALL_NAME,
+                birth_date=swap_day_and_month(person.birth_date).isoformat(),
                 postcode=family.postcode,
                 house_number=family.house_number,
                 house_number_suffix=family.house_number_suffix,

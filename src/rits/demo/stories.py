@@ -34,6 +34,11 @@ from rits.families.models import (
 from rits.organisations.models import Professional
 
 STORY_REFERENCES = ("DEMO-1", "DEMO-2", "DEMO-3")
+# DEMO-1's mother is registered as Elsabet, the Tigrinya form of Elisabeth, and goes by
+# Saba: the housing corporation knows her by that call name (``deliveries.py``), which the
+# name-variant table of linking (``signals/linking/name_variants.csv``) has as hers.
+DEMO_1_MOTHER_GIVEN = "Elsabet"
+DEMO_1_MOTHER_CALL_NAME = "Saba"
 
 
 @dataclass
@@ -179,13 +184,17 @@ def _demo_1(*, region, staff, bsns, today) -> None:
     involved."""
     family = _story("DEMO-1", "Gezin Tesfamariam", "Karpatendreef", 41, "3563TD", region)
     s = _Story(family, today, bsns, random.Random("DEMO-1"))
+    # A day of the month of at most 12 (and not the month itself), so that the housing
+    # corporation's file can have day and month swapped and still hold a date.
+    mother_born = _born(today, 22, 140)
+    mother_born = mother_born.replace(day=3 if mother_born.month != 3 else 4)
     s.member(
         "moeder",
         MemberRole.PARENT,
-        given="Saba",
+        given=DEMO_1_MOTHER_GIVEN,
         surname="Tesfamariam",
         gender=Gender.FEMALE,
-        born=_born(today, 22, 140),
+        born=mother_born,
         languages=["ti"],
         interpreter=True,
     )
@@ -244,7 +253,8 @@ def _demo_1(*, region, staff, bsns, today) -> None:
     s.event(
         235,
         "conversation",
-        "Kennismaking met een tolk Tigrinya. Saba kwam op haar vijftiende alleen uit Eritrea naar "
+        "Kennismaking met een tolk Tigrinya. Ze heet officieel Elsabet, iedereen noemt haar "
+        "Saba. Saba kwam op haar vijftiende alleen uit Eritrea naar "
         "Nederland. Tot haar achttiende had ze een voogd en begeleid wonen; daarna stopte de hulp "
         "en stond ze er alleen voor.",
         D.SOCIAL_NETWORK,
