@@ -50,7 +50,7 @@ def _csv(mother, *, given: str, born: datetime.date, address: str = "3563 TD;41"
 
 
 def _as_the_landlord_knows_her(mother) -> bytes:
-    """Her call name (she is registered as Elsabet) and her date of birth with day and
+    """Her call name (she is registered as Elsabet Saba) and her date of birth with day and
     month swapped, at her address: as the demo's own delivery has her."""
     return _csv(mother, given=DEMO_1_MOTHER_CALL_NAME, born=swap_day_and_month(mother.birth_date))
 

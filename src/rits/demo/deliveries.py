@@ -11,7 +11,7 @@ they would for any delivery.
 What is in it:
 
 - **DEMO-1's rent arrears, without a BSN** (landlords often have none): the mother as
-  the corporation knows her, by her call name Saba (she is registered as Elsabet), with
+  the corporation knows her, by her call name Saba (she is registered as Elsabet Saba), with
   her date of birth written day and month swapped, and her address; the linkage model
   links her all the same (the call name is in its name-variant table, the swap is one of
   its levels, surname and address agree). Her plan has no

@@ -34,10 +34,9 @@ from rits.families.models import (
 from rits.organisations.models import Professional
 
 STORY_REFERENCES = ("DEMO-1", "DEMO-2", "DEMO-3")
-# DEMO-1's mother is registered as Elsabet, the Tigrinya form of Elisabeth, and goes by
-# Saba: the housing corporation knows her by that call name (``deliveries.py``), which the
-# name-variant table of linking (``signals/linking/name_variants.csv``) has as hers.
-DEMO_1_MOTHER_GIVEN = "Elsabet"
+# DEMO-1's mother is registered with the given names Elsabet Saba and goes by the second,
+# her call name (roepnaam), as the housing corporation knows her (``deliveries.py``).
+DEMO_1_MOTHER_GIVEN = "Elsabet Saba"
 DEMO_1_MOTHER_CALL_NAME = "Saba"
 
 
@@ -253,7 +252,7 @@ def _demo_1(*, region, staff, bsns, today) -> None:
     s.event(
         235,
         "conversation",
-        "Kennismaking met een tolk Tigrinya. Ze heet officieel Elsabet, iedereen noemt haar "
+        "Kennismaking met een tolk Tigrinya. Ze heet officieel Elsabet Saba, iedereen noemt haar "
         "Saba. Saba kwam op haar vijftiende alleen uit Eritrea naar "
         "Nederland. Tot haar achttiende had ze een voogd en begeleid wonen; daarna stopte de hulp "
         "en stond ze er alleen voor.",
