@@ -65,6 +65,12 @@ Splink never sees the truth; the truth only chooses where to cut its scores for 
 report: at 0.9, and at the threshold where its precision equals Rits's on that set (so
 that recall is compared at equal precision).
 
+**Two Rits columns.** Each set is linked by the committed default model, then its links
+and reviews are undone (``forget_links``), a model is trained on the set's caseload and
+signals as a region would (``train_linkage_model --activate``, which never sees the
+truth), and the same signals are linked again; the table names the model version behind
+each column (``--no-train``: the default only).
+
 Output: a table per set, Rits and Splink side by side, and the raw figures in
 ``bench/results/linking-<time>.json`` (not committed). Quality figures only, no targets
 asserted; timings belong here, never in tests (see CONVENTIONS.md)."""
