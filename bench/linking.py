@@ -65,6 +65,12 @@ Splink never sees the truth; the truth only chooses where to cut its scores for 
 report: at 0.9, and at the threshold where its precision equals Rits's on that set (so
 that recall is compared at equal precision).
 
+**Two Rits columns.** Each set is linked by the committed default model, then its links
+and reviews are undone (``forget_links``), a model is trained on the set's caseload and
+signals as a region would (``train_linkage_model --activate``, which never sees the
+truth), and the same signals are linked again; the table names the model version behind
+each column (``--no-train``: the default only).
+
 Output: a table per set, Rits and Splink side by side, and the raw figures in
 ``bench/results/linking-<time>.json`` (not committed). Quality figures only, no targets
 asserted; timings belong here, never in tests (see CONVENTIONS.md)."""
@@ -396,12 +402,14 @@ def reset() -> None:
 
     from rits.families.models import Family, Person
     from rits.signals.linking.matcher import process_matcher
-    from rits.signals.models import Signal, SignalBatch
+    from rits.signals.models import LinkageModel, Signal, SignalBatch
 
     name = connection.settings_dict["NAME"]
     if "bench" not in name:
         sys.exit(f"Refusing to empty the tables of database {name!r}: not a bench database.")
-    tables = ", ".join(m._meta.db_table for m in (Family, Person, Signal, SignalBatch))
+    # The trained models too: each set starts from the committed default.
+    models = (Family, Person, Signal, SignalBatch, LinkageModel)
+    tables = ", ".join(m._meta.db_table for m in models)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} CASCADE")
     # The snapshot of the population linking may keep (its key would notice, but why wait).
@@ -589,28 +597,70 @@ def low_scores(found: list[Outcome]) -> dict:
     }
 
 
-def run_rits(name: str, originals: list[Record], duplicates: list[Record]) -> dict:
-    from rits.families.models import Person
+def model_versions_used() -> dict[str, int]:
+    """Which linkage model versions decided the links and reviews (version → count)."""
+    from rits.signals.models import LinkReview, SignalLink
+
+    used: Counter = Counter()
+    for model in (SignalLink, LinkReview):
+        used.update(model.objects.exclude(model_version="").values_list("model_version", flat=True))
+    return dict(used)
+
+
+def forget_links() -> None:
+    """Undo the linking of this set (bench database only): every signal back in the queue
+    (``received``, not looked at), its links and reviews gone, so that another model can
+    link the same signals."""
+    from django.db import connection
+
+    from rits.signals.models import LinkReview, Signal, SignalLink, SignalStatus
+
+    if "bench" not in connection.settings_dict["NAME"]:
+        sys.exit("Refusing to undo links outside a bench database.")
+    LinkReview.objects.all().delete()
+    SignalLink.objects.all().delete()
+    Signal.objects.update(status=SignalStatus.RECEIVED, linked_at=None)
+
+
+def train_region() -> dict:
+    """The region's own model, as a region trains it: ``manage.py train_linkage_model
+    --activate`` on the caseload and the signals received (never the truth)."""
+    from django.core.management import call_command
+
+    from rits.signals.models import LinkageModel
+
+    out = io.StringIO()
+    started = time.perf_counter()
+    call_command("train_linkage_model", "--activate", stdout=out)
+    seconds = time.perf_counter() - started
+    model = LinkageModel.objects.get(active=True)
+    return {
+        "version": model.version,
+        "training": model.training,
+        "seconds": seconds,
+        "summary": out.getvalue(),
+    }
+
+
+def link_and_measure(duplicates: list[Record], in_caseload: set[str], compared=None) -> dict:
+    """Link every queued signal with the active model and measure the outcome."""
     from rits.signals.linking import link_signals
 
-    reset()
-    caseload = import_caseload(name, originals)
-    in_caseload = set(Person.objects.values_list("reference", flat=True))
-    intake = deliver(name, duplicates)
     started = time.perf_counter()
     report = link_signals()
     link_seconds = time.perf_counter() - started
     found = outcomes(duplicates, in_caseload)
     started = time.perf_counter()
-    mark_blocking(found)
+    if compared is None:
+        mark_blocking(found)
+    else:  # the blocking rules do not depend on the model: measured once per set
+        for o in found:
+            o.compared = compared.get(o.reference)
     blocking_seconds = time.perf_counter() - started
     result = figures(found)
     result.update(
         {
-            "caseload": caseload,
-            "held out": sum(1 for r in originals if held_out(r.rec_id)),
-            "in caseload": len(in_caseload),
-            "intake": intake,
+            "model versions": model_versions_used(),
             "link report": {
                 "linked": report.linked,
                 "review": report.review,
@@ -622,7 +672,35 @@ def run_rits(name: str, originals: list[Record], duplicates: list[Record]) -> di
             "scored low": low_scores(found),
         }
     )
-    return result, found, in_caseload
+    return result, found
+
+
+def run_rits(name: str, originals: list[Record], duplicates: list[Record], *, train: bool = True):
+    """The set through Rits: linked by the committed default model, then (``train``) the
+    links undone, a model trained on the set's caseload and signals and activated, and
+    the same signals linked again by it. Returns (per model its figures, the default
+    model's outcomes, the persons in the caseload)."""
+    from rits.families.models import Person
+
+    reset()
+    caseload = import_caseload(name, originals)
+    in_caseload = set(Person.objects.values_list("reference", flat=True))
+    intake = deliver(name, duplicates)
+    common = {
+        "caseload": caseload,
+        "held out": sum(1 for r in originals if held_out(r.rec_id)),
+        "in caseload": len(in_caseload),
+        "intake": intake,
+    }
+    default, found = link_and_measure(duplicates, in_caseload)
+    results = {"default": default | common}
+    if train:
+        compared = {o.reference: o.compared for o in found}
+        forget_links()
+        model = train_region()
+        trained, _found = link_and_measure(duplicates, in_caseload, compared)
+        results["trained"] = trained | common | {"model": model}
+    return results, found, in_caseload
 
 
 # --- Splink ------------------------------------------------------------------------------
@@ -689,7 +767,9 @@ def splink_best(persons: list[Record], signals: list[Record]) -> tuple[dict, dic
     return best, {"train seconds": train_seconds, "predict seconds": time.perf_counter() - started}
 
 
-def run_splink(originals, duplicates, found: list[Outcome], in_caseload, rits: dict) -> dict:
+def run_splink(originals, duplicates, found: list[Outcome], in_caseload, precision) -> dict:
+    """Splink on the rows Rits took in, cut at 0.9 and where its precision is
+    ``precision`` (Rits's lowest on this set)."""
     stored = {o.reference for o in found if o.stored}
     persons = [r for r in originals if r.rec_id in in_caseload]
     signals = [r for r in duplicates if r.rec_id in stored]
@@ -698,8 +778,8 @@ def run_splink(originals, duplicates, found: list[Outcome], in_caseload, rits: d
     truth = {o.reference: o.truth for o in found}
     at_fixed = peer_figures(cut(best, SPLINK_THRESHOLD), truth)
     result = {"at 0.9": at_fixed | {"threshold": SPLINK_THRESHOLD}, **seconds}
-    if rits["precision"] is not None:
-        threshold = threshold_at_precision(best, truth, rits["precision"])
+    if precision is not None:
+        threshold = threshold_at_precision(best, truth, precision)
         if threshold is not None:
             result["at Rits's precision"] = peer_figures(cut(best, threshold), truth) | {
                 "threshold": threshold
@@ -718,66 +798,90 @@ def _fmt(value) -> str:
     return f"{value:,}"
 
 
-def table(name: str, rits: dict, splink: dict) -> str:
+def table(name: str, rits: dict[str, dict], splink: dict) -> str:
+    """``rits``: per model ("default", "trained") its figures."""
     fixed = splink["at 0.9"]
     equal = splink.get("at Rits's precision", {})
+    first = rits["default"]
+    columns = [k for k in ("default", "trained") if k in rits]
+    heads = {"default": "Rits dflt", "trained": "Rits train"}
     lines = [
-        f"\n{name}: {rits['signals']:,} signals, {rits['in caseload']:,} "
-        f"persons in the caseload ({rits['held out']:,} originals held out, "
-        f"{rits['caseload']['refused']:,} refused by the import)",
-        f"{'':34} {'Rits':>10} {'Splink 0.9':>11} {'Splink =P':>11}",
-        "-" * 70,
+        f"\n{name}: {first['signals']:,} signals, {first['in caseload']:,} "
+        f"persons in the caseload ({first['held out']:,} originals held out, "
+        f"{first['caseload']['refused']:,} refused by the import)",
+        f"{'':34} "
+        + " ".join(f"{heads[k]:>10}" for k in columns)
+        + f" {'Splink 0.9':>11} {'Splink =P':>11}",
+        "-" * (60 + 11 * len(columns)),
     ]
 
-    def row(label, mine, at_fixed="", at_equal=""):
-        lines.append(f"{label:34} {_fmt(mine):>10} {at_fixed:>11} {at_equal:>11}")
+    def row(label, key=None, peer_key=None, mine=None):
+        values = [rits[k].get(key) if key else mine for k in columns]
+        at_fixed = at_equal = ""
+        if peer_key:
+            at_fixed = _fmt(fixed.get(peer_key))
+            at_equal = _fmt(equal.get(peer_key)) if equal else "–"
+        cells = " ".join(f"{_fmt(v):>10}" for v in values)
+        lines.append(f"{label:34} {cells} {at_fixed:>11} {at_equal:>11}")
 
-    def peer(key):
-        return _fmt(fixed.get(key)), _fmt(equal.get(key)) if equal else "–"
-
-    row("signals", rits["signals"])
-    row("refused at intake", rits["refused at intake"])
-    row("about a known person", rits["about a known person"])
-    row("linked (to a person)", rits["linked"], *peer("linked"))
-    row("correct person links", rits["correct person links"], *peer("correct person links"))
-    row("precision", rits["precision"], *peer("precision"))
-    row("recall", rits["recall"], *peer("recall"))
-    row("unknown linked to a person", rits["unknown linked to a person"],
-        *peer("unknown linked to a person"))  # fmt: skip
-    row("threshold", None, _fmt(fixed["threshold"]), _fmt(equal.get("threshold")) if equal else "–")
-    row("in review", rits["in review"])
-    row("review share of signals", rits["review share"])
-    row("review, true person on top", rits["review, true person on top"])
-    row("blocking recall", rits["blocking recall"])
-    row("(signal, family) links", rits["family links"])
-    row("families reached", rits["families reached"])
-    row("precision per family reached", rits["precision per family"])
+    row("signals", "signals")
+    row("refused at intake", "refused at intake")
+    row("about a known person", "about a known person")
+    row("linked (to a person)", "linked", "linked")
+    row("correct person links", "correct person links", "correct person links")
+    row("precision", "precision", "precision")
+    row("recall", "recall", "recall")
+    row("unknown linked to a person", "unknown linked to a person", "unknown linked to a person")
+    row("threshold", "-", "threshold")
+    row("in review", "in review")
+    row("review share of signals", "review share")
+    row("review, true person on top", "review, true person on top")
+    row("blocking recall", "blocking recall")
+    row("(signal, family) links", "family links")
+    row("families reached", "families reached")
+    row("precision per family reached", "precision per family")
+    row("linking seconds", "linking seconds")
     lines.append(
-        f"{'linking seconds (Splink: predict)':34} {rits['linking seconds']:>10.1f} "
-        f"{splink['predict seconds']:>11.1f}"
+        f"  Splink training {splink['train seconds']:.1f} s, predict {splink['predict seconds']:.1f} s"
     )
-    lines.append(f"  Splink training: {splink['train seconds']:.1f} s")
-    misses = rits["misses"]
-    lines.append(f"  where recall goes ({sum(misses.values()):,} signals about a known person):")
-    for bucket in (
-        "refused at intake",
-        "linked to another person",
-        "in review",
-        "never compared",
-        "scored low",
-    ):
-        lines.append(f"    {bucket:30} {misses.get(bucket, 0):>6,}")
-    if rits["scored low"]:
-        low = rits["scored low"]
+    for k in columns:
+        used = ", ".join(f"{v} ({n:,})" for v, n in rits[k]["model versions"].items())
+        lines.append(f"  {heads[k]}: decided by {used or 'no model'}")
+    if "trained" in rits:
+        model = rits["trained"]["model"]
+        t = model["training"]
         lines.append(
-            f"    scored low: true pair's median score {_fmt(low['median score'])}, by band "
-            f"{dict(sorted(low['bands'].items()))}, held back by the date of birth "
-            f"{low['held back by the date of birth']}, given name and surname swapped "
-            f"{low['given name and surname swapped']}; what their fields do not agree on:"
+            f"  trained: {t['people']:,} people, {t['signals']:,} signals, prior "
+            f"{t['prior']:.3g}, EM "
+            + ", ".join(f"{'+'.join(r['blocking_rule'])} {r['iterations']} it." for r in t["em"])
+            + f", {model['seconds']:.1f} s"
         )
-        for pattern, n in low["fields not agreeing"].items():
-            lines.append(f"      {n:>5,}  {pattern or '(all agree)'}")
-    for what, part in (("the import", rits["caseload"]), ("intake", rits["intake"])):
+    for k in columns:
+        r = rits[k]
+        misses = r["misses"]
+        lines.append(
+            f"  {heads[k]}, where recall goes ({sum(misses.values()):,} signals about a known "
+            "person):"
+        )
+        for bucket in (
+            "refused at intake",
+            "linked to another person",
+            "in review",
+            "never compared",
+            "scored low",
+        ):
+            lines.append(f"    {bucket:30} {misses.get(bucket, 0):>6,}")
+        if r["scored low"]:
+            low = r["scored low"]
+            lines.append(
+                f"    scored low: true pair's median score {_fmt(low['median score'])}, by "
+                f"band {dict(sorted(low['bands'].items()))}, held back by the date of birth "
+                f"{low['held back by the date of birth']}, given name and surname swapped "
+                f"{low['given name and surname swapped']}; what their fields do not agree on:"
+            )
+            for pattern, n in low["fields not agreeing"].items():
+                lines.append(f"      {n:>5,}  {pattern or '(all agree)'}")
+    for what, part in (("the import", first["caseload"]), ("intake", first["intake"])):
         if part["reasons"]:
             lines.append(
                 f"  refused by {what} ({part['refused']:,} rows; a row may have several reasons):"
@@ -791,6 +895,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="1,2,3,4", help="FEBRL sets, e.g. 1,4")
     parser.add_argument("--keep", action="store_true", help="leave the last set in the database")
+    parser.add_argument(
+        "--no-train", action="store_true", help="only the committed default model links"
+    )
     args = parser.parse_args()
     sets = [int(s) for s in args.sets.split(",") if s.strip()]
 
@@ -810,8 +917,11 @@ def main() -> None:
         name = f"FEBRL{number}"
         print(f"{name} …", flush=True)
         originals, duplicates = febrl(number)
-        rits, found, in_caseload = run_rits(name, originals, duplicates)
-        splink = run_splink(originals, duplicates, found, in_caseload, rits)
+        rits, found, in_caseload = run_rits(name, originals, duplicates, train=not args.no_train)
+        precisions = [r["precision"] for r in rits.values() if r["precision"] is not None]
+        splink = run_splink(
+            originals, duplicates, found, in_caseload, min(precisions) if precisions else None
+        )
         results[name] = {"rits": rits, "splink": splink}
         print(table(name, rits, splink), flush=True)
     if not args.keep:

@@ -34,9 +34,12 @@ def comparisons(*, term_frequencies: bool = False):
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
-    def level(creator, label: str, m: float, u_min: float = U_FLOOR):
+    def level(creator, label: str, m: float, u_min: float = U_FLOOR, fixed_m: bool = False):
         U_MIN[(current[0], label)] = u_min
         creator = creator.configure(m_probability=m, label_for_charts=label)
+        if fixed_m:
+            # Kept by training (EM and the rescaling after it), see the level.
+            creator = creator.configure(fix_m_probability=True)
         column = TERM_FREQUENCY_LEVELS.get((current[0], label))
         if term_frequencies and column:
             # Against the u of this level itself: the surname's "agree" is on two
@@ -61,10 +64,21 @@ def comparisons(*, term_frequencies: bool = False):
         )
 
     # Given name and surname swapped ("Jansen Kees" for "Kees Jansen"): the signal's
-    # surname is the person's first given name and the other way round. Counted once, in
-    # the surname comparison (as strong as both names agreeing, times how rarely sources
-    # swap them); the given-name comparison is neutral for it (see ``neutral``).
-    swapped = "surname_l <> surname_r and surname_l = given_first_r and surname_r = given_first_l"
+    # surname is the person's first given name (or all of them: "Wilson-Wheeler" as given
+    # names) and the other way round, or one of the two crosswise pairs one typo apart
+    # ("Jansen Kess"): a swap and a typo are separate slips of a source, and a swapped
+    # name with a typo is no likelier to be someone else than a typo alone. Counted once,
+    # in the surname comparison (as strong as both names agreeing, times how rarely
+    # sources swap them); the given-name comparison is neutral for it (see ``neutral``).
+    # The CASE asks for the distance only when the other crosswise pair agrees exactly.
+    crosswise_l = "(surname_l = given_first_r or surname_l = given_r)"
+    crosswise_r = "(surname_r = given_first_l or surname_r = given_l)"
+    swapped = (
+        f"surname_l <> surname_r and CASE WHEN {crosswise_l} THEN ({crosswise_r} or "
+        "(length(given_first_l) >= 3 and damerau_levenshtein(surname_r, given_first_l) <= 1)) "
+        f"WHEN {crosswise_r} THEN (length(given_first_r) >= 3 and "
+        "damerau_levenshtein(surname_l, given_first_r) <= 1) ELSE false END"
+    )
 
     current = ["surname"]
 
@@ -262,8 +276,11 @@ def comparisons(*, term_frequencies: bool = False):
                 u_min=1e-5,
             ),
             # Almost never for the same person: this is what keeps a father and his son
-            # of the same name, at the same address, out of an automatic link.
-            level(cll.ElseLevel(), "disagree", 0.001),
+            # of the same name, at the same address, out of an automatic link. Fixed, not
+            # trained: the pairs EM could learn it from (the same names, or the same
+            # address) hold exactly those namesakes, whom EM cannot tell from one person
+            # with a wrong date of birth (on a small region it learned 0.16).
+            level(cll.ElseLevel(), "disagree", 0.001, fixed_m=True),
         ],
     )
     current[0] = "address"

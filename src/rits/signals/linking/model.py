@@ -123,7 +123,9 @@ def load_model(
     except Exception as exc:
         raise refuse(f"Splink cannot read it ({type(exc).__name__}: {exc})") from exc
     term_frequencies = term_frequencies or {}
-    missing = [c for c in tf_columns(document) if not term_frequencies.get(c)]
+    # A column may have no value common enough to keep (a small region): then every
+    # value counts as an average one, as a rare value does in a larger region.
+    missing = [c for c in tf_columns(document) if c not in term_frequencies]
     if missing:
         raise refuse(f"it adjusts for term frequencies of {', '.join(missing)} but has none")
     return LoadedModel(version, document, labels, term_frequencies, key)

@@ -17,8 +17,13 @@ caseload's members (one row per person) and the signals of the last days:
   ``TF_MIN_COUNT`` members is left out (it then counts as an average value: a little less
   than it deserves, which errs on the side of precision, and the model holds no name
   that points to one person);
-* **the prior** stays ``comparisons.PRIOR`` unless asked to be estimated from
-  deterministic rules.
+* **the prior** (the chance that a signal and a random known person are the same) is
+  estimated for the region: the pairs that deterministic rules find (``PRIOR_RULES``,
+  taken to find ``PRIOR_RECALL`` of the true pairs), divided by all pairs of a member and
+  a signal. It depends on the region's size above all (a signal about a known person has
+  one true pair among the region's people): the default's ``comparisons.PRIOR`` is for
+  about 100,000 known people, and costs a region of 4,000 a factor 25 in the odds of
+  every pair. ``--fixed-prior`` keeps ``comparisons.PRIOR``.
 
 Then, as for the default, u is floored (``U_FLOOR``, ``U_MIN``) and each comparison made
 monotone: a looser agreement never counts for more than a stricter one.
@@ -64,9 +69,11 @@ EM_RULES = (("birth_date",), ("surname", "given"))
 # sample never shows.
 M_FLOOR = 1e-3
 
-# Deterministic rules for estimating the prior (``--estimate-prior``), and how many of the
-# true pairs they are taken to find.
-PRIOR_RULES = (("surname", "given", "birth_date"), ("birth_date", "address_key"))
+# Deterministic rules for estimating the prior, and how many of the true pairs they are
+# taken to find. Each asks for the given names or the first one: twins share a date of
+# birth and an address, and would count twice. A source with more errors than that makes
+# the estimate lower, which errs on the side of precision.
+PRIOR_RULES = (("surname", "given", "birth_date"), ("given_first", "birth_date", "address_key"))
 PRIOR_RECALL = 0.8
 
 DEFAULT_PAIRS = 2e7
@@ -175,7 +182,8 @@ def floor_and_order(
     """Give a level that training left without an m or u the one of ``fallback`` (per
     (comparison, label): the committed default's), floor m (``m_floor``) and u
     (``U_MIN``, ``U_FLOOR``), and make each comparison monotone: a looser agreement never
-    counts for more than a stricter one."""
+    counts for more than a stricter one that counts for a match. A level with a fixed m
+    (``fix_m_probability``) keeps it; the others share the rest."""
     fallback = fallback or {}
     for comparison in model["comparisons"]:
         name = comparison["output_column_name"]
@@ -188,10 +196,13 @@ def floor_and_order(
             if not isinstance(u, float) and default_u is not None:
                 lvl["u_probability"] = default_u
             lvl["m_probability"] = max(m if isinstance(m, float) else 0.0, m_floor, U_FLOOR)
-        total = sum(lvl["m_probability"] for lvl in levels)
+        # Levels with a fixed m keep it; the others share what is left.
+        fixed = sum(lvl["m_probability"] for lvl in levels if lvl.get("fix_m_probability"))
+        total = sum(lvl["m_probability"] for lvl in levels if not lvl.get("fix_m_probability"))
         stricter = None  # the Bayes factor of the level above
         for lvl in levels:
-            lvl["m_probability"] = lvl["m_probability"] / total
+            if not lvl.get("fix_m_probability"):
+                lvl["m_probability"] = lvl["m_probability"] / total * (1 - fixed)
             if lvl.get("fix_u_probability"):  # set in comparisons(), neutral on purpose
                 stricter = min(stricter or 1e300, lvl["m_probability"] / lvl["u_probability"])
                 continue
@@ -203,7 +214,13 @@ def floor_and_order(
             if stricter is not None and lvl["m_probability"] / u > stricter:
                 u = lvl["m_probability"] / stricter
             lvl["u_probability"] = min(u, 1.0)
-            stricter = lvl["m_probability"] / lvl["u_probability"]
+            factor = lvl["m_probability"] / lvl["u_probability"]
+            # Only a level that counts for a match bounds the looser ones: a level the
+            # region's pairs hardly show (EM leaves its m near the floor, e.g. call names
+            # where sources write registered names) says nothing of what a looser
+            # agreement below it is worth, and would make it count against.
+            if factor >= 1:
+                stricter = min(stricter or 1e300, factor)
 
 
 def _default_levels() -> dict[tuple[str, str], tuple[float, float]]:
@@ -241,7 +258,7 @@ def train(
     *,
     pairs: float = DEFAULT_PAIRS,
     seed: int = 1,
-    estimate_prior: bool = False,
+    estimate_prior: bool = True,
 ) -> TrainedModel:
     """Train a model on ``members`` (as :func:`population` gives them) and ``signals`` (as
     :func:`recent_signals`); raise :class:`TooLittleData` when there are too few."""

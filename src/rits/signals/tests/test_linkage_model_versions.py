@@ -57,7 +57,7 @@ def test_without_a_trained_model_the_default_decides_and_is_recorded(landlord):
 
     signal.refresh_from_db()
     version = _default()[model.VERSION_KEY]
-    assert version == "default-1"
+    assert version == "default-2"
     links = SignalLink.objects.filter(signal=signal)
     reviews = LinkReview.objects.filter(signal=signal)
     assert {(x.method, x.model_version) for x in links} | {
@@ -123,9 +123,9 @@ def test_a_model_that_cannot_be_used_holds_the_batch(landlord, broken, reason, c
     assert set(Signal.objects.values_list("status", "linked_at")) == {(SignalStatus.RECEIVED, None)}
 
     # Another model made active: the next run links them.
-    model_versions.activate_model("default-1", actor=_actor())
+    model_versions.activate_model("default-2", actor=_actor())
     assert pipeline.run_for_signals([s.pk for s in batch_signals]).error == ""
-    assert set(SignalLink.objects.values_list("model_version", flat=True)) == {"default-1"}
+    assert set(SignalLink.objects.values_list("model_version", flat=True)) == {"default-2"}
 
 
 def test_a_missing_default_holds_linking(landlord, monkeypatch, tmp_path):
@@ -227,7 +227,15 @@ def test_training_saves_an_inactive_model_with_term_frequencies(small_region, mo
     assert trained.origin == "trained" and not trained.active
     assert trained.format == model.MODEL_FORMAT
     assert trained.training["people"] == 300 and trained.training["signals"] == 150
-    assert trained.training["prior"] == training.PRIOR
+    # The region's prior, estimated: 120 of the 300 x 150 pairs are true (2.7e-3), far
+    # from the default's 5e-6 for a region of 100,000 people.
+    assert 1e-3 < trained.training["prior"] < 5e-3
+    assert trained.document["probability_two_random_records_match"] == trained.training["prior"]
+    # The date of birth that differs keeps its hand-set m: EM cannot tell a father and a
+    # son of one name at one address from one person with a wrong date of birth.
+    assert training.levels(trained.document)[("birth_date", "disagree")][0] == 0.001
+    assert sum(m for (c, _label), (m, _u) in training.levels(trained.document).items()
+               if c == "birth_date") == pytest.approx(1.0)  # fmt: skip
     assert [r["blocking_rule"] for r in trained.training["em"]] == [
         list(rule) for rule in training.EM_RULES
     ]
@@ -252,7 +260,57 @@ def test_training_saves_an_inactive_model_with_term_frequencies(small_region, mo
     assert "300 people, 150 signals" in out and "not active" in out
     assert AuditEvent.objects.filter(object_type="signal.linkage_model").count() == 1
     # Linking goes on with the default until the trained model is activated.
-    assert model.refresh_active_model().version == "default-1"
+    assert model.refresh_active_model().version == "default-2"
+
+
+def test_a_fixed_prior_keeps_the_default_one(small_region, monkeypatch):
+    _train(monkeypatch, fixed_prior=True)
+
+    assert LinkageModel.objects.get().training["prior"] == training.PRIOR
+
+
+def test_a_level_the_region_hardly_shows_does_not_bound_the_looser_ones():
+    document = {
+        "comparisons": [
+            {
+                "output_column_name": "given_names",
+                "comparison_levels": [
+                    {"label_for_charts": "agree: the same", "m_probability": 0.7,
+                     "u_probability": 0.005},
+                    # EM found no call names: m at the floor, a factor below 1.
+                    {"label_for_charts": "close: a call name of the same name",
+                     "m_probability": 0.0, "u_probability": 0.002},
+                    {"label_for_charts": "close: similar", "m_probability": 0.2,
+                     "u_probability": 0.01},
+                    {"label_for_charts": "disagree", "m_probability": 0.1,
+                     "u_probability": 0.983},
+                ],
+            }
+        ]
+    }  # fmt: skip
+
+    training.floor_and_order(document, m_floor=training.M_FLOOR)
+
+    levels = training.levels(document)
+    m, u = levels[("given_names", "close: similar")]
+    assert u == 0.01 and m / u > 10  # still evidence for a match
+    m_agree, u_agree = levels[("given_names", "agree: the same")]
+    assert m / u <= m_agree / u_agree
+
+
+def test_an_empty_term_frequency_column_still_loads():
+    # A small region where no postcode is shared by TF_MIN_COUNT members.
+    document = training._settings("link_only", term_frequencies=True).get_settings("duckdb")
+    document = document.as_dict()
+    training.floor_and_order(document, fallback=training._default_levels())
+    assert model.tf_columns(document) == ["given", "postcode", "surname"]
+    loaded = model.load_model(
+        document,
+        version="v",
+        format=model.MODEL_FORMAT,
+        term_frequencies={"surname": {"jansen": 0.1}, "given": {}, "postcode": {}},
+    )
+    assert loaded.term_frequencies["postcode"] == {}
 
 
 def test_activating_a_trained_model_switches_linking_to_it(small_region, monkeypatch, landlord):
@@ -277,9 +335,9 @@ def test_activating_a_trained_model_switches_linking_to_it(small_region, monkeyp
     assert [d.model_version for d in decided] == [trained.version]
 
     # And back to the default, which then is a row of its own; one active at a time.
-    call_command("activate_linkage_model", "default-1")
+    call_command("activate_linkage_model", "default-2")
     assert list(LinkageModel.objects.filter(active=True).values_list("version", flat=True)) == [
-        "default-1"
+        "default-2"
     ]
 
 
@@ -306,6 +364,6 @@ def test_an_unknown_version_is_refused():
 
 def test_the_default_carries_its_version_and_format():
     document = json.loads(model.MODEL_PATH.read_text(encoding="utf-8"))
-    assert document[model.VERSION_KEY] == "default-1"
+    assert document[model.VERSION_KEY] == "default-2"
     assert document[model.FORMAT_KEY] == model.MODEL_FORMAT
     assert model.VERSION_KEY not in model.linkage_model()

@@ -23,9 +23,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--estimate-prior",
+            "--fixed-prior",
             action="store_true",
-            help=f"estimate the prior from deterministic rules instead of keeping {training.PRIOR}",
+            help=f"keep the default's prior ({training.PRIOR}) instead of estimating the "
+            "region's from deterministic rules",
         )
         parser.add_argument("--activate", action="store_true", help="make it the active model")
         parser.add_argument("--dry-run", action="store_true", help="train and show, save nothing")
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 signals,
                 pairs=options["pairs"],
                 seed=options["seed"],
-                estimate_prior=options["estimate_prior"],
+                estimate_prior=not options["fixed_prior"],
             )
         except training.TooLittleData as exc:
             raise CommandError(str(exc)) from exc
