@@ -65,6 +65,11 @@ ALLOWED = {
     "rits.signals.linking.population": "the known members linking compares signals with",
     "rits.signals.linking.matcher": "whether linking's snapshot of the members is still fresh",
     "rits.signals.linking.store": "writes what linking decided (links, reviews, timeline)",
+    "rits.signals.linking.training": (
+        "reads the members and recent signals to train the linkage model, as the system"
+    ),
+    "rits.signals.linking.model": "reads the active linkage model (no family's data in it)",
+    "rits.signals.linking.model_versions": "saves and activates linkage model versions",
     "rits.signals.rules.facts": "the facts the rules read in bulk, as the system",
     "rits.signals.rules.runner": "the rules over linked signals (claims them, assigns alerts)",
     "rits.signals.retention": "retention deletes expired signals, as the system",

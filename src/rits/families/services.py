@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1477,11 +1478,16 @@ def cancel_hand_over(*, user, grant: Grant) -> Involvement:
     return current
 
 
+# Sent inside the closing's transaction, with ``user`` and ``grant``: apps that keep work
+# on a family (the worklist) let it go.
+file_closed = Signal()
+
+
 def close_file(*, user, grant: Grant, reason: str) -> Family:
     """Close the family's file, with the reason all involved read on the overview.
     Who is involved stays involved and can read it; nothing new is added (see
     :func:`require_open`) until the coordinator reopens it. Its open work items are
-    dismissed (``worklist.services.dismiss_for_closed_file``)."""
+    dismissed (``file_closed``, ``worklist.services.dismiss_for_closed_file``)."""
     return _set_file_closed(user=user, grant=grant, reason=reason, closed=True)
 
 
@@ -1510,11 +1516,10 @@ def _set_file_closed(*, user, grant: Grant, reason: str, closed: bool) -> Family
     family.closed_reason = reason if closed else ""
     family.save(update_fields=["closed_at", "closed_reason", "updated_at"])
     if closed:
-        # A closed file takes no work: its open alerts and tasks are dismissed with it.
-        # (Imported here: the worklist builds on this module.)
-        from rits.worklist.services import dismiss_for_closed_file
-
-        dismiss_for_closed_file(user=user, grant=grant)
+        # A closed file takes no work: its open alerts and tasks are dismissed with it,
+        # by the worklist, which builds on this app (so it listens; this app never
+        # imports it).
+        file_closed.send(sender=Family, user=user, grant=grant)
     # The reason stays out of the audit row (ids only); the timeline keeps it, as the
     # overview shows it to everyone involved, which its form tells who writes it.
     record(

@@ -14,7 +14,16 @@ class WorklistConfig(AppConfig):
             register_nav,
             register_panel,
         )
-        from rits.worklist import panels
+        from rits.families.services import file_closed
+        from rits.worklist import panels, services
+
+        file_closed.connect(
+            lambda sender, user, grant, **kwargs: services.dismiss_for_closed_file(
+                user=user, grant=grant
+            ),
+            weak=False,
+            dispatch_uid="worklist-file-closed",
+        )
 
         # The family page's open items and the inbox in the menu, for every kind of work
         # item (the pages call them alerts, as the coordinators do).

@@ -6,7 +6,7 @@ The table ``name_variants.csv`` (``name,variant,language``) is written by hand: 
 the formal name (as a population register has it), ``variant`` a call name, nickname or
 other spelling of it, ``language`` where the pair is usual (``nl``, ``en``, ...; for the
 reader of the table, the lookup does not use it). Both are compared normalised
-(:func:`~rits.signals.linking.normalise.normalise_text`) and are one word each.
+(:func:`~rits.signals.linking.text.normalise_text`) and are one word each.
 
 The rule that keeps the mapping unambiguous: **a variant has exactly one formal name, and
 a formal name is never a variant.** So ``canonical_given`` needs one step, the same in
@@ -22,7 +22,7 @@ import csv
 from functools import cache
 from pathlib import Path
 
-from rits.signals.linking.normalise import normalise_text
+from rits.signals.linking.text import normalise_text
 
 VARIANTS_PATH = Path(__file__).with_name("name_variants.csv")
 

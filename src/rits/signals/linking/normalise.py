@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date
 from functools import lru_cache
+
+from rits.signals.linking.names import canonical_given
+from rits.signals.linking.text import normalise_text
 
 # Dutch (and a few neighbouring) surname prefixes, the "tussenvoegsels": a surname
 # delivered as "de Vries" with an empty prefix compares as prefix "de", surname "vries".
@@ -21,22 +23,6 @@ PREFIX_WORDS = frozenset(
 # the letters they give ("v d"), not read as "van der": it may as well be "van den" or
 # "van de". The prefix comparison compares the first letters (``prefix_short``).
 PREFIX_ABBREVIATIONS = {"vd": ("v", "d"), "vdr": ("v", "der"), "vden": ("v", "den")}
-
-
-_NOT_LETTERS = re.compile(r"[^0-9a-z ]+")
-
-
-_SPACES = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=65536)
-def normalise_text(value: str) -> str:
-    """Lower case, accents and punctuation removed, single spaces: 'Çelik-Öztürk' ->
-    'celik ozturk', "d'Ancona" -> 'd ancona'."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    plain = plain.replace("ß", "ss").replace("ø", "o").replace("ł", "l").replace("ı", "i")
-    return _SPACES.sub(" ", _NOT_LETTERS.sub(" ", plain)).strip()
 
 
 @lru_cache(maxsize=65536)
@@ -92,7 +78,6 @@ def _name_values(surname: str, prefix: str) -> tuple[str | None, ...]:
 
 
 def _given_values(given_names: str) -> tuple[str | None, ...]:
-    from rits.signals.linking.names import canonical_given
 
     given = normalise_text((given_names or "").replace(".", " "))
     tokens = given.split()
