@@ -181,6 +181,57 @@ def _doubtful_delivery(world) -> LinkReview:
     return LinkReview.objects.filter(family=world["family"], person=mother).latest("pk")
 
 
+def _household_review(world) -> LinkReview:
+    """A second family with a child at DEMO-1's address, coordinated by the demo
+    coordinator: a signal about the mother reaches her own family and, for this one, a
+    family-level review ("is this signal about this household?")."""
+    from rits.families.models import MemberRole, Person
+
+    home = world["family"]
+    neighbours = Family.objects.create(
+        reference="DEMO-1-B",
+        name="Gezin Haile",
+        street=home.street,
+        house_number=home.house_number,
+        house_number_suffix=home.house_number_suffix,
+        postcode=home.postcode,
+        city=home.city,
+        municipality=home.municipality,
+    )
+    child = Person.objects.create(
+        surname="Haile", given_names="Lemlem", birth_date=datetime.date(2016, 4, 2)
+    )
+    Membership.objects.create(family=neighbours, person=child, role=MemberRole.CHILD)
+    coordinator = world["coordinator"]
+    Involvement.objects.create(
+        family=neighbours,
+        organisation=coordinator.organisation,
+        professional=coordinator,
+        role="Gezinscoach",
+        legal_basis=Involvement._meta.get_field("legal_basis").choices[0][0],
+        domains=["daily_living"],
+        start_date=datetime.date.today() - datetime.timedelta(days=30),
+        is_coordinator=True,
+    )
+    mother = world["mother"]
+    today = datetime.date.today()
+    content = (
+        "reference;signal_type;signal_date;surname;given_names;birth_date;postcode;"
+        "house_number;house_number_suffix\n"
+        f"HUUR-2026-0998;rent_arrears;{today.isoformat()};{mother.surname};"
+        f"{mother.given_names};{mother.birth_date.isoformat()};{home.postcode};"
+        f"{home.house_number};{home.house_number_suffix}\n"
+    ).encode()
+    batch = intake.receive_batch(
+        source=world["housing"].organisation,
+        content=content,
+        file_name="buren.csv",
+        actor=Actor.system("test"),
+    )
+    pipeline.run_for_batch(batch.pk)
+    return LinkReview.objects.get(family=neighbours, person__isnull=True)
+
+
 @pytest.fixture
 def world(transactional_db, settings):
     settings.TASKS = IMMEDIATE
@@ -252,6 +303,7 @@ def world(transactional_db, settings):
     review = _doubtful_delivery(world)
     link_review.decide_review(user=user, review_id=review.pk, decision="reject")
     world["review"] = review
+    world["household_review"] = _household_review(world)
 
     # An emergency access by someone outside the family, for the privacy officer.
     request_emergency_access(
@@ -360,6 +412,10 @@ def _pages(role: str, world) -> list[tuple[str, str]]:
             ("signals:review", reverse("signals:review")),
             ("signals:review-detail", reverse("signals:review-detail", args=[world["review"].pk])),
             ("signals:review-reopen", reverse("signals:review-reopen", args=[world["review"].pk])),
+            (
+                "signals:review-detail (same address, another family)",
+                reverse("signals:review-detail", args=[world["household_review"].pk]),
+            ),
             ("worklist:reopen", reverse("worklist:reopen", args=[world["acknowledged"].pk])),
             ("404 for a logged-in user", "/families/999999/"),
             ("403 for a logged-in user", reverse("admin:index")),
