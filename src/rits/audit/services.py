@@ -171,20 +171,37 @@ def log_events(*, actor: Actor, entries: Sequence[AuditEntry]) -> int:
                 "detail": entry.detail or {},
             }
         )
-    events = []
+    events, heads = [], []
     with transaction.atomic():
-        for chain_id in sorted(by_chain):
-            head = _locked_head(chain_id)
+        for head in _locked_heads(sorted(by_chain)):
             seq, prev_hash = head.last_seq, head.last_hash
-            for values in by_chain[chain_id]:
+            for values in by_chain[head.pk]:
                 seq += 1
                 values["seq"] = seq
                 values["prev_hash"] = prev_hash
                 prev_hash = values["hash"] = event_hash(values)
                 events.append(values)
-            AuditChain.objects.filter(pk=chain_id).update(last_seq=seq, last_hash=prev_hash)
+            head.last_seq, head.last_hash = seq, prev_hash
+            heads.append(head)
+        # Every chain's new head in one statement, not one per chain (a chunk's events
+        # reach all of them).
+        AuditChain.objects.bulk_update(heads, ["last_seq", "last_hash"])
         _insert_events(events)
     return len(events)
+
+
+def _locked_heads(chain_ids: list[int]) -> list[AuditChain]:
+    """The heads of ``chain_ids`` (ascending), locked in that order with one query (made
+    first where missing)."""
+    locked = AuditChain.objects.select_for_update().filter(pk__in=chain_ids).order_by("pk")
+    heads = list(locked)
+    if len(heads) < len(chain_ids):
+        known = {h.pk for h in heads}
+        AuditChain.objects.bulk_create(
+            [AuditChain(pk=c) for c in chain_ids if c not in known], ignore_conflicts=True
+        )
+        heads = list(locked.all())
+    return heads
 
 
 _EVENT_FIELDS = (*HASHED_FIELDS, "hash")

@@ -157,7 +157,13 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["surname", "given_names", "id"]
-        indexes = [models.Index(fields=["surname", "birth_date"], name="person_surname_dob")]
+        indexes = [
+            models.Index(fields=["surname", "birth_date"], name="person_surname_dob"),
+            # Linking's candidates by date of birth alone (a surname with a typo, or none)
+            # and the date-driven rules: without it every such lookup scans the whole
+            # (surname, date of birth) index.
+            models.Index(fields=["birth_date"], name="person_birth_date"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -161,20 +161,13 @@ def link_signals(*, signal_ids: list[int] | None = None, today: date | None = No
 
 def _link_chunk(decisions: list[Decision], model_version: str) -> LinkReport:
     report = LinkReport(chunks=1)
+    now = timezone.now()
     with transaction.atomic():
-        # Locked and checked again inside the transaction: another worker may have linked
+        # Taken and checked again inside the transaction: another worker may have linked
         # some of these meanwhile (then they are skipped here, not linked twice).
-        locked: set[int] = set()
-        for ids in in_lists((d.signal.pk for d in decisions), "bigint"):
-            locked.update(
-                Signal.objects.select_for_update(skip_locked=True)
-                .filter(pk__in=ids, linked_at__isnull=True)
-                .order_by()
-                .values_list("pk", flat=True)
-            )
-        mine = [d for d in decisions if d.signal.pk in locked]
+        mine = store.claim(decisions, now=now)
         if mine:
-            store.write(mine, report, model_version=model_version)
+            store.write(mine, report, model_version=model_version, now=now)
     return report
 
 

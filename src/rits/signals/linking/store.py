@@ -1,6 +1,6 @@
-"""Writing what linking decided: links, reviews, the families' timeline events, the
-signals' status, and the audit, one chunk of signals at a time (on PostgreSQL through
-COPY)."""
+"""Writing what linking decided: the signals' status (:func:`claim`, which also takes
+the signals for this worker), then links, reviews, the families' timeline events and the
+audit (:func:`write`), one chunk of signals at a time (on PostgreSQL through COPY)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from rits.access.principals import Principal
 from rits.audit import catalogue
 from rits.audit.services import Actor, log_events
-from rits.core.db import batched, copy_rows
+from rits.core.db import batched, copy_rows, in_lists
 from rits.families.services import TimelineEntry, record_timeline
 from rits.signals.linking.decision import Decision, LinkReport
 from rits.signals.models import (
@@ -51,10 +51,58 @@ def withdrawn_entry(family_id: int, signal_type: str, source_name: str) -> Timel
     )
 
 
-def write(decisions: list[Decision], report: LinkReport, *, model_version: str = "") -> None:
-    """Write ``decisions``; the links and reviews the linkage model decided record its
-    ``model_version``."""
-    now = timezone.now()
+def claim(decisions: list[Decision], *, now) -> list[Decision]:
+    """Of ``decisions``, those whose signal no other worker holds and linking has not
+    looked at yet (another worker may have linked some meanwhile: they are left out, not
+    linked twice), their signals locked and given their status and ``linked_at`` (in the
+    caller's transaction, with what :func:`write` writes for them). On PostgreSQL one
+    statement: each signal row is written once by linking, not locked first and updated
+    later."""
+    if not decisions:
+        return []
+    if connection.vendor == "postgresql":
+        table = Signal._meta.db_table
+        with connection.cursor() as cursor:
+            # Ids and statuses as two comma-separated strings (see ``core.db.in_lists``).
+            cursor.execute(
+                f"UPDATE {table} AS s SET status = t.status, linked_at = %s "  # noqa: S608 (the model's table)
+                "FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) "
+                "AS t(id, status) WHERE s.id = t.id AND s.id IN ("
+                f"SELECT c.id FROM {table} AS c WHERE c.id = ANY(string_to_array(%s, ',')::bigint[]) "
+                "AND c.linked_at IS NULL ORDER BY c.id FOR UPDATE SKIP LOCKED) RETURNING s.id",
+                [
+                    now,
+                    ",".join(str(d.signal.pk) for d in decisions),
+                    ",".join(str(d.status) for d in decisions),
+                    ",".join(str(d.signal.pk) for d in decisions),
+                ],
+            )
+            taken = {pk for (pk,) in cursor.fetchall()}
+        return [d for d in decisions if d.signal.pk in taken]
+    locked: set[int] = set()
+    for ids in in_lists((d.signal.pk for d in decisions), "bigint"):
+        locked.update(
+            Signal.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, linked_at__isnull=True)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    mine = [d for d in decisions if d.signal.pk in locked]
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for d in mine:
+        by_status[d.status].append(d.signal.pk)
+    for status, ids in by_status.items():
+        for batch in batched(ids):
+            Signal.objects.filter(pk__in=batch).update(status=status, linked_at=now)
+    return mine
+
+
+def write(
+    decisions: list[Decision], report: LinkReport, *, model_version: str = "", now=None
+) -> None:
+    """Write ``decisions`` (their signals taken by :func:`claim`, at ``now``); the links
+    and reviews the linkage model decided record its ``model_version``."""
+    now = now or timezone.now()
     links, reviews, events = [], [], []
     by_status: dict[str, list[int]] = defaultdict(list)
     for d in decisions:
@@ -74,9 +122,9 @@ def write(decisions: list[Decision], report: LinkReport, *, model_version: str =
             reviews.append((s.pk, None, family_id, None, {}, ""))
             report.household_reviews += 1
     if connection.vendor == "postgresql":
-        _store_postgresql(links, reviews, by_status, now)
+        _store_postgresql(links, reviews, now)
     else:
-        _store(links, reviews, by_status, now)
+        _store(links, reviews)
     record_timeline(events, at=now)
     report.signals += len(decisions)
     report.linked += len(by_status.get(SignalStatus.LINKED, []))
@@ -160,8 +208,8 @@ REVIEW_COLUMNS = (
 )
 
 
-def _store(links, reviews, by_status, now) -> None:
-    """Any database: Django's bulk inserts, one update per status."""
+def _store(links, reviews) -> None:
+    """Any database: Django's bulk inserts."""
     SignalLink.objects.bulk_create(
         [SignalLink(**dict(zip(LINK_COLUMNS, row, strict=True))) for row in links],
         ignore_conflicts=True,
@@ -170,9 +218,6 @@ def _store(links, reviews, by_status, now) -> None:
         [LinkReview(**dict(zip(REVIEW_COLUMNS, row, strict=True))) for row in reviews],
         ignore_conflicts=True,
     )
-    for status, ids in by_status.items():
-        for batch in batched(ids):
-            Signal.objects.filter(pk__in=batch).update(status=status, linked_at=now)
 
 
 # For ``_store_postgresql``: the commit of a chunk need not wait for the disk (should
@@ -194,12 +239,11 @@ TRUNCATE rits_link_rows, rits_review_rows
 """
 
 
-def _store_postgresql(links, reviews, by_status, now) -> None:
+def _store_postgresql(links, reviews, now) -> None:
     """PostgreSQL: every row through COPY (no statement text, parameter or model instance
     per row), links and reviews by way of a staging table so that those that already
     exist are left as they are, as ``bulk_create(ignore_conflicts=True)`` would."""
     link_table, review_table = SignalLink._meta.db_table, LinkReview._meta.db_table
-    signal_table = Signal._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(_STAGING)
         if links:
@@ -225,14 +269,3 @@ def _store_postgresql(links, reviews, by_status, now) -> None:
                 "ON CONFLICT DO NOTHING",
                 [LinkReview._meta.get_field("status").default, now],
             )
-        # Ids and statuses as two comma-separated strings (see ``core.db.in_lists``).
-        cursor.execute(
-            f"UPDATE {signal_table} AS s SET status = t.status, linked_at = %s "  # noqa: S608
-            "FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) "
-            "AS t(id, status) WHERE s.id = t.id",
-            [
-                now,
-                ",".join(str(pk) for pks in by_status.values() for pk in pks),
-                ",".join(str(status) for status, pks in by_status.items() for _pk in pks),
-            ],
-        )

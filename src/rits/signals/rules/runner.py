@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from rits.core.db import among
 from rits.families.models import (
+    Family,
     MemberRole,
     Membership,
 )
@@ -179,32 +180,72 @@ def _pending_signals(after: int, limit: int) -> list[int]:
     )
 
 
+# The claim of a chunk on PostgreSQL: lock the linked signals no other worker holds,
+# mark them seen and read their families, in one statement (each signal row is written
+# once by the rules, not locked first and updated at the end).
+_CLAIM = """
+WITH claimed AS (
+    UPDATE {signal} AS s SET rules_run_at = %s
+    WHERE s.id IN (
+        SELECT c.id FROM {signal} AS c
+        WHERE c.id = ANY(%s::bigint[])
+          AND EXISTS (SELECT 1 FROM {link} AS l WHERE l.signal_id = c.id)
+        ORDER BY c.id
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING s.id
+)
+SELECT claimed.id, CASE WHEN f.closed_at IS NULL THEN l.family_id END
+FROM claimed JOIN {link} AS l ON l.signal_id = claimed.id JOIN {family} AS f ON f.id = l.family_id
+"""
+
+
+def _claim(signal_ids: list[int]) -> tuple[list[int], set[int]]:
+    """The chunk's signals this run takes (linked ones only: a signal not linked yet is
+    left for when it is; one another worker is busy with is left to it), marked as seen
+    by the rules, and their families whose file is open (a closed file takes no new
+    work: its signals are seen and raise nothing). Marked at the start of the chunk's transaction, so
+    that they are seen exactly when the chunk's alerts are written (a crash loses both)."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        sql = _CLAIM.format(
+            signal=Signal._meta.db_table,
+            link=SignalLink._meta.db_table,
+            family=Family._meta.db_table,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, list(signal_ids)])
+            rows = cursor.fetchall()
+        return sorted({pk for pk, _f in rows}), {f for _pk, f in rows if f is not None}
+    claimed = (
+        Signal.objects.filter(among("pk", signal_ids))
+        .filter(Exists(SignalLink.objects.filter(signal_id=OuterRef("pk"))))
+        .order_by("pk")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        claimed = claimed.select_for_update(skip_locked=True)
+    ids = list(claimed.values_list("pk", flat=True))
+    if not ids:
+        return [], set()
+    Signal.objects.filter(among("pk", ids)).update(rules_run_at=now)
+    family_ids = set(
+        SignalLink.objects.filter(
+            among("signal_id", ids), family__closed_at__isnull=True
+        ).values_list("family_id", flat=True)
+    )
+    return ids, family_ids
+
+
 def _run_chunk(
     signal_ids: list[int], *, today: date, rules: list[Rule], assign, route: Route
 ) -> RulesReport:
     report = RulesReport()
     with transaction.atomic():
-        # Only linked signals: one that is not linked (yet) is left for when it is.
-        claimed = (
-            Signal.objects.filter(among("pk", signal_ids))
-            .filter(Exists(SignalLink.objects.filter(signal_id=OuterRef("pk"))))
-            .order_by("pk")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            # Another worker busy with (some of) these signals: leave them to it.
-            claimed = claimed.select_for_update(skip_locked=True)
-        ids = list(claimed.values_list("pk", flat=True))
+        ids, family_ids = _claim(signal_ids)
         if not ids:
             return report
-        # A closed file takes no new work: its signals are seen, and raise nothing.
-        family_ids = set(
-            SignalLink.objects.filter(
-                among("signal_id", ids), family__closed_at__isnull=True
-            ).values_list("family_id", flat=True)
-        )
         facts = load_facts(family_ids, today=today, new_signal_ids=ids)
         route(evaluate(facts, rules, assign), report)
-        Signal.objects.filter(among("pk", ids)).update(rules_run_at=timezone.now())
         report.signals = len(ids)
         report.families = len(facts)
     return report
