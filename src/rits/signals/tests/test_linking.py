@@ -194,6 +194,22 @@ def test_moved_and_a_typo_in_the_date_of_birth_goes_to_review(landlord):
     assert status(signal) == SignalStatus.REVIEW
 
 
+def test_a_typo_in_the_postcode_at_the_same_house_number_is_no_move(landlord):
+    # As the test above, but the address is the family's with one digit wrong: a slip of
+    # the source, not another address.
+    family, mother = household()
+    typo = make_signal(landlord, postcode="3515AB", birth_date=datetime.date(1990, 5, 18))
+    elsewhere = make_signal(landlord, postcode="3555AB", birth_date=datetime.date(1990, 5, 18))
+
+    linking.link_signals()
+
+    assert links(typo) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    # Two typos apart is another postcode: as a move, to review.
+    assert links(elsewhere) == set()
+    review = LinkReview.objects.get(signal=elsewhere)
+    assert review.field_agreement["address"] == "disagree"
+
+
 # --- signals without a surname (intake accepts given names with a date of birth or an
 # address) ---------------------------------------------------------------------------------
 
