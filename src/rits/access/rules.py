@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rits.access.models import EmergencyAccess
-from rits.access.principals import Principal
+from rits.access.principals import Principal, citizen_for
 from rits.access.sources import Claim, grant_sources
 from rits.audit import catalogue
 from rits.audit.services import Actor
@@ -53,6 +53,18 @@ class Ground:
     TEAM = "team"
     EMERGENCY = "emergency"
     PRIVACY_OFFICER = "privacy_officer"
+    # The portal's (rits.portal.grants): a family member about themselves and the
+    # household, a parent also about their children, a network member about what they
+    # are part of (a mentor the young person chose is one).
+    SELF = "self"
+    PARENT_OF_MINOR = "parent_of_minor"
+    NETWORK_AGREEMENT = "network_agreement"
+    MENTOR = "mentor"
+
+
+CITIZEN_GROUNDS = frozenset(
+    {Ground.SELF, Ground.PARENT_OF_MINOR, Ground.NETWORK_AGREEMENT, Ground.MENTOR}
+)
 
 
 # Only this module holds it: ``Grant.__post_init__`` refuses a grant made without it.
@@ -63,15 +75,22 @@ READ_ONLY_GROUNDS = frozenset({Ground.EMERGENCY, Ground.PRIVACY_OFFICER})
 
 @dataclass(frozen=True)
 class Grant:
-    """What one professional may see of one family, and why. Made by access only."""
+    """What one principal may see of one family, and why. Made by access only.
+
+    A professional's grant names the professional; a citizen's (a family member's or a
+    network member's, from the portal) has no professional and names its ``principal``."""
 
     family: Any  # rits.families.models.Family, with its municipality
-    professional: Professional
+    professional: Professional | None
     ground: str
     domains: frozenset[str]
     excluded_person_ids: frozenset[int] = frozenset()
     # (kind, id) pairs, e.g. ("signal.alert", 12): items the grant must not show.
     excluded_items: frozenset[tuple[str, int]] = frozenset()
+    # (person id, life domain) pairs: what is about that person in that domain is not
+    # shown (a parent does not see their 16-year-old's own health parts).
+    hidden_person_domains: frozenset[tuple[int, str]] = frozenset()
+    principal: Principal | None = field(default=None, compare=False)
     _made_by: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -101,9 +120,17 @@ class Grant:
         """``require`` without raising, for a page that hides what it would refuse."""
         return self._refusal(permission) is None
 
+    @property
+    def is_citizen(self) -> bool:
+        return self.ground in CITIZEN_GROUNDS
+
     def _refusal(self, permission: str):
         if permission not in ("write", "export", "coordinate"):
             raise ValueError(f"Unknown permission: {permission!r}")
+        if self.is_citizen:
+            # What a family or its network adds goes through the portal's own services,
+            # kept as theirs; a citizen's grant never passes a professional's service.
+            return _("This is done by the professionals who help the family.")
         if self.ground == Ground.EMERGENCY:
             if permission == "export":
                 return _("Emergency access does not allow exporting a family.")
@@ -136,6 +163,12 @@ class Grant:
     def sees_item(self, kind: str, item_id: int) -> bool:
         return (kind, item_id) not in self.excluded_items
 
+    def sees_about(self, person_id: int | None, domain: str) -> bool:
+        """Whether what is about ``person_id`` in life domain ``domain`` is shown."""
+        return self.sees_person(person_id) and (
+            person_id is None or (person_id, domain) not in self.hidden_person_domains
+        )
+
 
 def _grant(principal: Principal, claim: Claim) -> Grant:
     return Grant(
@@ -145,6 +178,8 @@ def _grant(principal: Principal, claim: Claim) -> Grant:
         claim.domains,
         claim.excluded_person_ids,
         claim.excluded_items,
+        claim.hidden_person_domains,
+        principal=principal,
         _made_by=_BY_ACCESS,
     )
 
@@ -239,6 +274,47 @@ def grant_for(user, family_id: int | str) -> Grant:
     raise refused_read(user, family_id)
 
 
+# --- citizens: family members and their network (the portal) ---------------------------
+
+
+def citizen_principal(user) -> Principal:
+    """The family member or network member behind a login; anyone else gets a 404 (the
+    portal does not say that it refuses a professional)."""
+    principal = citizen_for(user)
+    if principal is None:
+        raise FamilyNotFound()
+    return principal
+
+
+def citizen_grants(user) -> dict[int, Grant]:
+    """Every family the citizen may see now, with what they may see of it."""
+    principal = citizen_principal(user)
+    today = timezone.localdate()
+    grants: dict[int, Grant] = {}
+    for source in grant_sources():
+        for family_id, claim in source.claims(principal, today=today, family_id=None).items():
+            if claim.ground in CITIZEN_GROUNDS and family_id not in grants:
+                grants[family_id] = _grant(principal, claim)
+    return grants
+
+
+def citizen_grant_for(user, family_id: int | str) -> Grant:
+    """``grant_for`` for the portal: what a family member or network member may see of
+    family ``family_id``; ``FamilyNotFound`` (recorded) when nothing."""
+    principal = citizen_principal(user)
+    attempted = family_id
+    try:
+        family_id = parse_int(family_id, name="family_id")
+    except BadParameter:
+        raise refused_read(user, attempted) from None
+    today = timezone.localdate()
+    for source in grant_sources():
+        claim = source.claims(principal, today=today, family_id=family_id).get(family_id)
+        if claim is not None and claim.ground in CITIZEN_GROUNDS:
+            return _grant(principal, claim)
+    raise refused_read(user, family_id)
+
+
 def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFound:
     """Record that access refused ``user`` a family (``attempted``: the id as given) and
     return the ``FamilyNotFound`` to raise: the same 404 whether or not the family exists.
@@ -255,9 +331,10 @@ def refused_read(user, attempted, *, object_type: str = "family") -> FamilyNotFo
     family_id = None
     if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
         family_id = _families().filter(pk=int(text)).values_list("pk", flat=True).first()
+    citizen = citizen_for(user)
     catalogue.log(
         "access.refused",
-        actor=Actor.for_user(user),
+        actor=citizen.actor if citizen else Actor.for_user(user),
         object_type=object_type,
         object_id=shown,
         family_id=family_id,

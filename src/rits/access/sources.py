@@ -26,6 +26,7 @@ class Claim:
     domains: frozenset[str]
     excluded_person_ids: frozenset[int] = frozenset()
     excluded_items: frozenset[tuple[str, int]] = frozenset()
+    hidden_person_domains: frozenset[tuple[int, str]] = frozenset()
 
 
 class GrantSource(Protocol):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rits.worklist",
     "rits.signals",
     "rits.notifications",
+    "rits.portal",
     "rits.scheduling",
     "rits.api",
     "rits.administration",

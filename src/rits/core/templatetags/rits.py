@@ -10,9 +10,13 @@ register = template.Library()
 
 @register.filter
 def age(birth_date: date | None) -> int | None:
+    return age_on(birth_date, timezone.localdate())
+
+
+def age_on(birth_date: date | None, today: date) -> int | None:
+    """Full years on ``today`` (None without a date of birth)."""
     if not birth_date:
         return None
-    today = timezone.localdate()
     return (
         today.year
         - birth_date.year
