@@ -35,6 +35,7 @@ from rits.notifications.models import Notification
 from rits.organisations.models import OrganisationKind, ProfessionalRole
 from rits.plans import services as plan_services
 from rits.plans.models import Plan, PlanVersion
+from rits.portal.models import CitizenAccount
 from rits.signals.intake import clients as signal_clients
 from rits.signals.intake import services as signal_services
 from rits.signals.intake.authentication import SignalSourceTokenAuthentication
@@ -108,6 +109,14 @@ ROUTE_IDS = {
     "families:cancel-hand-over": {"family_id": Id("handing_over_family_id")},
     # The export of the access log is the privacy officer's (the coordinator reads the page).
     "access:access-log-export": {"family_id": Id("family_id", insider="privacy_officer")},
+    # The family portal: family A's mother reads it, a member of another family is refused
+    # (a professional is sent to the portal's login: rits/portal/tests).
+    **{
+        f"portal:{name}": {
+            "family_id": Id("family_id", insider="citizen_mother", outsider="citizen_other")
+        }
+        for name in ("plan", "involved", "coming-up", "who-looked")
+    },
 }
 
 
@@ -560,6 +569,14 @@ def world(family_setup, settings):
         successor_id=successor.pk,
         last_day=timezone.localdate() + datetime.timedelta(days=14),
     )
+    # logins of the family portal: family A's mother, and a parent in the other family
+    citizen_mother = CitizenAccount.objects.create(
+        user=factories.UserFactory(), person=family_setup["mother"]
+    )
+    citizen_other = CitizenAccount.objects.create(
+        user=factories.UserFactory(),
+        person=factories.MembershipFactory(family=other_family).person,
+    )
     breaker = factories.ProfessionalFactory()
     access_services.request_emergency_access(
         user=breaker.user, reason="Melding politie, acute zorg.", reference=family.reference
@@ -595,6 +612,8 @@ def world(family_setup, settings):
         **gone_parts,
         "membership_id": family.memberships.get(person=family_setup["child"]).pk,
         "network_member_id": neighbour.pk,
+        "citizen_mother": citizen_mother,
+        "citizen_other": citizen_other,
         "removed_membership_id": gone.pk,
         "removed_network_member_id": gone_network.pk,
     }
@@ -710,11 +729,11 @@ def test_reading_family_data_leaves_an_audit_event_on_the_family(world, route):
         assert e.occurred_at is not None and e.user_display
         if e.family_id == family and not route.machine:
             reader = world[route.insider]
-            assert (e.user_id, e.organisation_id, e.role) == (
-                reader.user.pk,
-                reader.organisation_id,
-                reader.role,
-            )
+            if isinstance(reader, CitizenAccount):  # a family member: no organisation
+                expected = (reader.user.pk, None, "family_member")
+            else:
+                expected = (reader.user.pk, reader.organisation_id, reader.role)
+            assert (e.user_id, e.organisation_id, e.role) == expected
             assert e.ground, (e.action, e.object_type)
 
 

@@ -46,7 +46,7 @@ def reading(
     yield read
     catalogue.log(
         what,
-        actor=Actor.for_user(user),
+        actor=grant.principal.actor if grant.is_citizen else Actor.for_user(user),
         object_id=read.object_id,
         family_id=grant.family.pk,
         person_ids=read.person_ids,

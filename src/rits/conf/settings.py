@@ -208,6 +208,8 @@ AUDIT_CHAINS = env_int("RITS_AUDIT_CHAINS", 16)
 # --- internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
+# The languages of the family portal (/mijn/), as far as LANGUAGES has them.
+PORTAL_LANGUAGES = ["nl", "en", "ar", "tr", "ti", "pl", "uk"]
 LOCALE_PATHS = [SRC_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("rits.worklist.urls")),
     path("", include("rits.notifications.urls")),
     path("", include("rits.administration.urls")),
+    path("mijn/", include("rits.portal.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

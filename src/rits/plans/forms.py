@@ -277,7 +277,18 @@ class CrisisContactForm(PlanForm):
             "It replaces the previous trusted person."
         ),
     )
+    network_member = forms.TypedChoiceField(
+        label=_("Someone of the family's network"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Then they can see the crisis plan in the family portal."),
+    )
     checked_by_service = ("name", "relation", "phone")
+
+    def __init__(self, *args, network=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["network_member"].choices = [("", _("Not from the network")), *network]
 
 
 class PlanDetailsForm(PlanForm):

@@ -312,6 +312,15 @@ class CrisisContact(models.Model):
         default=False,
         help_text=_("The one person the family can always call, day and night."),
     )
+    # Someone of the family's network: they see the crisis plan in the family portal.
+    network_member = models.ForeignKey(
+        NetworkMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from the family's network"),
+    )
 
     objects = PlanPartQuerySet.as_manager()
     # a change or removal keeps a copy (who, when, before and after): rits.core.history

@@ -470,18 +470,13 @@ def add_crisis_contact(
     phone: str,
     availability: str = "",
     is_trusted_person: bool = False,
+    network_member_id: int | None = None,
 ) -> CrisisContact:
     """Someone the family can call in a crisis; the 24/7 trusted person replaces the
-    previous one."""
+    previous one. ``network_member_id``: the contact is someone of the family's network
+    (who then sees the crisis plan in the portal)."""
     _require_coordinator(grant)
-    errors: dict[str, str] = {}
-    if not (name or "").strip():
-        errors["name"] = _("A name is required.")
-    if not (relation or "").strip():
-        errors["relation"] = _("Say who this is for the family.")
-    digits = [c for c in phone or "" if c.isdigit()]
-    if len(digits) < 3:
-        errors["phone"] = _("A phone number the family can call is required.")
+    errors = _crisis_contact_errors(grant, name, relation, phone, network_member_id)
     if errors:
         raise ValidationError(errors)
     with plan_change(user=user, grant=grant, revision=revision) as change:
@@ -494,6 +489,7 @@ def add_crisis_contact(
             phone=phone.strip()[:40],
             availability=(availability or "").strip()[:200],
             is_trusted_person=is_trusted_person,
+            network_member_id=network_member_id,
         )
         change.event = (
             "plan.trusted_person_added" if is_trusted_person else "plan.crisis_contact_added"
@@ -626,7 +622,14 @@ class _Unchanged(Exception):  # noqa: N818 (not an error: a save that changes no
 GOAL_FIELDS = ("text", "said_by", "domains")
 SAFETY_ITEM_FIELDS = ("kind", "text")
 SAFETY_SCORE_FIELDS = ("perspective", "name", "score", "explanation")
-CRISIS_CONTACT_FIELDS = ("name", "relation", "phone", "availability", "is_trusted_person")
+CRISIS_CONTACT_FIELDS = (
+    "name",
+    "relation",
+    "phone",
+    "availability",
+    "is_trusted_person",
+    "network_member_id",
+)
 
 
 def _as_id(value: int | str) -> int:
@@ -938,6 +941,28 @@ def _unset_trusted_person(plan: Plan, *, user, keep: int | None = None) -> None:
         history.save_with_history(other, user=user)
 
 
+def _crisis_contact_errors(grant, name, relation, phone, network_member_id) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not (name or "").strip():
+        errors["name"] = _("A name is required.")
+    if not (relation or "").strip():
+        errors["relation"] = _("Say who this is for the family.")
+    if len([c for c in phone or "" if c.isdigit()]) < 3:
+        errors["phone"] = _("A phone number the family can call is required.")
+    if network_member_id is not None and not (
+        NetworkMember.objects.visible_to(grant).filter(pk=network_member_id).exists()
+    ):
+        errors["network_member"] = _("Choose someone of this family's network.")
+    return errors
+
+
+def crisis_network_choices(grant: Grant) -> list[tuple[int, str]]:
+    """The family's network, for "this contact is someone of the network"."""
+    return list(
+        NetworkMember.objects.visible_to(grant).order_by("name", "id").values_list("pk", "name")
+    )
+
+
 def update_crisis_contact(
     *,
     user,
@@ -949,14 +974,9 @@ def update_crisis_contact(
     phone: str,
     availability: str = "",
     is_trusted_person: bool = False,
+    network_member_id: int | None = None,
 ) -> CrisisContact:
-    errors: dict[str, str] = {}
-    if not (name or "").strip():
-        errors["name"] = _("A name is required.")
-    if not (relation or "").strip():
-        errors["relation"] = _("Say who this is for the family.")
-    if len([c for c in phone or "" if c.isdigit()]) < 3:
-        errors["phone"] = _("A phone number the family can call is required.")
+    errors = _crisis_contact_errors(grant, name, relation, phone, network_member_id)
     if errors:
         raise ValidationError(errors)
     try:
@@ -969,6 +989,7 @@ def update_crisis_contact(
             contact.phone = phone.strip()[:40]
             contact.availability = (availability or "").strip()[:200]
             contact.is_trusted_person = bool(is_trusted_person)
+            contact.network_member_id = network_member_id
             if not _changed(contact, before):
                 raise _Unchanged(contact)
             if contact.is_trusted_person and not before["is_trusted_person"]:

@@ -397,7 +397,11 @@ def change_agreement(request, family_id: int, agreement_id: int):
 @require_http_methods(["GET", "POST"])
 def add_crisis_contact(request, family_id: int):
     editing = _editing(request, family_id, form="add-crisis-contact", needs="coordinator")
-    form = forms.CrisisContactForm(_data(request), revision=editing.plan.revision)
+    form = forms.CrisisContactForm(
+        _data(request),
+        revision=editing.plan.revision,
+        network=services.crisis_network_choices(editing.grant),
+    )
 
     def save(d):
         services.add_crisis_contact(
@@ -409,6 +413,7 @@ def add_crisis_contact(request, family_id: int):
             phone=d["phone"],
             availability=d["availability"],
             is_trusted_person=d["is_trusted_person"],
+            network_member_id=d["network_member"],
         )
 
     return _plan_form(
@@ -698,7 +703,9 @@ def change_crisis_contact(request, family_id: int, crisis_contact_id: int):
             "phone": contact.phone,
             "availability": contact.availability,
             "is_trusted_person": contact.is_trusted_person,
+            "network_member": contact.network_member_id,
         },
+        network=services.crisis_network_choices(editing.grant),
     )
 
     def save(d):
@@ -712,6 +719,7 @@ def change_crisis_contact(request, family_id: int, crisis_contact_id: int):
             phone=d["phone"],
             availability=d["availability"],
             is_trusted_person=d["is_trusted_person"],
+            network_member_id=d["network_member"],
         )
 
     return _plan_form(

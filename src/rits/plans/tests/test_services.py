@@ -10,8 +10,9 @@ from rits.access.rules import grant_for
 from rits.audit.models import AuditEvent
 from rits.families.models import FamilyEvent
 from rits.plans import selectors, services
-from rits.plans.models import PlanVersion
-from rits.plans.tests.factories import assess
+from rits.plans.models import CrisisContact, PlanVersion
+from rits.plans.tests.factories import assess, change
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +219,41 @@ def test_an_owner_whose_involvement_ended_keeps_their_agreement(plan_setup):
         user=coordinator.user, grant=grant, revision=1, agreement_id=agreement.pk, data=data
     )
     assert updated.status == "done" and updated.owner_professional_id == housing.pk
+
+
+def test_a_crisis_contact_can_be_someone_of_the_family_network(plan_setup):
+    aunt = plan_setup["aunt"]
+
+    contact = change(
+        plan_setup,
+        "coordinator",
+        services.add_crisis_contact,
+        name=aunt.name,
+        relation="tante",
+        phone="06 12345678",
+        is_trusted_person=True,
+        network_member_id=aunt.pk,
+    )
+
+    assert contact.network_member == aunt
+    assert services.crisis_network_choices(
+        grant_for(plan_setup["coordinator"].user, plan_setup["family"].pk)
+    ) == [(aunt.pk, aunt.name)]
+
+
+def test_a_crisis_contact_cannot_be_another_familys_network_member(plan_setup):
+    stranger = factories.NetworkMemberFactory()
+
+    with pytest.raises(ValidationError) as refused:
+        change(
+            plan_setup,
+            "coordinator",
+            services.add_crisis_contact,
+            name="Iemand",
+            relation="buurvrouw",
+            phone="06 12345678",
+            network_member_id=stranger.pk,
+        )
+
+    assert "network_member" in refused.value.message_dict
+    assert not CrisisContact.objects.exists()
