@@ -145,6 +145,8 @@ def test_coming_up_lists_open_agreements_by_date_and_the_review(portal, client):
         plan_services.update_plan_details,
         review_date=timezone.localdate() + datetime.timedelta(days=40),
         family_group_plan_status="not_offered",
+        family_group_plan_date=None,
+        family_group_plan_text="",
     )
     client.force_login(portal["mother_login"])
 
