@@ -83,6 +83,12 @@ class Ids:
 # --- BSN ------------------------------------------------------------------------------
 
 
+# Fixed test numbers of story persons (DEMO-1's mother logs in to the family portal with
+# the test DigiD): in the 999-range of the RvIG's test persons.
+DEMO_1_MOTHER_BSN = "999990019"
+STORY_BSNS = (DEMO_1_MOTHER_BSN,)
+
+
 class BsnSource:
     """Hands out synthetic BSNs that pass the 11-proef and are unique in the database.
 
@@ -95,6 +101,8 @@ class BsnSource:
         self.used: set[str] = set(
             Person.objects.exclude(bsn_pseudonym=None).values_list("bsn_pseudonym", flat=True)
         )
+        # The story persons' fixed numbers are never drawn for anyone else.
+        self.used.update(pseudonymise_bsn(bsn) for bsn in STORY_BSNS)
 
     def issue(self, rng: random.Random) -> tuple[str, str]:
         """A new BSN, returned as (encrypted token, pseudonym); the plain number is dropped."""

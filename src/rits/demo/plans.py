@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from rits.core.domains import LifeDomain as D
-from rits.families.models import Family, Membership
+from rits.demo.stories import DEMO_1_FRIEND
+from rits.families.models import Family, Membership, NetworkMember
 from rits.organisations.models import Professional
 from rits.plans.content import build_snapshot
 from rits.plans.models import (
@@ -17,6 +18,7 @@ from rits.plans.models import (
     AgreementKind,
     AgreementStatus,
     Assessment,
+    CrisisContact,
     Goal,
     Plan,
     PlanVersion,
@@ -82,6 +84,14 @@ DEMO_1_AGREEMENTS = (
         [D.DAILY_LIVING],
     ),
 )
+# Her friend Almaz's part, in the plan: an agreement of her own, and she is the 24/7
+# trusted person of the crisis plan (so the family portal shows her both).
+DEMO_1_FRIEND_AGREEMENT = (
+    "Op zondag na de kerk samen met Saba de brieven van de week lezen en vertalen.",
+    21,
+    [D.DAILY_LIVING],
+)
+DEMO_1_FRIEND_AVAILABILITY = "dag en nacht, ook via WhatsApp"
 # The plan's review date: it has passed, and nobody has set a new one yet.
 DEMO_1_REVIEW_DAYS_AGO = 4
 
@@ -121,7 +131,30 @@ def ensure_story_plans(*, staff: dict[str, Professional], today: date) -> None:
             status=AgreementStatus.OPEN,
             created_by=staff["coordinator"].user,
         )
+    friend = NetworkMember.objects.get(family=family, name=DEMO_1_FRIEND)
+    action, due_in, agreement_domains = DEMO_1_FRIEND_AGREEMENT
+    Agreement.objects.create(
+        plan=plan,
+        action=action,
+        kind=AgreementKind.OTHER,
+        owner_network=friend,
+        due_date=today + timedelta(days=due_in),
+        domains=sorted(agreement_domains),
+        status=AgreementStatus.OPEN,
+        created_by=staff["coordinator"].user,
+    )
+    CrisisContact.objects.create(
+        plan=plan,
+        name=friend.name,
+        relation="vriendin",
+        phone=friend.phone,
+        availability=DEMO_1_FRIEND_AVAILABILITY,
+        is_trusted_person=True,
+        network_member=friend,
+    )
     plan.review_date = today - timedelta(days=DEMO_1_REVIEW_DAYS_AGO)
-    plan.revision = len(DEMO_1_ASSESSMENTS) + 1 + len(DEMO_1_AGREEMENTS) + 1
+    # one revision per change: the assessments, the goal, the agreements, the crisis
+    # contact and the review date
+    plan.revision = len(DEMO_1_ASSESSMENTS) + 1 + len(DEMO_1_AGREEMENTS) + 1 + 1 + 1
     plan.save(update_fields=["review_date", "revision"])
     PlanVersion.objects.create(plan=plan, number=1, snapshot=build_snapshot(plan))

@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from rits.access.rules import visible_families
 from rits.demo.deliveries import SOURCE, ensure_demo_delivery
-from rits.demo.generator import GENERATED_PREFIX, BsnSource, FamilyGenerator, Ids
+from rits.demo.generator import DEMO_1_MOTHER_BSN, GENERATED_PREFIX, BsnSource, FamilyGenerator, Ids
 from rits.demo.plans import ensure_story_plans
 from rits.demo.region import ensure_region
 from rits.demo.staff import DEMO_LOGINS, DEMO_PASSWORD, ensure_staff
-from rits.demo.stories import STORY_REFERENCES, ensure_stories
+from rits.demo.stories import DEMO_1_FRIEND, DEMO_1_FRIEND_EMAIL, STORY_REFERENCES, ensure_stories
 from rits.families.models import Family
 from rits.organisations.models import ProfessionalRole, User
 
@@ -204,4 +204,10 @@ def format_logins(rows: list[LoginRow]) -> str:
             "Demomodus staat nu uit: deze accounts vragen nu wél om een tweede factor. "
             "Start met RITS_ENVIRONMENT=demo (zoals `make demo` doet)."
         )
+    lines.append("")
+    lines.append(
+        f"Gezinsportaal (/mijn/): log in met de test-DigiD en BSN {DEMO_1_MOTHER_BSN} "
+        f"(Saba, moeder in DEMO-1). Haar vriendin {DEMO_1_FRIEND} ({DEMO_1_FRIEND_EMAIL}) "
+        "komt binnen via een uitnodiging van de gezinsregisseur (de e-mail staat in de console)."
+    )
     return "\n".join(lines)

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from rits.core.bsn import encrypt_bsn, pseudonymise_bsn
 from rits.core.domains import ALL_DOMAINS
 from rits.core.domains import LifeDomain as D
 from rits.demo.catalogue import COORDINATOR_ROLE, HELP_BY_KEY
-from rits.demo.generator import BsnSource
+from rits.demo.generator import DEMO_1_MOTHER_BSN, BsnSource
 from rits.demo.region import RegionState
 from rits.families.events import LEGACY_TEXT_EVENT
 from rits.families.models import (
@@ -38,6 +39,9 @@ STORY_REFERENCES = ("DEMO-1", "DEMO-2", "DEMO-3")
 # her call name (roepnaam), as the housing corporation knows her (``deliveries.py``).
 DEMO_1_MOTHER_GIVEN = "Elsabet Saba"
 DEMO_1_MOTHER_CALL_NAME = "Saba"
+# Her friend from church, in the family's network: invited to the portal by e-mail.
+DEMO_1_FRIEND = "Almaz Gebremedhin"
+DEMO_1_FRIEND_EMAIL = "almaz@demo.rits.nl"
 
 
 @dataclass
@@ -62,9 +66,12 @@ class _Story:
         languages: list[str],
         interpreter: bool = False,
         living: str = LivingSituation.AT_HOME,
+        bsn: str = "",
     ) -> Person:
         encrypted, pseudonym = ("", None)
-        if role != MemberRole.UNBORN:
+        if bsn:
+            encrypted, pseudonym = encrypt_bsn(bsn), pseudonymise_bsn(bsn)
+        elif role != MemberRole.UNBORN:
             encrypted, pseudonym = self.bsns.issue(self.rng)
         person = Person.objects.create(
             reference=f"{self.family.reference}-{key}",
@@ -196,6 +203,7 @@ def _demo_1(*, region, staff, bsns, today) -> None:
         born=mother_born,
         languages=["ti"],
         interpreter=True,
+        bsn=DEMO_1_MOTHER_BSN,
     )
     s.member(
         "zoon",
@@ -311,11 +319,12 @@ def _demo_1(*, region, staff, bsns, today) -> None:
         actor=coordinator,
     )
     s.network(
-        "Almaz Gebremedhin",
+        DEMO_1_FRIEND,
         NetworkRelation.FRIEND,
         "Vriendin uit de Eritrees-orthodoxe kerk; leest en vertaalt soms brieven voor Saba",
         availability="zondag na de kerkdienst, WhatsApp",
         phone="06-41827390",
+        email=DEMO_1_FRIEND_EMAIL,
     )
     s.network(
         "Els de Wit",

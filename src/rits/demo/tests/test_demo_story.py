@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from rits.audit.models import AuditEvent
+from rits.core.bsn import pseudonymise_bsn
 from rits.demo.deliveries import FILE_NAME, SOURCE
+from rits.demo.generator import DEMO_1_MOTHER_BSN
 from rits.demo.services import demo_family_count
 from rits.families.models import (
     LIVING_SITUATION_PHRASES,
@@ -24,7 +26,7 @@ from rits.families.models import (
     Person,
 )
 from rits.organisations.models import User
-from rits.plans.models import Agreement, AgreementStatus, Plan
+from rits.plans.models import Agreement, AgreementStatus, CrisisContact, Plan
 from rits.plans.selectors import my_reminders
 from rits.signals.linking.review import open_reviews
 from rits.signals.models import (
@@ -217,3 +219,17 @@ def test_reset_demo_refuses_outside_demo_mode(region, settings):
     with pytest.raises(CommandError, match="only runs in demo mode"):
         call_command("reset_demo", stdout=StringIO())
     assert counts() == before
+
+
+def test_demo_1_mother_and_her_friend_are_ready_for_the_family_portal(region):
+    # The mother is found by her fixed test BSN's pseudonym, as a DigiD login finds her.
+    saba = Person.objects.get(bsn_pseudonym=pseudonymise_bsn(DEMO_1_MOTHER_BSN))
+    assert saba.memberships.get().family.reference == "DEMO-1"
+    # Her friend has an e-mail address (to be invited), an agreement of her own, and is
+    # the 24/7 trusted person of the crisis plan.
+    plan = Plan.objects.get(family__reference="DEMO-1")
+    trusted = CrisisContact.objects.get(plan=plan, is_trusted_person=True)
+    assert trusted.network_member.email == "almaz@demo.rits.nl"
+    assert Agreement.objects.filter(plan=plan, owner_network=trusted.network_member).count() == 1
+    # The demo says how to log in.
+    assert "999990019" in build()
