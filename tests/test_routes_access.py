@@ -112,10 +112,19 @@ ROUTE_IDS = {
     # The family portal: family A's mother reads it, a member of another family is refused
     # (a professional is sent to the portal's login: rits/portal/tests).
     **{
-        f"portal:{name}": {
+        (name if name.startswith("api:") else f"portal:{name}"): {
             "family_id": Id("family_id", insider="citizen_mother", outsider="citizen_other")
         }
-        for name in ("plan", "involved", "coming-up", "who-looked")
+        for name in (
+            "plan",
+            "involved",
+            "coming-up",
+            "who-looked",
+            "api:portal-plan",
+            "api:portal-involved",
+            "api:portal-coming-up",
+            "api:portal-access-log",
+        )
     },
 }
 

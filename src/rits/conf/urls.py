@@ -4,12 +4,17 @@ from django.urls import include, path
 from rits.api import urls as api
 from rits.families import api_urls as families_api
 from rits.plans import api_urls as plans_api
+from rits.portal import api_urls as portal_api
 from rits.signals import api_urls as signals_api
 
 # One namespace "api" for every domain's endpoints ("api:family-list", "api:plan", ...):
 # rits.api routes to no domain, the domains list their own (rits/<app>/api_urls.py).
 api_patterns = (
-    api.urlpatterns + families_api.urlpatterns + plans_api.urlpatterns + signals_api.urlpatterns
+    api.urlpatterns
+    + families_api.urlpatterns
+    + plans_api.urlpatterns
+    + signals_api.urlpatterns
+    + portal_api.urlpatterns
 )
 
 urlpatterns = [
