@@ -19,7 +19,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from rits.core.db import among
+from rits.core.db import among, joined
 from rits.notifications import kinds
 from rits.notifications.services import Notice, notify
 from rits.organisations.models import Professional, ProfessionalRole
@@ -67,7 +67,7 @@ def _tell(alert_ids: list[int], *, escalated: bool) -> None:
     )
     crisis = set(
         Signal.work_items.through.objects.filter(
-            among("workitem_id", alert_ids), signal__crisis=True
+            joined("workitem_id", alert_ids), signal__crisis=True
         ).values_list("workitem_id", flat=True)
     )
     assignees = dict(

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from rits.access.rules import MAX_ID, Grant, grant_for, may_change_work_item, sees_work_item
 from rits.audit import catalogue
 from rits.audit.services import Actor, log_events
-from rits.core.db import among, insert_rows
+from rits.core.db import among, insert_rows, joined
 from rits.organisations.models import Professional, ProfessionalRole
 from rits.plans import selectors as plan_selectors
 from rits.plans import services as plan_services
@@ -249,7 +249,7 @@ def _known_pairs(behind: Behind | None, existing: dict, merged: dict) -> set[tup
     return set(
         behind.through.objects.filter(
             among(behind.item_column, [pk for pk, _s, _d in existing.values()]),
-            among(behind.other_column, {b for i in existing for b in merged[i].behind}),
+            joined(behind.other_column, {b for i in existing for b in merged[i].behind}),
         ).values_list(behind.item_column, behind.other_column)
     )
 

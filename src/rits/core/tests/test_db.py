@@ -84,7 +84,7 @@ def test_write_rows_round_trip_with_json_values():
     assert all(e.occurred_at == now for e in stored)
 
 
-def test_among_and_in_lists_find_every_row_however_many_values():
+def test_among_joined_and_in_lists_find_every_row_however_many_values():
     families = factories.FamilyFactory.create_batch(3)
     wanted = [f.pk for f in families[:2]]
     # More values than one IN (...) list may hold on SQLite, most of them no row's.
@@ -93,6 +93,11 @@ def test_among_and_in_lists_find_every_row_however_many_values():
         Family.objects.filter(db.among("pk", many)).values_list("pk", flat=True)
     ) == sorted(wanted)
     assert not Family.objects.filter(db.among("pk", [])).exists()
+    # The same with the values as a set to join (and twice over: each counts once).
+    assert sorted(
+        Family.objects.filter(db.joined("pk", [*many, *wanted])).values_list("pk", flat=True)
+    ) == sorted(wanted)
+    assert not Family.objects.filter(db.joined("pk", [])).exists()
     found = []
     for ids in db.in_lists(many, "bigint"):
         found += Family.objects.filter(pk__in=ids).values_list("pk", flat=True)

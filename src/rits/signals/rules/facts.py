@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from rits.core.db import among
+from rits.core.db import among, joined
 from rits.families.models import (
     ADULT_ROLES,
     Family,
@@ -169,7 +169,7 @@ def _load_signals(facts: dict[int, FamilyFacts], new_ids: frozenset[int]) -> Non
     # Every link of the new signals, also to families outside the chunk: a concern
     # signal about a young person counts for each family of that young person's parents.
     new_links = reader.read(
-        linked.filter(among("signal_id", new_ids)), "family_id", "person_id", "created_at", "id"
+        linked.filter(joined("signal_id", new_ids)), "family_id", "person_id", "created_at", "id"
     )
     rows = [row for row in new_links if row[0] in facts]
     # The earlier missed visits and school absences of a child with a new one: the
@@ -183,7 +183,7 @@ def _load_signals(facts: dict[int, FamilyFacts], new_ids: frozenset[int]) -> Non
         earlier = reader.read(
             linked.filter(
                 among("family_id", {f for f, _p in children}),
-                among("person_id", {p for _f, p in children}),
+                joined("person_id", {p for _f, p in children}),
                 signal__signal_type__in=VISIT_AND_ABSENCE,
             ),
             "family_id",
@@ -199,7 +199,7 @@ def _load_signals(facts: dict[int, FamilyFacts], new_ids: frozenset[int]) -> Non
     for family_id, person_id, _created_at, _id, signal in rows:
         facts[family_id].signals.append(LinkedSignal(signal, person_id))
     for rule, family_id, signal_id in Signal.work_items.through.objects.filter(
-        among("signal_id", new_ids)
+        joined("signal_id", new_ids)
     ).values_list("workitem__kind", "workitem__family_id", "signal_id"):
         if family_id in facts:
             facts[family_id].covered.setdefault(rule, set()).add(signal_id)

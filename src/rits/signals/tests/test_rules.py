@@ -444,6 +444,35 @@ def test_visit_and_absence_far_apart_or_of_two_children_are_no_pattern(region):
     assert not alerts(VISIT_ABSENCE)
 
 
+def test_a_new_visit_pairs_with_the_earlier_absence_of_the_same_child_only(region):
+    # The earlier signals are read per child (family and person), in a later run than
+    # theirs: the sister's absence is no pattern with her brother's visit, his own is.
+    family, child = region["family"], region["child"]
+    sister = factories.MembershipFactory(
+        family=family, role="child", person=factories.PersonFactory(birth_date="2019-01-01")
+    ).person
+    linked_signal(
+        region["school"], family, sister, "school_absence", signal_date=datetime.date(2026, 6, 2)
+    )
+    run_rules()
+    visit = linked_signal(
+        region["jgz"],
+        family,
+        child,
+        "missed_child_health_visit",
+        signal_date=datetime.date(2026, 6, 1),
+    )
+    run_rules()
+    assert not alerts(VISIT_ABSENCE)
+    absence = linked_signal(
+        region["school"], family, child, "school_absence", signal_date=datetime.date(2026, 7, 1)
+    )
+    run_rules()
+    [alert] = alerts(VISIT_ABSENCE)
+    assert alert.person == child
+    assert {s.pk for s in alert.signals.all()} == {visit.pk, absence.pk}
+
+
 # --- 5. turning 18 without a transition plan ------------------------------------------------
 
 
