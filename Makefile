@@ -8,7 +8,7 @@ DEMO_FAMILIES ?= 500
 BENCH_FAMILIES ?= 100000
 BENCH_SIGNALS ?= 1000000
 
-.PHONY: demo demo-reset test lint install serve bench-web bench-signals bench-linking schema messages css
+.PHONY: demo demo-reset test lint install serve bench-web bench-signals bench-linking schema messages css portal-messages
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -37,6 +37,11 @@ lint: install
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# The family portal's catalogs (src/rits/portal/locale): new messages added, translations
+# kept, .mo compiled; lists what still needs a translation (see rits/portal/messages.py).
+portal-messages: install
+	$(PY) manage.py portal_messages
 
 schema: install
 	$(PY) manage.py spectacular --file src/rits/api/openapi.yaml --validate

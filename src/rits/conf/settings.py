@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django.conf.locale
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +75,7 @@ MIDDLEWARE = [
     # Every answer that passes WhiteNoise (so every one but static files) is not stored.
     "rits.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "rits.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -164,6 +165,13 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("RITS_SECURE_COOKIES", IS_PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The language someone chose is kept for a year (Django's default: until the browser
+# closes), so a family finds the portal in its language the next time too. The cookie
+# holds only a language code.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("RITS_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_SSL_REDIRECT = env_bool("RITS_SSL_REDIRECT", IS_PRODUCTION)
@@ -207,9 +215,30 @@ AUDIT_CHAINS = env_int("RITS_AUDIT_CHAINS", 16)
 
 # --- internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "nl"
-LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
-# The languages of the family portal (/mijn/), as far as LANGUAGES has them.
+# Each language named in itself (as Django's LANG_INFO names it): someone who reads no
+# Dutch finds theirs on the switch.
+LANGUAGES = [
+    ("nl", _("Nederlands")),
+    ("en", _("English")),
+    ("ar", "العربيّة"),
+    ("tr", "Türkçe"),
+    ("ti", "ትግርኛ"),
+    ("pl", "polski"),
+    ("uk", "Українська"),
+]
+# The professionals' pages speak Dutch and English only: a citizen who chose Arabic in
+# the portal, or a professional whose browser asks for Turkish, gets these outside
+# /mijn/ (rits.core.middleware.LanguageMiddleware). Their switch lists these.
+PROFESSIONAL_LANGUAGES = ["nl", "en"]
+# The languages of the family portal (/mijn/), as far as LANGUAGES has them; its
+# catalogs are src/rits/portal/locale (`make portal-messages`).
 PORTAL_LANGUAGES = ["nl", "en", "ar", "tr", "ti", "pl", "uk"]
+# Django knows no Tigrinya: its name, its own name and direction, added to Django's
+# table of languages the way Django's own entries are (django.conf.locale.LANG_INFO).
+EXTRA_LANG_INFO = {
+    "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+}
+django.conf.locale.LANG_INFO.update(EXTRA_LANG_INFO)
 LOCALE_PATHS = [SRC_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

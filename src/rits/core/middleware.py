@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.http import JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from rits.core.params import text_problem
 
@@ -82,3 +85,36 @@ class NoStoreMiddleware:
         if not request.path.startswith(settings.STATIC_URL):
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's language choice (the ``set_language`` cookie, then the browser's
+    Accept-Language), with one limit: outside the family portal only
+    ``PROFESSIONAL_LANGUAGES``. A citizen who chose Arabic in ``/mijn/`` keeps it there
+    and reads a professional page in Dutch; a professional whose browser asks for
+    Turkish first and English second gets English."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        if request.LANGUAGE_CODE in settings.PROFESSIONAL_LANGUAGES:
+            return
+        if request.path_info.startswith(reverse("portal:home")):
+            return
+        translation.activate(professional_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+def professional_language(request) -> str:
+    """The first of the browser's languages that the professionals' pages speak, or
+    ``LANGUAGE_CODE``. (The cookie is passed over: it holds a portal language.)"""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            supported = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        if supported in settings.PROFESSIONAL_LANGUAGES:
+            return supported
+    return settings.LANGUAGE_CODE

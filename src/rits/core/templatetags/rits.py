@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 
 from rits.core import durations, languages
@@ -42,3 +43,11 @@ def own_language_name(code: str) -> str:
 def in_words(days: int) -> str:
     """A number of days said in words: 183 is "half a year" (rits.core.durations)."""
     return durations.in_words(days)
+
+
+@register.simple_tag
+def professional_languages() -> list[tuple[str, str]]:
+    """The professionals' language switch: ``PROFESSIONAL_LANGUAGES`` (the portal's own
+    switch lists the portal's), each with its name from ``LANGUAGES``."""
+    names = dict(settings.LANGUAGES)
+    return [(code, names[code]) for code in settings.PROFESSIONAL_LANGUAGES if code in names]
