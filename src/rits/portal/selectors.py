@@ -234,5 +234,8 @@ def who_looked(*, user, family_id) -> tuple[Grant, list[LookedLine]]:
 
 def _who(event: AuditEvent, grant: Grant) -> str:
     if event.user_id == grant.principal.user.pk:
-        return str(_("You"))
+        # Their own name, marked: the sentence that follows has its verb in the third
+        # person, and in Arabic, Turkish, Tigrinya, Polish and Ukrainian a bare "You"
+        # would need another form of it.
+        return _("%(name)s (you)") % {"name": event.user_display}
     return event.user_display

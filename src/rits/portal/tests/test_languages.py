@@ -234,3 +234,15 @@ def test_the_portal_follows_the_browser_into_a_portal_language(full_plan, client
     page = client.get(plan_url, headers={"accept-language": "pl"})
 
     assert '<html lang="pl"' in page.content.decode()
+
+
+def test_who_looked_names_the_reader_in_the_third_person_the_sentence_needs(full_plan, client):
+    """ "Selam Haile (siz) ... baktı", not "Siz ... baktı": the access-log sentences have their
+    verb in the third person, which Turkish (like Arabic, Polish, ...) makes agree."""
+    pages = _pages(client, full_plan, "tr")  # the mother's own reads are in the log now
+    pages = _pages(client, full_plan, "tr")
+
+    text = pages["portal:who-looked"].content.decode()
+
+    assert "<bdi>Selam Haile (siz)</bdi>" in text
+    assert "aile portalında plana baktı" in text
