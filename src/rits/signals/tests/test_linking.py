@@ -210,6 +210,24 @@ def test_a_typo_in_the_postcode_at_the_same_house_number_is_no_move(landlord):
     assert review.field_agreement["address"] == "disagree"
 
 
+def test_the_same_postcode_without_a_house_number_counts_as_the_postcode(landlord):
+    # As the test above, but the source leaves out the house number: the postcode that
+    # agrees still says where the person lives. Without it (or in another postcode) the
+    # address says nothing either way, and a typo in the date of birth is left to review.
+    family, mother = household()
+    born = datetime.date(1990, 5, 18)
+    no_number = make_signal(landlord, house_number=None, birth_date=born)
+    elsewhere = make_signal(landlord, postcode="9711AA", house_number=None, birth_date=born)
+
+    linking.link_signals()
+
+    assert links(no_number) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert links(elsewhere) == set()
+    review = LinkReview.objects.get(signal=elsewhere)
+    assert review.field_agreement["address"] == "missing"
+    assert 0.8 <= review.match_probability < 0.99
+
+
 # --- signals without a surname (intake accepts given names with a date of birth or an
 # address) ---------------------------------------------------------------------------------
 
