@@ -228,6 +228,54 @@ def test_the_same_postcode_without_a_house_number_counts_as_the_postcode(landlor
     assert 0.8 <= review.match_probability < 0.99
 
 
+# --- the margin (SIGNAL_LINK_MARGIN): a lone doubtful candidate far ahead of the rest ----
+
+
+def test_with_a_margin_a_doubtful_match_far_ahead_of_everyone_is_linked(landlord, settings):
+    settings.SIGNAL_LINK_MARGIN = 10
+    family, mother = household()
+    # As test_moved_and_a_typo_in_the_date_of_birth_goes_to_review: one candidate, 0.8-0.99.
+    signal = make_signal(
+        landlord, postcode="9711AA", house_number=3, birth_date=datetime.date(1990, 5, 18)
+    )
+
+    linking.link_signals()
+
+    assert links(signal) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert 0.8 <= SignalLink.objects.get(signal=signal).match_probability < 0.99
+    assert not LinkReview.objects.filter(signal=signal).exists()
+
+
+def test_with_a_margin_two_candidates_close_together_still_go_to_review(landlord, settings):
+    settings.SIGNAL_LINK_MARGIN = 10
+    _family, mother = household()
+    _other, namesake = household(postcode="1011AA", number=1)
+    signal = make_signal(
+        landlord, postcode="9711AA", house_number=3, birth_date=datetime.date(1990, 5, 18)
+    )
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    reviewed = set(LinkReview.objects.filter(signal=signal).values_list("person_id", flat=True))
+    assert reviewed == {mother.pk, namesake.pk}
+
+
+def test_with_a_margin_a_date_of_birth_that_differs_still_holds_the_link_back(landlord, settings):
+    # A son named after his father at the father's address: the father is the only
+    # candidate, far ahead, but his date of birth is another one.
+    settings.SIGNAL_LINK_MARGIN = 10
+    household(given="Tesfay", born=datetime.date(1965, 2, 1), children=0)
+    signal = make_signal(landlord, given_names="Tesfay", birth_date=datetime.date(1995, 8, 9))
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    review = LinkReview.objects.get(signal=signal)
+    assert review.field_agreement["birth_date"] == "disagree"
+    assert review.match_probability >= 0.8
+
+
 # --- signals without a surname (intake accepts given names with a date of birth or an
 # address) ---------------------------------------------------------------------------------
 
@@ -1152,3 +1200,14 @@ def _is_date(text: str) -> bool:
         return datetime.date.fromisoformat(text).isoformat() == text
     except ValueError:
         return False
+
+
+@pytest.mark.parametrize("raw", ["ten", "-1", "61"])
+def test_a_margin_that_is_no_number_of_bits_is_refused_with_its_name(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from rits.conf import settings as conf
+
+    monkeypatch.setenv("RITS_LINK_MARGIN", raw)
+    with pytest.raises(ImproperlyConfigured, match="RITS_LINK_MARGIN"):
+        conf._margin("RITS_LINK_MARGIN", "0")
