@@ -346,6 +346,52 @@ def test_the_database_finds_given_names_as_the_model_compares_them(landlord):
     assert sorted(r[3] for r in rows) == ["Jan-Pieter"]
 
 
+@pytest.mark.parametrize(
+    "delivered",
+    [
+        # The date of birth more than a typo off, another address: the same names.
+        pytest.param(
+            {"birth_date": datetime.date(1970, 1, 2), "postcode": "9711AA", "house_number": 3},
+            id="surname-and-given-name",
+        ),
+        # No date of birth, no house number: a name in the same postcode.
+        pytest.param(
+            {"birth_date": None, "given_names": "Selma", "house_number": None},
+            id="surname-in-postcode",
+        ),
+        pytest.param(
+            {"birth_date": None, "surname": "Hale", "house_number": None},
+            id="given-name-in-postcode",
+        ),
+        # Given name and surname swapped, nothing else to go by.
+        pytest.param(
+            {
+                "surname": "Selam",
+                "given_names": "Haile",
+                "birth_date": None,
+                "postcode": "9711AA",
+                "house_number": 3,
+            },
+            id="swapped",
+        ),
+    ],
+)
+def test_the_person_is_compared_without_a_date_of_birth_or_address_in_common(landlord, delivered):
+    _family, mother = household(children=0)
+    household(surname="Jansen", given="Piet", postcode="9711AA", number=3, children=0)
+    signal = make_signal(landlord, **delivered)
+
+    rows = population.candidate_rows([signal])
+    scored = matcher.process_matcher().predict(
+        [decision.signal_row(signal)], candidates=rows, floor=1e-12
+    )
+
+    mother_rows = set(Membership.objects.filter(person=mother).values_list("pk", flat=True))
+    assert mother_rows <= {r[0] for r in rows}
+    # The model's blocking rules pair them too (they decide on the snapshot).
+    assert mother_rows <= {p["unique_id_l"] for p in scored}
+
+
 def test_the_blocking_rules_of_the_model_file_are_those_of_the_code():
     from rits.signals.linking.comparisons import blocking_rules
 
