@@ -121,8 +121,10 @@ _CANDIDATE_FIELDS = (
 
 def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
     """Members of known families who might be one of ``signals``: the same date of
-    birth, the same postcode and house number, the same surname and year of birth, or
-    the same first given name and year of birth (the model's blocking rules, applied in
+    birth, the same postcode and house number, the same surname and year of birth, the
+    same first given name and year of birth, the same surname and first given name, the
+    same surname or first given name in the same postcode, or surname and first given
+    name swapped (the model's blocking rules, applied in
     the database first so that only candidates travel). One row per membership, with the
     family's address: (membership id, surname, prefix, given names, date of birth,
     postcode, house number, suffix)."""
