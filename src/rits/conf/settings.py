@@ -453,3 +453,24 @@ SIGNAL_LINK_THRESHOLD = _probability("RITS_LINK_THRESHOLD", "0.99")
 SIGNAL_REVIEW_THRESHOLD = _probability("RITS_REVIEW_THRESHOLD", "0.8")
 if SIGNAL_REVIEW_THRESHOLD > SIGNAL_LINK_THRESHOLD:
     raise ImproperlyConfigured("RITS_REVIEW_THRESHOLD must not be above RITS_LINK_THRESHOLD")
+
+
+def _margin(name: str, default: str) -> float:
+    raw = env_str(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a number of bits (0 or more), got {raw!r}"
+        ) from None
+    if not 0 <= value <= 60:
+        raise ImproperlyConfigured(f"{name} must be a number of bits from 0 to 60, got {raw!r}")
+    return value
+
+
+# A candidate from the review threshold whose date of birth fits is linked when every
+# other candidate scores at least this many bits (log2 of the odds) below it; 0 (the
+# default) turns the rule off: a doubtful match then waits in review even when it is the
+# only candidate (see rits.signals.linking, rule 2; on FEBRL 10 bits links every review
+# whose date of birth fits, at precision 1.0, issue 12).
+SIGNAL_LINK_MARGIN = _margin("RITS_LINK_MARGIN", "0")

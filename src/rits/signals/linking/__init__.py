@@ -21,8 +21,11 @@ takes signals in status ``received`` and decides, for each, which families it co
    and that person's date of birth does not clearly differ from the signal's (it agrees,
    is a typo or a day-month swap away, or one side has none), and no other person whose
    date of birth fits that way and whose given names do not differ scores at least
-   ``SIGNAL_REVIEW_THRESHOLD``. Otherwise every candidate from the review threshold goes
-   to the review queue, where the coordinator of the candidate's family decides. Why:
+   ``SIGNAL_REVIEW_THRESHOLD``. With ``SIGNAL_LINK_MARGIN`` (bits, off by default), a
+   candidate from the review threshold whose date of birth fits is linked too when every
+   other candidate scores at least that far below it. Otherwise every candidate from the
+   review threshold goes to the review queue, where the coordinator of the candidate's
+   family decides. Why:
    the model counts name and address as independent evidence, but people with one
    surname at one address are mostly family, so a namesake at a known person's address
    (a son named after his father, a lodger) scores as high as that person; what tells

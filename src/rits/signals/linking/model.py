@@ -215,6 +215,12 @@ def link_thresholds() -> tuple[float, float]:
     return settings.SIGNAL_LINK_THRESHOLD, settings.SIGNAL_REVIEW_THRESHOLD
 
 
+def link_margin() -> float:
+    """How many bits (log2 of the odds) a candidate from the review threshold must score
+    above every other candidate to be linked without review; 0: never."""
+    return settings.SIGNAL_LINK_MARGIN
+
+
 def field_agreement(row: dict[str, Any]) -> dict[str, str]:
     """Per compared field: agree, close, disagree or missing, from the scored pair."""
     return {

@@ -121,8 +121,10 @@ _CANDIDATE_FIELDS = (
 
 def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
     """Members of known families who might be one of ``signals``: the same date of
-    birth, the same postcode and house number, the same surname and year of birth, or
-    the same first given name and year of birth (the model's blocking rules, applied in
+    birth, the same postcode and house number, the same surname and year of birth, the
+    same first given name and year of birth, the same surname and first given name, the
+    same surname or first given name in the same postcode, or surname and first given
+    name swapped (the model's blocking rules, applied in
     the database first so that only candidates travel). One row per membership, with the
     family's address: (membership id, surname, prefix, given names, date of birth,
     postcode, house number, suffix)."""
@@ -165,6 +167,7 @@ def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
             if first:
                 given_years.add((first, s.birth_date.year))
                 beginnings.update((v, s.birth_date.year) for v in variants)
+    _by_names_and_postcode(signals, members, rows)
     for batch in batched(sorted(beginnings), _GIVEN_BATCH):
         begins = Q()
         for beginning, year in batch:
@@ -177,6 +180,53 @@ def candidate_rows(signals: list[Signal | SignalRow]) -> list[tuple]:
             if (given_first(row[3]), row[4].year) in given_years:
                 rows[row[0]] = row
     return list(rows.values())
+
+
+def _postcode(value: str | None) -> str:
+    return (value or "").replace(" ", "").upper()
+
+
+def _by_names_and_postcode(signals: list[Signal | SignalRow], members, rows: dict) -> None:
+    """Add to ``rows`` the members with the signal's surname and first given name, its
+    surname or first given name in its postcode, or its surname as first given name and
+    the other way round (the last four blocking rules). Surnames are found by the
+    database's exact index, as for the surname and year; the first given name and the
+    postcode, as the model compares them, decide."""
+    by_surname: dict[str, set[tuple[str, str]]] = {}  # stored surname -> {(given, pc)}
+    by_given_pc: set[tuple[str, str]] = set()
+    postcodes: set[str] = set()
+    swapped: dict[str, set[str]] = {}  # stored surname (the signal's given) -> its surname
+    for s in signals:
+        first = given_first(s.given_names)
+        postcode = _postcode(s.postcode)
+        compared = split_surname(s.surname, s.prefix)[1]
+        for name in _surname_variants(s):
+            by_surname.setdefault(name, set()).add((first, postcode))
+        if first and postcode:
+            by_given_pc.add((first, postcode))
+            postcodes.add(postcode)
+        written = _FIRST_WORD.match(s.given_names.strip())
+        if first and compared and written:
+            for name in {written.group(), written.group().title(), first.title()}:
+                swapped.setdefault(name, set()).add(compared)
+    for batch in batched(sorted(by_surname)):
+        named = members.filter(person__surname__in=batch)
+        for row in named.values_list(*_CANDIDATE_FIELDS):
+            first, postcode = given_first(row[3]), _postcode(row[5])
+            for s_first, s_postcode in by_surname.get(row[1], ()):
+                if (first and first == s_first) or (postcode and postcode == s_postcode):
+                    rows[row[0]] = row
+                    break
+    for batch in batched(sorted(postcodes)):
+        at = members.filter(family__postcode__in=batch)
+        for row in at.values_list(*_CANDIDATE_FIELDS):
+            if (given_first(row[3]), _postcode(row[5])) in by_given_pc:
+                rows[row[0]] = row
+    for batch in batched(sorted(swapped)):
+        named = members.filter(person__surname__in=batch)
+        for row in named.values_list(*_CANDIDATE_FIELDS):
+            if given_first(row[3]) in swapped.get(row[1], ()):
+                rows[row[0]] = row
 
 
 def population_rows() -> Iterator[tuple]:

@@ -3,6 +3,7 @@ closed files, the household's review) and writing in chunks of one transaction e
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -25,6 +26,7 @@ from rits.signals.linking.model import (
     birth_dates_differ,
     field_agreement,
     given_names_differ,
+    link_margin,
     link_thresholds,
     refresh_active_model,
 )
@@ -222,13 +224,15 @@ def _link_by_model(decisions: list[Decision], run: _Run, members: dict[int, Memb
     signals = [d.signal for d in comparable]
     candidates = None if run.use_population else candidate_rows(signals)
     link_at, review_at = link_thresholds()
+    margin = link_margin()
+    # Scored down to ``margin`` bits below the review threshold: a candidate not returned
+    # is at least that far below any candidate that may be linked by the margin.
+    floor = _below(min(link_at, review_at), margin)
     with matcher.lock:
         if candidates is None and not matcher.population:
             # Dropped meanwhile by another thread of this process (see _Run.matcher).
             candidates = candidate_rows(signals)
-        pairs = matcher.predict(
-            [s.compared for s in signals], candidates=candidates, floor=min(link_at, review_at)
-        )
+        pairs = matcher.predict([s.compared for s in signals], candidates=candidates, floor=floor)
     if not pairs:
         return
     # Read again from the database, not taken from the snapshot: who the member is now;
@@ -279,9 +283,49 @@ def _link_by_model(decisions: list[Decision], run: _Run, members: dict[int, Memb
             d.links[m.family_id] = (m.person_id, LinkMethod.PROBABILISTIC, p["match_probability"])
             d.persons.add(m.person_id)
             continue
+        clear = _clear_winner(best, review_at=review_at, margin=margin)
+        if clear is not None:
+            p, m = best[clear]
+            d.links[m.family_id] = (m.person_id, LinkMethod.PROBABILISTIC, p["match_probability"])
+            d.persons.add(m.person_id)
+            continue
         for pid, (p, m) in best.items():
             if p["match_probability"] >= review_at:
                 d.reviews[pid] = (m.family_id, p["match_probability"], field_agreement(p))
+
+
+def _weight(probability: float) -> float:
+    """The match weight: log2 of the odds."""
+    probability = min(max(probability, 1e-300), 1 - 1e-16)
+    return math.log2(probability / (1 - probability))
+
+
+def _below(probability: float, bits: float) -> float:
+    """The probability whose match weight is ``bits`` below that of ``probability``."""
+    return 1 / (1 + 2 ** (bits - _weight(probability)))
+
+
+def _clear_winner(
+    best: dict[int, tuple[dict[str, Any], Member]], *, review_at: float, margin: float
+) -> int | None:
+    """The person to link by the margin: the best candidate scores at least the review
+    threshold, their date of birth fits, and every other candidate (whatever their date
+    of birth) scores at least ``margin`` bits below. Why: the review band is where the
+    model is unsure whether the signal is about *someone* it knows; a candidate far
+    ahead of everyone else is who it would be. Not when the date of birth clearly
+    differs: that keeps a son out of his father's link (the father may be the only
+    candidate, far ahead, with the son's date of birth)."""
+    if margin <= 0 or not best:
+        return None
+    ranked = sorted(best, key=lambda pid: best[pid][0]["match_probability"], reverse=True)
+    top = best[ranked[0]][0]
+    if top["match_probability"] < review_at or birth_dates_differ(top):
+        return None
+    if len(ranked) > 1:
+        second = best[ranked[1]][0]["match_probability"]
+        if _weight(top["match_probability"]) - _weight(second) < margin:
+            return None
+    return ranked[0]
 
 
 def _complete_families(decisions: list[Decision], members: dict[int, Member]) -> list[Member]:

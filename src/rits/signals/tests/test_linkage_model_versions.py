@@ -57,7 +57,7 @@ def test_without_a_trained_model_the_default_decides_and_is_recorded(landlord):
 
     signal.refresh_from_db()
     version = _default()[model.VERSION_KEY]
-    assert version == "default-3"
+    assert version == "default-4"
     links = SignalLink.objects.filter(signal=signal)
     reviews = LinkReview.objects.filter(signal=signal)
     assert {(x.method, x.model_version) for x in links} | {
@@ -123,9 +123,9 @@ def test_a_model_that_cannot_be_used_holds_the_batch(landlord, broken, reason, c
     assert set(Signal.objects.values_list("status", "linked_at")) == {(SignalStatus.RECEIVED, None)}
 
     # Another model made active: the next run links them.
-    model_versions.activate_model("default-3", actor=_actor())
+    model_versions.activate_model("default-4", actor=_actor())
     assert pipeline.run_for_signals([s.pk for s in batch_signals]).error == ""
-    assert set(SignalLink.objects.values_list("model_version", flat=True)) == {"default-3"}
+    assert set(SignalLink.objects.values_list("model_version", flat=True)) == {"default-4"}
 
 
 def test_a_missing_default_holds_linking(landlord, monkeypatch, tmp_path):
@@ -260,7 +260,7 @@ def test_training_saves_an_inactive_model_with_term_frequencies(small_region, mo
     assert "300 people, 150 signals" in out and "not active" in out
     assert AuditEvent.objects.filter(object_type="signal.linkage_model").count() == 1
     # Linking goes on with the default until the trained model is activated.
-    assert model.refresh_active_model().version == "default-3"
+    assert model.refresh_active_model().version == "default-4"
 
 
 def test_a_fixed_prior_keeps_the_default_one(small_region, monkeypatch):
@@ -335,9 +335,9 @@ def test_activating_a_trained_model_switches_linking_to_it(small_region, monkeyp
     assert [d.model_version for d in decided] == [trained.version]
 
     # And back to the default, which then is a row of its own; one active at a time.
-    call_command("activate_linkage_model", "default-3")
+    call_command("activate_linkage_model", "default-4")
     assert list(LinkageModel.objects.filter(active=True).values_list("version", flat=True)) == [
-        "default-3"
+        "default-4"
     ]
 
 
@@ -364,6 +364,6 @@ def test_an_unknown_version_is_refused():
 
 def test_the_default_carries_its_version_and_format():
     document = json.loads(model.MODEL_PATH.read_text(encoding="utf-8"))
-    assert document[model.VERSION_KEY] == "default-3"
+    assert document[model.VERSION_KEY] == "default-4"
     assert document[model.FORMAT_KEY] == model.MODEL_FORMAT
     assert model.VERSION_KEY not in model.linkage_model()

@@ -210,6 +210,72 @@ def test_a_typo_in_the_postcode_at_the_same_house_number_is_no_move(landlord):
     assert review.field_agreement["address"] == "disagree"
 
 
+def test_the_same_postcode_without_a_house_number_counts_as_the_postcode(landlord):
+    # As the test above, but the source leaves out the house number: the postcode that
+    # agrees still says where the person lives. Without it (or in another postcode) the
+    # address says nothing either way, and a typo in the date of birth is left to review.
+    family, mother = household()
+    born = datetime.date(1990, 5, 18)
+    no_number = make_signal(landlord, house_number=None, birth_date=born)
+    elsewhere = make_signal(landlord, postcode="9711AA", house_number=None, birth_date=born)
+
+    linking.link_signals()
+
+    assert links(no_number) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert links(elsewhere) == set()
+    review = LinkReview.objects.get(signal=elsewhere)
+    assert review.field_agreement["address"] == "missing"
+    assert 0.8 <= review.match_probability < 0.99
+
+
+# --- the margin (SIGNAL_LINK_MARGIN): a lone doubtful candidate far ahead of the rest ----
+
+
+def test_with_a_margin_a_doubtful_match_far_ahead_of_everyone_is_linked(landlord, settings):
+    settings.SIGNAL_LINK_MARGIN = 10
+    family, mother = household()
+    # As test_moved_and_a_typo_in_the_date_of_birth_goes_to_review: one candidate, 0.8-0.99.
+    signal = make_signal(
+        landlord, postcode="9711AA", house_number=3, birth_date=datetime.date(1990, 5, 18)
+    )
+
+    linking.link_signals()
+
+    assert links(signal) == {(family.pk, mother.pk, LinkMethod.PROBABILISTIC)}
+    assert 0.8 <= SignalLink.objects.get(signal=signal).match_probability < 0.99
+    assert not LinkReview.objects.filter(signal=signal).exists()
+
+
+def test_with_a_margin_two_candidates_close_together_still_go_to_review(landlord, settings):
+    settings.SIGNAL_LINK_MARGIN = 10
+    _family, mother = household()
+    _other, namesake = household(postcode="1011AA", number=1)
+    signal = make_signal(
+        landlord, postcode="9711AA", house_number=3, birth_date=datetime.date(1990, 5, 18)
+    )
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    reviewed = set(LinkReview.objects.filter(signal=signal).values_list("person_id", flat=True))
+    assert reviewed == {mother.pk, namesake.pk}
+
+
+def test_with_a_margin_a_date_of_birth_that_differs_still_holds_the_link_back(landlord, settings):
+    # A son named after his father at the father's address: the father is the only
+    # candidate, far ahead, but his date of birth is another one.
+    settings.SIGNAL_LINK_MARGIN = 10
+    household(given="Tesfay", born=datetime.date(1965, 2, 1), children=0)
+    signal = make_signal(landlord, given_names="Tesfay", birth_date=datetime.date(1995, 8, 9))
+
+    linking.link_signals()
+
+    assert links(signal) == set()
+    review = LinkReview.objects.get(signal=signal)
+    assert review.field_agreement["birth_date"] == "disagree"
+    assert review.match_probability >= 0.8
+
+
 # --- signals without a surname (intake accepts given names with a date of birth or an
 # address) ---------------------------------------------------------------------------------
 
@@ -278,6 +344,52 @@ def test_the_database_finds_given_names_as_the_model_compares_them(landlord):
     rows = population.candidate_rows([signal])
 
     assert sorted(r[3] for r in rows) == ["Jan-Pieter"]
+
+
+@pytest.mark.parametrize(
+    "delivered",
+    [
+        # The date of birth more than a typo off, another address: the same names.
+        pytest.param(
+            {"birth_date": datetime.date(1970, 1, 2), "postcode": "9711AA", "house_number": 3},
+            id="surname-and-given-name",
+        ),
+        # No date of birth, no house number: a name in the same postcode.
+        pytest.param(
+            {"birth_date": None, "given_names": "Selma", "house_number": None},
+            id="surname-in-postcode",
+        ),
+        pytest.param(
+            {"birth_date": None, "surname": "Hale", "house_number": None},
+            id="given-name-in-postcode",
+        ),
+        # Given name and surname swapped, nothing else to go by.
+        pytest.param(
+            {
+                "surname": "Selam",
+                "given_names": "Haile",
+                "birth_date": None,
+                "postcode": "9711AA",
+                "house_number": 3,
+            },
+            id="swapped",
+        ),
+    ],
+)
+def test_the_person_is_compared_without_a_date_of_birth_or_address_in_common(landlord, delivered):
+    _family, mother = household(children=0)
+    household(surname="Jansen", given="Piet", postcode="9711AA", number=3, children=0)
+    signal = make_signal(landlord, **delivered)
+
+    rows = population.candidate_rows([signal])
+    scored = matcher.process_matcher().predict(
+        [decision.signal_row(signal)], candidates=rows, floor=1e-12
+    )
+
+    mother_rows = set(Membership.objects.filter(person=mother).values_list("pk", flat=True))
+    assert mother_rows <= {r[0] for r in rows}
+    # The model's blocking rules pair them too (they decide on the snapshot).
+    assert mother_rows <= {p["unique_id_l"] for p in scored}
 
 
 def test_the_blocking_rules_of_the_model_file_are_those_of_the_code():
@@ -1134,3 +1246,14 @@ def _is_date(text: str) -> bool:
         return datetime.date.fromisoformat(text).isoformat() == text
     except ValueError:
         return False
+
+
+@pytest.mark.parametrize("raw", ["ten", "-1", "61"])
+def test_a_margin_that_is_no_number_of_bits_is_refused_with_its_name(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from rits.conf import settings as conf
+
+    monkeypatch.setenv("RITS_LINK_MARGIN", raw)
+    with pytest.raises(ImproperlyConfigured, match="RITS_LINK_MARGIN"):
+        conf._margin("RITS_LINK_MARGIN", "0")

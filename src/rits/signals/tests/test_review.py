@@ -111,13 +111,13 @@ def test_the_review_page_compares_field_by_field_in_words(case, as_user):
 def test_the_review_page_says_which_model_proposed_the_pair(case, as_user):
     client = as_user(case["coordinator"])
     before = client.get(detail(case["review"])).content.decode()
-    LinkReview.objects.filter(pk=case["review"].pk).update(model_version="default-3")
+    LinkReview.objects.filter(pk=case["review"].pk).update(model_version="default-4")
 
     page = client.get(detail(case["review"])).content.decode()
 
     # Reviews from before models were versioned show no line.
     assert "Decided by model" not in before
-    assert "Decided by model default-3." in page
+    assert "Decided by model default-4." in page
 
 
 def test_the_review_page_never_shows_a_bsn(case, as_user):
