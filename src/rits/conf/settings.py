@@ -232,6 +232,11 @@ PORTAL_CODE_ATTEMPTS = 5
 # The real DigiD (SAML) is configured in the database (django-digid-eherkenning's
 # DigidConfiguration and its certificates); `manage.py configure_digid` fills it from the
 # RITS_DIGID_* variables (docs/configuration.md).
+DIGID_ENTITY_ID = env_str("RITS_DIGID_ENTITY_ID")
+DIGID_METADATA_URL = env_str("RITS_DIGID_METADATA_URL")
+DIGID_KEY_FILE = env_str("RITS_DIGID_KEY_FILE")
+DIGID_CERT_FILE = env_str("RITS_DIGID_CERT_FILE")
+DIGID_SERVICE_NAME = env_str("RITS_DIGID_SERVICE_NAME", "Rits")
 PRIVATE_MEDIA_ROOT = env_str("RITS_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
 PRIVATE_MEDIA_URL = "/private-media/"
 SENDFILE_BACKEND = "django_sendfile.backends.simple"

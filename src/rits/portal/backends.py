@@ -6,9 +6,9 @@ pseudonym (``rits.portal.services.digid_login``). The library's own user handlin
 A refused login leaves its reason on the request (``rits_digid_refusal``) for the page
 that explains it; the reason never contains the number."""
 
-from django.conf import settings
 from digid_eherkenning import backends as digid
 from digid_eherkenning.mock import backends as digid_mock
+from django.conf import settings
 
 from rits.portal import services
 

@@ -173,24 +173,30 @@ def invite_network_member(
 class InvitationUnusable(Exception):
     """The link opens nothing: ``reason`` is unknown, expired, accepted, revoked or spent."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, invitation: NetworkInvitation | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.invitation = invitation
 
 
-def _usable(token: str, *, for_update: bool = False) -> NetworkInvitation:
-    rows = NetworkInvitation.objects.select_related("network_member")
-    if for_update:
-        rows = rows.select_for_update()
-    invitation = rows.filter(token_hash=_token_hash(token or "")).first()
+def _usable(token: str) -> NetworkInvitation:
+    invitation = (
+        NetworkInvitation.objects.select_for_update()
+        .select_related("network_member")
+        .filter(token_hash=_token_hash(token or ""))
+        .first()
+    )
     if invitation is None:
         raise InvitationUnusable("unknown")
     if invitation.ended_at is not None:
-        reason = invitation.ended_because or "accepted"
-    elif invitation.expires_at <= timezone.now():
-        reason = "expired"
-    else:
-        return invitation
+        raise InvitationUnusable(invitation.ended_because or "accepted", invitation)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationUnusable("expired", invitation)
+    return invitation
+
+
+def _refused_invitation(invitation: NetworkInvitation, reason: str) -> None:
+    # Outside the transaction that failed, so that the record of it stays.
     catalogue.log(
         "portal.invitation_refused",
         actor=_invitee_actor(invitation),
@@ -198,7 +204,6 @@ def _usable(token: str, *, for_update: bool = False) -> NetworkInvitation:
         family_id=invitation.network_member.family_id,
         detail={"reason": reason},
     )
-    raise InvitationUnusable(reason)
 
 
 def _invitee_actor(invitation: NetworkInvitation) -> Actor:
@@ -208,16 +213,24 @@ def _invitee_actor(invitation: NetworkInvitation) -> Actor:
 def open_invitation(*, token: str, new_code: bool = False) -> NetworkInvitation:
     """The invitation behind a link, e-mailing a six-digit code when none is valid now
     (or when ``new_code`` asks for another). ``InvitationUnusable`` when it opens nothing."""
-    with transaction.atomic():
-        invitation = _usable(token, for_update=True)
-        now = timezone.now()
-        if new_code or invitation.code_expires_at is None or invitation.code_expires_at <= now:
-            code = f"{secrets.randbelow(1_000_000):06d}"
-            invitation.code_hash = _code_hash(invitation, code)
-            invitation.code_expires_at = now + timedelta(minutes=settings.PORTAL_CODE_MINUTES)
-            invitation.save(update_fields=["code_hash", "code_expires_at"])
-            email = invitation.email
-            transaction.on_commit(lambda: mail.code(email, code).send())
+    try:
+        with transaction.atomic():
+            return _send_code(_usable(token), new_code=new_code)
+    except InvitationUnusable as exc:
+        if exc.invitation is not None:
+            _refused_invitation(exc.invitation, exc.reason)
+        raise
+
+
+def _send_code(invitation: NetworkInvitation, *, new_code: bool) -> NetworkInvitation:
+    now = timezone.now()
+    if new_code or invitation.code_expires_at is None or invitation.code_expires_at <= now:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        invitation.code_hash = _code_hash(invitation, code)
+        invitation.code_expires_at = now + timedelta(minutes=settings.PORTAL_CODE_MINUTES)
+        invitation.save(update_fields=["code_hash", "code_expires_at"])
+        email = invitation.email
+        transaction.on_commit(lambda: mail.code(email, code).send())
     return invitation
 
 
@@ -232,42 +245,45 @@ class CodeResult:
 def accept_invitation(*, token: str, code: str) -> CodeResult:
     """Enter the code: the right one, in time, makes the network member's login and ends
     the invitation; a wrong one counts, and the fifth spends the invitation."""
-    with transaction.atomic():
-        invitation = _usable(token, for_update=True)
-        now = timezone.now()
-        if not invitation.code_hash or invitation.code_expires_at <= now:
-            return CodeResult(problem="expired")
-        code = (code or "").strip()
-        if not hmac.compare_digest(_code_hash(invitation, code), invitation.code_hash):
-            invitation.wrong_codes += 1
-            fields = ["wrong_codes"]
-            left = settings.PORTAL_CODE_ATTEMPTS - invitation.wrong_codes
-            if left <= 0:
-                invitation.ended_at, invitation.ended_because = now, "spent"
-                fields += ["ended_at", "ended_because"]
-                catalogue.log(
-                    "portal.invitation_refused",
-                    actor=_invitee_actor(invitation),
-                    object_id=invitation.pk,
-                    family_id=invitation.network_member.family_id,
-                    detail={"reason": "spent"},
-                )
-            invitation.save(update_fields=fields)
-            return CodeResult(problem="spent" if left <= 0 else "wrong", attempts_left=max(left, 0))
-        member = invitation.network_member
-        account = CitizenAccount.objects.filter(network_member=member).select_related("user").first()
-        if account is None:
-            account = CitizenAccount.objects.create(user=_new_citizen_user(), network_member=member)
-        invitation.ended_at, invitation.ended_because = now, "accepted"
-        invitation.code_hash = ""
-        invitation.save(update_fields=["ended_at", "ended_because", "code_hash"])
-        principal = Principal.of_network_member(member, account.user)
-        record(
-            "portal.invitation_accepted",
-            user=account.user,
-            actor=principal.actor,
-            family_id=member.family_id,
-            object_id=invitation.pk,
-            params={"name": member.name},
-        )
+    try:
+        with transaction.atomic():
+            result = _try_code(_usable(token), code)
+    except InvitationUnusable as exc:
+        if exc.invitation is not None:
+            _refused_invitation(exc.invitation, exc.reason)
+        raise
+    return result
+
+
+def _try_code(invitation: NetworkInvitation, code: str) -> CodeResult:
+    now = timezone.now()
+    if not invitation.code_hash or invitation.code_expires_at <= now:
+        return CodeResult(problem="expired")
+    code = (code or "").strip()
+    if not hmac.compare_digest(_code_hash(invitation, code), invitation.code_hash):
+        invitation.wrong_codes += 1
+        fields = ["wrong_codes"]
+        left = settings.PORTAL_CODE_ATTEMPTS - invitation.wrong_codes
+        if left <= 0:
+            invitation.ended_at, invitation.ended_because = now, "spent"
+            fields += ["ended_at", "ended_because"]
+            _refused_invitation(invitation, "spent")
+        invitation.save(update_fields=fields)
+        return CodeResult(problem="spent" if left <= 0 else "wrong", attempts_left=max(left, 0))
+    member = invitation.network_member
+    account = CitizenAccount.objects.filter(network_member=member).select_related("user").first()
+    if account is None:
+        account = CitizenAccount.objects.create(user=_new_citizen_user(), network_member=member)
+    invitation.ended_at, invitation.ended_because = now, "accepted"
+    invitation.code_hash = ""
+    invitation.save(update_fields=["ended_at", "ended_because", "code_hash"])
+    principal = Principal.of_network_member(member, account.user)
+    record(
+        "portal.invitation_accepted",
+        user=account.user,
+        actor=principal.actor,
+        family_id=member.family_id,
+        object_id=invitation.pk,
+        params={"name": member.name},
+    )
     return CodeResult(user=account.user)

@@ -2,12 +2,11 @@
 while ``RITS_DIGID_MOCK`` is on (never in production), else the library's real SAML
 flow with our own assertion consumer service (the BSN matched by pseudonym)."""
 
-from django.conf import settings
-from django.urls import include, path
-
 from digid_eherkenning import views as digid
 from digid_eherkenning.mock.idp.views.digid import DigiDMockIDPLoginView
 from digid_eherkenning.mock.views.digid import DigiDLoginMockView, DigiDLogoutMockView
+from django.conf import settings
+from django.urls import include, path
 
 from rits.portal import views
 
@@ -43,7 +42,9 @@ else:
             path("login/", digid.DigiDLoginView.as_view(), name="login"),
             path("acs/", views.AssertionConsumerService.as_view(), name="acs"),
             path("logout/", digid.DigiDLogoutView.as_view(), name="logout"),
-            path("slo/redirect/", digid.DigidSingleLogoutRedirectView.as_view(), name="slo-redirect"),
+            path(
+                "slo/redirect/", digid.DigidSingleLogoutRedirectView.as_view(), name="slo-redirect"
+            ),
             path("slo/soap/", digid.DigidSingleLogoutSoapView.as_view(), name="slo-soap"),
         ],
         "digid",

@@ -81,7 +81,10 @@ def test_an_invalid_bsn_is_refused(client, family_setup):
 
     assert match(bsn="123456789") == (None, "invalid")
     assert match(bsn="12345678x") == (None, "invalid")
-    assert AuditEvent.objects.filter(object_type="portal.login", detail={"reason": "invalid"}).count() == 2
+    assert (
+        AuditEvent.objects.filter(object_type="portal.login", detail={"reason": "invalid"}).count()
+        == 2
+    )
 
 
 def test_several_people_with_one_pseudonym_cannot_exist():
