@@ -4,7 +4,7 @@ from django.urls import include, path
 from rits.api import urls as api
 from rits.families import api_urls as families_api
 from rits.plans import api_urls as plans_api
-from rits.portal import urls as portal
+from rits.portal import auth_urls as portal_auth
 from rits.signals import api_urls as signals_api
 
 # One namespace "api" for every domain's endpoints ("api:family-list", "api:plan", ...):
@@ -23,9 +23,9 @@ urlpatterns = [
     path("", include("rits.notifications.urls")),
     path("", include("rits.administration.urls")),
     path("", include("rits.portal.coordinator_urls")),
-    # The family portal; DigiD's pages (namespaces "digid", "digid-mock") beside it.
     path("mijn/", include("rits.portal.urls")),
-    path("mijn/", include(portal.digid_urlpatterns)),
+    # DigiD's pages for the portal (namespaces "digid", "digid-mock").
+    path("mijn/", include(portal_auth.digid_urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,7 +3,7 @@ page, outside /mijn/)."""
 
 from django.urls import path
 
-from rits.portal import views
+from rits.portal import auth_views as views
 
 app_name = "portal_coordinator"
 

@@ -57,6 +57,11 @@ def test_the_bsn_is_stored_and_logged_nowhere(client, family_setup, caplog):
     rows = AuditEvent.objects.values_list("detail", "user_display", "object_id")
     assert not any(bsn in str(row) for row in rows)
     assert bsn not in caplog.text and factories.valid_bsn(77) not in caplog.text
+    # django-axes keeps the refused attempt (throttling), with the request's query: no BSN.
+    from axes.models import AccessAttempt, AccessLog
+
+    kept = [str(row.__dict__) for row in [*AccessAttempt.objects.all(), *AccessLog.objects.all()]]
+    assert kept and not any(bsn in row or factories.valid_bsn(77) in row for row in kept)
 
 
 def test_nobody_with_the_bsn_gets_a_clear_page_and_is_audited(client, family_setup):
@@ -144,14 +149,20 @@ def test_anonymous_visitors_are_sent_to_the_portal_login(client):
     assert "rits-test-login" in page.content.decode()
 
 
-def test_a_force_logged_in_citizen_without_a_portal_session_gets_nothing(client, family_setup):
-    # A citizen's login only counts with the portal's session mark: without it (here a
-    # test's force_login) the portal treats it as no citizen, and the professional side
-    # as a login that has not passed the second factor.
+def test_a_citizen_login_without_the_portal_mark_is_still_kept_to_the_portal(client, family_setup):
+    # A citizen's login made some other way (force_login, as tests do) is made a
+    # citizen's session at its first request: kept on /mijn/, timed out, no TOTP.
     digid_login(client, factories.valid_bsn(1))
     user = CitizenAccount.objects.get().user
     client.logout()
     client.force_login(user)
+    assert client.get(reverse("families:my-families"))["Location"] == reverse("portal:home")
+    assert client.get(reverse("portal:home")).status_code == 200
+    assert client.session.get_expiry_age() == 15 * 60
+
+
+def test_an_unverified_professional_is_no_citizen(client, family_setup):
+    client.force_login(family_setup["coordinator"].user)  # password only
     response = client.get(reverse("portal:home"))
     assert response.status_code == 302 and response["Location"] == reverse("core:login-verify")
 
