@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -19,9 +20,17 @@ from rits.access.principals import citizen_for
 
 CITIZEN_SESSION = "rits_citizen"
 LAST_SEEN = "rits_citizen_seen"
-# What a citizen may reach besides the portal: the language switch, static files, the
-# health check, and logging out.
-CITIZEN_PATHS = ("/mijn/", "/i18n/", "/static/", "/logout/", "/health/", "/robots.txt")
+# What a citizen may reach besides the portal: its API, the language switch, static
+# files, the health check, and logging out.
+CITIZEN_PATHS = (
+    "/mijn/",
+    "/api/v1/portal/",
+    "/i18n/",
+    "/static/",
+    "/logout/",
+    "/health/",
+    "/robots.txt",
+)
 
 
 def start_citizen_session(request) -> None:
@@ -49,6 +58,9 @@ class CitizenSessionMiddleware:
             request.session[LAST_SEEN] = time.time()
             request.session.set_expiry(limit)
             if not request.path.startswith(CITIZEN_PATHS):
+                if request.path.startswith("/api/"):
+                    # The professionals' API does not exist for a citizen.
+                    raise Http404()
                 return redirect("portal:home")
         return self.get_response(request)
 

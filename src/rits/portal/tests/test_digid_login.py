@@ -108,11 +108,15 @@ def test_a_citizen_is_not_asked_for_a_second_factor_and_stays_on_the_portal(clie
         reverse("families:overview", args=[family.pk]),
         reverse("core:login-verify"),
         "/admin/",
-        f"/api/v1/families/{family.pk}",
     ):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"] == reverse("portal:home"), path
+    # The professionals' API answers a citizen as if it were not there.
+    for path in (f"/api/v1/families/{family.pk}", "/api/v1/families"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"].startswith("application/problem+json"), path
     assert client.get(reverse("portal:home")).status_code == 200
 
 
