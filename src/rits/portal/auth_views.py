@@ -175,8 +175,17 @@ def invitation(request, token: str):
                     "count": result.attempts_left
                 }
         elif request.method == "POST":
-            services.open_invitation(token=token, new_code=True)
-            messages.info(request, _("We have sent you a new code."))
+            try:
+                services.open_invitation(token=token, new_code=True)
+            except services.CodeTooSoon:
+                messages.info(
+                    request,
+                    _(
+                        "We sent you a code less than a minute ago. Wait a minute before you ask for a new one."
+                    ),
+                )
+            else:
+                messages.info(request, _("We have sent you a new code."))
             return redirect("portal:invitation", token=token)
         else:
             services.open_invitation(token=token)

@@ -212,7 +212,8 @@ def _invitee_actor(invitation: NetworkInvitation) -> Actor:
 
 def open_invitation(*, token: str, new_code: bool = False) -> NetworkInvitation:
     """The invitation behind a link, e-mailing a six-digit code when none is valid now
-    (or when ``new_code`` asks for another). ``InvitationUnusable`` when it opens nothing."""
+    (or when ``new_code`` asks for another, at most one a minute: ``CodeTooSoon``).
+    ``InvitationUnusable`` when it opens nothing."""
     try:
         with transaction.atomic():
             return _send_code(_usable(token), new_code=new_code)
@@ -222,8 +223,20 @@ def open_invitation(*, token: str, new_code: bool = False) -> NetworkInvitation:
         raise
 
 
+class CodeTooSoon(Exception):
+    """A new code was asked for within ``CODE_INTERVAL`` of the last one."""
+
+
+# The least time between two codes of one invitation (each is an e-mail).
+CODE_INTERVAL = timedelta(minutes=1)
+
+
 def _send_code(invitation: NetworkInvitation, *, new_code: bool) -> NetworkInvitation:
     now = timezone.now()
+    if new_code and invitation.code_expires_at is not None:
+        sent = invitation.code_expires_at - timedelta(minutes=settings.PORTAL_CODE_MINUTES)
+        if now - sent < CODE_INTERVAL:
+            raise CodeTooSoon()
     if new_code or invitation.code_expires_at is None or invitation.code_expires_at <= now:
         code = f"{secrets.randbelow(1_000_000):06d}"
         invitation.code_hash = _code_hash(invitation, code)

@@ -193,3 +193,25 @@ def test_the_network_panel_shows_the_invite_button_to_the_coordinator_only(
     client.logout()
     login_verified(client, family_setup["worker"].user)
     assert href not in client.get(reverse("families:overview", args=[family.pk])).content.decode()
+
+
+def test_a_new_code_at_most_once_a_minute(
+    client, family_setup, friend, django_capture_on_commit_callbacks
+):
+    path = invite(client, family_setup, friend, django_capture_on_commit_callbacks)
+    open_link(client, path, django_capture_on_commit_callbacks)
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path, {"action": "new_code"}, follow=True)
+    assert len(mail.outbox) == sent  # too soon: nothing sent
+    assert response.status_code == 200
+    first = last_code()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(path, {"action": "new_code"})
+        assert len(mail.outbox) == sent + 1
+        # The old code no longer works, the new one does.
+        new = last_code()
+        if new != first:
+            assert client.post(path, {"action": "code", "code": first}).status_code == 400
+        assert client.post(path, {"action": "code", "code": new}).status_code == 302
