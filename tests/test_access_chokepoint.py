@@ -41,6 +41,10 @@ ALLOWED = {
     "rits.families.grants": "the grounds families gives access on (the access registry asks it)",
     "rits.portal.grants": "the grounds of family members and their network (asked by access)",
     "rits.portal.selectors": "every read of the family portal, through access (citizen grants)",
+    "rits.portal.services": (
+        "every write of the portal: matches a DigiD login to its Person by BSN pseudonym "
+        "(before any grant exists), citizens' accounts, and the network's invitations"
+    ),
     "rits.families.importing.plan": (
         "the family import, run as the system: loads the families, persons, members and "
         "involvements its rows refer to (all involvements, also those awaiting approval)"

@@ -48,6 +48,7 @@ def test_production_refuses_unsafe_settings():
         "RITS_DEMO": ("1", "RITS_DEMO"),
         "RITS_SECRET_KEY": ("", "RITS_SECRET_KEY"),
         "RITS_BSN_KEYS": ("", "RITS_BSN_KEYS"),
+        "RITS_DIGID_MOCK": ("1", "RITS_DIGID_MOCK"),
     }
     for name, (value, expected) in cases.items():
         result = start(**{name: value})

@@ -199,6 +199,9 @@ NO_FAMILY_IDS = {
     "admin:": "the administrator's reference data (rits/administration/tests)",
     # An invitation's one-time link: its ids are a login's, opened before logging in.
     "administration:welcome": "an invitation's one-time link (rits/administration/tests)",
+    # A network member's invitation link: opened before logging in, its token is the
+    # whole key (rits/portal/tests/test_invitations.py).
+    "portal:invitation": "a network member's one-time invitation link (rits/portal/tests)",
 }
 
 
@@ -496,7 +499,9 @@ def world(family_setup, settings):
         raised_at=timezone.now(),
     )
     # a member and a network member to change or remove, and one of each removed
-    neighbour = NetworkMember.objects.create(family=family, name="Buurman", relation="neighbour")
+    neighbour = NetworkMember.objects.create(
+        family=family, name="Buurman", relation="neighbour", email="buurman@example.org"
+    )
     gone = factories.MembershipFactory(
         family=family, role="other", person=factories.PersonFactory(surname="Weg")
     )

@@ -84,6 +84,10 @@ COVERED_ELSEWHERE = {
     "admin:index": "test_days (the administrator's day)",
     "admin:organisations_professional_add": "test_days (the invitation form)",
     "admin:organisations_professional_changelist": "test_days (after the invitation)",
+    "portal:home": "test_portal_login",
+    "portal:login": "test_portal_login",
+    "portal:logout": "test_portal_login",
+    "portal:invitation": "test_portal_login",
 }
 
 # URLs without an HTML page of their own on a GET.
@@ -127,6 +131,11 @@ NOT_A_PAGE = {
     },
     "admin:password_change": "Rits's passwords are set through the welcome link",
     "admin:password_change_done": "Rits's passwords are set through the welcome link",
+    "digid:login": "a redirect to DigiD (or, outside production, its mock)",
+    "digid:acs": "DigiD coming back: a redirect to the portal (test_portal_login walks it)",
+    "digid:logout": "the library's DigiD log-out (a redirect)",
+    "digid-mock:login": "the library's mock DigiD page, its own markup (test_portal_login)",
+    "digid-mock:bsn": "the library's mock DigiD page, its own markup (test_portal_login)",
 }
 
 # Pages with an axe or 390 px finding that stays, with the reason. A page named here is
@@ -332,6 +341,10 @@ def _pages(role: str, world) -> list[tuple[str, str]]:
         pages = [
             ("families:add-network-member", reverse("families:add-network-member", args=[f])),
             (
+                "portal_coordinator:invite",
+                reverse("portal_coordinator:invite", args=[f, network.pk]),
+            ),
+            (
                 "families:change-involvement",
                 reverse("families:change-involvement", args=[f, involvement.pk]),
             ),
@@ -485,7 +498,7 @@ def test_the_inventory_names_every_url():
 def _visited_names() -> set[str]:
     """The url names ``_pages`` visits, read from its source (no database needed)."""
     source = inspect.getsource(_pages)
-    names = set(re.findall(r'\(\s*"([a-z-]+:[a-z_-]+)', source))
+    names = set(re.findall(r'\(\s*"([a-z_-]+:[a-z_-]+)', source))
     for model in ADMIN_MODELS:
         for view in ADMIN_VIEWS:
             names.add(f"admin:organisations_{model}_{view}")

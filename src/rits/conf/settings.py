@@ -63,6 +63,12 @@ INSTALLED_APPS = [
     "rits.signals",
     "rits.notifications",
     "rits.portal",
+    # DigiD for citizens (rits.portal): the library, its singleton configuration and the
+    # certificates it signs with (stored as private files, never served).
+    "solo",
+    "privates",
+    "simple_certmanager",
+    "digid_eherkenning",
     "rits.scheduling",
     "rits.api",
     "rits.administration",
@@ -80,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Citizens (DigiD, invitation) stay on /mijn/, their session ends after inactivity,
+    # and they are marked so that the second factor is not asked of them.
+    "rits.portal.middleware.CitizenSessionMiddleware",
     "rits.core.middleware.SecondFactorRequiredMiddleware",
     "rits.core.middleware.CheckedQueryStringMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,6 +145,9 @@ AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Citizens: the BSN DigiD returns, matched to a Person by its pseudonym (rits.portal).
+    "rits.portal.backends.DigiDBackend",
+    "rits.portal.backends.MockDigiDBackend",
 ]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "families:my-families"
@@ -208,6 +220,35 @@ CONTENT_SECURITY_POLICY = (
 _DEV_BSN_KEY = "cml0cy1kZXZlbG9wbWVudC1ic24ta2V5LTMyYnl0ZXM="
 BSN_ENCRYPTION_KEYS = env_list("RITS_BSN_KEYS", "" if IS_PRODUCTION else _DEV_BSN_KEY)
 BSN_PSEUDONYM_KEY = env_str("RITS_BSN_PSEUDONYM_KEY", "" if IS_PRODUCTION else "dev-pseudonym-key")
+
+# --- the family portal (/mijn/) ----------------------------------------------------
+# DigiD's mock (the library's test login, marked as such on every page of it) instead of
+# the real SAML flow: on outside production, and refused in production.
+DIGID_MOCK = env_bool("RITS_DIGID_MOCK", not IS_PRODUCTION)
+DIGID_MOCK_APP_TITLE = "Rits — testlogin"
+DIGID_MOCK_RETURN_URL = "/mijn/"
+DIGID_MOCK_CANCEL_URL = "/mijn/inloggen/"
+# A citizen's session ends after this many minutes without a request (DigiD requires at
+# most 15); the library reads DIGID_SESSION_AGE for the real flow.
+PORTAL_SESSION_MINUTES = env_int("RITS_PORTAL_SESSION_MINUTES", 15)
+DIGID_SESSION_AGE = PORTAL_SESSION_MINUTES * 60
+# A network member's invitation link lasts this many days; the code it e-mails this many
+# minutes, and this many wrong codes spend the invitation.
+PORTAL_INVITATION_DAYS = env_int("RITS_PORTAL_INVITATION_DAYS", 7)
+PORTAL_CODE_MINUTES = env_int("RITS_PORTAL_CODE_MINUTES", 15)
+PORTAL_CODE_ATTEMPTS = 5
+# The real DigiD (SAML) is configured in the database (django-digid-eherkenning's
+# DigidConfiguration and its certificates); `manage.py configure_digid` fills it from the
+# RITS_DIGID_* variables (docs/configuration.md).
+DIGID_ENTITY_ID = env_str("RITS_DIGID_ENTITY_ID")
+DIGID_METADATA_URL = env_str("RITS_DIGID_METADATA_URL")
+DIGID_KEY_FILE = env_str("RITS_DIGID_KEY_FILE")
+DIGID_CERT_FILE = env_str("RITS_DIGID_CERT_FILE")
+DIGID_SERVICE_NAME = env_str("RITS_DIGID_SERVICE_NAME", "Rits")
+PRIVATE_MEDIA_ROOT = env_str("RITS_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
+PRIVATE_MEDIA_URL = "/private-media/"
+SENDFILE_BACKEND = "django_sendfile.backends.simple"
+SENDFILE_ROOT = PRIVATE_MEDIA_ROOT
 
 # Number of independent audit hash chains; requests for different families append to
 # different chains, so they do not wait on one global lock.
@@ -338,6 +379,8 @@ def _check_production() -> None:
         problems.append("RITS_BSN_PSEUDONYM_KEY must be set")
     if not ALLOWED_HOSTS:
         problems.append("RITS_ALLOWED_HOSTS must be set")
+    if DIGID_MOCK:
+        problems.append("RITS_DIGID_MOCK must be off (the test login of DigiD)")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 

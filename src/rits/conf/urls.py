@@ -5,6 +5,7 @@ from rits.api import urls as api
 from rits.families import api_urls as families_api
 from rits.plans import api_urls as plans_api
 from rits.portal import api_urls as portal_api
+from rits.portal import auth_urls as portal_auth
 from rits.signals import api_urls as signals_api
 
 # One namespace "api" for every domain's endpoints ("api:family-list", "api:plan", ...):
@@ -26,7 +27,10 @@ urlpatterns = [
     path("", include("rits.worklist.urls")),
     path("", include("rits.notifications.urls")),
     path("", include("rits.administration.urls")),
+    path("", include("rits.portal.coordinator_urls")),
     path("mijn/", include("rits.portal.urls")),
+    # DigiD's pages for the portal (namespaces "digid", "digid-mock").
+    path("mijn/", include(portal_auth.digid_urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

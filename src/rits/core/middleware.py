@@ -28,6 +28,10 @@ class SecondFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # A citizen (rits.portal's middleware marks them) logged in with DigiD or an
+        # invitation's code: that is their second factor, they have no TOTP device.
+        if getattr(request, "citizen", None) is not None:
+            return self.get_response(request)
         if needs_second_factor(request.user) and not request.path.startswith(OPEN_PREFIXES):
             if request.path.startswith("/api/"):
                 # the API's own authentication refuses unverified sessions

@@ -47,3 +47,42 @@ class CitizenAccount(models.Model):
 
     def __str__(self) -> str:
         return str(self.person or self.network_member)
+
+
+class NetworkInvitation(models.Model):
+    """A coordinator's invitation to someone of the family's network to log in to the
+    portal: a one-time link by e-mail, then a six-digit code by e-mail. Only hashes of
+    the link's token and of the code are stored. A new invitation revokes the previous
+    one; a used, revoked, expired or spent invitation opens nothing."""
+
+    network_member = models.ForeignKey(
+        "families.NetworkMember", on_delete=models.CASCADE, related_name="portal_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    wrong_codes = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When it stopped opening anything, and why.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[
+            ("accepted", _("accepted")),
+            ("revoked", _("replaced by a new invitation")),
+            ("spent", _("too many wrong codes")),
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("network invitation")
+        indexes = [models.Index(fields=["network_member", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"

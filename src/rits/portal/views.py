@@ -1,30 +1,14 @@
 """The family's pages under ``/mijn/``: plain language, the family's own words first.
 
-Every page is for a citizen (a family member or a network member); anyone else is told
-to log in through the portal. What each may see is decided by ``rits.access`` through
+Every page is for a citizen (a family member or a network member): nobody logged in is
+sent to the portal's login, and a professional's login finds no portal (404). What each may see is decided by ``rits.access`` through
 ``rits.portal.selectors``; not allowed is not found (404)."""
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from rits.access.principals import citizen_for
 from rits.portal import selectors
-
-
-def citizen_required(view):
-    """A page of the portal: a citizen's login, or to the portal's own login."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if citizen_for(request.user) is None:
-            return redirect_to_login(request.get_full_path(), reverse("portal:login"))
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from rits.portal.auth_views import citizen_required
 
 
 def _page(request, template: str, grant, **context):
@@ -35,11 +19,14 @@ def _page(request, template: str, grant, **context):
 @require_GET
 @citizen_required
 def home(request):
-    """The citizen's start: straight to their family, or a choice when there are two."""
+    """The citizen's start: a welcome by name and the pages of their family (or of each,
+    when they are in two)."""
     grants = selectors.my_families(user=request.user)
-    if len(grants) == 1:
-        return redirect("portal:plan", family_id=grants[0].family.pk)
-    return render(request, "portal/home.html", {"grants": grants})
+    return render(
+        request,
+        "portal/home.html",
+        {"grants": grants, "citizen": request.citizen},
+    )
 
 
 @require_GET

@@ -189,24 +189,37 @@ def test_a_network_member_of_another_family_gets_not_found(portal, client, name)
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("who", ["outsider", "coordinator"])
-def test_professionals_are_sent_to_the_portal_login_and_see_nothing(portal, client, name, who):
+def test_a_professionals_login_finds_no_portal_and_sees_nothing(portal, client, name, who):
     login_verified(client, portal[who].user)
     before = AuditEvent.objects.filter(family_id=portal["family"].pk).count()
 
     answer = client.get(url(name, portal["family"]))
 
-    assert answer.status_code == 302
-    assert answer["Location"].startswith(reverse("portal:login"))
+    assert answer.status_code == 404
     assert AuditEvent.objects.filter(family_id=portal["family"].pk).count() == before
 
 
-def test_the_start_page_goes_straight_to_the_one_family(portal, client):
-    client.force_login(portal["mother_login"])
-
-    answer = client.get(reverse("portal:home"))
+@pytest.mark.parametrize("name", PAGES)
+def test_nobody_logged_in_is_sent_to_the_portals_login(portal, client, name):
+    answer = client.get(url(name, portal["family"]))
 
     assert answer.status_code == 302
-    assert answer["Location"] == url("portal:plan", portal["family"])
+    assert answer["Location"].startswith(reverse("portal:login"))
+
+
+def test_the_start_page_welcomes_by_name_and_links_the_familys_pages(portal, client):
+    client.force_login(portal["mother_login"])
+
+    text = client.get(reverse("portal:home")).content.decode()
+
+    assert "Selam Haile" in text
+    for name in PAGES:
+        assert f'href="{url(name, portal["family"])}"' in text
+    # the friend's start page links only what she may see
+    client.force_login(portal["friend_login"])
+    text = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{url("portal:plan", portal["family"])}"' in text
+    assert f'href="{url("portal:involved", portal["family"])}"' not in text
 
 
 def test_the_plan_page_takes_a_fixed_number_of_queries(
