@@ -641,7 +641,10 @@ def _client(world, who: str) -> Client:
     if who in {"token", "other_token"}:
         return Client(HTTP_AUTHORIZATION=f"Token {world[who]}", HTTP_ACCEPT_LANGUAGE="en")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")  # CSRF is not enforced: the id is tested
-    login_verified(client, world[who].user)
+    if isinstance(world[who], CitizenAccount):
+        client.force_login(world[who].user)  # a citizen's login: DigiD, no TOTP
+    else:
+        login_verified(client, world[who].user)
     return client
 
 
