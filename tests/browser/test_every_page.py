@@ -88,6 +88,11 @@ COVERED_ELSEWHERE = {
     "portal:login": "test_portal_login",
     "portal:logout": "test_portal_login",
     "portal:invitation": "test_portal_login",
+    # The family's pages, in Dutch and in Arabic at both widths: test_portal_journey.
+    "portal:plan": "test_portal_journey",
+    "portal:coming-up": "test_portal_journey",
+    "portal:involved": "test_portal_journey",
+    "portal:who-looked": "test_portal_journey",
 }
 
 # URLs without an HTML page of their own on a GET.
