@@ -220,7 +220,7 @@ def invite_network_member(request, family_id: int, network_member_id: int):
     families.form_page_viewed(user=request.user, grant=grant, form="portal_invitation")
     return render(
         request,
-        "portal/invite.html",
+        "portal/coordinator/invite.html",
         {"family": grant.family, "member": member, "error": error},
         status=400 if error else 200,
     )

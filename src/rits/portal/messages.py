@@ -156,13 +156,20 @@ def recorded_lookups() -> Iterator[list[Lookup]]:
 # --- what the portal shows ----------------------------------------------------------------
 
 
+PROFESSIONAL_TEMPLATES = "portal/coordinator/"
+
+
 def portal_messages() -> list[PortalMessage]:
     """Every message the portal can show, sorted (for stable catalogs)."""
     found = _Found()
     templates = PORTAL_DIR / "templates"
     walker = _TemplateWalker(found)
     for path in sorted(templates.rglob("*.html")):
-        walker.walk_template(path.relative_to(templates).as_posix())
+        name = path.relative_to(templates).as_posix()
+        # The coordinator's pages (inviting someone of the network) are professionals'
+        # pages, in Dutch and English only.
+        if not name.startswith(PROFESSIONAL_TEMPLATES):
+            walker.walk_template(name)
     for path in _portal_python_files():
         _python_messages(path, found)
     _shown_from_other_apps(found)
