@@ -111,7 +111,16 @@ class Grant:
         """Refuse (``PermissionDenied``, a 403: the reader already sees the family) what
         this grant does not allow: ``"write"`` (change the family's file), ``"export"``
         (take a copy of the file away) or ``"coordinate"`` (what only the family's
-        coordinator does). "Emergency access is read-only" is decided here, once."""
+        coordinator does). "Emergency access is read-only" is decided here, once.
+
+        ``"contribute"`` is the portal's one permission: what a family member or someone
+        of the family's network adds themselves (agrees with the plan online, marks their
+        own agreement done, comments, writes a goal in their own words), kept as theirs
+        and never passing a professional's service. Every citizen ground allows it here;
+        the services narrow it per item: a network member (``network_agreement``,
+        ``mentor``) only on what is theirs (their own agreements), the family-only acts
+        (agreeing, goals, the network) only for a family member (``self``,
+        ``parent_of_minor``). No professional's grant allows it."""
         refusal = self._refusal(permission)
         if refusal is not None:
             raise PermissionDenied(refusal)
@@ -125,8 +134,12 @@ class Grant:
         return self.ground in CITIZEN_GROUNDS
 
     def _refusal(self, permission: str):
-        if permission not in ("write", "export", "coordinate"):
+        if permission not in ("write", "export", "coordinate", "contribute"):
             raise ValueError(f"Unknown permission: {permission!r}")
+        if permission == "contribute":
+            if self.is_citizen:
+                return None
+            return _("This is what the family and its network add themselves, in the portal.")
         if self.is_citizen:
             # What a family or its network adds goes through the portal's own services,
             # kept as theirs; a citizen's grant never passes a professional's service.

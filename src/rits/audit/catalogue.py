@@ -80,6 +80,9 @@ class EventType:
     aliases: tuple[str, ...] = ()
     values: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
     writer_names_object: bool = False
+    # What the family or its network did themselves in the portal: the coordinator's
+    # "my families" marks the family ("new from the family") until they have looked.
+    from_family: bool = False
 
     def __post_init__(self) -> None:
         if self.timeline and not self.template:
@@ -164,6 +167,11 @@ def event_types() -> list[EventType]:
 def timeline_codes(audience: Audience) -> list[str]:
     """The codes of the timeline events ``audience`` may see."""
     return sorted(t.code for t in _BY_CODE.values() if t.timeline and audience in t.audience)
+
+
+def from_family_codes() -> list[str]:
+    """The codes of the timeline events of what the family did themselves (the portal)."""
+    return sorted(t.code for t in _BY_CODE.values() if t.timeline and t.from_family)
 
 
 def for_row(action: str, object_type: str) -> EventType | None:

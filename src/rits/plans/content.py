@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rits.families.models import Membership
 from rits.plans.models import (
     Agreement,
+    AgreementComment,
     Assessment,
     CrisisContact,
     Goal,
@@ -30,9 +31,12 @@ class PlanContent:
     crisis_contacts: list[CrisisContact] = field(default_factory=list)
 
 
-def load_content(plan: Plan, members: list[Membership] | None = None) -> PlanContent:
+def load_content(
+    plan: Plan, members: list[Membership] | None = None, *, comments: bool = False
+) -> PlanContent:
     """The plan's current lines. Assessment and safety-score history stays in the
-    database; only the newest of each counts here."""
+    database; only the newest of each counts here. ``comments``: with each agreement's
+    comments (``agreement.shown_comments``, oldest first), for the pages: one query."""
     if members is None:
         members = list(Membership.objects.filter(family_id=plan.family_id).select_related("person"))
     if plan.pk is None:
@@ -53,6 +57,8 @@ def load_content(plan: Plan, members: list[Membership] | None = None) -> PlanCon
         )
         .order_by("due_date", "id")
     )
+    if comments:
+        attach_comments(plan, agreements)
     return PlanContent(
         plan=plan,
         members=members,
@@ -63,6 +69,17 @@ def load_content(plan: Plan, members: list[Membership] | None = None) -> PlanCon
         agreements=agreements,
         crisis_contacts=list(CrisisContact.objects.filter(plan=plan)),
     )
+
+
+def attach_comments(plan: Plan, agreements: list[Agreement]) -> None:
+    """Each agreement's comments as ``agreement.shown_comments``, in one query."""
+    by_agreement: dict[int, list[AgreementComment]] = {a.pk: [] for a in agreements}
+    for comment in AgreementComment.objects.filter(agreement__plan=plan).order_by(
+        "created_at", "id"
+    ):
+        by_agreement.setdefault(comment.agreement_id, []).append(comment)
+    for agreement in agreements:
+        agreement.shown_comments = by_agreement[agreement.pk]
 
 
 def _date(value) -> str | None:

@@ -199,6 +199,70 @@ declare(
     ),
 )
 
+# What the family does itself in the portal (issue 13): on the timeline as theirs, by
+# name (``who``), and marked for the coordinator (``from_family``). The free text they
+# write stays in the plan, shown where its part is; the timeline names what they did.
+declare(
+    EventType(
+        "plan.agreed_online",
+        AuditAction.UPDATE,
+        "plan.version.online",
+        access_log=_("agreed with the plan online, in the family portal"),
+        template=_("%(who)s agreed with version %(n)d of the plan online (DigiD)"),
+        timeline=True,
+        domain="",
+        from_family=True,
+    ),
+    EventType(
+        "plan.agreement_done_by_family",
+        AuditAction.UPDATE,
+        "plan.agreement",
+        access_log=_("changed an agreement in the plan"),
+        template=_("%(who)s marked the agreement “%(action)s” as done (family portal)"),
+        timeline=True,
+        from_family=True,
+    ),
+    EventType(
+        "plan.agreement_commented_by_family",
+        AuditAction.CREATE,
+        "plan.agreement_comment",
+        access_log=_("commented on an agreement in the plan"),
+        template=_("%(who)s commented on the agreement “%(action)s” (family portal)"),
+        timeline=True,
+        from_family=True,
+    ),
+    EventType(
+        "plan.agreement_commented",
+        AuditAction.CREATE,
+        "plan.agreement_comment",
+        access_log=_("commented on an agreement in the plan"),
+        template=_("%(who)s commented on the agreement “%(action)s”"),
+        timeline=True,
+    ),
+    # A goal the family wrote has no life domain yet: on the timeline for everyone who
+    # sees the family, by the writer's name only (its words are in the plan).
+    EventType(
+        "plan.goal_added_by_family",
+        AuditAction.CREATE,
+        "plan.goal",
+        access_log=_("added a goal to the plan"),
+        template=_("%(who)s wrote a goal in their own words (family portal)"),
+        timeline=True,
+        domain="",
+        from_family=True,
+    ),
+    EventType(
+        "plan.strength_added_by_family",
+        AuditAction.CREATE,
+        "plan.safety_item",
+        access_log=_("added a line to the safety mapping"),
+        template=_("%(who)s wrote what is working well (family portal)"),
+        timeline=True,
+        domain=LifeDomain.SAFETY,
+        from_family=True,
+    ),
+)
+
 # Changing, removing and putting back the plan's parts (their history is kept by
 # django-simple-history; see ``services.update_goal`` and the like). On the timeline in
 # the part's domain like their adding: a goal in its first life domain (passed by the

@@ -119,6 +119,9 @@ class SafetyItem(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="safety_items")
     kind = models.CharField(_("kind"), max_length=16, choices=SafetyKind.choices)
     text = models.TextField(_("text"))
+    # Written by the family itself in the portal ("what is working well"), by ``said_by``.
+    from_family = models.BooleanField(_("written by the family"), default=False)
+    said_by = models.CharField(_("said by"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -179,6 +182,9 @@ class Goal(models.Model):
         _("said by"), max_length=200, blank=True, help_text=_("e.g. 'Selam (mother)'")
     )
     domains = models.JSONField(_("life domains"), default=list)
+    # Written by the family itself in the portal (``said_by`` names who): shown as
+    # theirs, and its words are theirs to change (``services.update_goal``).
+    from_family = models.BooleanField(_("written by the family"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PlanPartQuerySet.as_manager()
@@ -295,6 +301,68 @@ class Agreement(models.Model):
         return f"network:{self.owner_network_id}"
 
 
+COMMENT_MAX_LENGTH = 2000
+
+
+class AgreementCommentQuerySet(FamilyScopedQuerySet):
+    family_lookup = "agreement__plan__family"
+
+
+class AgreementComment(models.Model):
+    """A comment on an agreement: by a family member or someone of the network in the
+    portal, or by a professional. Never changed, shown under the agreement as its
+    author's (``author_name``: their name when they wrote it)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="comments")
+    text = models.TextField(_("comment"))
+    author_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    author_network = models.ForeignKey(
+        NetworkMember, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    author_professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AgreementCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="agreement_comment_has_one_author",
+                condition=(
+                    models.Q(
+                        author_person__isnull=False,
+                        author_network__isnull=True,
+                        author_professional__isnull=True,
+                    )
+                    | models.Q(
+                        author_person__isnull=True,
+                        author_network__isnull=False,
+                        author_professional__isnull=True,
+                    )
+                    | models.Q(
+                        author_person__isnull=True,
+                        author_network__isnull=True,
+                        author_professional__isnull=False,
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def from_family(self) -> bool:
+        """Written by the family or its network (not by a professional)."""
+        return self.author_professional_id is None
+
+
 class CrisisContact(models.Model):
     """Who the family can call at any hour; one of them is the 24/7 trusted person."""
 
@@ -345,6 +413,8 @@ class AgreementMethod(models.TextChoices):
     IN_PERSON = "in_person", _("Said so in person")
     BY_PHONE = "by_phone", _("Said so by phone")
     IN_WRITING = "in_writing", _("In writing (e-mail or message)")
+    # A family member agreed themselves, logged in to the family portal with DigiD.
+    ONLINE_DIGID = "online_digid", _("Agreed online via DigiD")
 
 
 class PlanVersion(models.Model):

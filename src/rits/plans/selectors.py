@@ -26,6 +26,7 @@ from rits.audit.services import Actor
 from rits.core import history
 from rits.core.db import among
 from rits.core.domains import ALL_DOMAINS, LifeDomain
+from rits.core.templatetags.rits import age_on
 from rits.families.models import Involvement, Membership
 from rits.families.selectors import sees_involvement
 from rits.plans.content import PlanContent, load_content
@@ -262,7 +263,7 @@ def plan_page(*, user, family_id: int | str) -> PlanPage:
     with reading(user, family_id, what="plan.viewed") as read:
         grant = read.grant
         plan = _plan_of(grant.family)
-        content = load_content(plan)
+        content = load_content(plan, comments=True)
         page = _page_from(grant, content, _versions(plan))
         read.object_id = plan.pk
         read.person_ids = [m.person_id for m in content.members]
@@ -734,6 +735,30 @@ def agreement_facts(family_ids: Iterable[int]) -> dict[int, list[AgreementFact]]
 
 
 # --- the history of the plan's parts and what was removed (issue 11) ------------------
+
+
+# Who agrees with the plan for the family online: a parent (or step-parent, guardian)
+# and every member of 16 or older (from 16 a young person decides alone: Jeugdwet 7.3.4).
+AGREES_ONLINE_FROM = 16
+_CARER_ROLES = ("parent", "step_parent", "guardian")
+
+
+def may_agree_online(membership: Membership, today: date | None = None) -> bool:
+    """Whether this member may agree with the plan for the family: a parent, or 16+."""
+    if membership.role in _CARER_ROLES:
+        return True
+    age = age_on(membership.person.birth_date, today or timezone.localdate())
+    return age is not None and age >= AGREES_ONLINE_FROM
+
+
+def citizen_sees_agreement(grant: Grant, agreement: Agreement) -> bool:
+    """The portal's rule for an agreement: a network member sees their own, a family
+    member every one but those about another member whose information is not theirs
+    (``Grant.sees_about``: a parent does not see their 16-year-old's own health parts)."""
+    principal = grant.principal
+    if principal.network_member is not None:
+        return agreement.owner_network_id == principal.network_member.pk
+    return all(grant.sees_about(agreement.owner_person_id, d) for d in agreement.domains)
 
 
 def sees_part(grant: Grant, part) -> bool:

@@ -26,7 +26,9 @@ from rits.families.selectors import sees_involvement
 from rits.families.services import record, require_open
 from rits.plans.content import build_snapshot
 from rits.plans.models import (
+    COMMENT_MAX_LENGTH,
     Agreement,
+    AgreementComment,
     AgreementMethod,
     AgreementStatus,
     Assessment,
@@ -41,7 +43,7 @@ from rits.plans.models import (
     SafetyScore,
 )
 from rits.plans.scale import SAFETY_SCALE, assessed_domains, assessment_scale
-from rits.plans.selectors import sees_part
+from rits.plans.selectors import citizen_sees_agreement, may_agree_online, sees_part
 
 
 class PlanConflict(ValidationError):
@@ -72,8 +74,8 @@ class Change:
     changes_content: bool = True
 
 
-def _require_writer(grant: Grant) -> None:
-    grant.require("write")
+def _require_writer(grant: Grant, permission: str = "write") -> None:
+    grant.require(permission)
     require_open(grant)  # a closed file takes no new plan parts (issue 11)
 
 
@@ -100,14 +102,17 @@ def current_version(plan: Plan) -> PlanVersion | None:
 
 
 @contextmanager
-def plan_change(*, user, grant: Grant, revision: int | None) -> Iterator[Change]:
+def plan_change(
+    *, user, grant: Grant, revision: int | None, permission: str = "write"
+) -> Iterator[Change]:
     """Run one change to a family's plan, all or nothing.
 
     Yields a ``Change`` for the caller to fill in. Raises ``PlanConflict`` when the plan's
     revision is no longer ``revision``. Afterwards the revision is raised, the current
     version follows the change (or a new version starts when the family had agreed with
-    the current one), and the audit and timeline events are written."""
-    _require_writer(grant)
+    the current one), and the audit and timeline events are written. ``permission``:
+    ``"contribute"`` for what the family adds itself in the portal (see ``Grant``)."""
+    _require_writer(grant, permission)
     with transaction.atomic():
         plan = _locked_plan(grant.family)
         if revision is None or int(revision) != plan.revision:
@@ -123,6 +128,7 @@ def plan_change(*, user, grant: Grant, revision: int | None) -> Iterator[Change]
         record(
             change.event,
             user=user,
+            actor=grant.principal.actor if grant.is_citizen else None,
             object_id=change.object_id or plan.pk,
             family_id=grant.family.pk,
             person_ids=list(change.person_ids),
@@ -547,6 +553,25 @@ def update_plan_details(
 # --- versions and the family's agreement ---------------------------------------------
 
 
+def _version_to_agree(plan: Plan, version_number, not_current: str) -> PlanVersion:
+    """The current version, when it is ``version_number`` and not agreed with yet;
+    ``not_current``: the message when it is not (``%(asked)s``, ``%(current)s``)."""
+    version = current_version(plan)
+    if version is None:
+        raise ValidationError(_("There is no plan yet to agree with."), code="no_plan")
+    if version_number is None or version.number != int(version_number):
+        raise ValidationError(
+            not_current % {"asked": version_number, "current": version.number},
+            code="not_current",
+        )
+    if version.is_agreed:
+        raise ValidationError(
+            _("The family already agreed with version %(n)s.") % {"n": version.number},
+            code="already_agreed",
+        )
+    return version
+
+
 def record_family_agreement(
     *,
     user,
@@ -569,23 +594,14 @@ def record_family_agreement(
     if errors:
         raise ValidationError(errors)
     with plan_change(user=user, grant=grant, revision=revision) as change:
-        version = current_version(change.plan)
-        if version is None:
-            raise ValidationError(_("There is no plan yet to agree with."))
-        if version.number != int(version_number):
-            raise ValidationError(
-                _(
-                    "Version %(asked)s is no longer the current version: version %(current)s "
-                    "is. Go through the current version with the family first."
-                )
-                % {"asked": version_number, "current": version.number},
-                code="not_current",
-            )
-        if version.is_agreed:
-            raise ValidationError(
-                _("The family already agreed with version %(n)s.") % {"n": version.number},
-                code="already_agreed",
-            )
+        version = _version_to_agree(
+            change.plan,
+            version_number,
+            _(
+                "Version %(asked)s is no longer the current version: version %(current)s "
+                "is. Go through the current version with the family first."
+            ),
+        )
         version.agreed_at = timezone.now()
         version.agreed_by = agreed_by.strip()[:300]
         version.agreement_method = method
@@ -742,6 +758,23 @@ def _undo_part_removal(
     return part
 
 
+def _keep_family_words(part, before: dict) -> None:
+    """What the family wrote themselves stays in their words: a professional places it
+    (life domains, kind) but does not rewrite it."""
+    if not part.from_family:
+        return
+    if part.text != before["text"] or before.get("said_by", part.said_by) != part.said_by:
+        raise ValidationError(
+            {
+                "text": _(
+                    "The family wrote this in their own words: only they change it. Add "
+                    "your own line, or ask them in the family portal."
+                )
+            },
+            code="family_words",
+        )
+
+
 # goals
 
 
@@ -757,6 +790,7 @@ def update_goal(
             _require_part_writer(grant, Goal, set(goal.domains) | set(domains))
             before = {f: getattr(goal, f) for f in GOAL_FIELDS}
             goal.text, goal.said_by, goal.domains = text, (said_by or "").strip()[:200], domains
+            _keep_family_words(goal, before)
             changed = _changed(goal, before)
             if not changed:
                 raise _Unchanged(goal)
@@ -821,6 +855,7 @@ def update_safety_item(
             _require_part_writer(grant, SafetyItem)
             before = {f: getattr(item, f) for f in SAFETY_ITEM_FIELDS}
             item.kind, item.text = kind, text
+            _keep_family_words(item, before)
             if not _changed(item, before):
                 raise _Unchanged(item)
             history.save_with_history(item, user=user)
@@ -1039,3 +1074,212 @@ def undo_crisis_contact_removal(
         now=now,
         prepare=_one_trusted_person,
     )
+
+
+# --- what the family adds itself, in the portal (issue 13) ------------------------------
+#
+# A family member or someone of the family's network, logged in to ``/mijn/``, agrees
+# with the plan, marks their own agreement done, comments on an agreement, and writes
+# goals and what is working well in their own words. Each goes through ``plan_change``
+# with the citizen's ``"contribute"`` permission (the revision, the versions, the audit
+# and timeline events) and is kept as theirs: their name on it, never merged into what a
+# professional wrote. Each event is ``from_family`` in the catalogue, so that the
+# coordinator's "my families" marks the family until they have looked.
+
+FAMILY_TEXT_MAX = 2000
+
+
+def _family_member(grant: Grant) -> Membership:
+    """The membership of the family member acting; a network member is refused."""
+    grant.require("contribute")
+    person = grant.principal.person
+    membership = (
+        Membership.objects.filter(family=grant.family, person=person)
+        .select_related("person")
+        .first()
+        if person is not None
+        else None
+    )
+    if membership is None:
+        raise PermissionDenied(_("Only the family itself can do this."))
+    return membership
+
+
+def family_agrees_online(
+    *, user, grant: Grant, revision: int | None, version_number: int | None
+) -> PlanVersion:
+    """A family member agrees with the current version themselves, logged in with DigiD:
+    recorded as "agreed online via DigiD" with their name, next to the ways the
+    coordinator records. Only the version they read (``version_number``, at
+    ``revision``): a plan changed since is read again first."""
+    membership = _family_member(grant)
+    if not may_agree_online(membership):
+        raise PermissionDenied(
+            _("A parent, or a family member of 16 or older, agrees with the plan for the family.")
+        )
+    with plan_change(user=user, grant=grant, revision=revision, permission="contribute") as change:
+        version = _version_to_agree(
+            change.plan,
+            version_number,
+            _(
+                "Version %(asked)s is no longer the current version: version %(current)s "
+                "is. Read the current version first."
+            ),
+        )
+        version.agreed_at = timezone.now()
+        version.agreed_by = membership.person.full_name[:300]
+        version.agreement_method = AgreementMethod.ONLINE_DIGID
+        version.interpreter_language = ""
+        version.agreement_note = ""
+        version.recorded_by = user
+        version.save()
+        change.event = "plan.agreed_online"
+        change.changes_content = False
+        change.object_id = version.pk
+        change.person_ids = (membership.person_id,)
+        change.params = {"n": version.number, "who": version.agreed_by}
+    return version
+
+
+def _citizen_agreement(grant: Grant, agreement_id, *, lock: bool = False) -> Agreement:
+    """An agreement of the grant's family the citizen sees (the portal's rule), else
+    'not found'."""
+    found = Agreement.objects.filter(pk=_as_id(agreement_id), plan__family=grant.family)
+    if lock:
+        found = found.select_for_update(of=("self",))
+    agreement = found.select_related("owner_person", "owner_network").first()
+    if agreement is None or not citizen_sees_agreement(grant, agreement):
+        raise FamilyNotFound
+    return agreement
+
+
+def _is_own(grant: Grant, agreement: Agreement) -> bool:
+    principal = grant.principal
+    if principal.network_member is not None:
+        return agreement.owner_network_id == principal.network_member.pk
+    return principal.person is not None and agreement.owner_person_id == principal.person.pk
+
+
+def citizen_name(grant: Grant) -> str:
+    """How the family's own words are signed: the person's or network member's name."""
+    return str(grant.principal.person or grant.principal.network_member)[:300]
+
+
+def family_marks_agreement_done(
+    *, user, grant: Grant, revision: int | None, agreement_id, note: str = ""
+) -> Agreement:
+    """The owner of an agreement (a family member, someone of the network) says it is
+    done, with a note if they like. Someone else's agreement is theirs to mark."""
+    grant.require("contribute")
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationError({"note": _("Keep this under %(n)d characters.") % {"n": 500}})
+    with plan_change(user=user, grant=grant, revision=revision, permission="contribute") as change:
+        agreement = _citizen_agreement(grant, agreement_id, lock=True)
+        if not _is_own(grant, agreement):
+            raise PermissionDenied(_("Only who does this agreement can mark it done."))
+        if agreement.status != AgreementStatus.OPEN:
+            raise ValidationError(
+                {"note": _("This agreement is not open any more.")}, code="not_open"
+            )
+        agreement.status = AgreementStatus.DONE
+        agreement.status_note = note
+        history.save_with_history(agreement, user=user)
+        change.event = "plan.agreement_done_by_family"
+        change.object_id = agreement.pk
+        change.domain = _first_domain(agreement.domains)
+        change.params = {"who": citizen_name(grant), "action": agreement.action[:150]}
+    return agreement
+
+
+def comment_on_agreement(*, user, grant: Grant, agreement_id, text: str) -> AgreementComment:
+    """A comment under an agreement, signed by its author: a family member (on every
+    agreement they see), someone of the network (on their own), or a professional who
+    may see the agreement. Comments are added, never changed: no revision to check."""
+    text = _clean_text(text, "text", _("Write your comment first."), max_length=COMMENT_MAX_LENGTH)
+    if grant.is_citizen:
+        grant.require("contribute")
+        require_open(grant)
+        author = {
+            "author_person": grant.principal.person,
+            "author_network": grant.principal.network_member,
+        }
+        name = citizen_name(grant)
+    else:
+        _require_writer(grant)
+        professional = grant.professional
+        author = {"author_professional": professional}
+        name = f"{professional.name} ({professional.organisation.name})"
+    with transaction.atomic():
+        if grant.is_citizen:
+            agreement = _citizen_agreement(grant, agreement_id)
+        else:
+            agreement = (
+                Agreement.objects.visible_to(grant)
+                .select_related("owner_professional__organisation")
+                .filter(pk=_as_id(agreement_id))
+                .first()
+            )
+            if agreement is None or not sees_part(grant, agreement):
+                raise FamilyNotFound
+        comment = AgreementComment.objects.create(
+            agreement=agreement, text=text, author_name=name, **author
+        )
+        record(
+            "plan.agreement_commented_by_family"
+            if grant.is_citizen
+            else "plan.agreement_commented",
+            user=user,
+            actor=grant.principal.actor if grant.is_citizen else None,
+            object_id=comment.pk,
+            family_id=grant.family.pk,
+            ground=grant.ground,
+            detail={"agreement": agreement.pk},
+            params={"who": name, "action": agreement.action[:150]},
+            domain=_first_domain(agreement.domains),
+        )
+    return comment
+
+
+def family_adds_goal(*, user, grant: Grant, revision: int | None, text: str) -> Goal:
+    """A goal the family writes itself, in their own words, signed with the writer's
+    name. It has no life domain yet (everyone who sees the plan sees it); the
+    coordinator may place it in one, its words stay the family's."""
+    membership = _family_member(grant)
+    text = _clean_text(
+        text, "text", _("Write down what you want to reach."), max_length=FAMILY_TEXT_MAX
+    )
+    with plan_change(user=user, grant=grant, revision=revision, permission="contribute") as change:
+        goal = Goal.objects.create(
+            plan=change.plan,
+            text=text,
+            said_by=membership.person.full_name[:200],
+            domains=[],
+            from_family=True,
+        )
+        change.event = "plan.goal_added_by_family"
+        change.object_id = goal.pk
+        change.params = {"who": goal.said_by}
+    return goal
+
+
+def family_adds_strength(*, user, grant: Grant, revision: int | None, text: str) -> SafetyItem:
+    """ "What is working well", in the family's own words, signed with the writer's name:
+    a line of the safety mapping's strengths (Signs of Safety)."""
+    membership = _family_member(grant)
+    text = _clean_text(
+        text, "text", _("Write down what is working well."), max_length=FAMILY_TEXT_MAX
+    )
+    with plan_change(user=user, grant=grant, revision=revision, permission="contribute") as change:
+        item = SafetyItem.objects.create(
+            plan=change.plan,
+            kind=SafetyKind.WORKING_WELL,
+            text=text,
+            from_family=True,
+            said_by=membership.person.full_name[:200],
+            created_by=user,
+        )
+        change.event = "plan.strength_added_by_family"
+        change.object_id = item.pk
+        change.params = {"who": item.said_by}
+    return item
