@@ -195,6 +195,31 @@ declare(
     ),
 )
 
+# The family's own network, changed by the family in the portal (issue 13): as theirs,
+# by name, and marked for the coordinator (``from_family``).
+declare(
+    EventType(
+        "family.network_added_by_family",
+        AuditAction.CREATE,
+        "network_member",
+        access_log=_("added someone to the family's network"),
+        template=_("%(who)s added %(name)s to the network (family portal)"),
+        timeline=True,
+        domain=LifeDomain.SOCIAL_NETWORK,
+        from_family=True,
+    ),
+    EventType(
+        "family.network_changed_by_family",
+        AuditAction.UPDATE,
+        "network_member",
+        access_log=_("changed the details of someone in the family's network"),
+        template=_("%(who)s changed the details of %(name)s in the network (family portal)"),
+        timeline=True,
+        domain=LifeDomain.SOCIAL_NETWORK,
+        from_family=True,
+    ),
+)
+
 # Changing, removing and putting back members and network members (their history is kept
 # by django-simple-history; see ``services.update_member``). On the timeline like their
 # adding: a member's event for everyone who sees the family, a network member's in the

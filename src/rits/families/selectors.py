@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -29,6 +29,7 @@ from rits.core import history
 from rits.core.bsn import looks_like_bsn, normalise_bsn, pseudonymise_bsn
 from rits.core.history import Change, HistoryEntry  # noqa: F401 (the history pages)
 from rits.core.listing import Order, Sorting, SortKey, page_of
+from rits.core.templatetags.rits import age_on
 from rits.families.models import (
     FAMILY_DETAIL_FIELDS,
     UNDO_WINDOW,
@@ -46,6 +47,19 @@ from rits.families.models import (
 from rits.organisations.models import Municipality, ProfessionalRole
 
 TIMELINE_LENGTH = 50
+
+# Who of the family changes its network in the portal: a parent (step-parent, guardian)
+# or an adult.
+NETWORK_KEEPER_FROM = 18
+_CARER_ROLES = ("parent", "step_parent", "guardian")
+
+
+def may_change_network(membership: Membership, today: date | None = None) -> bool:
+    """Whether this member may add to or correct the family's network in the portal."""
+    if membership.role in _CARER_ROLES:
+        return True
+    age = age_on(membership.person.birth_date, today or timezone.localdate())
+    return age is not None and age >= NETWORK_KEEPER_FROM
 
 
 @dataclass(frozen=True)
@@ -142,7 +156,47 @@ def my_families_page(
     shown = page_of(families, page, MY_FAMILIES_PAGE)
     shown.object_list = list(shown.object_list)
     _shown(user, shown.object_list, query)
+    _mark_new_from_family(user, shown.object_list, grants)
     return FamilyPage(shown, order)
+
+
+def _mark_new_from_family(user, families: list[Family], grants: dict[int, Grant] | None) -> None:
+    """``family.new_from_family``: for the family's coordinator, whether the family (or
+    its network) did something in the portal (an event ``from_family`` in the catalogue:
+    agreed, commented, wrote a goal, changed the network) after the coordinator last
+    looked at the family (any read of its data, from the audit log). Two queries for the
+    page, however many families."""
+    for family in families:
+        family.new_from_family = False
+    if grants is None:
+        grants = grants_by_family(professional_for(user))
+    mine = [f.pk for f in families if f.pk in grants and grants[f.pk].is_coordinator]
+    if not mine:
+        return
+    latest = dict(
+        FamilyEvent.objects.filter(family_id__in=mine, code__in=catalogue.from_family_codes())
+        .values("family_id")
+        .annotate(at=Max("occurred_at"))
+        .values_list("family_id", "at")
+    )
+    if not latest:
+        return
+    looked = dict(
+        AuditEvent.objects.filter(
+            user_id=user.pk,
+            action=AuditAction.VIEW,
+            family_id__in=list(latest),
+            occurred_at__gte=min(latest.values()),
+        )
+        .values("family_id")
+        .annotate(at=Max("occurred_at"))
+        .values_list("family_id", "at")
+    )
+    for family in families:
+        at = latest.get(family.pk)
+        family.new_from_family = at is not None and (
+            family.pk not in looked or looked[family.pk] < at
+        )
 
 
 # A family one has not looked at for this many days is named on the start page.

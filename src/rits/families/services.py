@@ -46,6 +46,7 @@ from rits.families.models import (
     Person,
     PossibleDuplicate,
 )
+from rits.families.selectors import may_change_network
 from rits.organisations.models import Municipality, Organisation, Professional, ProfessionalRole
 
 # The earliest date of birth taken, the earliest date an import or a delivery takes at
@@ -1531,3 +1532,88 @@ def _set_file_closed(*, user, grant: Grant, reason: str, closed: bool) -> Family
         params={"reason": reason},
     )
     return family
+
+
+# --- the family's own network, from the portal (issue 13) -------------------------------
+# A parent or an adult of the family adds someone to their network, or corrects how to
+# reach them, themselves: audited and on the timeline as the family's (``from_family``),
+# so that the coordinator sees it. Nobody of the family removes someone: that stays the
+# coordinator's, with the family (an agreement may hang on them).
+
+
+def _network_keeper(grant: Grant) -> Membership:
+    grant.require("contribute")
+    require_open(grant)
+    person = grant.principal.person
+    membership = (
+        Membership.objects.filter(family=grant.family, person=person)
+        .select_related("person")
+        .first()
+        if person is not None
+        else None
+    )
+    if membership is None:
+        raise PermissionDenied(_("Only the family itself can do this."))
+    if not may_change_network(membership):
+        raise PermissionDenied(_("A parent or an adult of the family changes the network."))
+    return membership
+
+
+def _apply_network_data(member: NetworkMember, data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in NETWORK_FIELDS:
+        if name in data:
+            value = _text_errors(str(data[name] or ""), name, errors, required=name == "name")
+            setattr(member, name, value)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        member.full_clean(exclude=["family", "for_person"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+
+
+@transaction.atomic
+def family_adds_network_member(*, user, grant: Grant, data: dict[str, Any]) -> NetworkMember:
+    """Someone of the family (a parent, an adult) adds a person to their network:
+    ``data``: name, relation, relation_detail, phone, email, availability."""
+    _network_keeper(grant)
+    member = NetworkMember(family=grant.family)
+    _apply_network_data(member, data)
+    member.save()
+    record(
+        "family.network_added_by_family",
+        user=user,
+        actor=grant.principal.actor,
+        family_id=grant.family.pk,
+        object_id=member.pk,
+        ground=grant.ground,
+        params={"who": str(grant.principal.person), "name": member.name},
+    )
+    return member
+
+
+@transaction.atomic
+def family_changes_network_member(
+    *, user, grant: Grant, member_id: int | str, data: dict[str, Any]
+) -> NetworkMember:
+    """Someone of the family corrects a network member's details or how to reach them."""
+    _network_keeper(grant)
+    member = _network_member_for_change(grant, member_id)
+    before = {f: getattr(member, f) for f in NETWORK_FIELDS}
+    _apply_network_data(member, data)
+    changed = [f for f in NETWORK_FIELDS if getattr(member, f) != before[f]]
+    if not changed:
+        return member
+    history.save_with_history(member, user=user)
+    record(
+        "family.network_changed_by_family",
+        user=user,
+        actor=grant.principal.actor,
+        family_id=grant.family.pk,
+        object_id=member.pk,
+        ground=grant.ground,
+        detail={"fields": sorted(changed)},
+        params={"who": str(grant.principal.person), "name": member.name},
+    )
+    return member

@@ -202,7 +202,7 @@ def field(bound_field, **kwargs):
     }
 
 
-FLAG_KINDS = {"overdue", "stale", "not-looked-at", "trusted", "crisis", "escalated"}
+FLAG_KINDS = {"overdue", "stale", "not-looked-at", "trusted", "crisis", "escalated", "family"}
 
 
 @register.inclusion_tag("components/flag.html")
