@@ -110,7 +110,7 @@ ROUTE_IDS = {
     # The export of the access log is the privacy officer's (the coordinator reads the page).
     "access:access-log-export": {"family_id": Id("family_id", insider="privacy_officer")},
     # The family portal: family A's mother reads it, a member of another family is refused
-    # (a professional is sent to the portal's login: rits/portal/tests).
+    # (a professional's login finds no portal: rits/portal/tests).
     **{
         (name if name.startswith("api:") else f"portal:{name}"): {
             "family_id": Id("family_id", insider="citizen_mother", outsider="citizen_other")
@@ -124,7 +124,29 @@ ROUTE_IDS = {
             "api:portal-involved",
             "api:portal-coming-up",
             "api:portal-access-log",
+            "agree",
+            "add-goal",
+            "add-strength",
+            "network",
         )
+    },
+    # what the family does itself: the mother marks her own agreement done, comments on
+    # the coordinator's, corrects the neighbour's phone number
+    "portal:agreement-done": {
+        "family_id": Id("family_id", insider="citizen_mother", outsider="citizen_other"),
+        "agreement_id": Id(
+            "mother_agreement_id", insider="citizen_mother", outsider="citizen_other"
+        ),
+    },
+    "portal:agreement-comment": {
+        "family_id": Id("family_id", insider="citizen_mother", outsider="citizen_other"),
+        "agreement_id": Id("agreement_id", insider="citizen_mother", outsider="citizen_other"),
+    },
+    "portal:network-member": {
+        "family_id": Id("family_id", insider="citizen_mother", outsider="citizen_other"),
+        "network_member_id": Id(
+            "network_member_id", insider="citizen_mother", outsider="citizen_other"
+        ),
     },
 }
 
@@ -355,6 +377,20 @@ BODIES = {
         "review_date": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
         "family_group_plan_status": "not_offered",
     },
+    "portal:agree": lambda w: {"revision": w["revision"], "version": w["version_number"]},
+    "portal:add-goal": lambda w: {
+        "revision": w["revision"],
+        "text": "Dat Yonas graag naar school gaat",
+    },
+    "portal:add-strength": lambda w: {"revision": w["revision"], "text": "Oma helpt op zaterdag"},
+    "portal:agreement-done": lambda w: {"revision": w["revision"], "note": "Gelukt"},
+    "portal:agreement-comment": lambda w: {"text": "Kunnen we dit samen doen?"},
+    "portal:network": lambda w: {"name": "Oma Abeba", "relation": "relative"},
+    "portal:network-member": lambda w: {
+        "name": "Buurman",
+        "relation": "neighbour",
+        "phone": "06 12121212",
+    },
     "plans:agree": lambda w: {
         "revision": w["revision"],
         "members": ["Selam Haile"],
@@ -490,6 +526,17 @@ def world(family_setup, settings):
             kind="call",
         ),
     )
+    mother_agreement = plan_services.add_agreement(
+        user=coordinator.user,
+        grant=grant,
+        revision=Plan.objects.get(family=family).revision,
+        data=plan_services.AgreementData(
+            action="De post openen",
+            owner=f"person:{family_setup['mother'].pk}",
+            due_date=timezone.localdate() + datetime.timedelta(days=7),
+            domains=["finances"],
+        ),
+    )
     pending = factories.InvolvementFactory(family=family, approval="pending")
     worker_involvement = Involvement.objects.get(family=family, professional=family_setup["worker"])
     duplicate = PossibleDuplicate.objects.create(
@@ -600,6 +647,7 @@ def world(family_setup, settings):
         "family_id": family.pk,
         "handing_over_family_id": handing_over.pk,
         "agreement_id": agreement.pk,
+        "mother_agreement_id": mother_agreement.pk,
         "version_number": PlanVersion.objects.get(plan__family=family).number,
         "involvement_id": pending.pk,
         "worker_involvement_id": worker_involvement.pk,

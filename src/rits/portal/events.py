@@ -70,4 +70,16 @@ declare(
         "portal.invitation",
         access_log=_("tried an invitation to the family portal that no longer works"),
     ),
+    EventType(
+        "portal.network_viewed",
+        AuditAction.VIEW,
+        "portal.network",
+        access_log=_("looked at the family's network, in the family portal"),
+    ),
+    EventType(
+        "portal.network_member_viewed",
+        AuditAction.VIEW,
+        "portal.network_member",
+        access_log=_("looked at someone of the family's network, in the family portal"),
+    ),
 )

@@ -10,7 +10,7 @@ member whose information is theirs to decide (``Grant.sees_about``). A network m
 sees only what they are part of: their own agreements, and the crisis plan when they are
 named in it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -21,9 +21,20 @@ from rits.access.reads import reading
 from rits.access.rules import FamilyNotFound, Grant, citizen_grant_for, citizen_grants
 from rits.audit import catalogue
 from rits.audit.models import AuditAction, AuditEvent
-from rits.families.models import Involvement
+from rits.families.models import Involvement, Membership, NetworkMember
+from rits.families.selectors import may_change_network
 from rits.plans.content import load_content
-from rits.plans.models import Agreement, AgreementStatus, CrisisContact, Goal, Plan, PlanVersion
+from rits.plans.models import (
+    Agreement,
+    AgreementStatus,
+    CrisisContact,
+    Goal,
+    Plan,
+    PlanVersion,
+    SafetyItem,
+    SafetyKind,
+)
+from rits.plans.selectors import citizen_sees_agreement, may_agree_online
 
 # "Coming up" looks this far ahead.
 COMING_UP_DAYS = 8 * 7
@@ -47,10 +58,7 @@ def _require_family_member(grant: Grant) -> None:
         raise FamilyNotFound()
 
 
-def _sees_agreement(grant: Grant, agreement: Agreement) -> bool:
-    if is_network(grant):
-        return agreement.owner_network_id == grant.principal.network_member.pk
-    return all(grant.sees_about(agreement.owner_person_id, d) for d in agreement.domains)
+_sees_agreement = citizen_sees_agreement
 
 
 def _sees_crisis_plan(grant: Grant, contacts: list[CrisisContact]) -> bool:
@@ -69,6 +77,20 @@ class PortalPlan:
     current_version: PlanVersion | None
     today: date
     is_network: bool = False
+    # What the reader may do (issue 13): agree with the current version, mark their own
+    # agreements done, add their words to "what is working well".
+    may_agree: bool = False
+    own_agreement_ids: frozenset[int] = frozenset()
+    working_well: list[SafetyItem] = field(default_factory=list)
+
+    @property
+    def revision(self) -> int:
+        return self.plan.revision if self.plan else 0
+
+    @property
+    def may_contribute(self) -> bool:
+        """Goals and what is working well: the family itself, not its network."""
+        return not self.is_network
 
     @property
     def is_empty(self) -> bool:
@@ -82,9 +104,12 @@ def family_plan(*, user, family_id) -> PortalPlan:
         grant = read.grant
         plan = Plan.objects.filter(family=grant.family).first()
         today = timezone.localdate()
+        viewer = _viewer_membership(grant)
         if plan is None:
-            return PortalPlan(grant, None, [], [], [], None, today, is_network(grant))
-        content = load_content(plan)
+            return PortalPlan(
+                grant, None, [], [], [], None, today, is_network(grant), may_agree=False
+            )
+        content = load_content(plan, comments=True)
         agreements = [a for a in content.agreements if _sees_agreement(grant, a)]
         goals = [] if is_network(grant) else content.goals
         goal_ids = {g.pk for g in goals}
@@ -106,7 +131,30 @@ def family_plan(*, user, family_id) -> PortalPlan:
         current_version=version,
         today=today,
         is_network=is_network(grant),
+        may_agree=bool(
+            viewer and version and not version.is_agreed and may_agree_online(viewer, today)
+        ),
+        own_agreement_ids=frozenset(a.pk for a in agreements if _is_own(grant, a)),
+        working_well=[]
+        if is_network(grant)
+        else [i for i in content.safety_items if i.kind == SafetyKind.WORKING_WELL],
     )
+
+
+def _viewer_membership(grant: Grant) -> Membership | None:
+    if is_network(grant):
+        return None
+    return (
+        Membership.objects.filter(family=grant.family, person=grant.principal.person)
+        .select_related("person")
+        .first()
+    )
+
+
+def _is_own(grant: Grant, agreement: Agreement) -> bool:
+    if is_network(grant):
+        return agreement.owner_network_id == grant.principal.network_member.pk
+    return agreement.owner_person_id == grant.principal.person.pk
 
 
 @dataclass(frozen=True)
@@ -239,3 +287,40 @@ def _who(event: AuditEvent, grant: Grant) -> str:
         # would need another form of it.
         return _("%(name)s (you)") % {"name": event.user_display}
     return event.user_display
+
+
+@dataclass
+class PortalNetwork:
+    grant: Grant
+    members: list[NetworkMember]
+    may_change: bool
+
+
+def _may_change_network(grant: Grant) -> bool:
+    viewer = _viewer_membership(grant)
+    return viewer is not None and may_change_network(viewer)
+
+
+def family_network(*, user, family_id) -> PortalNetwork:
+    """The family's network and how to reach each of them, for the family's members
+    (a network member does not see who else is in it)."""
+    with reading(user, family_id, what="portal.network_viewed", resolve=citizen_grant_for) as read:
+        grant = read.grant
+        _require_family_member(grant)
+        members = list(NetworkMember.objects.visible_to(grant).order_by("name", "id"))
+        read.detail = {"network_members": [m.pk for m in members]}
+    return PortalNetwork(grant, members, _may_change_network(grant))
+
+
+def network_member(*, user, family_id, member_id) -> tuple[Grant, NetworkMember, bool]:
+    """One person of the family's network, for the form that corrects their details."""
+    with reading(
+        user, family_id, what="portal.network_member_viewed", resolve=citizen_grant_for
+    ) as read:
+        grant = read.grant
+        _require_family_member(grant)
+        member = NetworkMember.objects.visible_to(grant).filter(pk=member_id).first()
+        if member is None:
+            raise FamilyNotFound()
+        read.object_id = member.pk
+    return grant, member, _may_change_network(grant)

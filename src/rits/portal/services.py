@@ -4,13 +4,22 @@ invitations to the family's network.
 A DigiD login is matched to a ``Person`` through the keyed BSN pseudonym only: the plain
 number is validated, turned into its pseudonym and forgotten; it is never stored,
 logged or put in an address. A network member without DigiD logs in by invitation: a
-one-time link by e-mail, then a six-digit code by e-mail; only hashes of both are kept."""
+one-time link by e-mail, then a six-digit code by e-mail; only hashes of both are kept.
+
+What a family member or someone of the network does themselves in ``/mijn/`` (agreeing
+online, marking their agreement done, comments, goals, strengths, their network) also
+starts here: each resolves the citizen's grant through ``rits.access``
+(``citizen_grant_for``: not allowed is not found, a 404, and the attempt is recorded)
+and calls the owning app's service with the portal's ``"contribute"`` permission (the
+plan's in ``rits.plans.services``, with the plan's revision; the network's in
+``rits.families.services``). What they write is kept as theirs, by name."""
 
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,12 +31,15 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from rits.access.principals import Principal
-from rits.access.rules import FamilyNotFound, Grant
+from rits.access.rules import FamilyNotFound, Grant, citizen_grant_for
 from rits.audit import catalogue
 from rits.audit.services import Actor
 from rits.core.bsn import is_valid_bsn, pseudonymise_bsn
+from rits.core.params import MAX_ID
+from rits.families import services as family_services
 from rits.families.models import NetworkMember, Person
 from rits.families.services import record
+from rits.plans import services as plan_services
 from rits.portal import mail
 from rits.portal.models import CitizenAccount, NetworkInvitation
 
@@ -300,3 +312,63 @@ def _try_code(invitation: NetworkInvitation, code: str) -> CodeResult:
         params={"name": member.name},
     )
     return CodeResult(user=account.user)
+
+
+# --- what the family does itself ----------------------------------------------------
+
+
+def _number(value) -> int | None:
+    """A number from a form (a revision, a version), or None: a tampered value is
+    answered like a stale one (a conflict), never with a server error."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= MAX_ID else None
+
+
+def agree_online(*, user, family_id, revision, version_number):
+    grant = citizen_grant_for(user, family_id)
+    return plan_services.family_agrees_online(
+        user=user, grant=grant, revision=_number(revision), version_number=_number(version_number)
+    )
+
+
+def mark_agreement_done(*, user, family_id, agreement_id, revision, note: str = ""):
+    grant = citizen_grant_for(user, family_id)
+    return plan_services.family_marks_agreement_done(
+        user=user, grant=grant, revision=_number(revision), agreement_id=agreement_id, note=note
+    )
+
+
+def comment_on_agreement(*, user, family_id, agreement_id, text: str):
+    grant = citizen_grant_for(user, family_id)
+    return plan_services.comment_on_agreement(
+        user=user, grant=grant, agreement_id=agreement_id, text=text
+    )
+
+
+def add_goal(*, user, family_id, revision, text: str):
+    grant = citizen_grant_for(user, family_id)
+    return plan_services.family_adds_goal(
+        user=user, grant=grant, revision=_number(revision), text=text
+    )
+
+
+def add_strength(*, user, family_id, revision, text: str):
+    grant = citizen_grant_for(user, family_id)
+    return plan_services.family_adds_strength(
+        user=user, grant=grant, revision=_number(revision), text=text
+    )
+
+
+def add_network_member(*, user, family_id, data: dict[str, Any]):
+    grant = citizen_grant_for(user, family_id)
+    return family_services.family_adds_network_member(user=user, grant=grant, data=data)
+
+
+def change_network_member(*, user, family_id, member_id, data: dict[str, Any]):
+    grant = citizen_grant_for(user, family_id)
+    return family_services.family_changes_network_member(
+        user=user, grant=grant, member_id=member_id, data=data
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rits.audit.models import AuditEvent
 from rits.families.models import Involvement
 from rits.plans import services as plan_services
-from rits.plans.tests.factories import add_goal, agree, change
+from rits.plans.tests.factories import agree, change
 from rits.portal.tests.factories import CitizenAccountFactory, member
 from tests import factories
 from tests.auth import login_verified
@@ -19,40 +19,6 @@ pytestmark = pytest.mark.django_db
 
 PAGES = ("portal:plan", "portal:involved", "portal:coming-up", "portal:who-looked")
 FAMILY_ONLY = ("portal:involved", "portal:who-looked")
-
-
-@pytest.fixture
-def portal(plan_setup, client):
-    """DEMO-1's shape: Selam with a plan, her friend Hiwet in the network with one
-    agreement and named in the crisis plan, and logins for both."""
-    setup = plan_setup
-    family = setup["family"]
-    mother_login = CitizenAccountFactory(person=setup["mother"]).user
-    friend = factories.NetworkMemberFactory(family=family, name="Hiwet", relation="friend")
-    friend_login = CitizenAccountFactory(network_member=friend).user
-    goal = add_goal(setup, "Dat Yonas veilig thuis kan blijven wonen", ["domestic_relations"])
-    agree(
-        setup,
-        "Elke week samen de post openen",
-        f"person:{setup['mother'].pk}",
-        ["finances"],
-        goal=goal.pk,
-    )
-    agree(
-        setup, "Op woensdag Yonas van school halen", f"network:{friend.pk}", ["domestic_relations"]
-    )
-    agree(setup, "Betalingsregeling afspreken", f"professional:{setup['housing'].pk}", ["housing"])
-    change(
-        setup,
-        "coordinator",
-        plan_services.add_crisis_contact,
-        name="Hiwet",
-        relation="vriendin",
-        phone="06 11112222",
-        is_trusted_person=True,
-        network_member_id=friend.pk,
-    )
-    return {**setup, "mother_login": mother_login, "friend": friend, "friend_login": friend_login}
 
 
 def url(name, family):
