@@ -331,7 +331,8 @@ SPECTACULAR_SETTINGS = {
         "LifeDomainEnum": "rits.core.domains.LifeDomain",
         "AgreementKindEnum": "rits.plans.models.AgreementKind",
         "AgreementStatusEnum": "rits.plans.models.AgreementStatus",
-        "AgreementMethodEnum": "rits.plans.models.AgreementMethod",
+        # the ways a coordinator records it ("online via DigiD" is the family's own)
+        "AgreementMethodEnum": "rits.plans.models.RECORDED_AGREEMENT_METHODS",
         "SafetyKindEnum": "rits.plans.models.SafetyKind",
         "FamilyGroupPlanStatusEnum": "rits.plans.models.FamilyGroupPlanStatus",
         "SignalTypeEnum": "rits.signals.models.SignalType",

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rits.core.domains import LifeDomain
 from rits.plans.models import (
+    RECORDED_AGREEMENT_METHODS,
     AgreementKind,
-    AgreementMethod,
     AgreementStatus,
     FamilyGroupPlanStatus,
     Perspective,
@@ -339,7 +339,7 @@ class FamilyAgreementForm(PlanForm):
     )
     method = forms.ChoiceField(
         label=_("How did the family agree?"),
-        choices=AgreementMethod.choices,
+        choices=RECORDED_AGREEMENT_METHODS,
         widget=forms.RadioSelect,
     )
     interpreter_language = forms.CharField(

@@ -417,6 +417,13 @@ class AgreementMethod(models.TextChoices):
     ONLINE_DIGID = "online_digid", _("Agreed online via DigiD")
 
 
+# The ways a coordinator records the family's agreement: "online via DigiD" only the
+# family records, itself (``services.family_agrees_online``).
+RECORDED_AGREEMENT_METHODS = [
+    (value, label) for value, label in AgreementMethod.choices if value != "online_digid"
+]
+
+
 class PlanVersion(models.Model):
     """A numbered version of the plan. The newest is the current one; while the family
     has not agreed with it, it follows every change (its snapshot is kept up to date)."""

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from rits.core.domains import LifeDomain
 from rits.core.problems import ProblemDetailsSerializer
 from rits.plans.models import (
+    RECORDED_AGREEMENT_METHODS,
     AgreementKind,
-    AgreementMethod,
     AgreementStatus,
     FamilyGroupPlanStatus,
     Perspective,
@@ -461,7 +461,7 @@ class FamilyAgreementRequestSerializer(serializers.Serializer):
     agreed_by = serializers.CharField(
         allow_blank=True, max_length=300, help_text="The names of the family members who agreed."
     )
-    method = serializers.ChoiceField(choices=AgreementMethod.choices)
+    method = serializers.ChoiceField(choices=RECORDED_AGREEMENT_METHODS)
     interpreter_language = serializers.CharField(
         required=False,
         allow_blank=True,

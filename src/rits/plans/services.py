@@ -27,6 +27,7 @@ from rits.families.services import record, require_open
 from rits.plans.content import build_snapshot
 from rits.plans.models import (
     COMMENT_MAX_LENGTH,
+    RECORDED_AGREEMENT_METHODS,
     Agreement,
     AgreementComment,
     AgreementMethod,
@@ -589,7 +590,8 @@ def record_family_agreement(
     errors: dict[str, str] = {}
     if not (agreed_by or "").strip():
         errors["agreed_by"] = _("Say who of the family agreed.")
-    if method not in AgreementMethod.values:
+    if method not in {value for value, _label in RECORDED_AGREEMENT_METHODS}:
+        # "online via DigiD" is the family's own act, never recorded for them
         errors["method"] = _("Say how the family agreed.")
     if errors:
         raise ValidationError(errors)

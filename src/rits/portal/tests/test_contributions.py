@@ -176,6 +176,25 @@ def test_a_professional_cannot_use_the_citizens_permission(portal):
     assert citizen_grant_for(portal["friend_login"], portal["family"].pk).allows("contribute")
 
 
+def test_a_coordinator_cannot_record_agreed_online_via_digid_for_the_family(portal, client):
+    with pytest.raises(ValidationError) as refused:
+        change(
+            portal,
+            "coordinator",
+            plan_services.record_family_agreement,
+            version_number=version(portal).number,
+            agreed_by="Selam Haile",
+            method="online_digid",
+        )
+    assert "method" in refused.value.message_dict
+    assert not version(portal).is_agreed
+    login_verified(client, portal["coordinator"].user)
+    form = client.get(
+        reverse("plans:agree", args=[portal["family"].pk, version(portal).number])
+    ).content.decode()
+    assert 'value="in_person"' in form and 'value="online_digid"' not in form
+
+
 # --- marking one's own agreement done --------------------------------------------------
 
 
