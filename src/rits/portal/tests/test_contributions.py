@@ -579,3 +579,51 @@ def test_the_mark_costs_a_fixed_number_of_queries(portal, client, django_assert_
     with django_assert_max_num_queries(first):
         page = client.get(reverse("families:my-families"))
     assert page.content.decode().count("new from the family") == 5
+
+
+def test_the_coordinator_reads_on_the_timeline_what_the_family_did(portal, client):
+    login = portal["mother_login"]
+    plan_services.family_adds_goal(
+        user=login,
+        grant=citizen_grant_for(login, portal["family"].pk),
+        revision=revision(portal),
+        text="Weer samen eten",
+    )
+    login_verified(client, portal["coordinator"].user)
+
+    page = client.get(reverse("families:overview", args=[portal["family"].pk])).content.decode()
+
+    assert "Selam Haile wrote a goal in their own words (family portal)" in page
+
+
+def test_comments_cost_no_query_per_agreement_on_either_plan_page(
+    portal, client, django_assert_max_num_queries
+):
+    login = portal["mother_login"]
+    grant = citizen_grant_for(login, portal["family"].pk)
+
+    def comment_on_every_agreement():
+        for each in Agreement.objects.all():
+            plan_services.comment_on_agreement(
+                user=login, grant=grant, agreement_id=each.pk, text="Goed zo"
+            )
+
+    comment_on_every_agreement()
+    pages = [
+        (login, url("portal:plan", portal["family"])),
+        (portal["coordinator"].user, reverse("plans:plan", args=[portal["family"].pk])),
+    ]
+    counts = []
+    for user, page in pages:
+        login_verified(client, user)
+        client.get(page)
+        with django_assert_max_num_queries(60) as counted:
+            client.get(page)
+        counts.append(len(counted.captured_queries))
+    comment_on_every_agreement()
+    comment_on_every_agreement()
+    for (user, page), before in zip(pages, counts, strict=True):
+        login_verified(client, user)
+        with django_assert_max_num_queries(before):
+            answer = client.get(page)
+        assert answer.content.decode().count("Goed zo") == 3 * Agreement.objects.count()
