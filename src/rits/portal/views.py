@@ -1,11 +1,14 @@
 """The family's pages under ``/mijn/``: plain language, the family's own words first.
 
 Every page is for a citizen (a family member or a network member): nobody logged in is
-sent to the portal's login, and a professional's login finds no portal (404). What each may see is decided by ``rits.access`` through
-``rits.portal.selectors``; not allowed is not found (404)."""
+sent to the portal's login, and a professional's login finds no portal (404). What each
+may see is decided by ``rits.access`` through ``rits.portal.selectors``; not allowed is
+not found (404)."""
+
+from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -76,6 +79,23 @@ def who_looked(request, family_id: int):
 # (``citizen_required``).
 
 
+def citizen_writes(view):
+    """A write of the portal (``citizen_required``). What the reader may see but not do
+    (a child of 14 agreeing, a friend writing a goal) is a portal page that says why,
+    with the way back, not the professionals' 403 page."""
+
+    @citizen_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as refused:
+            context = {"reason": " ".join(str(m) for m in refused.args) or "", **kwargs}
+            return render(request, "portal/refused.html", context, status=403)
+
+    return wrapper
+
+
 def _messages_of(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {
@@ -108,7 +128,7 @@ def _done(request, family_id: int, message: str, anchor: str = ""):
 
 
 @require_POST
-@citizen_required
+@citizen_writes
 def agree(request, family_id: int):
     form = forms.AgreeForm(request.POST)
     form.is_valid()
@@ -127,7 +147,7 @@ def agree(request, family_id: int):
 
 
 @require_POST
-@citizen_required
+@citizen_writes
 def agreement_done(request, family_id: int, agreement_id: int):
     form = forms.DoneForm(request.POST)
     form.is_valid()
@@ -153,7 +173,7 @@ def agreement_done(request, family_id: int, agreement_id: int):
 
 
 @require_POST
-@citizen_required
+@citizen_writes
 def agreement_comment(request, family_id: int, agreement_id: int):
     form = forms.CommentForm(request.POST)
     try:
@@ -196,7 +216,7 @@ def _own_words(request, family_id: int, form_class, service, context_name: str, 
 
 
 @require_POST
-@citizen_required
+@citizen_writes
 def add_goal(request, family_id: int):
     return _own_words(
         request,
@@ -209,7 +229,7 @@ def add_goal(request, family_id: int):
 
 
 @require_POST
-@citizen_required
+@citizen_writes
 def add_strength(request, family_id: int):
     return _own_words(
         request,
@@ -222,7 +242,7 @@ def add_strength(request, family_id: int):
 
 
 @require_http_methods(["GET", "POST"])
-@citizen_required
+@citizen_writes
 def network(request, family_id: int):
     """Who is in the family's network and how to reach them; a parent or an adult adds
     someone here."""
@@ -248,7 +268,7 @@ def network(request, family_id: int):
 
 
 @require_http_methods(["GET", "POST"])
-@citizen_required
+@citizen_writes
 def network_member(request, family_id: int, network_member_id: int):
     """Change the details of someone in the network (how to reach them)."""
     grant, member, may_change = selectors.network_member(

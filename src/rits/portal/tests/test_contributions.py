@@ -148,6 +148,10 @@ def test_a_child_of_14_and_the_network_cannot_agree_for_the_family(portal, clien
             {"revision": revision(portal), "version": version(portal).number},
         )
         assert answer.status_code == 403
+        if login == portal["friend_login"]:
+            assert "Only the family itself can do this." in answer.content.decode()
+        else:
+            assert "of 16 or older" in answer.content.decode()
     assert not version(portal).is_agreed
 
 
