@@ -377,6 +377,7 @@ BODIES = {
         "review_date": (timezone.localdate() + datetime.timedelta(days=30)).isoformat(),
         "family_group_plan_status": "not_offered",
     },
+    "plans:agreement-comment": lambda w: {"text": "Ik bel u vrijdag."},
     "portal:agree": lambda w: {"revision": w["revision"], "version": w["version_number"]},
     "portal:add-goal": lambda w: {
         "revision": w["revision"],

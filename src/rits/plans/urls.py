@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("families/<int:family_id>/plan/details/", views.plan_details, name="details"),
     path(
+        "families/<int:family_id>/plan/agreements/<int:agreement_id>/comment/",
+        views.comment_on_agreement,
+        name="agreement-comment",
+    ),
+    path(
         "families/<int:family_id>/plan/versions/<int:number>/agree/",
         views.record_family_agreement,
         name="agree",

@@ -910,3 +910,22 @@ def recently_removed(request, family_id: int):
             "undo_days": UNDO_WINDOW.days,
         },
     )
+
+
+@login_required
+@require_POST
+def comment_on_agreement(request, family_id: int, agreement_id: int):
+    """A professional's comment under an agreement (an answer to the family, say)."""
+    grant = grant_for(request.user, family_id)
+    try:
+        services.comment_on_agreement(
+            user=request.user,
+            grant=grant,
+            agreement_id=agreement_id,
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your comment is saved."))
+    return redirect(_plan_url(grant.family.pk, f"agreement-{agreement_id}"))

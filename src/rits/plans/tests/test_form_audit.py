@@ -44,7 +44,7 @@ ROUTES = {
 # POST only (their form is on the plan page and the removed page, which are read above)
 UNDOS = {
     f"undo-{kind}-removal" for kind in ("goal", "safety-item", "safety-score", "crisis-contact")
-}
+} | {"agreement-comment"}  # its form is under each agreement on the plan page
 # Forms that name the family's members: the event names them too.
 LISTS_MEMBERS = {"assess", "add-agreement", "change-agreement", "agree", "plan", "pdf"}
 

@@ -631,3 +631,28 @@ def test_comments_cost_no_query_per_agreement_on_either_plan_page(
         with django_assert_max_num_queries(before):
             answer = client.get(page)
         assert answer.content.decode().count("Goed zo") == 3 * Agreement.objects.count()
+
+
+def test_the_coordinator_answers_under_the_agreement_and_the_family_reads_it(portal, client):
+    login_verified(client, portal["coordinator"].user)
+    theirs = agreement(MOTHERS)
+
+    answer = client.post(
+        reverse("plans:agreement-comment", args=[portal["family"].pk, theirs.pk]),
+        {"text": "Ik kom woensdag langs <b>om 10 uur</b>"},
+    )
+
+    assert answer.status_code == 302
+    comment = AgreementComment.objects.get()
+    assert comment.author_professional == portal["coordinator"] and not comment.from_family
+    assert not family_events(portal, "plan.agreement_commented_by_family").exists()
+    client.force_login(portal["mother_login"])
+    page = client.get(url("portal:plan", portal["family"])).content.decode()
+    assert "Ik kom woensdag langs &lt;b&gt;om 10 uur&lt;/b&gt;" in page
+    # too long: said, nothing saved
+    login_verified(client, portal["coordinator"].user)
+    client.post(
+        reverse("plans:agreement-comment", args=[portal["family"].pk, theirs.pk]),
+        {"text": "x" * 2001},
+    )
+    assert AgreementComment.objects.count() == 1
