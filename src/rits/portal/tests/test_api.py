@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from rits.audit.models import AuditEvent
 from rits.portal.tests.factories import CitizenAccountFactory, member
-from rits.portal.tests.test_pages import portal  # noqa: F401 (the fixture)
 from tests import factories
 from tests.auth import login_verified
 
@@ -24,7 +23,7 @@ def url(name, family):
     return reverse(name, kwargs={"family_id": family.pk})
 
 
-def test_the_mother_reads_her_plan_through_the_api(portal, client):  # noqa: F811
+def test_the_mother_reads_her_plan_through_the_api(portal, client):
     client.force_login(portal["mother_login"])
 
     families = client.get(reverse("api:portal-families")).json()
@@ -43,7 +42,7 @@ def test_the_mother_reads_her_plan_through_the_api(portal, client):  # noqa: F81
     )
 
 
-def test_the_friend_gets_only_her_agreement_through_the_api(portal, client):  # noqa: F811
+def test_the_friend_gets_only_her_agreement_through_the_api(portal, client):
     client.force_login(portal["friend_login"])
 
     plan = client.get(url("api:portal-plan", portal["family"])).json()
@@ -55,7 +54,7 @@ def test_the_friend_gets_only_her_agreement_through_the_api(portal, client):  # 
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_another_familys_member_and_network_get_not_found(portal, client, name):  # noqa: F811
+def test_another_familys_member_and_network_get_not_found(portal, client, name):
     client.force_login(member(factories.FamilyFactory(), "parent", 40).person.citizen_account.user)
     assert client.get(url(name, portal["family"])).status_code == 404
     client.force_login(CitizenAccountFactory(network_member=factories.NetworkMemberFactory()).user)
@@ -63,7 +62,7 @@ def test_another_familys_member_and_network_get_not_found(portal, client, name):
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_a_professional_is_refused_the_portal_api(portal, client, name):  # noqa: F811
+def test_a_professional_is_refused_the_portal_api(portal, client, name):
     login_verified(client, portal["outsider"].user)
     assert client.get(url(name, portal["family"])).status_code in (401, 403)
     login_verified(client, portal["coordinator"].user)
