@@ -43,6 +43,16 @@ test: lint
 portal-messages: install
 	$(PY) manage.py portal_messages
 
+# The Dutch project catalog (src/rits/locale/nl). The portal keeps its own catalogs for its
+# other languages (make portal-messages): its locale folder is set aside meanwhile, or
+# makemessages would write the portal's Dutch there instead of into the project catalog.
+messages: install
+	mv src/rits/portal/locale src/rits/portal/.locale-aside
+	$(PY) manage.py makemessages -l nl --no-location --no-obsolete -i ".venv/*" -i "bench/*" \
+		-i "tests/*" -i "*/tests/*" -i "vendor/*"; status=$$?; \
+		mv src/rits/portal/.locale-aside src/rits/portal/locale; exit $$status
+	$(PY) manage.py compilemessages -l nl --ignore ".venv/*"
+
 schema: install
 	$(PY) manage.py spectacular --file src/rits/api/openapi.yaml --validate
 

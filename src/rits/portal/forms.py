@@ -4,7 +4,7 @@ The forms only parse (a NUL character is refused by Django's ``CharField``); the
 services validate and say what is wrong, field by field."""
 
 from django import forms
-from django.utils.translation import gettext as _now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rits.families.models import NetworkRelation
@@ -37,7 +37,7 @@ class CommentForm(forms.Form):
 
 
 def _own_words_help() -> str:
-    return _now(
+    return gettext(
         "In your own words, at most %(n)d characters. Everyone in your family and the "
         "professionals who help you will read it."
     ) % {"n": FAMILY_TEXT_MAX}

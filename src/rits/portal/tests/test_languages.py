@@ -28,12 +28,8 @@ pytestmark = pytest.mark.django_db
 
 PAGES = ("portal:plan", "portal:involved", "portal:coming-up", "portal:who-looked")
 TRANSLATED = ("ar", "tr", "ti", "pl", "uk")
-# Dutch comes from the project's catalog (src/rits/locale/nl), which the lead compiles
-# from /work/notes/nl-T.tsv at the merge: until then the portal's new Dutch is missing.
-NL_PENDING = pytest.mark.xfail(
-    strict=True, reason="the portal's Dutch is added to src/rits/locale/nl at the merge"
-)
-LANGUAGES = (*TRANSLATED, pytest.param("nl", marks=NL_PENDING))
+# Dutch comes from the project's catalog (src/rits/locale/nl, `make messages`).
+LANGUAGES = (*TRANSLATED, "nl")
 
 
 @pytest.fixture
@@ -143,7 +139,6 @@ def test_the_committed_catalogs_are_up_to_date(language):
     assert messages.po_path(language).with_suffix(".mo").read_bytes() == messages.render_mo(catalog)
 
 
-@NL_PENDING
 def test_the_project_catalog_has_the_portal_messages_in_dutch():
     assert messages.missing_from_project_catalog(messages.portal_messages(), "nl") == []
 
