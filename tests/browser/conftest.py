@@ -101,11 +101,12 @@ def log_in_as(page, live_server):
     """Start the browser in a session that has passed both factors (for tests that are
     not about logging in); the login itself is covered in test_login_journey."""
 
-    def _log_in(professional) -> None:
+    def _log_in(professional, on=None) -> None:
+        """``on``: another page (a second browser context) than the test's own."""
         client = Client()
         login_verified(client, professional.user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies(
+        (on or page).context.add_cookies(
             [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
         )
 

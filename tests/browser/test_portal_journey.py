@@ -1,9 +1,10 @@
 """DEMO-1 in the family portal (issue 13): Saba logs in with the test DigiD, switches the
 portal to Tigrinya and back, reads her plan and who is involved, and sees that the
-ambulant worker looked at the file yesterday; her friend Almaz comes in by the
-coordinator's invitation and sees only her own agreement and the crisis plan. Every portal
-page is checked with axe at 390 px and at desktop width, in Dutch and in Arabic (right to
-left)."""
+ambulant worker looked at the file yesterday; she writes a goal in her own words, marks
+her agreement done and agrees with the current version online, and her coordinator sees
+all of it. Her friend Almaz comes in by the coordinator's invitation and sees only her own
+agreement and the crisis plan. Every portal page is checked with axe at 390 px and at
+desktop width, in Dutch and in Arabic (right to left)."""
 
 import re
 from datetime import timedelta
@@ -26,6 +27,8 @@ from rits.portal import services as portal
 
 FRIEND_AGREEMENT = "brieven van de week lezen en vertalen"
 GOAL = "Ik wil dat Yonas elke dag op tijd op school is."
+HER_AGREEMENT = "Elke avond de ochtendplanning met plaatjes klaarleggen."
+HER_GOAL = "Dat ik zelf de brieven van de woningcorporatie kan lezen."
 
 
 @pytest.fixture
@@ -55,7 +58,9 @@ def _switch(page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
-def test_saba_and_her_friend_in_the_portal(page, demo_1, check_page, chromium, live_server):
+def test_saba_and_her_friend_in_the_portal(
+    page, demo_1, check_page, chromium, live_server, log_in_as
+):
     family, ambulant = demo_1["family"], demo_1["ambulant"]
     # Yesterday the ambulant worker looked at the family's file.
     yesterday = timezone.localtime() - timedelta(days=1)
@@ -91,6 +96,23 @@ def test_saba_and_her_friend_in_the_portal(page, demo_1, check_page, chromium, l
     looked = page.locator("main li", has_text=ambulant.name)
     expect(looked.first).to_contain_text(yesterday.strftime("%d-%m-%Y"))
 
+    # She writes a goal in her own words, marks her agreement done, agrees online.
+    page.goto(pages["our plan"])
+    page.locator("#add-goal textarea[name=text]").fill(HER_GOAL)
+    page.locator("#add-goal button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text(HER_GOAL)
+    check_page(page, "the plan after writing a goal")
+    mine = page.locator("li.rits-portal-agreement", has_text=HER_AGREEMENT)
+    mine.locator("form[action$='/gedaan/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    mine = page.locator("li.rits-portal-agreement", has_text=HER_AGREEMENT)
+    expect(mine).to_contain_text("Gedaan")
+    page.locator("#agree button[type=submit]").click()
+    page.wait_for_load_state()
+    check_page(page, "the plan after agreeing online")
+    expect(page.locator("main")).to_contain_text("ging ermee akkoord op")
+
     # The same pages in Arabic, right to left.
     _switch(page, "ar")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -99,6 +121,19 @@ def test_saba_and_her_friend_in_the_portal(page, demo_1, check_page, chromium, l
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
         check_page(page, f"{what} in Arabic")
     _switch(page, "nl")
+
+    # Her coordinator sees it: a mark on "my families", the goal as the family's, and the
+    # version agreed online via DigiD.
+    coordinator_page = chromium.new_context(base_url=live_server.url, locale="nl-NL").new_page()
+    log_in_as(demo_1["coordinator"], on=coordinator_page)
+    coordinator_page.goto(reverse("families:my-families"))
+    row = coordinator_page.locator("tr", has_text=family.name)
+    expect(row).to_contain_text("nieuw van het gezin")
+    coordinator_page.goto(reverse("plans:plan", args=[family.pk]))
+    expect(coordinator_page.locator("main")).to_contain_text(HER_GOAL)
+    expect(coordinator_page.locator("main")).to_contain_text("door het gezin")
+    expect(coordinator_page.locator("main")).to_contain_text("akkoord gegeven via DigiD")
+    coordinator_page.context.close()
 
     # Her friend Almaz, invited by the coordinator, sees only what she is part of.
     coordinator = demo_1["coordinator"].user
