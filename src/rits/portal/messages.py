@@ -57,6 +57,8 @@ REVIEW_NOTE = "needs review by a native speaker"
 SOURCE_LANGUAGE = "en"
 # Dutch is the project catalog's (src/rits/locale/nl).
 PROJECT_CATALOG_LANGUAGES = {"nl"}
+# Django's own messages that the portal looks up; Django's catalogs have them in Dutch.
+DJANGO_SOURCE = "Django (a form's label suffix, the truncatechars filter)"
 
 HEADER_COMMENT = """\
 # The family portal's messages (/mijn/) in {language}.
@@ -207,6 +209,9 @@ def _python_messages(path: Path, found: _Found) -> None:
 def _shown_from_other_apps(found: _Found) -> None:
     """The labels of other apps that the portal's pages show, found by turning them into
     text (in English) and recording the lookups."""
+    from django.forms import Form
+    from django.utils.text import Truncator
+
     from rits.audit import catalogue
     from rits.audit.models import AuditAction
     from rits.core.domains import LifeDomain
@@ -223,6 +228,12 @@ def _shown_from_other_apps(found: _Found) -> None:
         # a row no app declares: "<action> something in the family's file"
         "who looked at our file (rits.audit.catalogue.access_sentence)": [
             lambda action=action: catalogue.access_sentence(action, "") for action in AuditAction
+        ],
+        # Django's own messages the portal's pages look up: Django has no catalog for
+        # some portal languages (Tigrinya), so they live here too.
+        DJANGO_SOURCE: [
+            lambda: Form().label_suffix,
+            lambda: Truncator("portal").chars(3),
         ],
     }
     with translation.override(SOURCE_LANGUAGE):
@@ -434,7 +445,8 @@ def missing_from_project_catalog(messages: list[PortalMessage], language: str = 
     return [
         m.msgid
         for m in messages
-        if not ((found := project.get(m.msgid, m.context)) is not None and found.string)
+        if m.sources != {DJANGO_SOURCE}
+        and not ((found := project.get(m.msgid, m.context)) is not None and found.string)
     ]
 
 
