@@ -68,7 +68,7 @@ def test_nobody_with_the_bsn_gets_a_clear_page_and_is_audited(client, family_set
     response = digid_login(client, factories.valid_bsn(77))
     assert response.status_code == 403
     text = response.content.decode()
-    assert "We cannot find you in Rits" in text or "We kunnen je niet vinden" in text
+    assert "We kunnen u niet vinden in Rits" in text
     assert factories.valid_bsn(77) not in text
     assert SESSION_KEY not in client.session
     refused = AuditEvent.objects.get(object_type="portal.login")
