@@ -93,12 +93,20 @@ COVERED_ELSEWHERE = {
     "portal:coming-up": "test_portal_journey",
     "portal:involved": "test_portal_journey",
     "portal:who-looked": "test_portal_journey",
+    "portal:network": "test_portal_journey",
+    "portal:network-member": "test_portal_journey",
 }
 
 # URLs without an HTML page of their own on a GET.
 NOT_A_PAGE = {
     "core:login-verify": "the second-factor step of the login (test_login_journey checks it)",
     "core:logout": "POST only",
+    "plans:agreement-comment": "POST only (a professional's answer under an agreement)",
+    "portal:agree": "POST only (the family agrees online; test_portal_journey)",
+    "portal:add-goal": "POST only (test_portal_journey)",
+    "portal:add-strength": "POST only",
+    "portal:agreement-done": "POST only (test_portal_journey)",
+    "portal:agreement-comment": "POST only",
     "core:health": "a JSON health check",
     "core:": "robots.txt (text)",
     "set_language": "POST only (Django's set_language)",

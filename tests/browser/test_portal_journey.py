@@ -113,6 +113,13 @@ def test_saba_and_her_friend_in_the_portal(
     check_page(page, "the plan after agreeing online")
     expect(page.locator("main")).to_contain_text("ging ermee akkoord op")
 
+    # The family's own network: the list, and one of them to change.
+    page.goto(reverse("portal:network", args=[family.pk]))
+    check_page(page, "our network")
+    expect(page.locator("main")).to_contain_text("Almaz Gebremedhin")
+    page.goto(reverse("portal:network-member", args=[family.pk, demo_1["friend"].pk]))
+    check_page(page, "someone of our network")
+
     # The same pages in Arabic, right to left.
     _switch(page, "ar")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
