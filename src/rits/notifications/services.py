@@ -99,7 +99,8 @@ def _deliver(notices: list[Notice]) -> None:
         json_fields=frozenset({"params", "url_args"}),
         batch_size=INSERT_BATCH,
     )
-    crises = Counter(row[0] for row in rows if row[6])
+    recipient, crisis = _COLUMNS.index("recipient_id"), _COLUMNS.index("crisis")
+    crises = Counter(row[recipient] for row in rows if row[crisis])
     if crises:
         _send_crisis_mails(crises)
 

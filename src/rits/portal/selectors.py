@@ -58,9 +58,6 @@ def _require_family_member(grant: Grant) -> None:
         raise FamilyNotFound()
 
 
-_sees_agreement = citizen_sees_agreement
-
-
 def _sees_crisis_plan(grant: Grant, contacts: list[CrisisContact]) -> bool:
     if not is_network(grant):
         return True
@@ -110,7 +107,7 @@ def family_plan(*, user, family_id) -> PortalPlan:
                 grant, None, [], [], [], None, today, is_network(grant), may_agree=False
             )
         content = load_content(plan, comments=True)
-        agreements = [a for a in content.agreements if _sees_agreement(grant, a)]
+        agreements = [a for a in content.agreements if citizen_sees_agreement(grant, a)]
         goals = [] if is_network(grant) else content.goals
         goal_ids = {g.pk for g in goals}
         contacts = (
@@ -236,7 +233,7 @@ def coming_up(*, user, family_id) -> tuple[Grant, list[ComingUp]]:
             lines = [
                 ComingUp(a.due_date, a.action, a.owner_name, "agreement", a.due_date < today)
                 for a in open_agreements
-                if _sees_agreement(grant, a)
+                if citizen_sees_agreement(grant, a)
             ]
             if plan.review_date and plan.review_date <= horizon and not is_network(grant):
                 lines.append(ComingUp(plan.review_date, "", "", "review", plan.review_date < today))
